@@ -1,0 +1,143 @@
+"""Every error Meta-Agent raises on purpose; ``str(err)`` is the sentence the user sees.
+
+    MetaAgentError
+    ├── ConfigError               a setting is missing or malformed
+    ├── DatabaseError             the portfolio database cannot be reached or is not initialised
+    │   └── PortfolioExists       ``db init`` would overwrite a portfolio without --force
+    ├── ToolError                 a tool was called with input it cannot work with
+    │   ├── UnknownTool           no tool of that name in the registry
+    │   ├── UndefinedMetric       a metric has no defined value (DSCR with no debt, ...)
+    │   ├── UnsafeQuery           SQL that is not a single parameterised SELECT
+    │   ├── UnknownProperty       no property with that id
+    │   ├── OutputPathError       a file would be written outside the results folder
+    │   └── ExternalServiceError  an external API failed, timed out or is not allowed
+    ├── RequestRejected           a request that cannot be understood or must not be done
+    ├── ScriptRejected            a script failed validation; carries the findings
+    ├── ExecutionError            the sandbox could not run a script
+    └── RunNotFound               no archived run with that id
+
+Error classes do no I/O and no logging; the CLI renders them in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class MetaAgentError(Exception):
+    """Base of every error we raise on purpose; str(err) is what the user sees."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class ConfigError(MetaAgentError):
+    """A setting is missing or malformed."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class DatabaseError(MetaAgentError):
+    """The portfolio database cannot be reached, or holds no portfolio."""
+
+    http_status = 503
+
+
+class PortfolioExists(DatabaseError):
+    """``db init`` would overwrite an existing portfolio."""
+
+    http_status = 409
+
+
+class ToolError(MetaAgentError):
+    """A tool was given input it cannot work with."""
+
+    http_status = 400
+
+
+class UnknownTool(ToolError):
+    """No tool of that name is registered."""
+
+    http_status = 404
+
+    def __init__(self, name: str, known: Sequence[str] = ()) -> None:
+        hint = f" Close names: {', '.join(known)}." if known else ""
+        super().__init__(f"No tool named {name!r}; `meta-agent tools` lists them.{hint}")
+        self.name = name
+
+
+class UndefinedMetric(ToolError):
+    """A metric has no defined value for these inputs (DSCR with no debt, IRR with no sign change)."""
+
+
+class UnsafeQuery(ToolError):
+    """SQL that is not a single, parameterised, read-only SELECT."""
+
+
+class UnknownProperty(ToolError):
+    """No property with that id exists in the portfolio."""
+
+    http_status = 404
+
+
+class OutputPathError(ToolError):
+    """A file would be written outside the run's results folder."""
+
+
+class ExternalServiceError(ToolError):
+    """An external API failed, timed out, or its host is not allowed."""
+
+    http_status = 502
+
+
+class RequestRejected(MetaAgentError):
+    """A request that cannot be understood with confidence, or must not be carried out."""
+
+    http_status = 422
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = list(suggestions)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the script validator found: where, which rule, and why."""
+
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: [{self.rule}] {self.message}"
+
+
+class ScriptRejected(MetaAgentError):
+    """A script failed validation; ``findings`` lists every problem with its line."""
+
+    http_status = 422
+
+    def __init__(self, findings: Sequence[Finding], source: str = "script") -> None:
+        self.findings = list(findings)
+        lines = "; ".join(str(f) for f in self.findings[:5])
+        more = f" (and {len(self.findings) - 5} more)" if len(self.findings) > 5 else ""
+        super().__init__(
+            f"The {source} was rejected by validation with {len(self.findings)} finding(s): "
+            f"{lines}{more}"
+        )
+
+
+class ExecutionError(MetaAgentError):
+    """The sandbox could not start or run a script."""
+
+
+class RunNotFound(MetaAgentError):
+    """No archived run has that id."""
+
+    http_status = 404
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"No run with id {run_id!r}; `meta-agent runs` lists them.")
+        self.run_id = run_id

@@ -1,0 +1,158 @@
+"""The typed contract between understanding a request and running it.
+
+``RequirementAnalysis`` says what was asked; ``ExecutionPlan`` says which registered tools run,
+in which order, with which arguments. Both serialise to JSON and are saved with every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Intent = Literal[
+    "metrics",  # show metrics for a set of properties (optionally filtered / flagged)
+    "ranking",  # top / bottom N by a metric
+    "aggregation",  # average / total / count by a grouping
+    "count",  # how many properties match
+    "scenario",  # NOI and/or rate shocks
+    "comparison",  # a target against similar properties
+    "trend",  # a metric over the months
+    "outliers",  # outlier detection on a metric
+    "correlation",  # correlation between metrics
+    "report",  # the monthly executive performance report
+]
+OutputKind = Literal["table", "csv", "excel", "pdf", "chart", "json", "markdown"]
+Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
+
+
+class PropertyMatch(BaseModel):
+    """How a piece of the request was resolved to a property."""
+
+    text: str = Field(description="the words in the request")
+    property_id: str
+    name: str
+    score: float = Field(description="match confidence, 0 to 100")
+    exact: bool = True
+
+
+class MetricFilter(BaseModel):
+    """A threshold on a metric, e.g. dscr < 1.25."""
+
+    metric: str
+    op: Comparison
+    value: float
+
+
+class Ranking(BaseModel):
+    """Sort by a metric, optionally keeping the first N."""
+
+    metric: str
+    descending: bool = False
+    limit: int | None = None
+
+
+class Aggregation(BaseModel):
+    """Aggregate metrics over a grouping (or the whole selection when group_by is None)."""
+
+    function: Literal["mean", "sum", "count", "median", "min", "max"]
+    metrics: list[str] = Field(default_factory=list)
+    group_by: str | None = None
+
+
+class Scenario(BaseModel):
+    """One stress case: an NOI shock (percent down) and/or a rate shock (basis points up)."""
+
+    name: str
+    noi_shock_pct: float = 0.0
+    rate_shock_bp: float = 0.0
+
+
+class Scope(BaseModel):
+    """Which part of the portfolio: nothing set means every property."""
+
+    property_ids: list[str] = Field(default_factory=list)
+    property_types: list[str] = Field(default_factory=list)
+    markets: list[str] = Field(default_factory=list)
+    cities: list[str] = Field(default_factory=list)
+    states: list[str] = Field(default_factory=list)
+    has_debt: bool | None = None
+
+    def is_whole_portfolio(self) -> bool:
+        return not (
+            self.property_ids
+            or self.property_types
+            or self.markets
+            or self.cities
+            or self.states
+            or self.has_debt is not None
+        )
+
+
+class RequirementAnalysis(BaseModel):
+    """What a request asks for, as understood, with every interpretation stated."""
+
+    request: str
+    goal: str
+    intent: Intent
+    scope: Scope = Field(default_factory=Scope)
+    properties: list[PropertyMatch] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    filters: list[MetricFilter] = Field(default_factory=list)
+    at_risk: bool = False
+    threshold: float = 1.25
+    ranking: Ranking | None = None
+    aggregation: Aggregation | None = None
+    scenarios: list[Scenario] = Field(default_factory=list)
+    peer_count: int | None = None
+    trend_months: int | None = None
+    outlier_method: Literal["iqr", "zscore"] | None = None
+    outputs: list[OutputKind] = Field(default_factory=lambda: ["table"])
+    interpretations: list[str] = Field(default_factory=list)
+    not_understood: list[str] = Field(default_factory=list)
+
+
+class PlanStep(BaseModel):
+    """One call of a registered tool; its result is bound to ``id`` for later steps.
+
+    An argument value of ``{"$ref": "metrics"}`` means "the result of step ``metrics``";
+    ``{"$ref": "trend", "key": "series"}`` means ``trend["series"]``.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    description: str
+
+
+class ExpectedOutput(BaseModel):
+    """A file the run must leave in its results folder."""
+
+    filename: str
+    kind: OutputKind
+    description: str = ""
+
+
+class ExecutionPlan(BaseModel):
+    """Ordered tool calls and the files the run must produce."""
+
+    request: str
+    goal: str
+    steps: list[PlanStep]
+    outputs: list[ExpectedOutput]
+    interpretations: list[str] = Field(default_factory=list)
+    planner: str = "rule_based"
+
+    def content_hash(self) -> str:
+        """sha256 of the plan's content: the same plan, the same script."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def tools_used(self) -> list[str]:
+        seen: list[str] = []
+        for step in self.steps:
+            if step.tool not in seen:
+                seen.append(step.tool)
+        return seen
