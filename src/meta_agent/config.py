@@ -37,17 +37,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the portfolio database; default: portfolio.db in data_dir.",
     )
     runs_dir: Path | None = Field(
-        default=None, description="Where run folders and the run history live; default: data_dir/runs."
+        default=None,
+        description="Where run folders and the run history live; default: data_dir/runs.",
     )
     sandbox: Literal["auto", "bwrap", "docker", "process"] = Field(
         default="auto", description="Which sandbox runs scripts; auto picks bwrap, docker, process."
     )
     timeout_seconds: float = Field(default=120.0, gt=0, description="Wall-clock limit per script.")
     cpu_seconds: int = Field(default=120, gt=0, description="CPU-time limit per script.")
-    memory_mb: int = Field(default=512, gt=0, description="Memory limit per script (the plan's 512 MB).")
+    memory_mb: int = Field(
+        default=512, gt=0, description="Memory limit per script (the plan's 512 MB)."
+    )
     max_processes: int = Field(default=64, gt=0, description="Processes/threads a script may hold.")
     max_output_mb: float = Field(default=50.0, gt=0, description="Largest single result file.")
-    max_total_output_mb: float = Field(default=200.0, gt=0, description="All result files together.")
+    max_total_output_mb: float = Field(
+        default=200.0, gt=0, description="All result files together."
+    )
     max_log_mb: float = Field(default=10.0, gt=0, description="Largest run log kept.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Hosts external tools may reach (empty: none)."

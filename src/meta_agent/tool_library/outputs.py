@@ -38,8 +38,12 @@ def results_path(filename: str, suffixes: tuple[str, ...] = ()) -> Path:
     base = results_dir().resolve()
     target = (base / filename).resolve()
     if base not in target.parents:
-        raise OutputPathError(f"Output file {filename!r} would be written outside the results folder.")
+        raise OutputPathError(
+            f"Output file {filename!r} would be written outside the results folder."
+        )
     if (base / filename).is_symlink():
-        raise OutputPathError(f"Output file {filename!r} is a symbolic link; refusing to follow it.")
+        raise OutputPathError(
+            f"Output file {filename!r} is a symbolic link; refusing to follow it."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     return target

@@ -305,7 +305,10 @@ def json_schema(annotation: Any) -> dict[str, Any]:
             schema["additionalProperties"] = json_schema(args[1])
         return schema
     if isinstance(annotation, type):
-        return {"type": "object", "x-python-type": f"{annotation.__module__}.{annotation.__qualname__}"}
+        return {
+            "type": "object",
+            "x-python-type": f"{annotation.__module__}.{annotation.__qualname__}",
+        }
     raise TypeError(f"cannot derive a JSON schema for {annotation!r}")
 
 

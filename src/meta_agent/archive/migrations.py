@@ -1,0 +1,61 @@
+"""The run history's SQLite schema, grown by ordered migration functions (never edited in place)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Register a migration; they run in definition order, each exactly once."""
+    MIGRATIONS.append((function.__name__, function))
+    return function
+
+
+@migration
+def m001_create_runs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            request TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            duration_seconds REAL,
+            run_dir TEXT NOT NULL,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX runs_created_at ON runs (created_at)")
+
+
+@migration
+def m002_add_resources_and_tools(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE runs ADD COLUMN backend TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN peak_memory_mb REAL")
+    db.execute("ALTER TABLE runs ADD COLUMN cpu_seconds REAL")
+    db.execute("ALTER TABLE runs ADD COLUMN tools_used TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE runs ADD COLUMN plan_hash TEXT")
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet recorded in ``_migrations``; returns the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, function in MIGRATIONS:
+        if name in done:
+            continue
+        with db:
+            function(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))", (name,)
+            )
+        applied.append(name)
+    return applied

@@ -1,0 +1,129 @@
+"""The run history: a small SQLite index of every run, in the runs folder."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meta_agent.archive.migrations import migrate
+from meta_agent.errors import RunNotFound
+
+HISTORY_FILE = "history.db"
+
+
+@dataclass
+class RunRecord:
+    """One row of the history."""
+
+    run_id: str
+    kind: str
+    request: str
+    status: str
+    created_at: str
+    run_dir: str
+    finished_at: str | None = None
+    duration_seconds: float | None = None
+    error: str | None = None
+    backend: str | None = None
+    peak_memory_mb: float | None = None
+    cpu_seconds: float | None = None
+    tools_used: list[str] = field(default_factory=list)
+    plan_hash: str | None = None
+
+
+@dataclass
+class RunStats:
+    """Aggregates over the history, for ``meta-agent runs stats``."""
+
+    total: int
+    succeeded: int
+    success_rate: float
+    median_seconds: float | None
+    p95_seconds: float | None
+    failures_by_cause: dict[str, int]
+    tool_usage: dict[str, int]
+
+
+class RunHistory:
+    """Reads and writes the history database; the schema grows through migrations."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        self.path = runs_dir / HISTORY_FILE
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        migrate(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> RunHistory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, run: RunRecord) -> None:
+        """Insert or update a run."""
+        values = {**run.__dict__, "tools_used": json.dumps(run.tools_used)}
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        with self._db:
+            self._db.execute(f"INSERT OR REPLACE INTO runs ({columns}) VALUES ({marks})", values)
+
+    def list(self, limit: int = 20) -> list[RunRecord]:
+        rows = self._db.execute(
+            "SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?", (limit,)
+        )
+        return [_record(row) for row in rows]
+
+    def get(self, run_id: str) -> RunRecord:
+        """A run by its id, or by a unique prefix of it."""
+        row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None and run_id:
+            matches = self._db.execute(
+                "SELECT * FROM runs WHERE run_id LIKE ? ESCAPE '\\' LIMIT 2",
+                (run_id.replace("%", "\\%").replace("_", "\\_") + "%",),
+            ).fetchall()
+            row = matches[0] if len(matches) == 1 else None
+        if row is None:
+            raise RunNotFound(run_id)
+        return _record(row)
+
+    def stats(self) -> RunStats:
+        runs = [_record(row) for row in self._db.execute("SELECT * FROM runs")]
+        executed = [r for r in runs if r.duration_seconds is not None]
+        durations = sorted(r.duration_seconds for r in executed if r.duration_seconds is not None)
+        succeeded = sum(1 for r in runs if r.status == "succeeded")
+        failures = Counter(r.status for r in runs if r.status != "succeeded")
+        tools: Counter[str] = Counter()
+        for run in runs:
+            tools.update(run.tools_used)
+        return RunStats(
+            total=len(runs),
+            succeeded=succeeded,
+            success_rate=succeeded / len(runs) if runs else 0.0,
+            median_seconds=statistics.median(durations) if durations else None,
+            p95_seconds=_percentile(durations, 0.95) if durations else None,
+            failures_by_cause=dict(failures.most_common()),
+            tool_usage=dict(tools.most_common()),
+        )
+
+
+def _record(row: sqlite3.Row) -> RunRecord:
+    data: dict[str, Any] = dict(row)
+    data["tools_used"] = json.loads(data.get("tools_used") or "[]")
+    return RunRecord(**data)
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    """Linear-interpolated percentile of already sorted values."""
+    position = (len(sorted_values) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)

@@ -1,0 +1,125 @@
+"""The ``meta-agent`` command: a thin Typer app over the library; errors are handled once, here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from meta_agent.cli import db as db_commands
+from meta_agent.cli import runs as runs_commands
+from meta_agent.cli import tools as tools_commands
+from meta_agent.cli.context import State
+from meta_agent.cli.run_commands import register as register_run_commands
+
+app = typer.Typer(
+    name="meta-agent",
+    help="Turn plain-English portfolio requests into validated, sandboxed, archived analyses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(tools_commands.app, name="tools")
+app.add_typer(runs_commands.app, name="runs")
+register_run_commands(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from meta_agent import __version__
+
+        typer.echo(f"meta-agent {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Turn plain-English portfolio requests into validated, sandboxed, archived analyses."""
+    ctx.obj = State(debug=debug)
+    if debug:
+        from meta_agent.logs import configure_logging
+
+        configure_logging(debug=True)
+
+
+@app.command()
+def config(
+    database: Annotated[str | None, typer.Option(help="Database URL (overrides settings).")] = None,
+    runs_dir: Annotated[str | None, typer.Option(help="Runs folder (overrides settings).")] = None,
+) -> None:
+    """Show the settings in force and where each value came from (secrets masked)."""
+    from meta_agent.cli.render import console, settings_table
+    from meta_agent.config import describe_settings, load_settings
+
+    overrides = {"database_url": database, "runs_dir": runs_dir}
+    settings = load_settings(**overrides)
+    console().print(settings_table(describe_settings(settings, overrides)))
+
+
+def run() -> None:
+    """Console-script entry point: one place turns our errors into a message and an exit code."""
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the single place errors become exit codes
+        sys.exit(handle_error(error, debug))
+
+
+def handle_error(error: BaseException, debug: bool) -> int:
+    """Print one clear line for an error (a traceback only with --debug); return the exit code."""
+    import click
+
+    from meta_agent.errors import MetaAgentError
+
+    if isinstance(error, click.exceptions.ClickException):
+        error.show()
+        return error.exit_code
+    if isinstance(error, click.exceptions.Exit):
+        return error.exit_code
+    if debug:
+        import traceback
+
+        traceback.print_exception(error)
+    if isinstance(error, MetaAgentError):
+        if "--json" in sys.argv:
+            # stdout stays exactly one JSON object, even when the run never started
+            import json
+
+            status = "rejected" if error.http_status in (400, 404, 409, 422) else "failed"
+            sys.stdout.write(json.dumps(_empty_outcome(status, str(error))) + "\n")
+        sys.stderr.write(f"Error: {error}\n")
+        return error.exit_code
+    sys.stderr.write(
+        f"Internal error: {type(error).__name__}: {error}. "
+        "Re-run with --debug for the traceback, and please report it.\n"
+    )
+    return 70
+
+
+def _empty_outcome(status: str, message: str) -> dict[str, object]:
+    return {
+        "run_id": None,
+        "status": status,
+        "run_dir": None,
+        "script": None,
+        "artifacts": [],
+        "summary": {},
+        "error": message,
+    }

@@ -1,0 +1,342 @@
+"""How the CLI shows things: Rich tables, panels, live logs. Presentation only; no decisions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from meta_agent.archive.registry import RunRecord, RunStats
+    from meta_agent.errors import Finding
+    from meta_agent.pipeline import Prepared, RunOutcome
+    from meta_agent.tool_library.tool_registry import Tool
+
+MAX_TABLE_ROWS = 25
+CURRENCY_COLUMNS = {
+    "noi",
+    "debt_service",
+    "value",
+    "loan_balance",
+    "egi",
+    "operating_expenses",
+    "effective_gross_income",
+    "gross_potential_rent",
+    "original_balance",
+    "current_balance",
+    "annual_debt_service",
+    "acquisition_price",
+}
+RATIO_COLUMNS = {"dscr"}
+PERCENT_COLUMNS = {
+    "cap_rate",
+    "ltv",
+    "debt_yield",
+    "occupancy",
+    "expense_ratio",
+    "interest_rate",
+    "mom_change",
+    "yoy_change",
+    "vacancy_rate",
+    "avg_cap_rate",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    """A console on stdout (or stderr, when stdout is reserved for JSON)."""
+    return Console(stderr=stderr, highlight=False)
+
+
+def warn(out: Console, message: str) -> None:
+    out.print(f"[bold yellow]Warning:[/] {message}")
+
+
+def format_cell(column: str, raw: Any) -> str:
+    """A value as a person reads it: $1,234,567, 1.23x, 6.5%. Data files keep full precision."""
+    if raw is None or raw == "" or (isinstance(raw, float) and raw != raw):
+        return "no debt" if column in ("dscr", "debt_yield") else "-"
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        return str(raw)
+    base = column.removeprefix("dscr_") if column.startswith("dscr_") else column
+    if column in RATIO_COLUMNS or column.startswith("dscr_") or column.endswith("_dscr"):
+        return f"{number:.2f}x"
+    if base in CURRENCY_COLUMNS or column.endswith(("_noi", "_debt_service")):
+        return f"${number:,.0f}"
+    if base in PERCENT_COLUMNS or column.endswith(("_pct_change", "_rate")):
+        return f"{number * 100:.1f}%"
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
+
+
+def data_table(path: Path, title: str | None = None, limit: int = MAX_TABLE_ROWS) -> Table:
+    """The first rows of a result CSV, formatted for reading."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = list(rows[0]) if rows else []
+    hidden = {"latitude", "longitude", "units", "year_built", "latest_period", "has_debt", "city"}
+    shown = [c for c in columns if c not in hidden][:10]
+    table = Table(title=title or path.name, title_justify="left")
+    for column in shown:
+        numeric = rows and _is_number(rows[0].get(column))
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for row in rows[:limit]:
+        table.add_row(*(format_cell(c, row.get(c)) for c in shown))
+    if len(rows) > limit:
+        table.caption = f"first {limit} of {len(rows)} rows; the full table is in {path.name}"
+    return table
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def show_outcome(out: Console, outcome: RunOutcome) -> None:
+    """The end of a run: status, interpretations, results table, key figures, where things are."""
+    colour = {"succeeded": "green", "rejected": "yellow"}.get(outcome.status, "red")
+    for line in outcome.interpretations:
+        out.print(f"[cyan]Note:[/] {line}")
+    for line in outcome.warnings:
+        warn(out, line)
+    if outcome.error:
+        out.print(f"[bold {colour}]{outcome.status}[/]: {outcome.error}")
+        if outcome.suggestions:
+            out.print("Did you mean: " + "; ".join(outcome.suggestions))
+        for finding in outcome.findings[5:]:
+            out.print(f"  {finding}")
+    results = outcome.run_dir / "results" if outcome.run_dir else None
+    if results is not None and outcome.status == "succeeded" and not outcome.dry_run:
+        tables = [name for name in outcome.artifacts if name.endswith(".csv")]
+        for name in tables[:2]:
+            out.print(data_table(results / name))
+        figures = {k: v for k, v in outcome.summary.items() if not isinstance(v, (dict, list))}
+        if figures:
+            key_table = Table(title="Key figures", title_justify="left", show_header=False)
+            for key, value in figures.items():
+                key_table.add_row(key, format_cell(_metric_of(key), value))
+            out.print(key_table)
+    status = f"[bold {colour}]{outcome.status}[/]"
+    if outcome.dry_run:
+        status += " (dry run: nothing executed)"
+    out.print(f"Run {outcome.run_id}: {status}")
+    if outcome.resources:
+        r = outcome.resources
+        out.print(
+            f"  sandbox {r.get('backend')}: {r.get('wall_seconds', 0):.2f} s wall, "
+            f"{r.get('cpu_seconds', 0):.2f} s CPU, peak {r.get('peak_memory_mb', 0):.0f} MB"
+        )
+    if outcome.identical is not None:
+        verdict = "identical" if outcome.identical else "DIFFERENT"
+        out.print(f"  results are {verdict} to the original run")
+        for line in outcome.differences:
+            out.print(f"    {line}")
+    if outcome.run_dir:
+        out.print(f"  run folder: {outcome.run_dir}")
+    if outcome.script and outcome.script.exists():
+        out.print(f"  script:     {outcome.script}")
+    for name in outcome.artifacts:
+        out.print(f"  result:     {results / name if results else name}")
+
+
+def _metric_of(key: str) -> str:
+    for suffix in ("average_", "mean_", "min_", "max_", "median_", "total_"):
+        if key.startswith(suffix):
+            return key.removeprefix(suffix)
+    for suffix in ("_average", "_mean", "_min", "_max", "_median", "_total"):
+        if key.endswith(suffix):
+            return key.removesuffix(suffix)
+    return key if not key.endswith("_count") else "count"
+
+
+def show_prepared(out: Console, prepared: Prepared) -> None:
+    """The plan and the script, for approval."""
+    for line in prepared.analysis.interpretations:
+        out.print(f"[cyan]Note:[/] {line}")
+    table = Table(title=f"Plan: {prepared.plan.goal}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("tool")
+    table.add_column("what it does")
+    for index, step in enumerate(prepared.plan.steps, 1):
+        table.add_row(str(index), step.tool, step.description)
+    out.print(table)
+    show_script(out, prepared.script.source)
+
+
+def show_script(out: Console, source: str) -> None:
+    out.print(Panel(Syntax(source, "python", line_numbers=True), title="script.py"))
+
+
+def show_findings(out: Console, file: Path, findings: Sequence[Finding]) -> None:
+    if not findings:
+        out.print(f"[green]{file}: valid[/] (no findings)")
+        return
+    table = Table(title=f"{file}: {len(findings)} finding(s)", title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("rule")
+    table.add_column("finding")
+    for finding in findings:
+        table.add_row(str(finding.line), finding.rule, finding.message)
+    out.print(table)
+
+
+@contextmanager
+def live_run(
+    out: Console, quiet: bool = False
+) -> Iterator[tuple[Callable[[str, str], None] | None, Callable[[float], None] | None]]:
+    """Callbacks that print the script's log lines as they come and a live elapsed-time status."""
+    if quiet:
+        yield None, None
+        return
+    lock = threading.Lock()
+    status: dict[str, Any] = {"handle": None, "last": time.monotonic()}
+
+    def on_log(stream: str, line: str) -> None:
+        with lock:
+            status["last"] = time.monotonic()
+            style = (
+                "red"
+                if stream == "stderr" and "ERROR" in line
+                else "dim"
+                if stream == "stderr"
+                else ""
+            )
+            out.print(f"[{style}]{_escape(line)}[/]" if style else _escape(line))
+
+    def on_tick(elapsed: float) -> None:
+        with lock:
+            if status["handle"] is None:
+                status["handle"] = out.status("running in the sandbox...")
+                status["handle"].start()
+            quiet_for = time.monotonic() - status["last"]
+            note = f" (no output for {quiet_for:.0f} s)" if quiet_for > 3 else ""
+            status["handle"].update(f"running in the sandbox... {elapsed:.1f} s{note}")
+
+    try:
+        yield on_log, on_tick
+    finally:
+        if status["handle"] is not None:
+            status["handle"].stop()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def settings_table(rows: list[tuple[str, str, str]]) -> Table:
+    table = Table(title="Settings in force", title_justify="left")
+    for column in ("setting", "value", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def info_table(url: str, info: dict[str, Any]) -> Table:
+    table = Table(title=f"Portfolio database {url}", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", overflow="fold")
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(
+                f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in value.items()
+            )
+        elif isinstance(value, int):
+            value = f"{value:,}"
+        table.add_row(key.replace("_", " "), str(value))
+    return table
+
+
+def tools_table(tools: Sequence[Tool]) -> Table:
+    table = Table(title=f"{len(tools)} registered tools", title_justify="left")
+    for column in ("name", "category", "version", "side effects", "description"):
+        table.add_column(column, overflow="fold")
+    for item in tools:
+        table.add_row(
+            item.name,
+            item.category,
+            item.version,
+            ", ".join(sorted(item.side_effects)) or "-",
+            item.description,
+        )
+    return table
+
+
+def tool_panel(item: Tool) -> Panel:
+    body = json.dumps(item.to_dict(), indent=2)
+    return Panel(Syntax(body, "json"), title=f"{item.name} ({item.category} {item.version})")
+
+
+def runs_table(records: Sequence[RunRecord]) -> Table:
+    table = Table(title="Recent runs", title_justify="left")
+    for column in ("run id", "time", "kind", "status", "seconds", "request"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        seconds = f"{r.duration_seconds:.2f}" if r.duration_seconds is not None else "-"
+        table.add_row(r.run_id, r.created_at[:19], r.kind, r.status, seconds, r.request)
+    return table
+
+
+def run_detail(out: Console, record: RunRecord, manifest: dict[str, Any]) -> None:
+    out.print(f"[bold]{record.run_id}[/]  {record.status}  ({record.kind})")
+    out.print(f"request: {record.request}")
+    if record.error:
+        out.print(f"error:   {record.error}")
+    phases = manifest.get("phases_seconds") or {}
+    if phases:
+        out.print("phases:  " + ", ".join(f"{k} {v:.3f}s" for k, v in phases.items()))
+    resources = manifest.get("resources") or {}
+    if resources:
+        out.print(
+            f"sandbox: {resources.get('backend')}, peak {resources.get('peak_memory_mb')} MB, "
+            f"{resources.get('cpu_seconds')} s CPU"
+        )
+    table = Table(title=f"files in {record.run_dir}", title_justify="left")
+    table.add_column("file")
+    table.add_column("bytes", justify="right")
+    table.add_column("sha256")
+    for name, info in (manifest.get("files") or {}).items():
+        table.add_row(name, f"{info['bytes']:,}", info["sha256"][:16])
+    out.print(table)
+
+
+def stats_view(out: Console, stats: RunStats) -> None:
+    out.print(
+        f"{stats.total} runs, {stats.succeeded} succeeded ({stats.success_rate:.0%}); "
+        f"median {_secs(stats.median_seconds)}, p95 {_secs(stats.p95_seconds)}"
+    )
+    if stats.failures_by_cause:
+        table = Table(title="Failures by cause", title_justify="left")
+        table.add_column("status")
+        table.add_column("runs", justify="right")
+        for cause, count in stats.failures_by_cause.items():
+            table.add_row(cause, str(count))
+        out.print(table)
+    if stats.tool_usage:
+        table = Table(title="Tool usage", title_justify="left")
+        table.add_column("tool")
+        table.add_column("runs", justify="right")
+        for name, count in stats.tool_usage.items():
+            table.add_row(name, str(count))
+        out.print(table)
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"

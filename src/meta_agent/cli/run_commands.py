@@ -1,0 +1,200 @@
+"""``ask``, ``exec``, ``validate``, ``rerun`` and ``archive``: the commands that make runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from meta_agent.pipeline import Pipeline, Prepared, RunOutcome
+
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="Portfolio database URL.")]
+RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Folder for run folders.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Run without asking for approval.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
+SandboxOption = Annotated[
+    str | None, typer.Option("--sandbox", help="auto, bwrap, docker or process.")
+]
+TimeoutOption = Annotated[
+    float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
+]
+
+EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the run commands to the main app."""
+    app.command("ask")(ask)
+    app.command("exec")(exec_)
+    app.command("validate")(validate)
+    app.command("rerun")(rerun)
+    app.command("archive")(archive)
+
+
+def _pipeline(
+    database: str | None,
+    runs_dir: Path | None,
+    sandbox: str | None = None,
+    timeout: float | None = None,
+) -> Pipeline:
+    from meta_agent.config import load_settings
+    from meta_agent.pipeline import Pipeline
+
+    settings = load_settings(
+        database_url=database, runs_dir=runs_dir, sandbox=sandbox, timeout_seconds=timeout
+    )
+    return Pipeline(settings)
+
+
+def _require_terminal(yes: bool) -> None:
+    from meta_agent.errors import ConfigError
+
+    if not yes and not sys.stdin.isatty():
+        raise ConfigError(
+            "There is no terminal to ask for approval: pass --yes to run without asking."
+        )
+
+
+def ask(
+    request: Annotated[str, typer.Argument(help="What you want, in plain English.")],
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan, generate, validate only.")
+    ] = False,
+    database: DatabaseOption = None,
+    runs_dir: RunsDirOption = None,
+    sandbox: SandboxOption = None,
+    timeout: TimeoutOption = None,
+) -> None:
+    """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
+    from meta_agent.cli import render
+
+    if not dry_run:
+        _require_terminal(yes)
+    pipeline = _pipeline(database, runs_dir, sandbox, timeout)
+    console = render.console(stderr=as_json)
+
+    def approve(prepared: Prepared) -> bool:
+        render.show_prepared(console, prepared)
+        return typer.confirm("Run this script?", default=False)
+
+    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+        outcome = pipeline.ask(
+            request,
+            approve=None if yes or dry_run else approve,
+            on_log=on_log,
+            on_tick=on_tick,
+            dry_run=dry_run,
+        )
+    _finish(outcome, as_json, console, show_script=dry_run)
+
+
+def exec_(
+    file: Annotated[Path, typer.Argument(help="A Python script to validate and run.")],
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+    runs_dir: RunsDirOption = None,
+    sandbox: SandboxOption = None,
+    timeout: TimeoutOption = None,
+    no_validate: Annotated[
+        bool,
+        typer.Option(
+            "--no-validate", help="DANGEROUS: skip validation; only the sandbox protects."
+        ),
+    ] = False,
+) -> None:
+    """Validate and run a script you wrote or edited, in its own run folder."""
+    from meta_agent.cli import render
+
+    _require_terminal(yes)
+    pipeline = _pipeline(database, runs_dir, sandbox, timeout)
+    console = render.console(stderr=as_json)
+    if no_validate:
+        render.warn(
+            console, "Validation is OFF: the script runs unchecked, contained only by the sandbox."
+        )
+
+    def approve(source: str) -> bool:
+        render.show_script(console, source)
+        return typer.confirm("Run this script?", default=False)
+
+    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+        outcome = pipeline.exec_script(
+            file,
+            approve=None if yes else approve,
+            validate=not no_validate,
+            on_log=on_log,
+            on_tick=on_tick,
+        )
+    _finish(outcome, as_json, console)
+
+
+def validate(
+    file: Annotated[Path, typer.Argument(help="A Python script to check.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check a script against the validation policy; list every finding with its line."""
+    from meta_agent.cli import render
+    from meta_agent.errors import ExecutionError
+    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.tool_library.tool_registry import default_registry
+
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExecutionError(f"Cannot read script {file}: {exc}") from exc
+    findings = ScriptValidator(default_registry()).validate(source)
+    if as_json:
+        typer.echo(json.dumps({"valid": not findings, "findings": [f.__dict__ for f in findings]}))
+    else:
+        render.show_findings(render.console(), file, findings)
+    raise typer.Exit(0 if not findings else 3)
+
+
+def rerun(
+    run_id: Annotated[str, typer.Argument(help="The run to re-execute (id or unique prefix).")],
+    as_json: JsonOption = False,
+    runs_dir: RunsDirOption = None,
+    database: DatabaseOption = None,
+    sandbox: SandboxOption = None,
+) -> None:
+    """Re-execute an archived run's script and report whether the results are identical."""
+    from meta_agent.cli import render
+
+    pipeline = _pipeline(database, runs_dir, sandbox)
+    console = render.console(stderr=as_json)
+    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+        outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
+    _finish(outcome, as_json, console)
+
+
+def archive(
+    run_id: Annotated[str, typer.Argument(help="The run to pack (id or unique prefix).")],
+    output: Annotated[Path | None, typer.Option(help="Where to write the .tar.gz.")] = None,
+    runs_dir: RunsDirOption = None,
+) -> None:
+    """Pack a run folder into a .tar.gz."""
+    from meta_agent.cli import render
+
+    path = _pipeline(None, runs_dir).archive(run_id, output)
+    render.console().print(f"Archived to {path}")
+
+
+def _finish(outcome: RunOutcome, as_json: bool, console: Any, show_script: bool = False) -> None:
+    from meta_agent.cli import render
+
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(), default=str))
+    else:
+        if show_script and outcome.script is not None:
+            render.show_script(console, outcome.script.read_text(encoding="utf-8"))
+        render.show_outcome(console, outcome)
+    code = EXIT_FOR_STATUS.get(outcome.status, 1)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,140 @@
+"""The portfolio database: the five tables of DOMAIN.md, plus ``portfolio_meta``, in SQLAlchemy Core.
+
+One ``MetaData`` holds them all, so the generator creates them and the tools query them through
+the same objects on SQLite and PostgreSQL. Indexes are the ones the metric queries need:
+``financials`` is keyed (and, on SQLite, clustered) by ``(property_id, period)``, loans are found by
+property, and valuations by ``(property_id, valuation_date)``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+
+PROPERTY_TYPES: tuple[str, ...] = (
+    "retail",
+    "office",
+    "multifamily",
+    "industrial",
+    "hotel",
+    "mixed_use",
+)
+VALUATION_METHODS: tuple[str, ...] = ("appraisal", "broker_opinion", "internal")
+
+metadata = MetaData()
+
+properties = Table(
+    "properties",
+    metadata,
+    Column("property_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("property_type", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("zip", Text, nullable=False),
+    Column("market", Text, nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("year_built", Integer, nullable=False),
+    Column("square_feet", Integer, nullable=False),
+    Column("units", Integer, nullable=True),
+    Column("acquisition_date", Date, nullable=False),
+    Column("acquisition_price", Float, nullable=False),
+    Index("ix_properties_type", "property_type"),
+    Index("ix_properties_market", "market"),
+)
+
+FINANCIAL_COLUMNS: tuple[str, ...] = (
+    "gross_potential_rent",
+    "vacancy_loss",
+    "other_income",
+    "effective_gross_income",
+    "operating_expenses",
+    "noi",
+    "capex",
+    "occupancy",
+)
+
+financials = Table(
+    "financials",
+    metadata,
+    Column("property_id", Text, ForeignKey("properties.property_id"), nullable=False),
+    Column("period", Date, nullable=False),
+    *(Column(name, Float, nullable=False) for name in FINANCIAL_COLUMNS),
+    PrimaryKeyConstraint("property_id", "period", name="pk_financials"),
+    # Clustered by the key on SQLite: a property's months sit together, so the T12 windows of the
+    # metric query read the table in order instead of sorting it.
+    sqlite_with_rowid=False,
+)
+
+loans = Table(
+    "loans",
+    metadata,
+    Column("loan_id", Text, primary_key=True),
+    Column("property_id", Text, ForeignKey("properties.property_id"), nullable=False),
+    Column("lender", Text, nullable=False),
+    Column("original_balance", Float, nullable=False),
+    Column("current_balance", Float, nullable=False),
+    Column("interest_rate", Float, nullable=False),
+    Column("amortization_months", Integer, nullable=False),
+    Column("term_months", Integer, nullable=False),
+    Column("origination_date", Date, nullable=False),
+    Column("maturity_date", Date, nullable=False),
+    Column("annual_debt_service", Float, nullable=False),
+    Index("ix_loans_property_id", "property_id"),
+)
+
+valuations = Table(
+    "valuations",
+    metadata,
+    Column("property_id", Text, ForeignKey("properties.property_id"), nullable=False),
+    Column("valuation_date", Date, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("method", Text, nullable=False),
+    PrimaryKeyConstraint("property_id", "valuation_date", name="pk_valuations"),
+)
+
+market_data = Table(
+    "market_data",
+    metadata,
+    Column("market", Text, nullable=False),
+    Column("property_type", Text, nullable=False),
+    Column("period", Date, nullable=False),
+    Column("avg_cap_rate", Float, nullable=False),
+    Column("avg_rent_psf", Float, nullable=False),
+    Column("vacancy_rate", Float, nullable=False),
+    PrimaryKeyConstraint("market", "property_type", "period", name="pk_market_data"),
+)
+
+# How the portfolio was made (seed, size, generator version): one key/value row per fact.
+portfolio_meta = Table(
+    "portfolio_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+PORTFOLIO_TABLES: tuple[str, ...] = (
+    "properties",
+    "financials",
+    "loans",
+    "valuations",
+    "market_data",
+)
+TABLES: dict[str, Table] = {table.name: table for table in metadata.sorted_tables}
+
+
+def column_names(table: str) -> list[str]:
+    """The columns of a portfolio table, in schema order (KeyError for an unknown table)."""
+    return [column.name for column in TABLES[table].columns]

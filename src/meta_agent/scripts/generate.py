@@ -1,0 +1,208 @@
+"""Render an ExecutionPlan into a readable Python script, cached by the plan's content hash.
+
+The script is the plan made concrete: imports of exactly the tools used, one logged step per tool
+call, a guard where an empty table would make the rest meaningless, and error handling that logs
+and re-raises. Analysts read, edit and re-run it by hand, so it is plain code, not a framework.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import keyword
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meta_agent.planning.models import ExecutionPlan, PlanStep
+from meta_agent.tool_library.tool_registry import Tool, ToolRegistry
+
+LINE_LIMIT = 96  # longer calls are split one argument per line
+TEMPLATE = "script.py.j2"
+
+
+@dataclass(frozen=True)
+class GeneratedScript:
+    """A rendered script and where it came from."""
+
+    source: str
+    plan_hash: str
+    from_cache: bool
+
+
+class ScriptGenerator:
+    """Turns plans into scripts; the same plan always yields the same script."""
+
+    def __init__(self, registry: ToolRegistry, cache_dir: Path | None = None) -> None:
+        self.registry = registry
+        self.cache_dir = cache_dir
+        self._template: Any = None
+
+    def generate(self, plan: ExecutionPlan, now: dt.datetime | None = None) -> GeneratedScript:
+        """The script for ``plan``, from the cache when this exact plan was rendered before."""
+        plan_hash = plan.content_hash()
+        cached = self._cache_path(plan_hash)
+        if cached is not None and cached.is_file():
+            return GeneratedScript(cached.read_text(encoding="utf-8"), plan_hash, True)
+        source = self.render(plan, plan_hash, now or dt.datetime.now(dt.UTC))
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_suffix(".tmp")
+            temporary.write_text(source, encoding="utf-8")
+            temporary.replace(cached)
+        return GeneratedScript(source, plan_hash, False)
+
+    def render(self, plan: ExecutionPlan, plan_hash: str, now: dt.datetime) -> str:
+        """Render without the cache."""
+        from meta_agent import __version__
+
+        tools = {step.tool: self.registry.get(step.tool) for step in plan.steps}
+        used_later = _referenced_ids(plan.steps)
+        steps = [self._render_step(step, tools[step.tool], used_later) for step in plan.steps]
+        return self._load_template().render(
+            goal=_one_line(plan.goal),
+            request=_one_line(plan.request),
+            generated_at=now.replace(microsecond=0).isoformat(),
+            version=__version__,
+            planner=plan.planner,
+            plan_hash=plan_hash,
+            interpretations=[_one_line(text) for text in plan.interpretations],
+            imports=_imports(tools.values()),
+            steps=steps,
+            outputs=plan.outputs,
+        )
+
+    def _render_step(self, step: PlanStep, tool: Tool, used_later: set[str]) -> dict[str, Any]:
+        var = _variable_name(step.id, self.registry)
+        assign = step.id in used_later
+        code = _call_lines(f"{var} = " if assign else "", tool, step.arguments, self.registry)
+        returns_table = tool.returns.get("x-python-type") == "pandas.DataFrame"
+        report = None
+        guard = None
+        if assign and returns_table:
+            report = f'logger.info("  {var}: %d rows", len({var}))'
+            if "reads_database" in tool.side_effects:
+                guard = repr(f"{tool.name} returned no rows: nothing in the portfolio matches.")
+        return {
+            "description": step.description,
+            "code": code,
+            "var": var,
+            "report": report,
+            "guard": guard,
+        }
+
+    def _cache_path(self, plan_hash: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / f"{plan_hash}.py"
+
+    def _load_template(self) -> Any:
+        if self._template is None:
+            import jinja2
+
+            environment = jinja2.Environment(
+                loader=jinja2.PackageLoader("meta_agent.scripts", "templates"),
+                keep_trailing_newline=True,
+                trim_blocks=False,
+                lstrip_blocks=False,
+                autoescape=False,
+                undefined=jinja2.StrictUndefined,
+            )
+            environment.filters["pystr"] = _python_string_body
+            self._template = environment.get_template(TEMPLATE)
+        return self._template
+
+
+def _imports(tools: Any) -> list[tuple[str, list[str]]]:
+    by_module: dict[str, set[str]] = {}
+    for item in tools:
+        by_module.setdefault(item.module, set()).add(item.function.__name__)
+    return [(module, sorted(names)) for module, names in sorted(by_module.items())]
+
+
+def _referenced_ids(steps: list[PlanStep]) -> set[str]:
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            if "$ref" in value:
+                found.add(str(value["$ref"]))
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    for step in steps:
+        visit(step.arguments)
+    return found
+
+
+def _variable_name(step_id: str, registry: ToolRegistry) -> str:
+    """A step id as a variable that shadows neither a keyword, a builtin nor a tool."""
+    import builtins
+
+    if keyword.iskeyword(step_id) or hasattr(builtins, step_id) or step_id in registry:
+        return f"{step_id}_result"
+    return step_id
+
+
+def _call_lines(
+    prefix: str, tool: Tool, arguments: dict[str, Any], registry: ToolRegistry
+) -> list[str]:
+    """``prefix name(first, key=value)`` on one line, or one argument per line when too long."""
+    order = list(tool.parameters.get("properties", {}))
+    unknown = [name for name in arguments if name not in order]
+    if unknown:
+        raise ValueError(f"plan passes unknown argument(s) {unknown} to {tool.name}")
+    required = tool.parameters.get("required", [])
+    given = [name for name in order if name in arguments]
+    positional = bool(given) and given[0] == order[0] and order[0] in required
+    head = f"{prefix}{tool.function.__name__}("
+
+    def part(index: int, name: str, indent: int) -> str:
+        rendered = _format(arguments[name], registry, indent)
+        return rendered if index == 0 and positional else f"{name}={rendered}"
+
+    one_line = head + ", ".join(part(i, n, 0) for i, n in enumerate(given)) + ")"
+    if len(one_line) + 4 <= LINE_LIMIT or not given:
+        return [one_line]
+    body = [f"    {part(i, n, 4)}," for i, n in enumerate(given)]
+    return [head, *"\n".join(body).splitlines(), ")"]
+
+
+def _format(value: Any, registry: ToolRegistry, indent: int) -> str:
+    """A plan value as Python source; long lists and dicts get one item per line."""
+    flat = _value(value, registry)
+    is_reference = isinstance(value, dict) and "$ref" in value
+    if len(flat) + indent + 8 <= LINE_LIMIT or is_reference or not isinstance(value, (list, dict)):
+        return flat
+    pad = " " * (indent + 4)
+    if isinstance(value, list):
+        items = [f"{pad}{_format(v, registry, indent + 4)}," for v in value]
+        return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
+    items = [f"{pad}{k!r}: {_format(v, registry, indent + 4)}," for k, v in value.items()]
+    return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+
+
+def _value(value: Any, registry: ToolRegistry) -> str:
+    """A plan value as one line of Python source; ``{"$ref": id}`` becomes the variable."""
+    if isinstance(value, dict) and "$ref" in value:
+        var = _variable_name(str(value["$ref"]), registry)
+        key = value.get("key")
+        return var if key is None else f"{var}[{key!r}]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{k!r}: {_value(v, registry)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v, registry) for v in value) + "]"
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    raise ValueError(f"plan argument {value!r} is not a JSON value")
+
+
+def _one_line(text: str) -> str:
+    """Text on one line, safe inside the script's docstring."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"""', "'''")
+
+
+def _python_string_body(text: str) -> str:
+    """Text safe inside a double-quoted Python string."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')

