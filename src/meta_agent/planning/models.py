@@ -109,6 +109,10 @@ class RequirementAnalysis(BaseModel):
     peer_count: int | None = None
     trend_months: int | None = None
     outlier_method: Literal["iqr", "zscore"] | None = None
+    outlier_threshold: float | None = Field(
+        default=None, description="IQR k or z-score cut-off when the request names one"
+    )
+    correlation_method: Literal["pearson", "spearman", "kendall"] | None = None
     outputs: list[OutputKind] = Field(default_factory=lambda: ["table"])
     interpretations: list[str] = Field(default_factory=list)
     not_understood: list[str] = Field(default_factory=list)

@@ -31,7 +31,14 @@ PROPERTY_TYPES: tuple[str, ...] = (
 )
 VALUATION_METHODS: tuple[str, ...] = ("appraisal", "broker_opinion", "internal")
 
-metadata = MetaData()
+# Named constraints, so the bulk loader can drop and re-add them around a PostgreSQL COPY.
+metadata = MetaData(
+    naming_convention={
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+    }
+)
 
 properties = Table(
     "properties",
@@ -51,8 +58,8 @@ properties = Table(
     Column("units", Integer, nullable=True),
     Column("acquisition_date", Date, nullable=False),
     Column("acquisition_price", Float, nullable=False),
-    Index("ix_properties_type", "property_type"),
-    Index("ix_properties_market", "market"),
+    Index(None, "property_type"),
+    Index(None, "market"),
 )
 
 FINANCIAL_COLUMNS: tuple[str, ...] = (
@@ -72,7 +79,7 @@ financials = Table(
     Column("property_id", Text, ForeignKey("properties.property_id"), nullable=False),
     Column("period", Date, nullable=False),
     *(Column(name, Float, nullable=False) for name in FINANCIAL_COLUMNS),
-    PrimaryKeyConstraint("property_id", "period", name="pk_financials"),
+    PrimaryKeyConstraint("property_id", "period"),
     # Clustered by the key on SQLite: a property's months sit together, so the T12 windows of the
     # metric query read the table in order instead of sorting it.
     sqlite_with_rowid=False,
@@ -92,7 +99,7 @@ loans = Table(
     Column("origination_date", Date, nullable=False),
     Column("maturity_date", Date, nullable=False),
     Column("annual_debt_service", Float, nullable=False),
-    Index("ix_loans_property_id", "property_id"),
+    Index(None, "property_id"),
 )
 
 valuations = Table(
@@ -102,7 +109,7 @@ valuations = Table(
     Column("valuation_date", Date, nullable=False),
     Column("value", Float, nullable=False),
     Column("method", Text, nullable=False),
-    PrimaryKeyConstraint("property_id", "valuation_date", name="pk_valuations"),
+    PrimaryKeyConstraint("property_id", "valuation_date"),
 )
 
 market_data = Table(
@@ -114,7 +121,7 @@ market_data = Table(
     Column("avg_cap_rate", Float, nullable=False),
     Column("avg_rent_psf", Float, nullable=False),
     Column("vacancy_rate", Float, nullable=False),
-    PrimaryKeyConstraint("market", "property_type", "period", name="pk_market_data"),
+    PrimaryKeyConstraint("market", "property_type", "period"),
 )
 
 # How the portfolio was made (seed, size, generator version): one key/value row per fact.

@@ -146,7 +146,7 @@ def percent_digits(name: str) -> int:
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN, NaT and pandas.NA."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return True
     try:
         return bool(value != value)  # NaN, NaT and NA are the values not equal to themselves
@@ -227,7 +227,7 @@ def format_value(name: str, value: Any) -> str:
         return "Yes" if value else "No"
     kind = column_kind(name)
     if is_missing(value):
-        return NO_DEBT if _is_property_dscr(name) else NOT_AVAILABLE
+        return NO_DEBT if is_property_dscr(name) else NOT_AVAILABLE
     if isinstance(value, str):
         return value
     if kind == "date" or isinstance(value, (dt.date, dt.datetime)):
@@ -288,8 +288,10 @@ def format_figure(path: tuple[str, ...], value: Any) -> str:
     if isinstance(value, (list, tuple, set)):
         items = [str(item) for item in value]
         shown = ", ".join(items[:20])
-        return shown + (f" and {len(items) - 20} more" if len(items) > 20 else "") if items else "none"
-    if isinstance(value, bool) or isinstance(value, str) or is_missing(value):
+        return (
+            shown + (f" and {len(items) - 20} more" if len(items) > 20 else "") if items else "none"
+        )
+    if isinstance(value, (bool, str)) or is_missing(value):
         return format_value(path[-1] if path else "", value)
     kind = figure_kind(path)
     proxy = {"integer": "count", "number": "number"}.get(kind)
@@ -330,7 +332,8 @@ def _is_table(value: Any) -> bool:
     return hasattr(value, "columns") and hasattr(value, "iloc")
 
 
-def _is_property_dscr(name: str) -> bool:
+def is_property_dscr(name: str) -> bool:
+    """True for a per-property DSCR column (``dscr``, ``dscr_<scenario>``): missing means no debt."""
     n = str(name).lower()
     return n == "dscr" or n.startswith("dscr_")
 

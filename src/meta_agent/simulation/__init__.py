@@ -1,0 +1,31 @@
+"""Scenario simulation: NOI and interest-rate shocks over a portfolio, vectorised."""
+
+from meta_agent.simulation.scenarios import (
+    BASE,
+    BASE_SCENARIO,
+    DEFAULT_THRESHOLD,
+    LoanBook,
+    Scenario,
+    ScenarioGrid,
+    parse_scenarios,
+    pivot_dscr,
+    scenario_table,
+    simulate,
+    summarize,
+    summary_arrays,
+)
+
+__all__ = [
+    "BASE",
+    "BASE_SCENARIO",
+    "DEFAULT_THRESHOLD",
+    "LoanBook",
+    "Scenario",
+    "ScenarioGrid",
+    "parse_scenarios",
+    "pivot_dscr",
+    "scenario_table",
+    "simulate",
+    "summarize",
+    "summary_arrays",
+]

@@ -7,6 +7,8 @@ tool raises ``UndefinedMetric``, and never emits a floating-point warning.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # Newton steps before a series that has not settled is handed to bisection; a conventional
@@ -14,11 +16,13 @@ import numpy as np
 NEWTON_MAX_ITERATIONS = 50
 # Relative step size at which Newton counts as converged.
 NEWTON_TOLERANCE = 1e-13
-# Bisection brackets x = log(1 + IRR) in [-60, 60]: any rate from -100% + 1e-26 to 1e26 a period.
-LOG_RATE_BOUND = 60.0
-# 100 halvings shrink the 120-wide bracket below float resolution.
+# Bisection brackets x = log(1 + IRR) in [-700, 700]: every rate a float can hold, -100% + 1e-304
+# to 1e304 a period.
+LOG_RATE_BOUND = 700.0
+# 100 halvings shrink the 1400-wide bracket far below float resolution.
 BISECTION_ITERATIONS = 100
-# A root is accepted when |NPV| is this small relative to the sum of |discounted flows|.
+# A root is accepted when |log(PV in / PV out)| is this small: |NPV| below about 1e-9 of the
+# present value of the flows.
 RESIDUAL_TOLERANCE = 1e-9
 
 
@@ -40,9 +44,7 @@ def dscr(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
     return out
 
 
-def annual_debt_service(
-    balance: np.ndarray, rate: np.ndarray, months: np.ndarray
-) -> np.ndarray:
+def annual_debt_service(balance: np.ndarray, rate: np.ndarray, months: np.ndarray) -> np.ndarray:
     """12 * pmt(rate / 12, months, balance), or balance * rate where months == 0; broadcast."""
     balance, rate, months = np.broadcast_arrays(balance, rate, months)
     monthly = rate / 12.0
@@ -54,8 +56,13 @@ def annual_debt_service(
         factor = np.where(monthly == 0, 1.0 / n, monthly / np.where(monthly == 0, 1.0, shrink))
         out = np.where(amortizing, 12.0 * (balance * factor), balance * rate)
     invalid = (
-        (balance < 0) | (rate < 0) | (months < 0) | (months != np.floor(months))
-        | np.isnan(balance) | np.isnan(rate) | np.isnan(months)
+        (balance < 0)
+        | (rate < 0)
+        | (months < 0)
+        | (months != np.floor(months))
+        | np.isnan(balance)
+        | np.isnan(rate)
+        | np.isnan(months)
     )
     out = np.where(invalid | ~np.isfinite(out), np.nan, out)
     return out
@@ -70,32 +77,44 @@ def sign_changes(flows: np.ndarray) -> np.ndarray:
     return np.count_nonzero(filled[:, 1:] * filled[:, :-1] < 0, axis=1)
 
 
-def _scaled_npv(flows: np.ndarray, times: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """NPV at rate e^x - 1 and its derivative, both divided by the largest discount factor.
+def _log_pv(log_weights: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(sum of e^w) per row and the e^w-weighted mean time, without overflow."""
+    top = log_weights.max(axis=1, keepdims=True)
+    scaled = np.exp(log_weights - top)
+    total = scaled.sum(axis=1)
+    return top[:, 0] + np.log(total), (scaled * times).sum(axis=1) / total
 
-    Factoring out the largest exponent keeps every term finite; the ratio NPV / NPV' and the sign
-    of NPV, which are all Newton and bisection need, are unchanged by it.
+
+def _log_ratio(
+    flows: np.ndarray, log_abs: np.ndarray, times: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """h = log(PV of inflows) - log(PV of outflows) at x = log(1 + r), and dh/dx.
+
+    h is zero exactly where NPV is, but grows about linearly in x where NPV grows exponentially,
+    so Newton on h needs a handful of steps from anywhere instead of crawling back from an
+    overshoot; and in logs nothing overflows, whatever the rate or the horizon.
     """
-    exponent = -x[:, None] * times
-    exponent = exponent - exponent.max(axis=1, keepdims=True)
-    terms = flows * np.exp(exponent)
-    return terms.sum(axis=1), -(terms * times).sum(axis=1), np.abs(terms).sum(axis=1)
+    log_weights = log_abs - x[:, None] * times  # log|0| = -inf: zero flows drop out
+    log_in, time_in = _log_pv(np.where(flows > 0, log_weights, -np.inf), times)
+    log_out, time_out = _log_pv(np.where(flows < 0, log_weights, -np.inf), times)
+    return log_in - log_out, time_out - time_in
 
 
-def _newton(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Newton on x = log(1 + r) for every row at once; NaN for rows that did not settle."""
-    x = np.full(flows.shape[0], np.log1p(0.1))
+def _newton(flows: np.ndarray, times: np.ndarray, start: np.ndarray | float = 0.1) -> np.ndarray:
+    """Newton on h(x) for every row at once; NaN for rows that did not settle."""
+    x = np.array(np.broadcast_to(np.log1p(start), flows.shape[:1]), dtype=float)
     done = np.zeros(flows.shape[0], dtype=bool)
     with np.errstate(all="ignore"):
+        log_abs = np.log(np.abs(flows))
         for _ in range(NEWTON_MAX_ITERATIONS):
             active = ~done & np.isfinite(x)
             if not active.any():
                 break
-            value, slope, size = _scaled_npv(flows[active], times[active], x[active])
+            value, slope = _log_ratio(flows[active], log_abs[active], times[active], x[active])
             step = value / slope
             x[active] = x[active] - step
-            settled = (np.abs(step) <= NEWTON_TOLERANCE * np.maximum(1.0, np.abs(x[active])))
-            settled &= np.abs(value) <= RESIDUAL_TOLERANCE * size
+            settled = np.abs(step) <= NEWTON_TOLERANCE * np.maximum(1.0, np.abs(x[active]))
+            settled &= np.abs(value) <= RESIDUAL_TOLERANCE
             done[np.flatnonzero(active)[settled]] = True
     return np.where(done & (np.abs(x) <= LOG_RATE_BOUND), x, np.nan)
 
@@ -105,11 +124,12 @@ def _bisect(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
     low = np.full(flows.shape[0], -LOG_RATE_BOUND)
     high = np.full(flows.shape[0], LOG_RATE_BOUND)
     with np.errstate(all="ignore"):
-        low_sign = np.sign(_scaled_npv(flows, times, low)[0])
-        bracketed = low_sign * np.sign(_scaled_npv(flows, times, high)[0]) < 0
+        log_abs = np.log(np.abs(flows))
+        low_sign = np.sign(_log_ratio(flows, log_abs, times, low)[0])
+        bracketed = low_sign * np.sign(_log_ratio(flows, log_abs, times, high)[0]) < 0
         for _ in range(BISECTION_ITERATIONS):
             middle = 0.5 * (low + high)
-            same = np.sign(_scaled_npv(flows, times, middle)[0]) == low_sign
+            same = np.sign(_log_ratio(flows, log_abs, times, middle)[0]) == low_sign
             low = np.where(same, middle, low)
             high = np.where(same, high, middle)
     return np.where(bracketed, 0.5 * (low + high), np.nan)
@@ -130,6 +150,22 @@ def solve_one_root(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
         x[stuck] = _bisect(flows[stuck], times[stuck])
     with np.errstate(all="ignore"):
         return np.expm1(x)
+
+
+def polish(flows: list[float], times: list[float], rate: float) -> float:
+    """A root found to a loose tolerance, refined by Newton from there.
+
+    When Newton does not settle (a double root converges too slowly), ``rate`` is kept if the
+    NPV there is negligible against the flows' present value; otherwise ``rate`` was no root and
+    the answer is NaN.
+    """
+    row, when = np.array([flows], dtype=float), np.array([times], dtype=float)
+    x = _newton(row, when, start=rate)
+    if np.isfinite(x[0]):
+        return float(np.expm1(x[0]))
+    with np.errstate(all="ignore"):
+        value = _log_ratio(row, np.log(np.abs(row)), when, np.log1p(np.array([rate])))[0][0]
+    return rate if abs(value) <= RESIDUAL_TOLERANCE else math.nan
 
 
 def normalised_rows(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,15 +9,17 @@ functions so that listing the tools stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 from collections.abc import Mapping
 from decimal import Decimal
-from numbers import Integral, Real
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import UndefinedMetric
+from meta_agent.tool_library import _checks as checks
 from meta_agent.tool_library.tool_registry import tool
 
 if TYPE_CHECKING:
@@ -25,96 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Newton steps before a series that has not settled is handed to bisection; a level-payment
-# style series converges in well under ten.
-NEWTON_MAX_ITERATIONS = 50
-# Bisection brackets log(1 + IRR) in [-60, 60]: any rate from -100% + 1e-26 to 1e26 per period.
-LOG_RATE_BOUND = 60.0
-# 100 halvings shrink the 120-wide bracket below float resolution.
-BISECTION_ITERATIONS = 100
-# Relative step size at which Newton counts as converged.
-NEWTON_TOLERANCE = 1e-13
 DAYS_PER_YEAR = 365.0  # XIRR/XNPV day count: actual/365, as Excel
-
-# --- input checks ------------------------------------------------------------------------------
-
-
-def _number(value: Any, name: str) -> float:
-    """A finite float from a number, or TypeError / UndefinedMetric saying what was wrong."""
-    if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    number = float(value)
-    if math.isnan(number):
-        raise UndefinedMetric(f"{name} is missing (NaN); a finite number is required.")
-    if math.isinf(number):
-        raise UndefinedMetric(f"{name} is infinite; a finite number is required.")
-    return number
-
-
-def _positive(value: Any, name: str, meaning: str) -> float:
-    number = _number(value, name)
-    if number <= 0:
-        raise UndefinedMetric(f"{meaning} is undefined when {name} is {number:g}; it must be > 0.")
-    return number
-
-
-def _non_negative(value: Any, name: str) -> float:
-    number = _number(value, name)
-    if number < 0:
-        raise UndefinedMetric(f"{name} cannot be negative (got {number:g}).")
-    return number
-
-
-def _whole(value: Any, name: str) -> int:
-    number = _number(value, name)
-    if not isinstance(value, Integral) and not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, got {number:g}")
-    return int(number)
-
-
-def _result(value: float | None, metric: str) -> float:
-    if value is None or not math.isfinite(value):
-        raise UndefinedMetric(f"{metric} has no finite value for these inputs.")
-    return float(value)
-
-
-def _flows(cash_flows: Any, minimum: int) -> list[float]:
-    if isinstance(cash_flows, (str, bytes, Mapping)) or not hasattr(cash_flows, "__iter__"):
-        raise TypeError(f"cash_flows must be a list of numbers, not {type(cash_flows).__name__}")
-    flows = [_number(v, f"cash_flows[{i}]") for i, v in enumerate(cash_flows)]
-    if len(flows) < minimum:
-        raise UndefinedMetric(f"At least {minimum} cash flow(s) are needed, got {len(flows)}.")
-    return flows
-
-
-def _date(value: Any, index: int) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) or type(value).__name__ == "datetime64":
-        try:
-            return dt.datetime.fromisoformat(str(value)[:10]).date()
-        except ValueError:
-            raise ValueError(f"dates[{index}] is not an ISO date: {value!r}") from None
-    raise TypeError(f"dates[{index}] must be a date or an ISO date string, not {type(value)}")
-
-
-def _dated(dates: Any, flows: list[float]) -> tuple[list[dt.date], list[float]]:
-    """Dates and flows sorted by date, so the earliest date is t = 0."""
-    if isinstance(dates, (str, bytes)) or not hasattr(dates, "__iter__"):
-        raise TypeError("dates must be a list of dates, one per cash flow")
-    parsed = [_date(d, i) for i, d in enumerate(dates)]
-    if len(parsed) != len(flows):
-        raise ValueError(f"got {len(flows)} cash flows but {len(parsed)} dates; give one date each")
-    order = sorted(range(len(parsed)), key=parsed.__getitem__)
-    return [parsed[i] for i in order], [flows[i] for i in order]
-
-
-def _sign_changes(flows: list[float]) -> int:
-    signs = [f > 0 for f in flows if f != 0]
-    return sum(a != b for a, b in zip(signs, signs[1:], strict=False))
-
 
 # --- ratios ------------------------------------------------------------------------------------
 
@@ -122,41 +35,47 @@ def _sign_changes(flows: list[float]) -> int:
 @tool(category="calculation")
 def calculate_dscr(noi: float, debt_service: float) -> float:
     """Debt service coverage ratio: annual NOI divided by annual debt service."""
-    value = _number(noi, "noi")
-    service = _number(debt_service, "debt_service")
+    value = checks.number(noi, "noi")
+    service = checks.number(debt_service, "debt_service")
     if service == 0:
-        raise UndefinedMetric("DSCR is undefined with no debt service (debt_service is 0): no debt.")
+        raise UndefinedMetric(
+            "DSCR is undefined with no debt service (debt_service is 0): no debt."
+        )
     if service < 0:
         raise UndefinedMetric(f"debt_service must be positive, got {service:g}.")
-    return _result(value / service, "DSCR")
+    return checks.finite_result(value / service, "DSCR")
 
 
 @tool(category="calculation")
 def calculate_cap_rate(noi: float, property_value: float) -> float:
     """Capitalisation rate: annual NOI divided by the property's value."""
-    value = _positive(property_value, "property_value", "The cap rate")
-    return _result(_number(noi, "noi") / value, "The cap rate")
+    value = checks.positive(property_value, "property_value", "The cap rate")
+    return checks.finite_result(checks.number(noi, "noi") / value, "The cap rate")
 
 
 @tool(category="calculation")
 def calculate_ltv(loan_balance: float, property_value: float) -> float:
     """Loan-to-value: outstanding loan balance divided by the property's value."""
-    balance = _non_negative(loan_balance, "loan_balance")
-    return _result(balance / _positive(property_value, "property_value", "LTV"), "LTV")
+    balance = checks.non_negative(loan_balance, "loan_balance")
+    return checks.finite_result(
+        balance / checks.positive(property_value, "property_value", "LTV"), "LTV"
+    )
 
 
 @tool(category="calculation")
 def calculate_debt_yield(noi: float, loan_balance: float) -> float:
     """Debt yield: annual NOI divided by the outstanding loan balance."""
-    balance = _positive(loan_balance, "loan_balance", "Debt yield (no debt)")
-    return _result(_number(noi, "noi") / balance, "Debt yield")
+    balance = checks.positive(loan_balance, "loan_balance", "Debt yield (no debt)")
+    return checks.finite_result(checks.number(noi, "noi") / balance, "Debt yield")
 
 
 @tool(category="calculation")
 def calculate_cash_on_cash(annual_cash_flow: float, equity: float) -> float:
     """Cash-on-cash return: annual pre-tax cash flow divided by the equity invested."""
-    invested = _positive(equity, "equity", "Cash-on-cash return")
-    return _result(_number(annual_cash_flow, "annual_cash_flow") / invested, "Cash-on-cash return")
+    invested = checks.positive(equity, "equity", "Cash-on-cash return")
+    return checks.finite_result(
+        checks.number(annual_cash_flow, "annual_cash_flow") / invested, "Cash-on-cash return"
+    )
 
 
 @tool(category="calculation")
@@ -166,12 +85,12 @@ def calculate_equity_multiple(distributions: list[float] | float, equity: float)
     Args:
         distributions: every distribution received (a list), or their total.
     """
-    invested = _positive(equity, "equity", "The equity multiple")
+    invested = checks.positive(equity, "equity", "The equity multiple")
     if isinstance(distributions, (Real, Decimal)) and not isinstance(distributions, bool):
-        total = _number(distributions, "distributions")
+        total = checks.number(distributions, "distributions")
     else:
-        total = math.fsum(_flows(distributions, minimum=0))
-    return _result(total / invested, "The equity multiple")
+        total = math.fsum(checks.flows(distributions, minimum=0))
+    return checks.finite_result(total / invested, "The equity multiple")
 
 
 @tool(category="calculation")
@@ -183,11 +102,11 @@ def calculate_roi(initial: float, final: float, period: float) -> float:
         final: the value at the end (>= 0).
         period: the holding period in years (> 0); 1 gives the simple return.
     """
-    start = _positive(initial, "initial", "ROI")
-    end = _non_negative(final, "final")
-    years = _positive(period, "period", "Annualised ROI")
+    start = checks.positive(initial, "initial", "ROI")
+    end = checks.non_negative(final, "final")
+    years = checks.positive(period, "period", "Annualised ROI")
     try:
-        return _result((end / start) ** (1.0 / years) - 1.0, "ROI")
+        return checks.finite_result((end / start) ** (1.0 / years) - 1.0, "ROI")
     except OverflowError:
         raise UndefinedMetric("ROI overflows: the growth is too large for the period.") from None
 
@@ -199,7 +118,7 @@ def _level_payment(rate: float, n_periods: int, principal: float) -> float:
     if rate == 0:
         return principal / n_periods
     # 1 - (1 + r)^-n through expm1/log1p keeps precision for tiny rates.
-    return principal * rate / -math.expm1(-n_periods * math.log1p(rate))
+    return principal * (rate / -math.expm1(-n_periods * math.log1p(rate)))
 
 
 @tool(category="calculation")
@@ -211,13 +130,15 @@ def calculate_loan_payment(rate: float, n_periods: int, principal: float) -> flo
         n_periods: number of payments.
         principal: amount borrowed.
     """
-    periodic = _number(rate, "rate")
+    periodic = checks.number(rate, "rate")
     if periodic <= -1:
         raise UndefinedMetric(f"A loan payment needs rate > -1 per period, got {periodic:g}.")
-    count = _whole(n_periods, "n_periods")
+    count = checks.whole(n_periods, "n_periods")
     if count <= 0:
         raise UndefinedMetric(f"A loan payment needs at least one period, got {count}.")
-    return _result(_level_payment(periodic, count, _non_negative(principal, "principal")), "PMT")
+    return checks.finite_result(
+        _level_payment(periodic, count, checks.non_negative(principal, "principal")), "PMT"
+    )
 
 
 @tool(category="calculation")
@@ -230,14 +151,16 @@ def calculate_annual_debt_service(
         interest_rate: annual rate as a decimal (0.065 = 6.5%).
         amortization_months: amortisation term in months; 0 means interest-only.
     """
-    balance = _non_negative(original_balance, "original_balance")
-    rate = _non_negative(interest_rate, "interest_rate")
-    months = _whole(amortization_months, "amortization_months")
+    balance = checks.non_negative(original_balance, "original_balance")
+    rate = checks.non_negative(interest_rate, "interest_rate")
+    months = checks.whole(amortization_months, "amortization_months")
     if months < 0:
         raise UndefinedMetric(f"amortization_months cannot be negative (got {months}).")
     if months == 0:
         return balance * rate
-    return _result(12.0 * _level_payment(rate / 12.0, months, balance), "Annual debt service")
+    return checks.finite_result(
+        12.0 * _level_payment(rate / 12.0, months, balance), "Annual debt service"
+    )
 
 
 # --- IRR and NPV -------------------------------------------------------------------------------
@@ -250,25 +173,37 @@ def _times(dates: list[dt.date] | None, count: int) -> list[float]:
 
 
 def _irr(flows: list[float], dates: list[dt.date] | None) -> float:
-    """IRR of normalised flows: pyxirr first, the numpy solver when it fails on a one-root series."""
+    """IRR of unit-scale flows: pyxirr's root refined by Newton, else the numpy solver.
+
+    pyxirr stops at a loose tolerance and, on awkward series, at points that are not roots; a
+    root is accepted only once Newton settles on it. A series with one sign change has exactly one
+    root, which the bracketing numpy solver finds when pyxirr does not.
+    """
+    import numpy as np
     import pyxirr
 
+    from meta_agent.tool_library import _vector_math
+
+    times = _times(dates, len(flows))
     if dates is None:
         rate = pyxirr.irr(flows, silent=True)
     else:
         rate = pyxirr.xirr(dates, flows, silent=True)
-    if rate is not None and math.isfinite(rate):
-        return float(rate)
-    if _sign_changes(flows) == 1:
-        import numpy as np
-
-        logger.debug("pyxirr did not converge; solving with bisection", extra={"flows": len(flows)})
-        solved = _solve_one_root(np.array([flows]), np.array(_times(dates, len(flows))))
-        if np.isfinite(solved[0]):
-            return float(solved[0])
+    if rate is not None and math.isfinite(rate) and rate > -1:
+        refined = _vector_math.polish(flows, times, float(rate))
+        if math.isfinite(refined):
+            return refined
+    if checks.sign_changes(flows) == 1:
+        logger.debug("pyxirr found no root; using the numpy solver", extra={"n": len(flows)})
+        solved = _vector_math.solve_one_root(np.array([flows]), np.array(times))[0]
+        if np.isfinite(solved):
+            return float(solved)
+        raise UndefinedMetric(
+            "IRR has no finite value for these cash flows: the rate is too large to represent."
+        )
     raise UndefinedMetric(
-        "IRR did not converge for these cash flows; series with several sign changes can have "
-        "no rate or several, so check the flows."
+        "IRR did not converge: the cash flows change sign several times and have no rate that "
+        "sets their NPV to zero (or several), so check the flows."
     )
 
 
@@ -281,10 +216,10 @@ def calculate_irr(cash_flows: list[float], dates: list[dt.date | str] | None = N
         dates: one date per flow (date or ISO string), any order; the rate is then annualised
             from the earliest date, as Excel's XIRR.
     """
-    flows = _flows(cash_flows, minimum=2)
+    flows = checks.flows(cash_flows, minimum=2)
     parsed: list[dt.date] | None = None
     if dates is not None:
-        parsed, flows = _dated(dates, flows)
+        parsed, flows = checks.dated(dates, flows)
     if not (any(f > 0 for f in flows) and any(f < 0 for f in flows)):
         raise UndefinedMetric(
             "IRR is undefined without a sign change: the flows need at least one negative "
@@ -308,25 +243,28 @@ def calculate_npv(
     """
     import pyxirr
 
-    discount = _number(rate, "rate")
+    discount = checks.number(rate, "rate")
     if discount <= -1:
         raise UndefinedMetric(f"NPV needs a discount rate above -100%, got {discount:g}.")
-    flows = _flows(cash_flows, minimum=1)
+    flows = checks.flows(cash_flows, minimum=1)
     if dates is None:
-        return _result(pyxirr.npv(discount, flows, start_from_zero=True), "NPV")
-    parsed, flows = _dated(dates, flows)
-    return _result(pyxirr.xnpv(discount, parsed, flows, silent=True), "XNPV")
+        return checks.finite_result(pyxirr.npv(discount, flows, start_from_zero=True), "NPV")
+    parsed, flows = checks.dated(dates, flows)
+    return checks.finite_result(pyxirr.xnpv(discount, parsed, flows, silent=True), "XNPV")
 
 
 # --- everything at once ------------------------------------------------------------------------
 
+
 def _expense_ratio(operating_expenses: Any, egi: Any) -> float:
-    income = _positive(egi, "effective_gross_income", "The expense ratio")
-    return _number(operating_expenses, "operating_expenses") / income
+    income = checks.positive(egi, "effective_gross_income", "The expense ratio")
+    return checks.number(operating_expenses, "operating_expenses") / income
 
 
 def _noi_margin(noi: Any, egi: Any) -> float:
-    return _number(noi, "noi") / _positive(egi, "effective_gross_income", "The NOI margin")
+    return checks.number(noi, "noi") / checks.positive(
+        egi, "effective_gross_income", "The NOI margin"
+    )
 
 
 _RATIO_INPUTS: dict[str, tuple[str, ...]] = {
@@ -391,3 +329,66 @@ def financial_ratios(data: dict[str, Any]) -> dict[str, float | None]:
             f"{sorted(data)}; give e.g. noi with debt_service, property_value or loan_balance"
         )
     return ratios
+
+
+# --- vectorised forms --------------------------------------------------------------------------
+
+
+@tool(category="calculation")
+def calculate_dscr_vector(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
+    """DSCR of many properties at once: NOI / debt service, NaN where there is no debt service."""
+    from meta_agent.tool_library import _vector_math as vm
+
+    return vm.dscr(vm.float_array(noi, "noi"), vm.float_array(debt_service, "debt_service"))
+
+
+@tool(category="calculation")
+def annual_debt_service_vector(
+    original_balance: np.ndarray, interest_rate: np.ndarray, amortization_months: np.ndarray
+) -> np.ndarray:
+    """Annual debt service of many loans at once; NaN where the scalar form raises.
+
+    Args:
+        interest_rate: annual rates as decimals (0.065 = 6.5%).
+        amortization_months: amortisation terms in months; 0 means interest-only.
+    """
+    from meta_agent.tool_library import _vector_math as vm
+
+    return vm.annual_debt_service(
+        vm.float_array(original_balance, "original_balance"),
+        vm.float_array(interest_rate, "interest_rate"),
+        vm.float_array(amortization_months, "amortization_months"),
+    )
+
+
+@tool(category="calculation")
+def calculate_irr_vector(cash_flows: np.ndarray) -> np.ndarray:
+    """Periodic IRR of many cash-flow series at once (one per row); NaN where it is undefined.
+
+    Series with one sign change (one root) are solved together by Newton's method with a
+    bisection fallback; the rare series with several sign changes go through calculate_irr, so
+    both forms always agree.
+
+    Args:
+        cash_flows: a 2-D array, one series per row, periods along the columns.
+    """
+    import numpy as np
+
+    from meta_agent.tool_library import _vector_math as vm
+
+    flows = vm.float_array(cash_flows, "cash_flows")
+    if flows.ndim != 2:
+        raise ValueError(f"cash_flows must be 2-D (one series per row), got {flows.ndim}-D")
+    out = np.full(flows.shape[0], np.nan)
+    if flows.shape[1] < 2:
+        return out
+    scaled, solvable = vm.normalised_rows(flows)
+    changes = np.zeros(flows.shape[0], dtype=int)
+    changes[solvable] = vm.sign_changes(scaled[solvable])
+    single = changes == 1
+    if single.any():
+        out[single] = vm.solve_one_root(scaled[single], np.arange(flows.shape[1], dtype=float))
+    for row in np.flatnonzero(changes > 1):  # already checked and scaled: straight to the solver
+        with contextlib.suppress(UndefinedMetric):  # no rate: the row stays NaN
+            out[row] = _irr(scaled[row].tolist(), None)
+    return out

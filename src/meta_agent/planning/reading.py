@@ -1,0 +1,254 @@
+"""From the signals and numbers of a request to a RequirementAnalysis: intent, scope, filters,
+rankings, aggregations, scenarios, outputs, and a stated interpretation for every default."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn, cast
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.models import (
+    Aggregation,
+    Intent,
+    MetricFilter,
+    OutputKind,
+    PropertyMatch,
+    Ranking,
+    RequirementAnalysis,
+    Scope,
+)
+from meta_agent.planning.quantities import Quantities, Threshold
+from meta_agent.planning.resolve import FoundProperty, PortfolioDirectory
+from meta_agent.planning.signals import Signals
+from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS, US_STATES
+
+DEFAULT_THRESHOLD = 1.25
+DEFAULT_PEERS = 5
+COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
+CORRELATION_METRICS = ["noi", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"]
+_INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_PROPERTY_FLAGS = {"at_risk", "trend", "outliers", "correlation", "report", "scenario", "compare", "peers"}
+
+
+def _reject(message: str, suggestions: list[str] | None = None) -> NoReturn:
+    raise RequestRejected(message, suggestions or [])
+
+
+class Reading:
+    """One request's signals, turned into a RequirementAnalysis."""
+
+    def __init__(
+        self,
+        request: str,
+        directory: PortfolioDirectory,
+        found: list[FoundProperty],
+        signals: Signals,
+        quantities: Quantities,
+        notes: list[str],
+    ) -> None:
+        self.request = request
+        self.directory = directory
+        self.found = found
+        self.signals = signals
+        self.quantities = quantities
+        self.notes = list(notes) + quantities.notes
+
+    # --- is anything asked? -------------------------------------------------------------------
+
+    def _shocked(self) -> bool:
+        return bool(self.quantities.noi_shocks or self.quantities.rate_shocks)
+
+    def _scoped(self) -> bool:
+        s = self.signals
+        return bool(s.types or s.excluded_types or s.markets or s.cities or s.states
+                    or s.excluded_places or s.has_debt is not None)
+
+    def has_intent(self) -> bool:
+        s = self.signals
+        asked = s.metrics or self.found or s.flags & _PROPERTY_FLAGS or self._shocked()
+        asked = asked or s.aggregations or s.group_by or s.ranks or self.quantities.thresholds
+        return bool(asked or (self._scoped() and (s.listing or s.nouns)))
+
+    def weak_intent(self) -> bool:
+        """Only a listing verb and a scope: unknown words then matter."""
+        s = self.signals
+        strong = s.metrics or self.found or s.flags & _PROPERTY_FLAGS or self._shocked()
+        return not (strong or s.aggregations or s.ranks)
+
+    # --- the analysis -------------------------------------------------------------------------
+
+    def build(self) -> RequirementAnalysis:
+        analysis = RequirementAnalysis(request=self.request, goal="", intent="metrics")
+        analysis.properties = [self._match(f) for f in self.found]
+        analysis.scope = self._scope()
+        analysis.metrics = self._metrics()
+        analysis.filters, analysis.at_risk, analysis.threshold = self._filters(analysis.metrics)
+        analysis.intent = self._intent(analysis)
+        self._complete(analysis)
+        analysis.outputs = self._outputs(analysis.intent)
+        analysis.interpretations = list(dict.fromkeys(self.notes))
+        return analysis
+
+    def _match(self, found: FoundProperty) -> PropertyMatch:
+        entry = found.entry
+        if not found.exact:
+            self.notes.append(f"read '{found.text}' as {entry.name} ({entry.property_id})")
+        return PropertyMatch(
+            text=found.text, property_id=entry.property_id, name=entry.name,
+            score=found.score, exact=found.exact,
+        )
+
+    def _scope(self) -> Scope:
+        s = self.signals
+        ids = list(dict.fromkeys(f.entry.property_id for f in self.found))
+        types = self._included(s.types, s.excluded_types, self.directory.types, "property types")
+        places = {}
+        for kind in ("markets", "cities", "states"):
+            known = getattr(self.directory, kind)
+            places[kind] = self._included(getattr(s, kind), s.excluded_places.get(kind, []), known, kind)
+        return Scope(property_ids=ids, property_types=types, has_debt=s.has_debt, **places)
+
+    def _included(self, named: list[str], excluded: list[str], known: list[str], what: str) -> list[str]:
+        if not excluded:
+            return list(named)
+        kept = [v for v in (named or known) if v not in excluded]
+        self.notes.append(f"excluding {', '.join(excluded)}: {what} {', '.join(kept)}")
+        return kept
+
+    def _metrics(self) -> list[str]:
+        metrics = []
+        for metric in self.signals.metrics:
+            if metric == "vacancy":
+                self.notes.append("vacancy is read as 1 - occupancy (latest month's physical occupancy)")
+                metric = "occupancy"
+            if metric not in metrics:
+                metrics.append(metric)
+        return metrics
+
+    # --- filters and at-risk ------------------------------------------------------------------
+
+    def _filters(self, metrics: list[str]) -> tuple[list[MetricFilter], bool, float]:
+        at_risk = "at_risk" in self.signals.flags
+        threshold = DEFAULT_THRESHOLD
+        filters: list[MetricFilter] = []
+        for item in self.quantities.thresholds:
+            metric = self._threshold_metric(item, metrics, at_risk)
+            flt = self._to_filter(item, metric)
+            if flt.metric == "dscr" and flt.op == "<" and not at_risk_named(filters):
+                at_risk, threshold = True, flt.value
+                continue
+            filters.append(flt)
+        if at_risk and threshold != DEFAULT_THRESHOLD:
+            self.notes.append(f"at risk means DSCR below {threshold:g} (instead of {DEFAULT_THRESHOLD})")
+        elif at_risk:
+            self.notes.append(f"at risk means DSCR below {DEFAULT_THRESHOLD}; properties without debt are never at risk")
+        return filters, at_risk, threshold
+
+    def _threshold_metric(self, item: Threshold, metrics: list[str], at_risk: bool) -> str:
+        if item.metric:
+            return item.metric
+        if item.unit == "x" or (at_risk and item.unit is None):
+            if not item.unit:
+                self.notes.append(f"read '{item.text}' as a DSCR threshold")
+            return "dscr"
+        if len(metrics) == 1:
+            return "vacancy" if "vacancy" in self.signals.metrics else metrics[0]
+        _reject(
+            f"Which metric does '{item.text}' apply to? Name it, e.g. 'DSCR {item.text}'.",
+            [f"DSCR {item.text}", f"LTV {item.text}", f"occupancy {item.text}"],
+        )
+
+    def _to_filter(self, item: Threshold, metric: str) -> MetricFilter:
+        value, op = item.value * (item.money or 1.0), item.op
+        info = METRICS.get("occupancy" if metric == "vacancy" else metric)
+        unit = info.unit if info else "fraction"
+        if unit == "fraction" and item.unit != "%" and value > 1.5:
+            self.notes.append(f"read '{item.text}' as {item.value:g}%")
+        if unit in ("fraction", "multiple") and (item.unit == "%" or value > 1.5 and unit == "fraction"):
+            value = value / 100
+        if unit == "usd" and item.money is None and value < 1000:
+            _reject(
+                f"'{item.text}' is ambiguous for {info.label if info else metric}: give the amount "
+                "in dollars, e.g. '$5M' or '$500k'.",
+                [f"{metric} over $5M"],
+            )
+        if metric == "vacancy":
+            self.notes.append(f"vacancy {op} {value:.0%} is occupancy {_INVERSE[op]} {1 - value:.0%}")
+            metric, op, value = "occupancy", _INVERSE[op], round(1 - value, 10)
+        return MetricFilter(metric=metric, op=cast(Any, op), value=value)
+
+    # --- intent -------------------------------------------------------------------------------
+
+    def _intent(self, analysis: RequirementAnalysis) -> Intent:
+        flags, s = self.signals.flags, self.signals
+        if "report" in flags and not self._shocked() and not ("compare" in flags and self.found):
+            return "report"
+        if self._shocked():
+            return "scenario"
+        if "scenario" in flags and not s.metrics and not analysis.filters:
+            _reject(
+                "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "
+                "rate increases in basis points.",
+                ["Run DSCR scenarios with 10%, 20%, 30% NOI decrease", "+100/+200/+300 bp rate shock"],
+            )
+        if flags & {"compare", "peers"} and self.found:
+            return "comparison"
+        if "trend" in flags:
+            return "trend"
+        if "outliers" in flags:
+            return "outliers"
+        if "correlation" in flags:
+            return "correlation"
+        if "compare" in flags and len(self._compared_groups(analysis.scope)) > 1:
+            return "aggregation"
+        if s.aggregations == ["count"] and not s.group_by:
+            return "count"
+        if s.aggregations or s.group_by:
+            return "ranking" if self._ranks_properties() else "aggregation"
+        if s.ranks:
+            return "ranking"
+        return "metrics"
+
+    def _ranks_properties(self) -> bool:
+        """'which property has the max LTV' ranks properties; 'max LTV by market' aggregates."""
+        s = self.signals
+        return not s.group_by and bool(s.ranks) and set(s.aggregations) <= {"min", "max"}
+
+    def _compared_groups(self, scope: Scope) -> list[str]:
+        for values in (scope.property_types, scope.markets, scope.states, scope.cities):
+            if len(values) > 1:
+                return values
+        return []
+
+    def _complete(self, analysis: RequirementAnalysis) -> None:
+        from meta_agent.planning.intents import complete
+
+        complete(self, analysis)
+        self._check_scope(analysis)
+
+    def _check_scope(self, analysis: RequirementAnalysis) -> None:
+        scope = analysis.scope
+        for field_name, attr in (("states", "state"), ("property_types", "property_type")):
+            values = getattr(scope, field_name)
+            present = set(getattr(self.directory, "types" if attr == "property_type" else "states"))
+            missing = [v for v in values if v not in present]
+            if missing and analysis.intent != "count":
+                label = ", ".join(US_STATES.get(m, m).title() if attr == "state" else TYPE_LABELS.get(m, m) for m in missing)
+                _reject(
+                    f"The portfolio has no properties in {label}.",
+                    sorted(present) if attr == "property_type" else [US_STATES[c].title() for c in sorted(present) if c in US_STATES],
+                )
+
+    def _outputs(self, intent: str) -> list[OutputKind]:
+        wanted: list[OutputKind] = ["table"]
+        if intent == "report":
+            wanted += ["pdf", "excel", "markdown", "chart"]
+        for name in self.signals.outputs:
+            if name in ("excel", "pdf", "chart", "csv") and name not in wanted:
+                wanted.append(cast(OutputKind, name))
+        if intent in ("comparison", "scenario", "trend") and "chart" not in wanted:
+            wanted.append("chart")
+        return wanted
+
+
+def at_risk_named(filters: list[MetricFilter]) -> bool:
+    return any(f.metric == "dscr" for f in filters)

@@ -1,0 +1,207 @@
+"""Requests Meta-Agent must not carry out or cannot understand: each refusal says why and what
+would work instead (``RequestRejected.suggestions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NoReturn
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.resolve import Resolver
+from meta_agent.planning.tokens import Token, Tokens
+from meta_agent.planning.vocabulary import (
+    DATA_OBJECTS,
+    ENTITY_OBJECTS,
+    GENERIC_NAME_WORDS,
+    METRIC_SYNONYMS,
+    METRICS,
+    NAME_CUES,
+    PLACE_CUES,
+    lemma,
+)
+
+CAPABILITIES = (
+    "Meta-Agent answers questions about the portfolio's recorded data: DSCR, NOI, cap rate, LTV, "
+    "debt yield, occupancy and other metrics by property, type, market, city or state; at-risk "
+    "and watch lists; rankings, averages and totals; NOI and interest-rate stress scenarios; "
+    "peer comparisons; monthly trends; outliers; correlations; and the monthly executive report."
+)
+EXAMPLES = (
+    "Calculate DSCR for all properties and identify at-risk assets",
+    "Run DSCR scenarios with 10%, 20%, 30% NOI decrease",
+    "Compare Orlando Fashion Square against 5 similar properties",
+    "Generate monthly performance report for executive team",
+)
+MAIN_METRICS = (
+    "dscr", "noi", "cap_rate", "ltv", "debt_yield", "occupancy", "debt_service", "loan_balance",
+    "value", "egi", "operating_expenses", "expense_ratio", "square_feet", "units", "year_built",
+)
+_LEAD_IN = frozenset(
+    {"please", "pls", "plz", "can", "could", "would", "will", "you", "to", "kindly", "lets", "let",
+     "us", "go", "ahead", "i", "we", "want", "need", "like", "d", "must", "should", "and", "then",
+     "also", "just", "now", "quickly", "hey", "ok", "okay", "so", "help", "me"}
+)
+_VIEWS = frozenset({"list", "table", "report", "result", "output", "analysis", "chart", "view",
+                    "summary", "spreadsheet", "file", "export", "screen", "selection"})
+_ACTION_OBJECTS = frozenset({"it", "this", "that", "me", "them", "the", "to", "a", "an", "out"})
+_PERIODS = ("q1", "q2", "q3", "q4", "h1", "h2", "fy", "ytd", "qtd", "mtd")
+
+
+def metric_names() -> list[str]:
+    """The metrics a request may ask for, as users write them."""
+    return [METRICS[m].label for m in MAIN_METRICS] + ["vacancy (1 - occupancy)"]
+
+
+def _reject(message: str, suggestions: Iterable[str] = ()) -> NoReturn:
+    raise RequestRejected(message, list(suggestions))
+
+
+def _clause_start(tokens: Tokens, token: Token) -> bool:
+    for before in reversed(tokens.items[: token.index]):
+        if before.kind == "punct":
+            return before.text in {",", ";", ":", "!", "?", "("}
+        if before.word not in _LEAD_IN:
+            return False
+    return True
+
+
+def refuse_changes(tokens: Tokens) -> None:
+    """The tools are read-only: refuse requests to delete, change or add data."""
+    for token in tokens:
+        if token.means("write_strong") or (token.means("write_weak") and _commands_change(tokens, token)):
+            rest = tokens.words(token.index + (token.span[1] - token.span[0] if token.span else 1), len(tokens))
+            _reject(
+                f"Meta-Agent's tools are read-only: it cannot {token.text.lower()} data "
+                f"('{tokens.text.strip()}'). It can analyse and report on the portfolio instead.",
+                [f"Show {rest}".strip()] if rest else EXAMPLES[:1],
+            )
+
+
+def _commands_change(tokens: Tokens, verb: Token) -> bool:
+    if not _clause_start(tokens, verb):
+        return False
+    after = tokens.items[verb.index + 1 : verb.index + 7]
+    words = [t.key for t in after if t.is_word]
+    if any(w == "from" for w in words) and any(w in _VIEWS for w in words):
+        return False  # "drop hotels from the list" filters a result
+    if any(t.word == "by" for t in after) and any(t.kind == "number" for t in after):
+        return False  # "cut NOI by 10%", "raise rates by 200bp": a stress scenario
+    objects = ENTITY_OBJECTS if verb.word in ("add", "create", "record", "store") else DATA_OBJECTS
+    named = any(t.owner == "property" or t.means("metric") for t in after)
+    return named or any(w in objects for w in words)
+
+
+def refuse_actions(tokens: Tokens) -> None:
+    """Meta-Agent writes files; it does not send, post, trade or schedule."""
+    for token in tokens:
+        if not token.means("action") or not _clause_start(tokens, token):
+            continue
+        following = tokens[token.index + 1] if token.index + 1 < len(tokens) else None
+        if following is None or following.word in _ACTION_OBJECTS or following.owner:
+            _reject(
+                f"Meta-Agent cannot {token.text.lower()} anything: it analyses the portfolio and "
+                "writes result files (CSV, Excel, PDF, charts) to the run folder, to be shared "
+                "by hand.",
+                EXAMPLES[3:],
+            )
+
+
+def refuse_out_of_scope(tokens: Tokens, has_signal: bool, has_shocks: bool) -> None:
+    """Unsupported metrics, forecasts, and questions about anything but the portfolio."""
+    for token in tokens:
+        unsupported = token.meaning("unsupported")
+        if unsupported:
+            label, reason = unsupported
+            _reject(
+                f"{label} is not available: {reason}. The metrics that exist are: "
+                f"{', '.join(metric_names())}.",
+                metric_names(),
+            )
+    if any(t.means("forecast") for t in tokens) and not has_shocks:
+        _reject(
+            "Meta-Agent does not forecast: it analyses recorded data. It can show a metric's "
+            "monthly trend, or stress current figures with NOI and rate shocks.",
+            ["NOI trend for the portfolio over the last 12 months",
+             "Run DSCR scenarios with 10%, 20%, 30% NOI decrease"],
+        )
+    if any(t.means("offdomain") for t in tokens) and not has_signal:
+        off = next(t.text for t in tokens if t.means("offdomain"))
+        _reject(f"'{off}' is not something Meta-Agent can answer. {CAPABILITIES}", EXAMPLES)
+
+
+def is_unknown(token: Token, known: frozenset[str]) -> bool:
+    """A word nobody claimed and the vocabulary does not know."""
+    return token.is_word and token.owner is None and not token.meanings and (
+        token.word not in known and token.key not in known
+    )
+
+
+def check_leftovers(tokens: Tokens, resolver: Resolver, known: frozenset[str]) -> list[str]:
+    """Reject unknown names and places; return the other words that were not understood."""
+    ignored: list[str] = []
+    for run in _unknown_runs(tokens, known):
+        text = tokens.words(run[0], run[-1] + 1)
+        before = tokens.prev_word(run[0], skip=("the", "a", "an"))
+        if any(tokens[i].word.startswith(_PERIODS) or tokens[i].word.isdigit() for i in run):
+            _reject(
+                f"'{text}': metrics are computed as of the latest period in the data, so a "
+                "particular period cannot be chosen; a trend shows the monthly history.",
+                ["NOI trend for the portfolio over the last 12 months"],
+            )
+        if before is not None and before.word in PLACE_CUES:
+            _reject(
+                f"No market, city or state called '{text}' in the portfolio.",
+                resolver.close_places(text),
+            )
+        name_like = any(tokens[i].word in GENERIC_NAME_WORDS or tokens.capitalised(i) for i in run)
+        if name_like or (before is not None and before.word in NAME_CUES and len(run) > 1):
+            close = resolver.close_names(text)
+            hint = f" Closest names: {', '.join(close)}." if close else ""
+            _reject(f"No property named '{text}' in the portfolio.{hint}", close)
+        ignored.append(text)
+    return ignored
+
+
+def _unknown_runs(tokens: Tokens, known: frozenset[str]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for token in tokens:
+        unknown = is_unknown(token, known)
+        generic = token.is_word and token.word in GENERIC_NAME_WORDS and token.owner is None
+        if unknown or (current and generic and not token.meanings):
+            current.append(token.index)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    return [r for r in runs if any(is_unknown(tokens[i], known) for i in r)]
+
+
+def refuse_without_intent(tokens: Tokens, ignored: list[str]) -> NoReturn:
+    """Nothing Meta-Agent can compute was asked for: an unknown metric or an unrelated request."""
+    if ignored:
+        guess = close_metrics(" ".join(ignored))
+        _reject(
+            f"'{', '.join(ignored)}' is not a metric or analysis Meta-Agent knows. The metrics "
+            f"that exist are: {', '.join(metric_names())}.",
+            guess or metric_names(),
+        )
+    _reject(f"The request does not ask for anything Meta-Agent can compute. {CAPABILITIES}", EXAMPLES)
+
+
+def close_metrics(text: str, limit: int = 3) -> list[str]:
+    """Metric labels whose synonyms look like ``text``."""
+    from rapidfuzz import fuzz, process
+
+    choices = {phrase: METRICS[m].label for m, phrases in METRIC_SYNONYMS.items() if m in METRICS
+               for phrase in phrases if len(phrase) > 3}
+    found = process.extract(text.lower(), list(choices), scorer=fuzz.WRatio, limit=10, score_cutoff=80)
+    labels = [choices[phrase] for phrase, _, _ in found]
+    return list(dict.fromkeys(labels))[:limit]
+
+
+def data_words(words: Iterable[str]) -> bool:
+    """Whether words name portfolio data (used to tell a command from a question)."""
+    return any(lemma(w) in DATA_OBJECTS for w in words)

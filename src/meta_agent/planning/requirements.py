@@ -1,0 +1,175 @@
+"""Request text -> RequirementAnalysis: the offline parser behind the rule-based planner.
+
+The request is tokenised, property names are found (fuzzily, see ``resolve``), typos are fixed
+against the vocabulary, phrases are tagged longest first, numbers are read in context
+(``quantities``), and the result is checked: anything that cannot be understood with confidence
+is refused with suggestions rather than guessed (``refusals``). Every reading that is not literal
+is stated in ``analysis.interpretations``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.describe import describe_goal
+from meta_agent.planning.models import RequirementAnalysis
+from meta_agent.planning.quantities import read_quantities
+from meta_agent.planning.reading import Reading
+from meta_agent.planning.refusals import (
+    check_leftovers,
+    is_unknown,
+    refuse_actions,
+    refuse_changes,
+    refuse_out_of_scope,
+    refuse_without_intent,
+)
+from meta_agent.planning.resolve import PortfolioDirectory, Resolver
+from meta_agent.planning.signals import read_signals, tag_state_codes
+from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
+from meta_agent.planning.vocabulary import (
+    ACTION_WORDS,
+    AGGREGATION_WORDS,
+    BETWEEN_WORDS,
+    COMPARATORS,
+    DATA_OBJECTS,
+    DEBT_SCOPE,
+    EXCLUDE_WORDS,
+    FILLER_WORDS,
+    FORECAST_WORDS,
+    GROUP_WORDS,
+    INTENT_WORDS,
+    LISTING_VERBS,
+    METRIC_SYNONYMS,
+    OFF_DOMAIN_WORDS,
+    ORDINARY_WORDS,
+    OUTPUT_WORDS,
+    POSTFIX_COMPARATORS,
+    PROPERTY_NOUNS,
+    PROPERTY_TYPES,
+    QUESTION_WORDS,
+    RANK_WORDS,
+    STRONG_WRITE_VERBS,
+    UNSUPPORTED_METRICS,
+    WEAK_WRITE_VERBS,
+    lemma,
+)
+
+TAG_PRIORITY = ("metric", "has_debt", "unsupported", "type", "comparator", "rank", "agg")
+
+
+@lru_cache(maxsize=1)
+def vocabulary_table() -> PhraseTable:
+    """The phrase table of the domain vocabulary (places are added per portfolio)."""
+    table = PhraseTable()
+    table.add_all(METRIC_SYNONYMS, "metric")
+    table.add_all(PROPERTY_TYPES, "type")
+    table.add_all(GROUP_WORDS, "group")
+    table.add_all(AGGREGATION_WORDS, "agg")
+    table.add_all(RANK_WORDS, "rank")
+    table.add_all(COMPARATORS, "comparator")
+    table.add_all(OUTPUT_WORDS, "output")
+    table.add_all(DEBT_SCOPE, "has_debt")
+    for kind, phrases in INTENT_WORDS.items():
+        for phrase in phrases:
+            table.add(phrase, kind)
+    for phrase, label in UNSUPPORTED_METRICS.items():
+        table.add(phrase, "unsupported", label)
+    singles = {
+        "postfix": POSTFIX_COMPARATORS, "between": BETWEEN_WORDS, "exclude": EXCLUDE_WORDS,
+        "write_strong": STRONG_WRITE_VERBS, "write_weak": WEAK_WRITE_VERBS,
+        "action": ACTION_WORDS, "offdomain": OFF_DOMAIN_WORDS, "forecast": FORECAST_WORDS,
+        "noun": PROPERTY_NOUNS,
+    }
+    for kind, words in singles.items():
+        for word in words:
+            table.add(word, kind, True)
+    table.add("how much", "agg", "sum")
+    return table
+
+
+@lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """Every word the parser understands or may safely ignore."""
+    words = set(vocabulary_table().words()) | FILLER_WORDS | LISTING_VERBS | QUESTION_WORDS
+    words |= DATA_OBJECTS | ORDINARY_WORDS
+    return frozenset(words | {lemma(w) for w in words})
+
+
+class RequestParser:
+    """Reads requests about one portfolio."""
+
+    def __init__(self, directory: PortfolioDirectory) -> None:
+        self.directory = directory
+        self.known = known_words()
+        self.resolver = Resolver(directory, self.known)
+        self.table = vocabulary_table().merged(self.resolver.places)
+        targets = self.table.words() | self.resolver.location_words
+        self.typo_targets = sorted(w for w in targets if len(w) >= 4 and w.isalpha())
+
+    def analyse(self, request: str) -> RequirementAnalysis:
+        """Understand ``request`` or raise RequestRejected saying what was not understood."""
+        text = " ".join(request.split())
+        if not text:
+            raise RequestRejected(
+                "The request is empty: describe what you want, e.g. "
+                "'Calculate DSCR for all properties and identify at-risk assets'."
+            )
+        tokens = tokenize(text)
+        found = self.resolver.find_properties(tokens)
+        notes = self._correct_typos(tokens)
+        self.table.tag(tokens, TAG_PRIORITY)
+        tag_state_codes(tokens)
+        refuse_changes(tokens)
+        refuse_actions(tokens)
+        quantities = read_quantities(tokens)
+        signals = read_signals(tokens)
+        signal = bool(signals.metrics or found or signals.types or signals.flags)
+        shocked = bool(quantities.noi_shocks or quantities.rate_shocks)
+        refuse_out_of_scope(tokens, signal, shocked)
+        ignored = check_leftovers(tokens, self.resolver, self.known)
+        reading = Reading(text, self.directory, found, signals, quantities, notes + signals.notes)
+        if not reading.has_intent():
+            refuse_without_intent(tokens, ignored)
+        if ignored and reading.weak_intent():
+            refuse_without_intent(tokens, ignored)
+        analysis = reading.build()
+        analysis.not_understood = ignored + _unused_numbers(tokens)
+        if analysis.not_understood:
+            listed = ", ".join(f"'{w}'" for w in analysis.not_understood)
+            analysis.interpretations.append(f"ignored {listed}: not needed to answer")
+        analysis.goal = describe_goal(analysis, self.directory)
+        return analysis
+
+    def _correct_typos(self, tokens: Tokens) -> list[str]:
+        """Fix misspelt vocabulary words ("ocupancy", "dcsr") when one fix is clearly best."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        notes = []
+        for token in tokens:
+            if not is_unknown(token, self.known) or len(token.word) < 4 or not token.word.isalpha():
+                continue
+            if token.word in self.resolver.location_words:
+                continue
+            limit = 1 if len(token.word) < 8 else 2
+            found = process.extract(
+                token.word, self.typo_targets, scorer=OSA.distance, score_cutoff=limit, limit=3
+            )
+            best = [choice for choice, distance, _ in found if distance == found[0][1]] if found else []
+            if len(best) != 1 or not _plausible_fix(token.word, best[0]):
+                continue
+            notes.append(f"read '{token.text}' as '{best[0]}'")
+            token.word, token.key = best[0], lemma(best[0])
+        return notes
+
+
+def _plausible_fix(typed: str, fix: str) -> bool:
+    """Four-letter words are fixed only for a swap of two letters ("dcsr" -> "dscr")."""
+    if len(typed) > 4:
+        return True
+    return sorted(typed) == sorted(fix) and len(fix) == len(typed)
+
+
+def _unused_numbers(tokens: Tokens) -> list[str]:
+    return [t.text for t in tokens if t.kind == "number" and t.owner is None]

@@ -1,0 +1,404 @@
+"""Which properties, markets, cities and states a request names, matched against the portfolio.
+
+``PortfolioDirectory`` is the list of properties the planner may name (one SQL query, or rows in
+tests). ``Resolver`` finds property names in a request, fuzzily: a name is recognised by its
+distinctive words ("Fashion" in "Orlando Fashion Square"), typos and abbreviations ("Fashon Sq")
+are forgiven, and a match is taken only when it is well ahead of the next candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from meta_agent.errors import DatabaseError, RequestRejected
+from meta_agent.planning.tokens import PhraseTable, Token, Tokens
+from meta_agent.planning.vocabulary import (
+    CITY_ALIASES,
+    GENERIC_NAME_WORDS,
+    NAME_ABBREVIATIONS,
+    NAME_CUES,
+    ORDINARY_WORDS,
+    US_STATES,
+    lemma,
+)
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("property_id", "name", "property_type", "city", "state", "market")
+MIN_SCORE = 70.0  # below this a name is not recognised at all
+MIN_MARGIN = 10.0  # the best name must lead the next one by this much to be taken
+SUGGESTION_CUTOFF = 60.0
+_STOP = frozenset({"the", "at", "of", "and", "on", "in", "a"})
+
+
+@dataclass(frozen=True)
+class PropertyEntry:
+    """One property as the planner knows it."""
+
+    property_id: str
+    name: str
+    property_type: str
+    city: str
+    state: str
+    market: str
+
+
+@dataclass(frozen=True)
+class PortfolioDirectory:
+    """The properties a request may name, with their type and location."""
+
+    entries: tuple[PropertyEntry, ...]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> PortfolioDirectory:
+        """Build from mappings with COLUMNS as keys, or tuples in COLUMNS order."""
+        entries = []
+        for row in rows:
+            values = [row[c] for c in COLUMNS] if isinstance(row, Mapping) else list(row)
+            entries.append(PropertyEntry(*(str(v) if v is not None else "" for v in values[:6])))
+        return cls(tuple(sorted(entries, key=lambda e: e.property_id)))
+
+    @classmethod
+    def from_database(cls, database_url: str | None = None) -> PortfolioDirectory:
+        """Read the directory from the properties table with one query."""
+        import sqlalchemy as sa
+
+        from meta_agent.portfolio.engine import get_engine
+
+        properties = sa.table("properties", *(sa.column(c) for c in COLUMNS))
+        query = sa.select(*(properties.c[c] for c in COLUMNS)).order_by(properties.c.property_id)
+        try:
+            with get_engine(database_url).connect() as connection:
+                rows = connection.execute(query).all()
+        except sa.exc.SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"Could not read the property directory ({type(exc).__name__}); "
+                "is the portfolio initialised? Try `meta-agent db init`."
+            ) from exc
+        return cls.from_rows(tuple(row) for row in rows)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @cached_property
+    def by_id(self) -> dict[str, PropertyEntry]:
+        return {e.property_id: e for e in self.entries}
+
+    def get(self, property_id: str) -> PropertyEntry | None:
+        return self.by_id.get(property_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.property_id for e in self.entries]
+
+    @property
+    def names(self) -> list[str]:
+        return [e.name for e in self.entries]
+
+    @cached_property
+    def types(self) -> list[str]:
+        return sorted({e.property_type for e in self.entries})
+
+    @cached_property
+    def cities(self) -> list[str]:
+        return sorted({e.city for e in self.entries if e.city})
+
+    @cached_property
+    def states(self) -> list[str]:
+        return sorted({e.state for e in self.entries if e.state})
+
+    @cached_property
+    def markets(self) -> list[str]:
+        return sorted({e.market for e in self.entries if e.market})
+
+    def where(self, **criteria: Sequence[str]) -> list[PropertyEntry]:
+        """Entries whose fields are in the given lists (``where(state=["TX"])``)."""
+        return [
+            e for e in self.entries
+            if all(not allowed or getattr(e, f) in allowed for f, allowed in criteria.items())
+        ]
+
+
+@dataclass
+class FoundProperty:
+    """A property named in the request: where, how sure, and the words used."""
+
+    entry: PropertyEntry
+    start: int
+    end: int
+    text: str
+    score: float
+    exact: bool
+
+
+@dataclass
+class _Index:
+    tokens_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    distinctive: dict[str, frozenset[str]] = field(default_factory=dict)
+    by_token: dict[str, set[str]] = field(default_factory=dict)
+    by_lemma: dict[str, str] = field(default_factory=dict)
+    fuzzy_choices: list[str] = field(default_factory=list)
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """A name as lower-case words with abbreviations spelled out ("Fashion Sq" -> fashion square)."""
+    text = text.lower().replace("'s", "").replace("&", " and ")
+    cleaned = "".join(c if c.isalnum() else " " for c in text)
+    return tuple(NAME_ABBREVIATIONS.get(w, w) for w in cleaned.split())
+
+
+class Resolver:
+    """Finds property names and places of one portfolio in request tokens."""
+
+    def __init__(self, directory: PortfolioDirectory, known_words: Iterable[str] = ()) -> None:
+        self.directory = directory
+        self.known_words = frozenset(known_words)
+        self.location_words = self._location_words()
+        self.index = self._build_index()
+        self.places = self._place_phrases()
+
+    # --- indexes ------------------------------------------------------------------------------
+
+    def _location_words(self) -> frozenset[str]:
+        words: set[str] = set()
+        for text in [*self.directory.cities, *self.directory.markets, *US_STATES.values()]:
+            words.update(name_tokens(text))
+        words.update(code.lower() for code in US_STATES)
+        return frozenset(words)
+
+    def _build_index(self) -> _Index:
+        index = _Index()
+        counts: dict[str, int] = {}
+        for entry in self.directory.entries:
+            toks = name_tokens(entry.name)
+            index.tokens_of[entry.property_id] = toks
+            for tok in set(toks):
+                counts[tok] = counts.get(tok, 0) + 1
+                index.by_token.setdefault(tok, set()).add(entry.property_id)
+                index.by_lemma.setdefault(lemma(tok), tok)
+        common = max(3, len(self.directory) // 20)
+        generic = GENERIC_NAME_WORDS | self.location_words | _STOP
+        for pid, toks in index.tokens_of.items():
+            index.distinctive[pid] = frozenset(
+                t for t in toks if t not in generic and counts[t] < common and not t.isdigit()
+            )
+        index.fuzzy_choices = sorted(t for t in index.by_token if len(t) >= 4)
+        return index
+
+    def _place_phrases(self) -> PhraseTable:
+        table = PhraseTable()
+        for code, name in US_STATES.items():
+            table.add(name, "state", code)
+            table.add(f"{name} state", "state", code)
+            table.add(f"state of {name}", "state", code)
+        for city in self.directory.cities:
+            table.add(" ".join(name_tokens(city)), "city", city)
+            table.add(f"city of {' '.join(name_tokens(city))}", "city_only", city)
+        for market in self.directory.markets:
+            for words in _market_names(market):
+                for suffix in ("", " market", " metro", " msa", " area", " metro area"):
+                    table.add(words + suffix, "market", market)
+                table.add(f"greater {words}", "market", market)
+        known = {" ".join(name_tokens(c)) for c in self.directory.cities}
+        known |= {w for m in self.directory.markets for w in _market_names(m)}
+        for alias, city in CITY_ALIASES.items():
+            if city in known:
+                for kind, value in self._place_meanings(city):
+                    table.add(alias, kind, value)
+        return table
+
+    def _place_meanings(self, words: str) -> list[tuple[str, str]]:
+        found = [("city", c) for c in self.directory.cities if " ".join(name_tokens(c)) == words]
+        found += [("market", m) for m in self.directory.markets if words in _market_names(m)]
+        return found
+
+    # --- properties ---------------------------------------------------------------------------
+
+    def find_properties(self, tokens: Tokens) -> list[FoundProperty]:
+        """Every property named in the request; RequestRejected when a name is ambiguous."""
+        found = self._by_id(tokens)
+        matches = {t.index: self._token_matches(t) for t in tokens if t.owner is None}
+        pending = _runs(tokens, matches)
+        while pending:
+            run = pending.pop(0)
+            hit = self._best_for_run(tokens, run, matches)
+            if hit is None:
+                continue
+            found.append(hit)
+            for token in tokens.items[hit.start : hit.end]:
+                token.owner = "property"
+                token.meanings = (("property", hit.entry.property_id),)
+            pending += [part for part in _split(run, hit.start, hit.end) if _has_content(tokens, part)]
+        return sorted(found, key=lambda f: f.start)
+
+    def _by_id(self, tokens: Tokens) -> list[FoundProperty]:
+        found = []
+        for token in tokens:
+            entry = self.directory.get(token.word) if token.is_word else None
+            if entry is not None and ("_" in token.word or token.word not in self.known_words):
+                token.owner = "property"
+                token.meanings = (("property", entry.property_id),)
+                found.append(FoundProperty(entry, token.index, token.index + 1, token.text, 100, True))
+        return found
+
+    def _token_matches(self, token: Token) -> dict[str, float]:
+        """Name words this request word may stand for, with a similarity 0-100."""
+        if not token.is_word or token.owner is not None:
+            return {}
+        word = NAME_ABBREVIATIONS.get(token.word, token.word)
+        if word in self.index.by_token:
+            return {word: 100.0}
+        if lemma(word) in self.index.by_lemma:
+            return {self.index.by_lemma[lemma(word)]: 99.0}
+        if len(word) < 5 or word in self.known_words or word in self.location_words:
+            return {}
+        return _fuzzy_words(word, self.index.fuzzy_choices)
+
+    def _best_for_run(
+        self, tokens: Tokens, run: list[int], matches: dict[int, dict[str, float]]
+    ) -> FoundProperty | None:
+        candidates: set[str] = set()
+        for i in run:
+            for word in matches[i]:
+                candidates |= self.index.by_token.get(word, set())
+        scored = [s for pid in sorted(candidates) if (s := self._score(tokens, run, matches, pid))]
+        if not scored:
+            return None
+        scored.sort(key=lambda s: (-s[0].score, -len(s[1]), s[0].entry.property_id))
+        best, evidence = scored[0]
+        rivals = [f for f, e in scored[1:] if e & evidence and best.score - f.score < MIN_MARGIN]
+        if rivals:
+            names = [best.entry.name, *(r.entry.name for r in rivals)]
+            raise RequestRejected(
+                f"'{best.text}' could be more than one property ({', '.join(names)}); "
+                "please give the full name.",
+                suggestions=names,
+            )
+        return best
+
+    def _score(
+        self, tokens: Tokens, run: list[int], matches: dict[int, dict[str, float]], pid: str
+    ) -> tuple[FoundProperty, set[int]] | None:
+        """How well the words of ``run`` name property ``pid``, and the words that say so."""
+        from rapidfuzz import fuzz
+
+        name_toks = self.index.tokens_of[pid]
+        distinctive = self.index.distinctive[pid]
+        cluster = _cluster(run, matches, set(name_toks), distinctive)
+        if not cluster:
+            return None
+        best_word = {i: max((w for w in matches[i] if w in name_toks), key=lambda w: matches[i][w])
+                     for i in cluster}
+        evidence = {i for i in cluster if best_word[i] in distinctive}
+        matched = set(best_word.values())
+        if not evidence and not (set(name_toks) - _STOP) <= matched:
+            return None
+        cover = len(matched & distinctive) / len(distinctive) if distinctive else 1.0
+        if not self._confident(tokens, cluster, cover):
+            return None
+        corrected = " ".join(best_word[i] for i in cluster)
+        name = " ".join(name_toks)
+        score = 0.6 * fuzz.token_set_ratio(corrected, name) + 40 * cover
+        if score < MIN_SCORE:
+            return None
+        exact = corrected == name and all(matches[i][best_word[i]] == 100.0 for i in cluster)
+        exact = exact and all(tokens[i].word == best_word[i] for i in cluster)
+        start, end = cluster[0], cluster[-1] + 1
+        typed = tokens.words(start, end)
+        entry = self.directory.by_id[pid]
+        return FoundProperty(entry, start, end, typed, round(score, 1), exact), evidence or set(cluster)
+
+    def _confident(self, tokens: Tokens, cluster: list[int], cover: float) -> bool:
+        """One ordinary word ("grand", "bay") names a property only with a cue or a capital."""
+        if len(cluster) >= 2:
+            return True
+        token = tokens[cluster[0]]
+        ordinary = token.word in self.known_words or token.word in ORDINARY_WORDS
+        if not ordinary and len(token.word) >= 5:
+            return True
+        before = tokens.prev_word(token.index, skip=("the",))
+        cue = before is not None and before.word in NAME_CUES
+        return cover == 1.0 and (cue or tokens.capitalised(token.index))
+
+    # --- places and suggestions ---------------------------------------------------------------
+
+    def close_names(self, text: str, limit: int = 3) -> list[str]:
+        """Property names that look like ``text``, best first."""
+        from rapidfuzz import fuzz, process
+
+        query = " ".join(name_tokens(text))
+        choices = {e.name: " ".join(self.index.tokens_of[e.property_id]) for e in self.directory.entries}
+        ranked = process.extract(
+            query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGESTION_CUTOFF
+        )
+        return [name for _, _, name in ranked]
+
+    def close_places(self, text: str, limit: int = 5) -> list[str]:
+        """Markets and states that look like ``text``; all markets when none do."""
+        from rapidfuzz import fuzz, process
+
+        choices = [*self.directory.markets, *(US_STATES[s].title() for s in self.directory.states)]
+        ranked = process.extract(text, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=70)
+        return [choice for choice, _, _ in ranked] or self.directory.markets[:limit]
+
+
+def _market_names(market: str) -> list[str]:
+    """'Dallas-Fort Worth, TX' -> ['dallas fort worth', 'dallas', 'fort worth']."""
+    head = market.split(",")[0]
+    parts = [" ".join(name_tokens(p)) for p in head.replace("/", "-").split("-")]
+    whole = " ".join(name_tokens(head))
+    return list(dict.fromkeys([whole, *(p for p in parts if p)]))
+
+
+def _cluster(
+    run: list[int], matches: dict[int, dict[str, float]], name: set[str], distinctive: frozenset[str]
+) -> list[int]:
+    """The longest stretch of ``run`` whose words all belong to the name, best evidence first."""
+    stretches: list[list[int]] = [[]]
+    for i in run:
+        if name & set(matches[i]):
+            stretches[-1].append(i)
+        elif stretches[-1]:
+            stretches.append([])
+    scored = [(sum(1 for i in s if distinctive & set(matches[i])), len(s), s) for s in stretches if s]
+    if not scored:
+        return []
+    return max(scored, key=lambda item: (item[0], item[1], -item[2][0]))[2]
+
+
+def _split(run: list[int], start: int, end: int) -> list[list[int]]:
+    return [[i for i in run if i < start], [i for i in run if i >= end]]
+
+
+def _has_content(tokens: Tokens, part: list[int]) -> bool:
+    return any(tokens[i].word not in _STOP for i in part)
+
+
+def _runs(tokens: Tokens, matches: dict[int, dict[str, float]]) -> list[list[int]]:
+    """Maximal runs of consecutive tokens that may be words of a name."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for token in tokens:
+        if matches.get(token.index):
+            current.append(token.index)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    return [r for r in runs if any(tokens[i].word not in _STOP for i in r)]
+
+
+def _fuzzy_words(word: str, choices: list[str]) -> dict[str, float]:
+    """Name words within one edit (two for long words) of ``word``."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    limit = 1 if len(word) < 8 else 2
+    found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=5)
+    return {choice: 100.0 - 10 * distance for choice, distance, _ in found}

@@ -1,0 +1,190 @@
+"""What the tagged words of a request say: metrics, scope, groupings, rankings, outputs, flags.
+
+``read_signals`` only collects; ``requirements`` decides what the request asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.tokens import Token, Tokens
+from meta_agent.planning.vocabulary import AMBIGUOUS_STATE_CODES, LISTING_VERBS, US_STATES
+
+_FLAGS = (
+    "trend", "outliers", "zscore", "iqr", "correlation", "spearman", "kendall", "compare",
+    "peers", "scenario", "report", "at_risk",
+)
+_GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})
+_EXCLUDE_SKIP = frozenset({"the", "any", "all", "in", "and", "or", "of", "our", ","})
+
+
+@dataclass
+class Signals:
+    """Everything the tagged words say, in the order they were typed."""
+
+    metrics: list[str] = field(default_factory=list)
+    metric_at: list[tuple[str, int]] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    excluded_types: list[str] = field(default_factory=list)
+    markets: list[str] = field(default_factory=list)
+    cities: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    excluded_places: dict[str, list[str]] = field(default_factory=dict)
+    has_debt: bool | None = None
+    aggregations: list[str] = field(default_factory=list)
+    group_by: str | None = None
+    ranks: list[tuple[str, int]] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    outputs: list[str] = field(default_factory=list)
+    listing: bool = False
+    nouns: bool = False
+    singular: bool = False  # "which property ...": one answer wanted
+    notes: list[str] = field(default_factory=list)
+
+
+def tag_state_codes(tokens: Tokens) -> None:
+    """Two-letter state codes: common words ("in", "or") count only in capitals after a cue."""
+    for token in tokens:
+        code = token.word.upper()
+        if not token.is_word or token.owner is not None or len(code) != 2 or code not in US_STATES:
+            continue
+        before = tokens[token.index - 1] if token.index > 0 else None
+        cue = before is not None and (before.text == "," or before.word in ("in", "across", "and"))
+        if token.word in AMBIGUOUS_STATE_CODES:
+            typed_upper = token.text.isupper() and tokens.mixed_case
+            if not (typed_upper and cue):
+                continue
+        token.owner = "phrase"
+        token.meanings = (("state", code),)
+        token.span = (token.index, token.index + 1)
+
+
+def _spans(tokens: Tokens) -> list[Token]:
+    return [t for t in tokens if t.span is not None and t.span[0] == t.index]
+
+
+def read_signals(tokens: Tokens) -> Signals:
+    """Collect the meanings of tagged phrases."""
+    found = Signals()
+    excluding = -1
+    previous: Token | None = None
+    for token in _spans(tokens):
+        kinds = {k for k, _ in token.meanings}
+        if "exclude" in kinds and not kinds & {"type", "metric"}:
+            excluding = token.span[1] if token.span else token.index + 1
+            continue
+        negated = excluding >= 0 and _continues_exclusion(tokens, excluding, token.index)
+        if negated:
+            excluding = token.span[1] if token.span else token.index + 1
+        else:
+            excluding = -1
+        _read_one(tokens, token, kinds, negated, previous, found)
+        previous = token
+    found.listing = any(t.is_word and t.word in LISTING_VERBS for t in tokens)
+    found.singular = _asks_for_one(tokens)
+    return found
+
+
+def _asks_for_one(tokens: Tokens) -> bool:
+    for token in tokens:
+        if token.word not in ("which", "what", "whats"):
+            continue
+        for following in tokens.items[token.index + 1 : token.index + 4]:
+            if following.means("noun") or following.means("group"):
+                return following.word == following.key and following.word not in ("all", "each")
+    return False
+
+
+def _continues_exclusion(tokens: Tokens, start: int, index: int) -> bool:
+    between = tokens.items[start:index]
+    target = tokens[index]
+    wanted = target.means("type") or any(target.means(k) for k in ("state", "market", "city"))
+    return wanted and all(t.word in _EXCLUDE_SKIP or t.text in _EXCLUDE_SKIP for t in between)
+
+
+def _read_one(
+    tokens: Tokens,
+    token: Token,
+    kinds: set[str],
+    negated: bool,
+    previous: Token | None,
+    found: Signals,
+) -> None:
+    if "metric" in kinds:
+        _add(found.metrics, token.meaning("metric"))
+        found.metric_at.append((str(token.meaning("metric")), token.index))
+    if "type" in kinds:
+        _add(found.excluded_types if negated else found.types, token.meaning("type"))
+    if kinds & {"state", "market", "city", "city_only"}:
+        _read_place(tokens, token, negated, previous, found)
+    if "has_debt" in kinds:
+        found.has_debt = bool(token.meaning("has_debt"))
+    if "agg" in kinds:
+        _add(found.aggregations, token.meaning("agg"))
+    if "group" in kinds and _leads_group(tokens, token):
+        found.group_by = found.group_by or token.meaning("group")
+    if "rank" in kinds:
+        found.ranks.append((token.meaning("rank"), token.index))
+    if "output" in kinds:
+        _add(found.outputs, token.meaning("output"))
+    if "noun" in kinds:
+        found.nouns = True
+    found.flags |= kinds & set(_FLAGS)
+
+
+def _leads_group(tokens: Tokens, token: Token) -> bool:
+    """'by market', 'per state', 'which market', 'top 3 markets'."""
+    before = tokens.prev_word(token.index, skip=("the", "property", "asset", "each"))
+    lead = tokens[token.index - 1] if token.index > 0 else None
+    for t in (before, lead):
+        if t is not None and (t.word in _GROUP_LEADS or t.kind == "number" or t.means("rank")):
+            return True
+    return False
+
+
+def _read_place(
+    tokens: Tokens, token: Token, negated: bool, previous: Token | None, found: Signals
+) -> None:
+    meanings = dict[str, list[str]]()
+    for kind, value in token.meanings:
+        meanings.setdefault(kind, []).append(value)
+    end = token.span[1] if token.span else token.index + 1
+    after = tokens[end] if end < len(tokens) else None
+    typed = tokens.words(token.index, end)
+    if "city_only" in meanings or (after is not None and after.word == "city" and "city" in meanings):
+        kind, values = "cities", meanings.get("city_only") or meanings["city"]
+    elif "market" in meanings:
+        kind, values = "markets", meanings["market"]
+        if len(values) > 1:
+            raise RequestRejected(
+                f"'{typed}' could be more than one market ({', '.join(values)}); say which.",
+                values,
+            )
+        if typed.lower() != values[0].split(",")[0].lower() or "city" in meanings:
+            found.notes.append(f"read '{typed}' as the {values[0]} market")
+    elif "city" in meanings:
+        kind, values = "cities", meanings["city"]
+    else:
+        kind, values = "states", meanings["state"]
+        if _same_state(previous, values[0]):
+            return  # "Orlando, FL": the state only repeats the market's
+    if negated:
+        found.excluded_places.setdefault(kind, []).extend(values)
+        return
+    for value in values:
+        _add(getattr(found, kind), value)
+
+
+def _same_state(previous: Token | None, code: str) -> bool:
+    if previous is None:
+        return False
+    for kind, value in previous.meanings:
+        if kind in ("market", "city", "city_only") and str(value).endswith(code):
+            return True
+    return False
+
+
+def _add(items: list[str], value: object) -> None:
+    if value is not None and value not in items:
+        items.append(str(value))

@@ -1,0 +1,229 @@
+"""Request text -> tokens, and tokens -> tagged phrases (longest phrase first).
+
+A token keeps what was typed (for messages and for spotting capitalised names), a lower-case
+word, and for numbers the value, unit (``%``, ``x``, ``bp``, money multipliers) and sign.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from meta_agent.planning.vocabulary import NUMBER_WORDS, lemma
+
+Meaning = tuple[str, Any]  # (kind, value), e.g. ("metric", "dscr")
+
+_TOKEN = re.compile(
+    r"(?P<number>(?:(?<![\w.])[+-])?\$?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+    r"(?:\s?(?:%|percent\b|pct\b|bps\b|bp\b|basis\s+points?\b|x\b|k\b|mm\b|mn\b|m\b|bn\b|b\b"
+    r"|million\b|billion\b|thousand\b))?)"
+    r"|(?P<word>[a-z][a-z0-9_]*(?:'[a-z]+)?)"
+    r"|(?P<op><=|>=|=<|=>|≤|≥|<|>|=)"
+    r"|(?P<punct>[,;/()?!:+&-])"
+)
+_NUMBER = re.compile(
+    r"(?P<sign>[+-])?(?P<money>\$)?(?P<num>[\d,]*\.?\d+)\s?(?P<unit>[a-z%]+(?:\s+points?)?)?"
+)
+_UNITS = {
+    "%": "%", "percent": "%", "pct": "%", "bps": "bp", "bp": "bp", "basis point": "bp",
+    "basis points": "bp", "x": "x", "k": "k", "thousand": "k", "m": "m", "mm": "m", "mn": "m",
+    "million": "m", "b": "b", "bn": "b", "billion": "b",
+}
+_REWRITES = (
+    (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
+    (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    (re.compile(r"\bt-(12|twelve)\b", re.I), "t12"),
+    (re.compile(r"\bw/o\b", re.I), " without "),
+    (re.compile(r"\bw/(?=\s|$)", re.I), " with "),
+    (re.compile(r"#\s*of\b", re.I), "number of"),
+    (re.compile(r"\bno\.\s*of\b", re.I), "number of"),
+    (re.compile(r"\by/y\b", re.I), "yoy"),
+    (re.compile(r"\bm/m\b", re.I), "mom"),
+    (re.compile(r"\bp&i\b", re.I), "p and i"),
+    (re.compile(r"&"), " and "),
+    (re.compile(r"(?<=[a-z])\.(?=[a-z]\.)|(?<=\b[a-z])\.(?=\s|$)", re.I), ""),
+)
+
+
+@dataclass
+class Token:
+    """One word, number, operator or punctuation mark of the request."""
+
+    index: int
+    text: str
+    word: str
+    kind: Literal["word", "number", "op", "punct"]
+    value: float | None = None
+    unit: str | None = None
+    sign: str = ""
+    money: bool = False
+    key: str = ""
+    meanings: tuple[Meaning, ...] = ()
+    span: tuple[int, int] | None = None
+    owner: str | None = None  # what claimed it: "property", "phrase", "quantity", ...
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == "word"
+
+    def means(self, kind: str) -> bool:
+        return any(k == kind for k, _ in self.meanings)
+
+    def meaning(self, kind: str) -> Any:
+        for k, value in self.meanings:
+            if k == kind:
+                return value
+        return None
+
+
+@dataclass
+class Tokens:
+    """The tokens of one request plus what the original casing says."""
+
+    text: str
+    items: list[Token] = field(default_factory=list)
+    mixed_case: bool = False
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Token:
+        return self.items[index]
+
+    def words(self, start: int, end: int) -> str:
+        """The typed text of tokens start..end-1, re-joined."""
+        return " ".join(t.text for t in self.items[start:end] if t.kind != "punct" or t.text == "&")
+
+    def prev_word(self, index: int, skip: Iterable[str] = ()) -> Token | None:
+        skipped = set(skip)
+        for token in reversed(self.items[:index]):
+            if token.kind == "word" and token.word in skipped:
+                continue
+            return token
+        return None
+
+    def capitalised(self, index: int) -> bool:
+        """Typed with a capital in a request that is neither all lower nor all upper case."""
+        token = self.items[index]
+        return self.mixed_case and token.text[:1].isupper() and index > 0
+
+
+def tokenize(text: str) -> Tokens:
+    """Split a request into tokens; words are lower-cased, numbers parsed."""
+    rewritten = text
+    for pattern, replacement in _REWRITES:
+        rewritten = pattern.sub(replacement, rewritten)
+    lowered = rewritten.lower()
+    original = rewritten if len(rewritten) == len(lowered) else lowered
+    letters = [c for c in text if c.isalpha()]
+    mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
+    result = Tokens(text=text, mixed_case=mixed)
+    for match in _TOKEN.finditer(lowered):
+        typed = original[match.start() : match.end()]
+        token = _make_token(len(result.items), match, typed)
+        if token is not None:
+            result.items.append(token)
+    return result
+
+
+def _make_token(index: int, match: re.Match[str], typed: str) -> Token | None:
+    group = match.lastgroup
+    raw = match.group()
+    if group == "number":
+        return _number_token(index, raw, typed)
+    if group == "word":
+        word = raw[:-2] if raw.endswith("'s") else raw.replace("'", "")
+        if word in NUMBER_WORDS:
+            return Token(index, typed, "", "number", value=float(NUMBER_WORDS[word]))
+        return Token(index, typed, word, "word", key=lemma(word))
+    if group == "punct" and raw == "-":
+        return None  # hyphens join words ("at-risk", "mixed-use"): read them as spaces
+    kind: Literal["op", "punct"] = "op" if group == "op" else "punct"
+    return Token(index, typed, raw, kind, key=raw)
+
+
+def _number_token(index: int, raw: str, typed: str) -> Token:
+    parsed = _NUMBER.match(raw.strip())
+    if parsed is None:  # pragma: no cover - the token pattern guarantees a match
+        raise ValueError(f"not a number: {raw!r}")
+    unit = parsed.group("unit")
+    return Token(
+        index,
+        typed,
+        "",
+        "number",
+        value=float(parsed.group("num").replace(",", "")),
+        unit=_UNITS.get(" ".join(unit.split())) if unit else None,
+        sign=parsed.group("sign") or "",
+        money=bool(parsed.group("money")),
+    )
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The lookup key of a vocabulary phrase."""
+    return tuple(lemma(word) for word in phrase.lower().replace("-", " ").split())
+
+
+class PhraseTable:
+    """Phrases and their meanings; tagging claims the longest phrases first."""
+
+    def __init__(self) -> None:
+        self._phrases: dict[tuple[str, ...], list[Meaning]] = {}
+        self.longest = 1
+
+    def add(self, phrase: str, kind: str, value: Any = None) -> None:
+        key = phrase_key(phrase)
+        meanings = self._phrases.setdefault(key, [])
+        if (kind, value) not in meanings:
+            meanings.append((kind, value))
+        self.longest = max(self.longest, len(key))
+
+    def add_all(self, groups: Mapping[Any, Iterable[str]], kind: str) -> None:
+        for value, phrases in groups.items():
+            for phrase in phrases:
+                self.add(phrase, kind, value)
+
+    def words(self) -> set[str]:
+        return {word for key in self._phrases for word in key}
+
+    def get(self, key: tuple[str, ...]) -> list[Meaning] | None:
+        return self._phrases.get(key)
+
+    def merged(self, other: PhraseTable) -> PhraseTable:
+        table = PhraseTable()
+        for source in (self, other):
+            for key, meanings in source._phrases.items():
+                table._phrases.setdefault(key, []).extend(
+                    m for m in meanings if m not in table._phrases.get(key, [])
+                )
+            table.longest = max(table.longest, source.longest)
+        return table
+
+    def tag(self, tokens: Tokens, priority: Iterable[str] = ("metric",)) -> None:
+        """Give free word tokens the meanings of the longest phrases they form."""
+        preferred = tuple(priority)
+        found: list[tuple[int, int, int, list[Meaning]]] = []
+        items = tokens.items
+        for start in range(len(items)):
+            for length in range(min(self.longest, len(items) - start), 0, -1):
+                window = items[start : start + length]
+                if any(t.owner is not None or t.kind not in ("word", "op") for t in window):
+                    continue
+                meanings = self._phrases.get(tuple(t.key for t in window))
+                if meanings:
+                    rank = min((preferred.index(k) for k, _ in meanings if k in preferred),
+                               default=len(preferred))
+                    found.append((-length, rank, start, meanings))
+        for negative_length, _, start, meanings in sorted(found, key=lambda f: f[:3]):
+            window = items[start : start - negative_length]
+            if any(t.owner is not None for t in window):
+                continue
+            for token in window:
+                token.owner = "phrase"
+                token.meanings = tuple(meanings)
+                token.span = (start, start - negative_length)

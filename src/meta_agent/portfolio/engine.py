@@ -1,0 +1,189 @@
+"""Engines for the portfolio database: one per URL, read-write for the generator, read-only for tools.
+
+The URL in force is the one given, else ``META_AGENT_DATABASE_URL`` read at call time, else the
+default SQLite file of ``Settings``. A read-only engine refuses writes at the driver: SQLite files
+are opened with ``mode=ro`` (and ``PRAGMA query_only``), PostgreSQL sessions start with
+``default_transaction_read_only=on``. That protects the data against a query that slipped past
+validation; it does not limit how long a query runs or how much it reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+
+from meta_agent.errors import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+DATABASE_URL_ENV = "META_AGENT_DATABASE_URL"
+INIT_HINT = "run `meta-agent db init` to create the sample portfolio"
+# Tables that must exist for a database to count as a portfolio.
+REQUIRED_TABLES = ("properties", "financials", "loans", "valuations")
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_read_only_engines: dict[str, Engine] = {}
+
+
+def resolve_url(database_url: str | None = None) -> str:
+    """The database URL in force, normalised: the argument, else the env variable, else Settings."""
+    if not database_url:
+        database_url = os.environ.get(DATABASE_URL_ENV) or None
+    if not database_url:
+        from meta_agent.config import Settings
+
+        database_url = Settings().resolved_database_url
+    return normalize_url(database_url)
+
+
+def normalize_url(database_url: str) -> str:
+    """A SQLAlchemy URL with PostgreSQL pointed at psycopg 3 (``postgresql://`` -> ``+psycopg``)."""
+    try:
+        url = sa.make_url(database_url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad setting
+        raise DatabaseError(
+            f"{database_url!r} is not a database URL; use e.g. sqlite:///path/portfolio.db or "
+            "postgresql://user@host/dbname."
+        ) from exc
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"Unsupported database {backend!r}; use SQLite or PostgreSQL.")
+    if backend == "sqlite" and url.database and url.database != ":memory:" and not url.query:
+        # Relative files are resolved now, so an engine never follows a later change of folder.
+        url = url.set(database=str(Path(url.database).expanduser().absolute()))
+    return url.render_as_string(hide_password=False)
+
+
+def masked(database_url: str) -> str:
+    """A URL safe to show: its password replaced by ***."""
+    try:
+        return sa.make_url(database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown masked whole
+        return "***"
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    name = url.database.removeprefix("file:") if url.query.get("uri") else url.database
+    return Path(name)
+
+
+def get_engine(database_url: str | None = None) -> Engine:
+    """The (cached) read-write engine for a database URL; None means the URL in force."""
+    url = resolve_url(database_url)
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = sa.create_engine(url, pool_pre_ping=url.startswith("postgresql"))
+            _engines[url] = engine
+    return engine
+
+
+def read_only_engine(url: str | None = None) -> Engine:
+    """The (cached) read-only engine for a portfolio database; DatabaseError if it holds none."""
+    resolved = resolve_url(url)
+    with _lock:
+        engine = _read_only_engines.get(resolved)
+    if engine is not None:
+        return engine
+    engine = _create_read_only(resolved)
+    try:
+        check_portfolio(engine)
+    except DatabaseError:
+        engine.dispose()
+        raise
+    with _lock:
+        cached = _read_only_engines.setdefault(resolved, engine)
+    if cached is not engine:
+        engine.dispose()
+    return cached
+
+
+def check_portfolio(engine: Engine) -> None:
+    """Raise DatabaseError unless the database is reachable and holds the portfolio tables."""
+    where = masked(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+    except sa.exc.DBAPIError as exc:
+        raise DatabaseError(
+            f"Cannot open the portfolio database at {where} ({_reason(exc)}); check "
+            f"{DATABASE_URL_ENV} or {INIT_HINT}."
+        ) from exc
+    missing = [name for name in REQUIRED_TABLES if name not in present]
+    if missing:
+        raise DatabaseError(
+            f"The database at {where} holds no portfolio (missing table(s): "
+            f"{', '.join(missing)}); {INIT_HINT}."
+        )
+
+
+def dispose_engines(database_url: str | None = None) -> None:
+    """Close cached engines: those of one URL, or all of them when the URL is None."""
+    with _lock:
+        if database_url is None:
+            doomed = [*_engines.values(), *_read_only_engines.values()]
+            _engines.clear()
+            _read_only_engines.clear()
+        else:
+            url = normalize_url(database_url)
+            doomed = [e for e in (_engines.pop(url, None), _read_only_engines.pop(url, None)) if e]
+    for engine in doomed:
+        engine.dispose()
+
+
+def _create_read_only(url: str) -> Engine:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_read_only(parsed)
+    engine = sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": "-c default_transaction_read_only=on"},
+    )
+    return engine
+
+
+def _sqlite_read_only(url: URL) -> Engine:
+    path = sqlite_path(url.render_as_string(hide_password=False))
+    if path is None:
+        raise DatabaseError(
+            "An in-memory SQLite database holds no portfolio; point META_AGENT_DATABASE_URL at a "
+            f"portfolio file, or {INIT_HINT}."
+        )
+    if not path.is_file():
+        raise DatabaseError(f"No portfolio database at {path}; {INIT_HINT}.")
+    # mode=ro makes the driver refuse every write, whatever SQL reaches it.
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    engine = sa.create_engine(url, creator=connect)
+    sa.event.listen(engine, "connect", _sqlite_query_only)
+    return engine
+
+
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__

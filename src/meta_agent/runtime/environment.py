@@ -1,0 +1,160 @@
+"""What a script sees of the world: its environment variables and its way to the database.
+
+The environment is built from nothing: the variables below, the secrets the run declares, and no
+value of the host's. A SQLite file is mounted read-only and the URL rewritten to the mount; a
+local PostgreSQL is reached through its Unix socket, so the sandbox keeps no network at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from meta_agent.errors import ExecutionError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+SANDBOX_DIR = "/sandbox"  # the run's view inside a sandbox: the script and results/
+SANDBOX_RESULTS = f"{SANDBOX_DIR}/results"
+SANDBOX_DB_DIR = "/run/meta-agent/db"
+SANDBOX_PG_SOCKET_DIR = "/run/postgresql"
+PG_SOCKET_DIRS = ("/var/run/postgresql", "/run/postgresql", "/tmp")
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+
+# BLAS/OpenMP pools start one thread per core at import; under a memory or task limit that is
+# waste at best and a failed import at worst. Tool-library work is single-threaded pandas.
+THREAD_VARS = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+}
+RESERVED = {
+    "META_AGENT_DATABASE_URL",
+    "META_AGENT_RESULTS_DIR",
+    "HOME",
+    "TMPDIR",
+    "MPLCONFIGDIR",
+    "PYTHONHASHSEED",
+    "LANG",
+    *THREAD_VARS,
+}
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A host path made visible inside the sandbox."""
+
+    host: Path
+    inside: str
+    writable: bool = False
+
+
+@dataclass(frozen=True)
+class DatabaseAccess:
+    """How the script reaches the database: the URL it sees, and what must be mounted for it."""
+
+    url: str | None
+    binds: tuple[Bind, ...] = ()
+    needs_network: bool = False
+
+
+def database_access(url: str | None, *, rewrite: bool = True) -> DatabaseAccess:
+    """The database as a sandbox sees it; ``rewrite=False`` for backends sharing the host's files.
+
+    Without rewriting, paths stay the host's (a SQLite file is only made absolute, a local
+    PostgreSQL is reached through its socket directory on the host).
+    """
+    if not url:
+        return DatabaseAccess(None)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ExecutionError(f"The database URL is not valid ({exc}).") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite(parsed, rewrite)
+    if backend == "postgresql" and (parsed.host or "") in LOCAL_HOSTS:
+        return _local_postgres(parsed, rewrite)
+    return DatabaseAccess(url, needs_network=True)
+
+
+def _sqlite(parsed: URL, rewrite: bool) -> DatabaseAccess:
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        if database.startswith("file:"):
+            raise ExecutionError(
+                "SQLite 'file:' URIs are not supported in the sandbox; use sqlite:////path/to/file.db."
+            )
+        return DatabaseAccess(parsed.render_as_string(hide_password=False))
+    path = Path(database).expanduser().resolve()
+    if not path.is_file():
+        raise ExecutionError(f"The SQLite database {path} does not exist; run `meta-agent db init`.")
+    if not rewrite:
+        return DatabaseAccess(parsed.set(database=str(path)).render_as_string(hide_password=False))
+    inside = f"{SANDBOX_DB_DIR}/{path.name}"
+    binds = [Bind(path, inside)]
+    # A WAL database is only readable with its -wal/-shm files; they are mounted read-only too.
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.is_file():
+            binds.append(Bind(companion, inside + suffix))
+    url = parsed.set(database=inside).render_as_string(hide_password=False)
+    return DatabaseAccess(url, tuple(binds))
+
+
+def _local_postgres(parsed: URL, rewrite: bool) -> DatabaseAccess:
+    port = parsed.port or 5432
+    given = parsed.query.get("host")
+    candidates = [given] if isinstance(given, str) and given.startswith("/") else PG_SOCKET_DIRS
+    for directory in candidates:
+        socket = Path(directory) / f".s.PGSQL.{port}"
+        if socket.is_socket():
+            break
+    else:
+        raise ExecutionError(
+            f"PostgreSQL on {parsed.host or 'localhost'}:{port} has no Unix socket in "
+            f"{', '.join(candidates)}; the sandbox has no network, so it can only reach a local "
+            "server through its socket."
+        )
+    query = {key: value for key, value in parsed.query.items() if key not in ("host", "port")}
+    query.update(host=SANDBOX_PG_SOCKET_DIR if rewrite else str(socket.parent), port=str(port))
+    url = parsed.set(host=None, port=None, query=query).render_as_string(hide_password=False)
+    if not rewrite:
+        return DatabaseAccess(url)
+    # The socket file alone, not its directory: connect() works on a read-only mount.
+    return DatabaseAccess(url, (Bind(socket, f"{SANDBOX_PG_SOCKET_DIR}/{socket.name}"),))
+
+
+def sandbox_environment(
+    *,
+    results_dir: str,
+    tmp_dir: str,
+    database_url: str | None,
+    secrets: Mapping[str, str],
+) -> dict[str, str]:
+    """The complete environment of a script: nothing from the host's."""
+    clash = RESERVED.intersection(secrets)
+    if clash:
+        raise ValueError(f"Secrets may not replace runtime variables: {', '.join(sorted(clash))}.")
+    env = {
+        "HOME": tmp_dir,
+        "TMPDIR": tmp_dir,
+        "LANG": "C.UTF-8",
+        "MPLCONFIGDIR": f"{tmp_dir}/matplotlib",
+        # Note: `python -I` ignores PYTHON* variables itself; this reaches child interpreters.
+        "PYTHONHASHSEED": "0",
+        "META_AGENT_RESULTS_DIR": results_dir,
+        **THREAD_VARS,
+    }
+    if database_url:
+        env["META_AGENT_DATABASE_URL"] = database_url
+    env.update(secrets)
+    return env

@@ -1,0 +1,169 @@
+"""The one entry point callers use: pick a sandbox backend, optionally keep a warm pool, run.
+
+``Executor(backend="auto")`` takes bwrap when it works here, then a reachable Docker engine,
+then the weak process backend (whose RunResult carries a warning). The choice and the limits
+are recorded in every RunResult.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from meta_agent.errors import ExecutionError
+from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
+from meta_agent.runtime.supervise import RunContext
+
+logger = logging.getLogger(__name__)
+
+AUTO_ORDER = ("bwrap", "docker", "process")
+# A pool member still importing is worth waiting for up to about one cold import of pandas;
+# past that a cold sandbox is no slower.
+POOL_WAIT_SECONDS = 1.0
+
+
+def _bwrap() -> SandboxBackend:
+    from meta_agent.runtime.bwrap import BwrapBackend
+
+    return BwrapBackend()
+
+
+def _docker() -> SandboxBackend:
+    from meta_agent.runtime.docker import DockerBackend
+
+    return DockerBackend()
+
+
+def _process() -> SandboxBackend:
+    from meta_agent.runtime.process import ProcessBackend
+
+    return ProcessBackend()
+
+
+def _bwrap_problem() -> str | None:
+    from meta_agent.runtime.bwrap import bwrap_problem
+
+    return bwrap_problem()
+
+
+def _docker_problem() -> str | None:
+    from meta_agent.runtime.docker import docker_problem
+
+    return docker_problem()
+
+
+# name -> (factory, why it cannot run here or None)
+BACKENDS: dict[str, tuple[Callable[[], SandboxBackend], Callable[[], str | None]]] = {
+    "bwrap": (_bwrap, _bwrap_problem),
+    "docker": (_docker, _docker_problem),
+    "process": (_process, lambda: None),
+}
+
+
+def backend_problems() -> dict[str, str | None]:
+    """For each backend, why it cannot be used on this machine (None: it can)."""
+    return {name: problem() for name, (_, problem) in BACKENDS.items()}
+
+
+def choose_backend(name: str = "auto") -> SandboxBackend:
+    """The backend called ``name``, or the first usable one for "auto"."""
+    if name == "auto":
+        for candidate in AUTO_ORDER:
+            factory, problem = BACKENDS[candidate]
+            reason = problem()
+            if reason is None:
+                return factory()
+            logger.info("sandbox backend skipped", extra={"backend": candidate, "reason": reason})
+        raise ExecutionError("No sandbox backend can run here.")  # unreachable: process always can
+    if name not in BACKENDS:
+        raise ValueError(f"Unknown sandbox backend {name!r}; choose auto, {', '.join(BACKENDS)}.")
+    factory, problem = BACKENDS[name]
+    reason = problem()
+    if reason is not None:
+        raise ExecutionError(f"The {name} sandbox cannot run here: {reason}.")
+    return factory()
+
+
+class Executor:
+    """Runs scripts in the chosen sandbox under fixed limits; close it (or use ``with``) when done.
+
+    Args:
+        backend: "auto", "bwrap", "docker", "process", or a backend object (e.g. FakeBackend).
+        limits: the limits of every run (default: ``Limits()``).
+        pool_size: warm bwrap sandboxes kept ready (0: none); only runs on ``database_url``
+            use them, others start cold.
+        database_url: the database the warm pool's members mount.
+        pool_dir: where members' staging folders live (best on the runs folder's filesystem).
+    """
+
+    def __init__(
+        self,
+        backend: str | SandboxBackend = "auto",
+        limits: Limits | None = None,
+        *,
+        pool_size: int = 0,
+        database_url: str | None = None,
+        pool_dir: Path | None = None,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.backend = choose_backend(backend) if isinstance(backend, str) else backend
+        self._pool: Any = None
+        if pool_size > 0:
+            if self.backend.name != "bwrap":
+                logger.warning("warm pool needs bwrap; runs start cold", extra={"backend": self.backend.name})
+            else:
+                from meta_agent.runtime.pool import WarmPool
+
+                python = getattr(self.backend, "python", None)
+                self._pool = WarmPool(
+                    pool_size, self.limits, database_url=database_url, python=python, root=pool_dir
+                )
+
+    @classmethod
+    def from_settings(cls, settings: Any, **options: Any) -> Executor:
+        """An executor with the backend and limits of a ``config.Settings``."""
+        return cls(settings.sandbox, Limits.from_settings(settings), **options)
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @property
+    def pool(self) -> Any:
+        """The warm pool (a ``WarmPool``), or None."""
+        return self._pool
+
+    def run(self, spec: RunSpec) -> RunResult:
+        """Run one script; problems of the run come back as a status, never as an exception."""
+        submitted = time.monotonic()
+        if self._pool is not None and self._pool.accepts(spec):
+            member = self._pool.acquire(POOL_WAIT_SECONDS)
+            if member is not None:
+                context = RunContext.open(spec, self.limits, self._pool.name)
+                context.started = submitted
+                return self._pool.run(spec, member, context)  # type: ignore[no-any-return]
+        try:
+            return self.backend.run(spec, self.limits)
+        except ExecutionError as exc:
+            return RunContext.open(spec, self.limits, self.backend.name).error_result(str(exc))
+
+    def close(self) -> None:
+        """Tear down the warm pool, if any."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

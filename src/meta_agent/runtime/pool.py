@@ -1,0 +1,302 @@
+"""A warm pool: bwrap sandboxes started ahead of time with the data stack already imported.
+
+Importing pandas costs ~0.7 s; a sandbox ~5 ms. Each member is a full bwrap sandbox (same
+namespaces, mounts and limits as a cold run) running ``warm.py``, with its own fresh, empty
+staging folder bound as results/ (members never see each other's folders). A member serves
+exactly one run: the script arrives on its stdin, it runs, the sandbox is torn down and the
+staging folder is checked and moved into the run's results/. Nothing survives into the next run.
+Members are refilled in the background; the timeout counts from submission.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from meta_agent.runtime.backend import Limits, RunResult, RunSpec
+from meta_agent.runtime.bwrap import sandbox_argv
+from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.environment import (
+    SANDBOX_DIR,
+    SANDBOX_RESULTS,
+    Bind,
+    database_access,
+    sandbox_environment,
+)
+from meta_agent.runtime.monitor import Monitor
+from meta_agent.runtime.mounts import interpreter_binds, project_python
+from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
+from meta_agent.runtime.supervise import RunContext, finish, start_pumps, terminate, watch
+
+logger = logging.getLogger(__name__)
+
+WARM_SCRIPT = str(Path(__file__).with_name("warm.py"))
+READY_TIMEOUT_SECONDS = 60.0  # a member not ready by then is broken: killed and replaced
+# Consecutive members failing to start before the pool stops trying (runs then go cold).
+MAX_START_FAILURES = 3
+
+
+@dataclass
+class Member:
+    """One waiting sandbox and what belongs to it alone."""
+
+    proc: subprocess.Popen[bytes]
+    staging: Path
+    cgroup: Cgroup | None
+    ready: threading.Event = field(default_factory=threading.Event)
+    failed: bool = False
+
+    def discard(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        shutil.rmtree(self.staging.parent, ignore_errors=True)
+
+
+class WarmPool:
+    """Keeps ``size`` ready sandboxes for one database; ``run`` uses one per script."""
+
+    name = "bwrap-pool"
+
+    def __init__(
+        self,
+        size: int,
+        limits: Limits,
+        *,
+        database_url: str | None = None,
+        python: str | None = None,
+        root: Path | None = None,
+        use_cgroup: bool = True,
+    ) -> None:
+        if size < 1:
+            raise ValueError("A warm pool needs size >= 1.")
+        self.size = size
+        self.limits = limits
+        self.database_url = database_url
+        self.python = python or project_python()
+        self.use_cgroup = use_cgroup
+        self.root = Path(tempfile.mkdtemp(prefix="meta-agent-pool-", dir=root))
+        self._database = database_access(database_url)
+        self._members: list[Member] = []
+        self._lock = threading.Condition()
+        self._closed = False
+        self._failures = 0
+        self._pending = 0
+        # bwrap's --die-with-parent is tied to the *thread* that started it, so every member is
+        # started by this one thread, which lives as long as the pool.
+        self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._spawner = threading.Thread(target=self._spawn_loop, name="meta-agent-pool", daemon=True)
+        self._spawner.start()
+        self._refill()
+
+    # -- filling ------------------------------------------------------------------------------
+    def _spawn_loop(self) -> None:
+        while self._requests.get():
+            if self._closed:
+                continue
+            try:
+                self._spawn()
+            except OSError:
+                logger.exception("warm pool could not start a member")
+                with self._lock:
+                    self._pending -= 1
+                    self._failures += 1
+
+    def _spawn(self) -> None:
+        home = self.root / uuid.uuid4().hex[:12]
+        staging = home / "results"
+        staging.mkdir(parents=True)
+        interpreter, symlinks = interpreter_binds(self.python)
+        binds = [*interpreter, Bind(staging, SANDBOX_RESULTS, writable=True), *self._database.binds]
+        env = sandbox_environment(
+            results_dir=SANDBOX_RESULTS, tmp_dir="/tmp", database_url=self._database.url, secrets={}
+        )
+        cgroup = (
+            Cgroup.create(self.limits.memory_bytes, self.limits.max_processes)
+            if self.use_cgroup
+            else None
+        )
+        ready_read, ready_write = os.pipe()
+        argv = sandbox_argv(
+            binds,
+            symlinks,
+            [self.python, "-I", "-u", WARM_SCRIPT, str(ready_write)],
+            tmp_bytes=self.limits.total_output_bytes,
+        )
+        setup = child_setup(
+            self.limits,
+            memory_by_cgroup=cgroup is not None,
+            cgroup_procs=cgroup.procs_files() if cgroup else (),
+            extra_cpu_seconds=WARM_IMPORT_CPU_SECONDS,
+        )
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd="/",
+                start_new_session=True,
+                preexec_fn=setup,
+                pass_fds=(ready_write,),
+            )
+        except OSError:
+            os.close(ready_read)
+            if cgroup is not None:
+                cgroup.remove()
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+        finally:
+            os.close(ready_write)
+        member = Member(proc, staging, cgroup)
+        with self._lock:
+            self._pending -= 1
+            self._members.append(member)
+        threading.Thread(
+            target=self._await_ready, args=(member, ready_read), name="meta-agent-pool", daemon=True
+        ).start()
+
+    def _await_ready(self, member: Member, fd: int) -> None:
+        ready = False
+        with contextlib.suppress(OSError):
+            ready = os.read(fd, 1) == b"R"  # EOF (b"") means the member died while importing
+        os.close(fd)
+        with self._lock:
+            if ready:
+                self._failures = 0
+                member.ready.set()
+            else:
+                member.failed = True
+                self._failures += 1
+                if member in self._members:
+                    self._members.remove(member)
+            self._lock.notify_all()
+        if not ready:
+            if not self._closed:
+                logger.warning("warm pool member failed to start", extra={"pid": member.proc.pid})
+            member.discard()
+            self._refill()
+
+    def _refill(self) -> None:
+        """Ask the spawner thread for the members missing (counting those already asked for)."""
+        with self._lock:
+            if self._closed or self._failures >= MAX_START_FAILURES:
+                return
+            wanted = self.size - len(self._members) - self._pending
+            self._pending += max(wanted, 0)
+        for _ in range(wanted):
+            self._requests.put(True)
+
+    # -- using --------------------------------------------------------------------------------
+    def accepts(self, spec: RunSpec) -> bool:
+        """Whether this pool can run ``spec`` (same database, no network wanted)."""
+        return spec.database_url == self.database_url and not spec.allowed_hosts
+
+    def acquire(self, timeout: float) -> Member | None:
+        """A ready member, waiting up to ``timeout`` for one still importing; None if none."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._closed:
+                for member in self._members:
+                    if member.ready.is_set() and member.proc.poll() is None:
+                        self._members.remove(member)
+                        self._refill()  # the condition's lock is reentrant
+                        return member
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._members:
+                    return None
+                self._lock.wait(remaining)
+        return None
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> bool:
+        """Block until every member is ready (for benchmarks and tests)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                if len(self._members) >= self.size and all(m.ready.is_set() for m in self._members):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed or self._failures >= MAX_START_FAILURES:
+                    return False
+                self._lock.wait(min(remaining, 0.05))
+
+    def run(self, spec: RunSpec, member: Member, context: RunContext) -> RunResult:
+        """Run ``spec`` in ``member`` (acquired by the caller); the member is spent afterwards."""
+        limits = self.limits
+        try:
+            source = spec.script.read_bytes()
+            env = {**spec.secrets}
+            header = {
+                "env": env,
+                "cpu_seconds": int(limits.cpu_seconds),
+                "filename": f"{SANDBOX_DIR}/{spec.script.name}",
+            }
+            monitor = Monitor(limits, member.proc.pid, member.staging, member.cgroup)
+            monitor.sample()
+            monitor.cpu_baseline = monitor.totals.cpu_seconds
+            monitor.totals.cpu_seconds = 0.0
+            pumps = start_pumps(member.proc, context.writer)
+            stdin = member.proc.stdin
+            if stdin is not None:  # always: members are started with stdin=PIPE
+                with contextlib.suppress(OSError):  # a dead member: watch() reports how
+                    stdin.write(json.dumps(header).encode() + b"\n" + source)
+                    stdin.close()
+            watched = watch(context, member.proc, monitor, pumps, member.cgroup)
+            terminate(member.proc, monitor, member.cgroup)
+            result = finish(
+                context, watched, exit_code_carries_signal=True, results_dir=member.staging
+            )
+            deliver(member.staging, spec.results_dir)
+            return result
+        finally:
+            member.discard()
+
+    def close(self) -> None:
+        """Stop refilling and tear down every waiting member."""
+        with self._lock:
+            self._closed = True
+            members, self._members = self._members, []
+            self._lock.notify_all()
+        self._requests.put(False)
+        self._spawner.join(5)
+        for member in members:
+            member.discard()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def deliver(staging: Path, results: Path) -> None:
+    """Move checked results (regular files and folders only, by then) into the run's results/."""
+    results.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(os.listdir(staging)):
+        source, target = staging / entry, results / entry
+        if target.exists() or target.is_symlink():
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+        try:
+            os.rename(source, target)
+        except OSError:
+            if source.is_dir():
+                shutil.copytree(source, target, symlinks=True)
+            else:
+                shutil.copyfile(source, target, follow_symlinks=False)

@@ -1,0 +1,116 @@
+"""The fallback sandbox: a plain child process under resource limits. Isolation is weak.
+
+What it does: runs the script with the project's interpreter in isolated mode (``-I``), in a new
+session, with the run folder as working directory, an environment built from nothing, a private
+HOME/TMPDIR, rlimits (CPU, file size, core dumps, address space or a cgroup for memory, and a
+cgroup for tasks where one can be made), the same monitor, log and result checks as the other
+backends, and (where the kernel allows it, e.g. as root) a network namespace of its own with no
+interfaces.
+
+What it does NOT protect against: the script runs as *your user, on your filesystem*. It can read
+every file you can read (your home, the repository, other runs, /etc), write wherever you can
+write, signal or ptrace your other processes (including the one that started it), see every
+process on the machine, and read your other processes' environments through /proc. Without the
+network namespace it can reach any host. Without a cgroup, a process that double-forks and
+calls ``setsid`` between two 50 ms samples can outlive the run. Use it only for scripts that
+already passed validation, on machines with neither bubblewrap nor Docker.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from meta_agent.errors import ExecutionError
+from meta_agent.runtime.backend import Limits, RunResult, RunSpec
+from meta_agent.runtime.bwrap import check_network
+from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.environment import database_access, sandbox_environment
+from meta_agent.runtime.monitor import Monitor
+from meta_agent.runtime.mounts import project_python
+from meta_agent.runtime.rlimits import child_setup
+from meta_agent.runtime.supervise import RunContext, finish, start_pumps, watch
+
+WEAK_ISOLATION = (
+    "process backend: isolation is weak; the script can read and write your files, see your "
+    "processes and{network} use the network. Install bubblewrap for a real sandbox."
+)
+
+
+@functools.lru_cache(maxsize=1)
+def can_unshare_network() -> bool:
+    """Whether a child may get a network namespace of its own (root, or a permissive kernel)."""
+    setup = child_setup(Limits(), memory_by_cgroup=True, unshare_network=True)
+    try:
+        subprocess.run(["/bin/true"], preexec_fn=setup, check=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+class ProcessBackend:
+    """Runs each script as a limited child process (read the module docstring before using it)."""
+
+    name = "process"
+
+    def __init__(self, python: str | None = None, *, use_cgroup: bool = True) -> None:
+        self.python = python or project_python()
+        self.use_cgroup = use_cgroup
+
+    def run(self, spec: RunSpec, limits: Limits) -> RunResult:
+        """Run ``spec.script`` as a child process and supervise it to the end."""
+        context = RunContext.open(spec, limits, self.name)
+        isolated_net = can_unshare_network()
+        context.warn(WEAK_ISOLATION.format(network=" cannot" if isolated_net else ""))
+        try:
+            check_network(spec, self.name)
+            database = database_access(spec.database_url, rewrite=False)
+            if database.needs_network and isolated_net:
+                raise ExecutionError(
+                    "The database is a network server, and the process backend cuts the "
+                    "network; use a SQLite file or a PostgreSQL server on this machine."
+                )
+            script = spec.script.resolve()
+            if not script.is_file():
+                raise ExecutionError(f"The script {spec.script} does not exist.")
+        except ExecutionError as exc:
+            return context.error_result(str(exc))
+        scratch = Path(tempfile.mkdtemp(prefix="meta-agent-tmp-"))
+        cgroup = Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        try:
+            env = sandbox_environment(
+                results_dir=str(spec.results_dir.resolve()),
+                tmp_dir=str(scratch),
+                database_url=database.url,
+                secrets=spec.secrets,
+            )
+            setup = child_setup(
+                limits,
+                memory_by_cgroup=cgroup is not None,
+                cgroup_procs=cgroup.procs_files() if cgroup else (),
+                unshare_network=isolated_net,
+            )
+            try:
+                proc = subprocess.Popen(
+                    [self.python, "-I", "-u", str(script)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    cwd=spec.run_dir,
+                    start_new_session=True,
+                    preexec_fn=setup,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                return context.error_result(f"The script could not be started: {exc}")
+            pumps = start_pumps(proc, context.writer)
+            monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
+            watched = watch(context, proc, monitor, pumps, cgroup)
+            return finish(context, watched, exit_code_carries_signal=False)
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+            shutil.rmtree(scratch, ignore_errors=True)

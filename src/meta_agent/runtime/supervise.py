@@ -1,0 +1,259 @@
+"""The life of one run, shared by every process-based backend: watch, stop, classify, collect.
+
+A backend starts the sandbox process (its own command line, mounts and limits) and hands it to
+``watch``; from there every run is supervised the same way, so a status means the same thing
+whichever backend produced it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
+from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.collect import collect
+from meta_agent.runtime.logstream import LogWriter, pump
+from meta_agent.runtime.monitor import SAMPLE_INTERVAL_SECONDS, TICK_INTERVAL_SECONDS, Monitor
+from meta_agent.runtime.redact import Redactor, database_password
+
+# After the kill, how long to wait for the pipes to drain and the process to be reaped.
+DRAIN_TIMEOUT_SECONDS = 3.0
+
+LIMIT_MESSAGES: dict[str, str] = {
+    "timeout": "ran longer than its {timeout_seconds:g} s wall-clock limit and was stopped",
+    "memory_limit": "used more than its {memory_mb} MB memory limit and was stopped",
+    "cpu_limit": "used more than its {cpu_seconds} s of CPU time and was stopped",
+    "output_limit": (
+        "wrote more than its output limits ({max_output_mb:g} MB per file, "
+        "{max_total_output_mb:g} MB in all) and was stopped"
+    ),
+    "log_limit": "logged more than its {max_log_mb:g} MB log limit and was stopped",
+    "process_limit": "started more than its {max_processes} processes/threads and was stopped",
+}
+
+
+@dataclass
+class RunContext:
+    """A run being prepared or supervised: its folders, log and clock."""
+
+    spec: RunSpec
+    limits: Limits
+    backend: str
+    writer: LogWriter
+    started: float = field(default_factory=time.monotonic)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, spec: RunSpec, limits: Limits, backend: str) -> RunContext:
+        """Create results/ and logs/ and start the log; secrets are known to the log from here on."""
+        spec.results_dir.mkdir(parents=True, exist_ok=True)
+        spec.logs_dir.mkdir(parents=True, exist_ok=True)
+        secrets = [*spec.secrets.values(), database_password(spec.database_url) or ""]
+        writer = LogWriter(spec.log_path, limits.log_bytes, Redactor(secrets), spec.on_log)
+        context = cls(spec, limits, backend, writer)
+        writer.line("runtime", f"backend {backend}; limits {limits.to_dict()}")
+        return context
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.writer.line("runtime", f"warning: {message}")
+
+    def error_result(self, message: str) -> RunResult:
+        """The run could not start: status 'error', the message logged and returned."""
+        message = self.writer.redact(message)
+        self.writer.line("runtime", f"error: {message}")
+        self.writer.close()
+        return RunResult(
+            status="error",
+            backend=self.backend,
+            limits=self.limits,
+            wall_seconds=time.monotonic() - self.started,
+            error=message,
+            warnings=list(self.warnings),
+            log_path=self.spec.log_path,
+        )
+
+
+@dataclass
+class Watched:
+    """How the process ended, as seen from outside."""
+
+    breach: Status | None
+    wait_status: int | None
+    cpu_seconds: float
+    peak_memory_mb: float
+    wall_seconds: float
+    oom_kills: int = 0
+    pids_max_hits: int = 0
+
+
+def start_pumps(proc: subprocess.Popen[bytes], writer: LogWriter) -> list[threading.Thread]:
+    """Stream the process's stdout and stderr into the log (the threads own the fds)."""
+    threads = []
+    for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+        if pipe is not None:
+            threads.append(pump(os.dup(pipe.fileno()), stream, writer))
+            pipe.close()
+    return threads
+
+
+def watch(
+    context: RunContext,
+    proc: subprocess.Popen[bytes],
+    monitor: Monitor,
+    pumps: Iterable[threading.Thread],
+    cgroup: Cgroup | None = None,
+) -> Watched:
+    """Supervise until the process exits or breaches a limit; then make sure nothing survives."""
+    done = threading.Event()
+    reaped: dict[str, object] = {}
+
+    def reap() -> None:
+        _, status, usage = os.wait4(proc.pid, 0)
+        reaped.update(status=status, usage=usage)
+        done.set()
+
+    threading.Thread(target=reap, name="meta-agent-reap", daemon=True).start()
+    breach: Status | None = None
+    next_tick = TICK_INTERVAL_SECONDS
+    tick = context.spec.on_tick
+    while not done.is_set():
+        elapsed = time.monotonic() - context.started
+        breach = "log_limit" if context.writer.breached.is_set() else monitor.breach(elapsed)
+        if breach is not None:
+            break
+        if tick is not None and elapsed >= next_tick:
+            next_tick += TICK_INTERVAL_SECONDS
+            with contextlib.suppress(Exception):
+                tick(elapsed)
+        done.wait(SAMPLE_INTERVAL_SECONDS)
+    if breach is None and context.writer.breached.is_set():
+        breach = "log_limit"
+    terminate(proc, monitor, cgroup)
+    done.wait(DRAIN_TIMEOUT_SECONDS)
+    wall = time.monotonic() - context.started
+    for thread in pumps:
+        thread.join(DRAIN_TIMEOUT_SECONDS)
+    status = reaped.get("status")
+    proc.returncode = _returncode(status) if isinstance(status, int) else -signal.SIGKILL
+    usage = reaped.get("usage")
+    cpu = monitor.totals.cpu_seconds
+    peak = monitor.peak_memory_mb
+    if isinstance(usage, resource.struct_rusage):
+        cpu = max(cpu, usage.ru_utime + usage.ru_stime - monitor.cpu_baseline)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    counted = cgroup.usage() if cgroup is not None else None
+    return Watched(
+        breach=breach,
+        wait_status=status if isinstance(status, int) else None,
+        cpu_seconds=round(cpu, 3),
+        peak_memory_mb=round(peak, 1),
+        wall_seconds=round(wall, 3),
+        oom_kills=counted.oom_kills if counted else 0,
+        pids_max_hits=counted.pids_max_hits if counted else 0,
+    )
+
+
+def _returncode(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def terminate(proc: subprocess.Popen[bytes], monitor: Monitor, cgroup: Cgroup | None) -> None:
+    """SIGKILL the process group, the cgroup and every process the monitor saw: no survivors."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if cgroup is not None:
+        cgroup.kill_all()
+    monitor.kill_seen()
+
+
+def classify(
+    watched: Watched,
+    stderr_tail: Iterable[str],
+    limits: Limits,
+    *,
+    exit_code_carries_signal: bool,
+) -> tuple[Status, int | None]:
+    """The run's status and exit code from how it ended (breach, signal, cgroup events, stderr)."""
+    exit_code: int | None = None
+    sig = 0
+    if watched.wait_status is not None:
+        exit_code = _returncode(watched.wait_status)
+        if exit_code < 0:
+            sig = -exit_code
+        elif exit_code_carries_signal and exit_code > 128:
+            sig = exit_code - 128  # bwrap exits 128+N when its child died of signal N
+    if watched.breach is not None:
+        return watched.breach, exit_code
+    if watched.oom_kills:
+        return "memory_limit", exit_code
+    if watched.pids_max_hits:
+        return "process_limit", exit_code
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and watched.cpu_seconds >= limits.cpu_seconds):
+        return "cpu_limit", exit_code
+    if sig == signal.SIGXFSZ:
+        return "output_limit", exit_code
+    tail = "\n".join(stderr_tail)
+    if exit_code != 0 and "MemoryError" in tail:
+        return "memory_limit", exit_code
+    if exit_code != 0 and any(m in tail for m in ("File too large", "No space left on device")):
+        return "output_limit", exit_code  # EFBIG (RLIMIT_FSIZE) or ENOSPC (the sized /tmp)
+    if exit_code != 0 and "[Errno 11] Resource temporarily unavailable" in tail:
+        return "process_limit", exit_code  # fork()/clone() refused by pids.max or RLIMIT_NPROC
+    return ("succeeded" if exit_code == 0 else "failed"), exit_code
+
+
+def finish(
+    context: RunContext,
+    watched: Watched,
+    *,
+    exit_code_carries_signal: bool,
+    results_dir: Path | None = None,
+) -> RunResult:
+    """Classify, check the results folder, log the outcome and build the RunResult."""
+    limits, writer = context.limits, context.writer
+    status, exit_code = classify(
+        watched, writer.stderr_tail, limits, exit_code_carries_signal=exit_code_carries_signal
+    )
+    found = collect(results_dir or context.spec.results_dir, limits, context.spec.expected_outputs)
+    error: str | None = None
+    if status == "succeeded" and found.limit is not None:
+        status = found.limit
+    if status in LIMIT_MESSAGES:
+        error = "The script " + LIMIT_MESSAGES[status].format(**limits.to_dict()) + "."
+    elif status == "failed":
+        last = next((line for line in reversed(writer.stderr_tail) if line.strip()), "")
+        error = f"The script exited with code {exit_code}" + (f": {last.strip()}" if last else ".")
+    if found.problems:
+        if status == "succeeded":
+            status = "failed"
+        error = " ".join(filter(None, [error, "Results: " + "; ".join(found.problems) + "."]))
+    error = writer.redact(error) if error else None
+    writer.line(
+        "runtime",
+        f"finished: {status} (exit {exit_code}) in {watched.wall_seconds:.3f} s, "
+        f"cpu {watched.cpu_seconds:.3f} s, peak {watched.peak_memory_mb:.1f} MB",
+    )
+    writer.close()
+    return RunResult(
+        status=status,
+        backend=context.backend,
+        limits=limits,
+        exit_code=exit_code,
+        wall_seconds=watched.wall_seconds,
+        cpu_seconds=watched.cpu_seconds,
+        peak_memory_mb=watched.peak_memory_mb,
+        artifacts=[writer.redact(name) for name in found.artifacts],
+        error=error,
+        warnings=list(context.warnings),
+        log_path=context.spec.log_path,
+    )

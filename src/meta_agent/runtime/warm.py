@@ -1,0 +1,119 @@
+"""Inside a warm-pool sandbox: import the data stack, say ready, then run exactly one script.
+
+Runs as a plain script (``python -I -u warm.py READY_FD``) inside bwrap, before any untrusted
+code: it imports what tool-library scripts use, writes one byte to READY_FD, then reads a JSON
+header line and the script source from stdin, applies the run's variables and CPU budget, and
+executes the source as ``__main__``. It never runs a second script: the sandbox dies after one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import contextlib
+import gc
+import importlib
+import json
+import math
+import os
+import resource
+import sys
+import traceback
+import types
+import warnings
+
+# What generated scripts import; tool-library modules still being written are skipped quietly.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "sqlalchemy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "meta_agent.tool_library.outputs",
+    "meta_agent.tool_library.tool_registry",
+    "meta_agent.tool_library.calculation_tools",
+    "meta_agent.tool_library.database_tools",
+    "meta_agent.tool_library.analysis_tools",
+    "meta_agent.tool_library.data_tools",
+    "meta_agent.tool_library.chart_tools",
+    "meta_agent.tool_library.report_tools",
+    "meta_agent.tool_library.validation_tools",
+    "meta_agent.tool_library.external_tools",
+)
+CPU_GRACE_SECONDS = 1  # same as rlimits.CPU_GRACE_SECONDS (this file must import nothing of ours)
+
+
+def preload() -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
+    os.environ.pop("MPLBACKEND", None)
+    gc.collect()
+    # Everything imported so far is permanent: the final collection only scans the script's
+    # objects (a full one over pandas' heap costs ~90 ms).
+    gc.freeze()
+
+
+def limit_cpu(seconds: int) -> None:
+    """From now on the script gets ``seconds`` of CPU, whatever the imports used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    new_hard = soft + CPU_GRACE_SECONDS
+    if hard != resource.RLIM_INFINITY:
+        new_hard = min(new_hard, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (min(soft, new_hard), new_hard))
+
+
+def run(source: str, filename: str) -> int:
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__file__": filename, "__builtins__": builtins})
+    sys.modules["__main__"] = main
+    sys.argv = [filename]
+    try:
+        code = compile(source, filename, "exec")
+        exec(code, main.__dict__)  # noqa: S102 - this is the sandbox's one job
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        if isinstance(exc.code, int):
+            return exc.code
+        print(exc.code, file=sys.stderr)
+        return 1
+    except BaseException as exc:  # noqa: BLE001 - report it as the interpreter would
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+        traceback.print_exception(type(exc), exc, tb)
+        return 1
+    return 0
+
+
+def finalize(code: int) -> None:
+    """Exit like the interpreter would (atexit, closing files), without tearing down pandas."""
+    with contextlib.suppress(BaseException):
+        atexit._run_exitfuncs()
+    with contextlib.suppress(BaseException):
+        sys.modules["__main__"].__dict__.clear()
+        gc.collect()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    os._exit(code & 0xFF)
+
+
+def main() -> None:
+    ready_fd = int(sys.argv[1])
+    preload()
+    os.write(ready_fd, b"R")
+    os.close(ready_fd)
+    data = sys.stdin.buffer.read()
+    header, _, source = data.partition(b"\n")
+    request = json.loads(header)
+    os.environ.update(request["env"])
+    limit_cpu(int(request["cpu_seconds"]))
+    finalize(run(source.decode("utf-8", "replace"), request["filename"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,668 @@
+"""What a script may contain: the allow-lists the validator enforces, and why each holds what it holds.
+
+Scripts are built from tool calls. Everything a script needs beyond them is small: logging, a few
+pure standard-library helpers, looking inside results (``len``, subscripts, ``.head()``) and
+f-strings. So every list here is an allow-list, and anything not on one is a finding. An allowed
+library is a doorway to everything it can reach (``logging.os``, ``statistics.sys``,
+``DataFrame.to_csv('/etc/x')``, ``df.query('@__import__(...)')``, a generator's ``gi_frame``), so
+module attributes are listed per module and value attributes by name, and nothing is allowed
+because of what a library "usually" is.
+
+What this policy does NOT protect against, by design (the sandbox does): CPU and memory exhaustion
+(``10 ** 10 ** 10``, ``while True``), very large outputs, and what the tools themselves do with
+their arguments. The value allow-list assumes tools return data (tables, dicts, lists, scalars,
+strings), never a live handle such as an engine, a session or an open file.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from meta_agent.errors import Finding
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of names written as whitespace-separated words; ``#`` starts a comment."""
+    return frozenset(re.sub(r"#[^\n]*", "", text).split())
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+# Standard-library modules a script may import, each with the only attributes it may use (``import
+# X`` then ``X.name``, or ``from X import name``). Explicit names, never ``dir(module)``: modules
+# re-export what they import (``logging.os``, ``statistics.sys``, ``json.decoder``).
+ALLOWED_MODULES: dict[str, frozenset[str]] = {
+    # getLogger and the levels; basicConfig only with the keywords in LOGGING_CONFIG_KEYWORDS.
+    # Not FileHandler/handlers/config (write files, open sockets), not currentframe (a frame
+    # reaches every global), not Formatter (a "{" format walks attributes of the record).
+    "logging": frozenset(
+        {"getLogger", "basicConfig", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+    ),
+    # Pure functions on numbers.
+    "math": _words(
+        """
+        sqrt exp log log10 log2 log1p pow floor ceil trunc fabs fsum prod isnan isinf isfinite
+        isclose copysign hypot pi e inf nan tau
+        """
+    ),
+    "statistics": _words(
+        """
+        mean fmean median median_low median_high mode multimode stdev pstdev variance pvariance
+        quantiles geometric_mean harmonic_mean StatisticsError
+        """
+    ),
+    # Value types only.
+    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone", "UTC"}),
+    "decimal": _words(
+        """
+        Decimal InvalidOperation ROUND_HALF_UP ROUND_HALF_EVEN ROUND_DOWN ROUND_UP ROUND_FLOOR
+        ROUND_CEILING
+        """
+    ),
+    "fractions": frozenset({"Fraction"}),
+    # Not namedtuple: it builds a class from a source template.
+    "collections": frozenset({"Counter", "defaultdict", "OrderedDict", "deque"}),
+    # Finite iterators only (count/cycle/repeat never end; starmap is not needed).
+    "itertools": _words(
+        """
+        chain islice groupby accumulate product combinations permutations zip_longest pairwise
+        """
+    ),
+    "functools": frozenset({"reduce", "partial", "cmp_to_key"}),
+    # Not attrgetter/methodcaller/call: they reach attributes and methods by a string name.
+    "operator": _words(
+        """
+        itemgetter add sub mul truediv floordiv mod neg eq ne lt le gt ge getitem
+        """
+    ),
+    "typing": frozenset({"Any", "Optional", "Union"}),
+    # Patterns are data; a pathological pattern only costs time, which the sandbox limits.
+    "re": _words(
+        """
+        compile match search fullmatch findall finditer sub split escape IGNORECASE I MULTILINE
+        M DOTALL S
+        """
+    ),
+    # Strings in, strings out. Not load/dump (file objects) nor the encoder/decoder classes.
+    "json": frozenset({"dumps", "loads", "JSONDecodeError"}),
+}
+
+# ``from __future__ import annotations`` is what our generator writes; other futures change the
+# language under the validator's feet.
+ALLOWED_FUTURES = frozenset({"annotations"})
+
+# Modules a script may ``from ... import`` names from, without being tools: our own error classes,
+# so a script can catch UndefinedMetric. Filled with the MetaAgentError family.
+ERROR_MODULE = "meta_agent.errors"
+
+# Denied outright, with the reason given in the finding (everything else unlisted is denied too,
+# with a generic message). The ones scripts most often try.
+DENIED_MODULE_REASONS: dict[str, str] = {
+    "os": "reaches the file system, processes and the environment",
+    "sys": "reaches the interpreter, its modules and its streams",
+    "subprocess": "starts processes",
+    "socket": "opens network connections",
+    "ctypes": "calls native code",
+    "importlib": "imports any module",
+    "pickle": "runs code while loading",
+    "shutil": "copies and deletes files",
+    "io": "opens files",
+    "pathlib": "reads and writes files",
+    "builtins": "reaches eval, exec and open",
+    "inspect": "reaches frames and globals",
+    "gc": "reaches every object in the process",
+    "pandas": "writes files and reads pickles (to_csv, read_pickle) and reaches os; use tools",
+    "numpy": "reads and writes files (load, save, tofile) and reaches ctypes; use tools",
+    "matplotlib": "writes files anywhere (savefig); use the chart tools",
+}
+
+# --- names -------------------------------------------------------------------------------------
+
+# Builtins a script may use: constructors, pure helpers, and exception classes to raise and catch.
+ALLOWED_BUILTINS = _words(
+    """
+    len range min max sum abs round sorted enumerate zip list dict tuple set frozenset str
+    int float bool isinstance print any all reversed map filter repr next iter divmod pow
+    Exception ValueError RuntimeError KeyError TypeError IndexError ZeroDivisionError
+    ArithmeticError LookupError NotImplementedError OverflowError AssertionError
+    StopIteration
+    """
+)
+
+# Builtins that break out of any policy, with the reason; a finding of rule "call" even when
+# they are only named (``f = eval``), not called.
+DANGEROUS_BUILTINS: dict[str, str] = {
+    "eval": "runs a string as code",
+    "exec": "runs a string as code",
+    "compile": "builds code from a string",
+    "__import__": "imports any module",
+    "open": "reads and writes any file; write results with the export tools",
+    "input": "waits for a terminal that scripts do not have",
+    "breakpoint": "starts a debugger",
+    "globals": "reaches every global, __builtins__ included",
+    "locals": "reaches the frame's variables",
+    "vars": "reaches an object's __dict__",
+    "dir": "lists private and dunder attributes to reach",
+    "getattr": "reaches attributes by a computed name (a literal allowed name is accepted)",
+    "hasattr": "probes attributes by a computed name (a literal allowed name is accepted)",
+    "setattr": "changes attributes of shared objects",
+    "delattr": "removes attributes of shared objects",
+    "type": "walks to classes, and with three arguments builds new ones",
+    "object": "object.__subclasses__() reaches every class in the process",
+    "super": "reaches parent classes",
+    "memoryview": "exposes raw memory",
+    "help": "starts pydoc, which reads files and runs a pager",
+    "exit": "ends the interpreter; raise an exception instead",
+    "quit": "ends the interpreter; raise an exception instead",
+    "classmethod": "builds classes, which scripts do not define",
+    "staticmethod": "builds classes, which scripts do not define",
+    "property": "builds classes, which scripts do not define",
+}
+
+# --- attributes on values -----------------------------------------------------------------------
+
+# Attribute names usable on any value (a DataFrame, a dict, a string, a logger, a datetime...).
+# The type of a value is not known statically, so a name is listed only if it is harmless on
+# every object a script can hold. Reading results, pure transforms that return new data, and the
+# logger methods. Anything else is a finding.
+VALUE_ATTRIBUTES = _words(
+    """
+        # logging.Logger
+        debug info warning error exception critical setLevel isEnabledFor
+        # dict / list
+        keys values items get append extend insert pop update setdefault copy count index sort
+        reverse
+        # str (not format/format_map: "{0.__class__}" walks attributes)
+        upper lower strip lstrip rstrip title capitalize split rsplit splitlines join replace
+        startswith endswith zfill ljust rjust center isdigit isalpha isalnum find
+        # pandas DataFrame / Series, numpy arrays: reading and pure transforms
+        empty shape columns index name iloc loc at iat size head tail tolist to_list to_dict
+        sum mean median min max std var abs round cumsum pct_change diff clip quantile
+        sort_values sort_index nlargest nsmallest unique nunique value_counts isna notna isnull
+        notnull fillna dropna isin between any all idxmax idxmin describe reset_index set_index
+        rename drop merge groupby corr
+        # datetime, timedelta, Decimal, Counter, exceptions
+        year month day hour minute second date isoformat strftime strptime today now
+        fromisoformat weekday timestamp days total_seconds quantize most_common args
+        # re.Pattern / re.Match
+        match search fullmatch findall finditer sub group groups groupdict start end span
+    """
+)
+
+_WRITES = "writes files anywhere; write results with the export tools (export_to_csv, ...)"
+_READS = "reads files (and pickles, which run code); read data with the database tools"
+_RUNS = "runs a string as code"
+# Names with a specific reason (every other unlisted attribute gets a generic one).
+DENIED_ATTRIBUTES: dict[str, str] = {
+    **dict.fromkeys(
+        _words(
+            """
+            to_csv to_excel to_parquet to_pickle to_json to_html to_sql to_feather to_hdf to_stata
+            to_latex to_markdown to_xml to_orc to_string savefig tofile save savez savetxt dump
+            write write_text write_bytes
+            """
+        ),
+        _WRITES,
+    ),
+    **dict.fromkeys(
+        _words("fromfile load loadtxt genfromtxt read read_text read_bytes open"), _READS
+    ),
+    "to_clipboard": "reaches the system clipboard",
+    "query": "runs its string as code (df.query('@__import__(...)')); filter with filter_data",
+    "eval": _RUNS,
+    "pipe": "calls whatever it is given, by name",
+    "apply": "resolves strings to methods and calls them; use the data tools",
+    "applymap": "resolves strings to methods and calls them; use the data tools",
+    "map": "resolves strings to methods and calls them; use the data tools",
+    "agg": "resolves strings to methods and calls them; use aggregate_metrics",
+    "aggregate": "resolves strings to methods and calls them; use aggregate_metrics",
+    "transform": "resolves strings to methods and calls them; use transform_data",
+    "style": "renders through templates and writes files",
+    "plot": "draws with matplotlib, which writes files; use the chart tools",
+    "hist": "draws with matplotlib, which writes files; use the chart tools",
+    "boxplot": "draws with matplotlib, which writes files; use the chart tools",
+    "ctypes": "exposes raw memory and native calls",
+    "ctypeslib": "exposes raw memory and native calls",
+    "format": 'walks attributes through its template ("{0.__class__}"); use an f-string',
+    "format_map": 'walks attributes through its template ("{0.__class__}"); use an f-string',
+    "io": "reaches file readers and os (pandas.io)",
+    "lib": "reaches file readers and os (numpy.lib)",
+    "os": "reaches the file system and processes",
+    "sys": "reaches the interpreter",
+    "system": "runs shell commands",
+    "popen": "runs shell commands",
+}
+# Prefixes of whole families of readers and writers (read_csv, read_pickle, to_*, save*, load*).
+DENIED_ATTRIBUTE_PREFIXES: dict[str, str] = {
+    "read_": _READS,
+    "to_": _WRITES,
+    "save": _WRITES,
+    "load": _READS,
+}
+
+# Keywords that hand a call a file name or a writable stream, refused on every call that is not a
+# tool (``print(file=...)``, ``df.info(buf=...)``, ``logging.basicConfig(filename=...)``).
+FILE_KEYWORDS = frozenset(
+    {"file", "buf", "path", "path_or_buf", "filename", "filepath", "fname", "stream", "handlers"}
+)
+# logging.basicConfig: level and format only. Not filename/filemode/stream/handlers (they write
+# files), not style (a "{" format walks attributes of the log record).
+LOGGING_CONFIG_KEYWORDS = frozenset({"level", "format", "datefmt"})
+
+# --- syntax ------------------------------------------------------------------------------------
+
+# Node types a script may contain. Not here, so a finding: class definitions, decorators, async,
+# await, yield, with (no file handles are needed), del, global/nonlocal, match, walrus, try/except*.
+ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Module,
+        ast.Expr,
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.FunctionDef,
+        ast.Return,
+        ast.If,
+        ast.For,
+        ast.While,
+        ast.Break,
+        ast.Continue,
+        ast.Pass,
+        ast.Try,
+        ast.ExceptHandler,
+        ast.Raise,
+        ast.Assert,
+        ast.Import,
+        ast.ImportFrom,
+        ast.alias,
+        ast.arguments,
+        ast.arg,
+        ast.keyword,
+        ast.BoolOp,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Lambda,
+        ast.IfExp,
+        ast.Compare,
+        ast.Call,
+        ast.Constant,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        ast.Name,
+        ast.Attribute,
+        ast.Subscript,
+        ast.Slice,
+        ast.Starred,
+        ast.List,
+        ast.Tuple,
+        ast.Dict,
+        ast.Set,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+        ast.comprehension,
+        ast.Load,
+        ast.Store,
+        ast.And,
+        ast.Or,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.MatMult,
+        ast.Div,
+        ast.Mod,
+        ast.Pow,
+        ast.LShift,
+        ast.RShift,
+        ast.BitOr,
+        ast.BitXor,
+        ast.BitAnd,
+        ast.FloorDiv,
+        ast.Invert,
+        ast.Not,
+        ast.UAdd,
+        ast.USub,
+        ast.Eq,
+        ast.NotEq,
+        ast.Lt,
+        ast.LtE,
+        ast.Gt,
+        ast.GtE,
+        ast.Is,
+        ast.IsNot,
+        ast.In,
+        ast.NotIn,
+    }
+)
+
+# A script bigger than this is not a generated script; parsing it is itself a cost.
+MAX_SOURCE_CHARS = 200_000
+
+# --- tools -------------------------------------------------------------------------------------
+
+# Tool parameters that receive SQL (one query) or a batch of {"query": ..., "params": ...}.
+SQL_PARAMETERS = frozenset({"query", "sql"})
+SQL_BATCH_PARAMETERS = frozenset({"queries"})
+# Tool parameters that name a file the tool writes.
+OUTPUT_PARAMETERS = frozenset({"filename"})
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+_SQL_TOKENS = re.compile(
+    r"""
+    (?P<space>\s+)
+    | (?P<comment>--[^\n]*)
+    | (?P<string>'(?:[^']|'')*')
+    | (?P<ident>"(?:[^"]|"")*")
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# Statements a read-only query never contains: writes, schema changes, transactions, session
+# settings, file and extension access. Checked as words outside strings and quoted identifiers,
+# so "WITH x AS (DELETE ... RETURNING *)" and "SELECT ... INTO t" are caught too.
+SQL_DENIED_WORDS = _words(
+    """
+    INSERT UPDATE DELETE MERGE UPSERT DROP CREATE ALTER TRUNCATE ATTACH DETACH PRAGMA
+    VACUUM REINDEX GRANT REVOKE COPY EXECUTE EXEC CALL DO LOCK SHARE LISTEN NOTIFY UNLISTEN
+    LOAD INTO SAVEPOINT RELEASE ROLLBACK COMMIT BEGIN PREPARE DEALLOCATE DECLARE SET RESET
+    REFRESH CLUSTER IMPORT
+    """
+)
+# Functions and catalogs that read files, run SQL from strings, reach other servers or stall.
+SQL_DENIED_FUNCTION = re.compile(
+    r"^(pg_\w*|lo_\w*|dblink\w*|load_extension|readfile|writefile|edit|fts3_tokenizer"
+    r"|\w*_to_xml\w*|set_config|current_setting)$",
+    re.IGNORECASE,
+)
+
+
+def sql_problem(query: str) -> str | None:
+    """Why ``query`` is not a single read-only SELECT, or None when it is one.
+
+    The tokenizer follows standard SQL (PostgreSQL and SQLite): '...' strings with '' escapes and
+    "..." identifiers. Syntax where dialects disagree on where a string ends (E'...' and $$
+    strings, backtick and [bracket] identifiers, /* comments */) is refused rather than guessed.
+    """
+    words: list[str] = []
+    ended = False  # a ';' was seen: only spaces and comments may follow
+    previous = ""
+    for match in _SQL_TOKENS.finditer(query):
+        kind, text = match.lastgroup, match.group()
+        if kind == "string" and previous.upper() == "E":
+            return "E'...' strings (backslash escapes) are not accepted; use a plain '...' string"
+        previous = text
+        if kind in ("space", "comment"):
+            continue
+        if ended:
+            return "only one statement is allowed (found text after ';')"
+        if kind == "word":
+            words.append(text)
+        elif text == ";":
+            ended = True
+        elif text in ("'", '"'):
+            return "the query has an unterminated string or quoted identifier"
+        elif text in ("$", "`", "[", "\\") or query.startswith("/*", match.start()):
+            return (
+                f"{text!r} is not accepted in queries (dollar quoting, backticks, brackets, "
+                "block comments); use '...' strings and \"...\" identifiers"
+            )
+    if not words or words[0].upper() not in ("SELECT", "WITH"):
+        return "only a SELECT (or WITH ... SELECT) query is allowed"
+    for word in words:
+        if word.upper() in SQL_DENIED_WORDS:
+            return f"{word.upper()} is not allowed: the data is read-only"
+        if SQL_DENIED_FUNCTION.match(word):
+            return f"{word!r} is not allowed: it reaches files, settings or other servers"
+    return None
+
+
+# --- literal arguments against a tool's JSON Schema ----------------------------------------------
+
+
+def schema_problem(value: Any, schema: dict[str, Any]) -> str | None:
+    """Why a literal ``value`` does not fit a JSON Schema from the registry, or None if it fits."""
+    if "anyOf" in schema:
+        problems = [schema_problem(value, option) for option in schema["anyOf"]]
+        if all(problems):
+            return f"{value!r} fits none of: {', '.join(_describe(o) for o in schema['anyOf'])}"
+        return None
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{value!r} is not one of {schema['enum']}"
+    expected = schema.get("type")
+    if expected is not None and not _has_type(value, expected):
+        return f"{value!r} is not {_describe(schema)}"
+    if expected == "string" and schema.get("format") in ("date", "date-time"):
+        try:
+            (dt.date if schema["format"] == "date" else dt.datetime).fromisoformat(value)
+        except ValueError:
+            return f"{value!r} is not an ISO {schema['format']}"
+    if expected == "array":
+        return _array_problem(list(value), schema)
+    if expected == "object" and "additionalProperties" in schema:
+        for key, item in value.items():
+            problem = schema_problem(item, schema["additionalProperties"])
+            if problem:
+                return f"[{key!r}]: {problem}"
+    return None
+
+
+def _array_problem(items: list[Any], schema: dict[str, Any]) -> str | None:
+    prefix = schema.get("prefixItems")
+    if prefix is not None:
+        if len(items) != len(prefix):
+            return f"expected {len(prefix)} items, got {len(items)}"
+        pairs = list(zip(items, prefix, strict=True))
+    else:
+        pairs = [(item, schema.get("items", {})) for item in items]
+    for index, (item, item_schema) in enumerate(pairs):
+        problem = schema_problem(item, item_schema)
+        if problem:
+            return f"item {index}: {problem}"
+    return None
+
+
+def _has_type(value: Any, expected: str) -> bool:
+    # JSON has no booleans among numbers, and no tuples or sets: Python literals map onto it.
+    if expected == "null":
+        return value is None
+    if expected == "boolean":
+        return isinstance(value, bool)
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected == "string":
+        return isinstance(value, str)
+    if expected == "array":
+        return isinstance(value, (list, tuple, set, frozenset))
+    if expected == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_describe(option) for option in schema["anyOf"])
+    if "enum" in schema:
+        return f"one of {schema['enum']}"
+    if schema.get("x-python-type") == "pandas.DataFrame":
+        return "a table"
+    names = {
+        "null": "None",
+        "boolean": "a bool",
+        "integer": "an int",
+        "number": "a number",
+        "string": "a string",
+        "array": "a list",
+        "object": "a dict",
+    }
+    return names.get(schema.get("type", ""), "any value")
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+# scheme://user:password@host, with or without a user name.
+_URL_WITH_PASSWORD = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'\"]*:(?P<password>[^\s/?#@'\"]+)@"
+)
+# A password part that is a template or a mask, not a password: {pw}, ${PW}, %s, <pw>, ***.
+_PASSWORD_PLACEHOLDER = re.compile(
+    r"\{[^}]*\}|\$\{[^}]*\}|\$\w+|%\(\w+\)s|%s|<[^>]*>|\*+|x+|\.\.\.", re.IGNORECASE
+)
+# bandit's hard-coded password tests: string assigned to / compared with a password-like name,
+# passed as a password-like keyword, or used as a password-like parameter default.
+BANDIT_SECRET_TESTS = frozenset({"B105", "B106", "B107"})
+
+
+def secret_findings(
+    source: str, strings: Iterable[tuple[int, str]] = (), *, thorough: bool = True
+) -> list[Finding]:
+    """Hard-coded credentials in ``source``: one finding per line, never quoting the value.
+
+    detect-secrets' plugins judge every line (and strings split across lines), with its default
+    heuristic filters but without its allow-list pragma; bandit (``thorough``) runs its password
+    tests once on the whole source, ignoring ``# nosec``. ``strings`` are the (line, value) of
+    the script's strings that span lines, so that a key split over lines is seen whole.
+    """
+    lines = re.split(r"\r\n|\r|\n", source)
+    kinds: dict[int, set[str]] = {}
+    seen: set[str] = set()
+    for index, kind, secret in _text_secrets(lines):
+        kinds.setdefault(index + 1, set()).add(kind)
+        seen.add(secret)
+    for number, value in strings:
+        # ("AKIA..." "...EXAMPLE") split over lines is one string at run time.
+        pieces = [f'"{piece}"' for piece in value.split("\n")]
+        for _, kind, secret in _text_secrets(pieces):
+            if secret not in seen:
+                kinds.setdefault(number, set()).add(kind)
+    if thorough:
+        for number, kind in _bandit_secrets(source):
+            kinds.setdefault(number, set()).add(kind)
+    return [
+        Finding(
+            number,
+            "secret",
+            f"a hard-coded credential ({', '.join(sorted(found))}); scripts must not hold "
+            "secrets: tools get credentials from the run's configuration",
+        )
+        for number, found in sorted(kinds.items())
+    ]
+
+
+def _text_secrets(lines: list[str]) -> Iterator[tuple[int, str, str]]:
+    """(line index, kind, secret) for every secret detect-secrets finds on a line of ``lines``.
+
+    The result is what running every plugin on every line gives; running them once on the whole
+    text first only picks the lines worth a look (the plugins' patterns cannot span a newline,
+    and the keyword plugin cannot match a line without one of its keywords).
+    """
+    plugins, keyword_line = _secret_plugins()
+    text = "\n".join(lines)
+    values = {
+        potential.secret_value
+        for plugin in plugins
+        if plugin.secret_type != "Secret Keyword"
+        for potential in plugin.analyze_line(filename="script.py", line=text)
+    }
+    for index, line in enumerate(lines):
+        candidate = keyword_line.search(line) or any(v and v in line for v in values)
+        if candidate or _URL_WITH_PASSWORD.search(line):
+            for kind, secret in _line_secrets(line, plugins):
+                yield index, kind, secret
+
+
+def _line_secrets(line: str, plugins: tuple[Any, ...]) -> Iterator[tuple[str, str]]:
+    for plugin in plugins:
+        for potential in plugin.analyze_line(filename="script.py", line=line):
+            secret = potential.secret_value
+            if secret and not _ignored_secret(secret, line, plugin):
+                yield plugin.secret_type, secret
+    for match in _URL_WITH_PASSWORD.finditer(line):
+        password = match.group("password")
+        if not _PASSWORD_PLACEHOLDER.fullmatch(password):
+            yield "URL with a password", password
+
+
+@functools.cache
+def _secret_plugins() -> tuple[tuple[Any, ...], re.Pattern[str]]:
+    """detect-secrets' built-in plugins with their default settings, and its keyword pattern.
+
+    Built directly rather than through detect-secrets' process-wide settings, which are not
+    thread-safe and include the ``pragma: allowlist secret`` filter a script could use.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.plugins.keyword import DENYLIST_REGEX
+
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    plugins = tuple(cls() for cls in classes)
+    return plugins, re.compile(DENYLIST_REGEX, re.IGNORECASE)
+
+
+def _ignored_secret(secret: str, line: str, plugin: Any) -> bool:
+    # detect-secrets' default heuristic filters (sequences, UUIDs, ids, templates, $VARS,
+    # indirect references, punctuation-only values), not its line allow-list; and %s templates.
+    from detect_secrets.filters import heuristic
+
+    return bool(
+        _PASSWORD_PLACEHOLDER.fullmatch(secret)
+        or heuristic.is_sequential_string(secret)
+        or heuristic.is_potential_uuid(secret)
+        or heuristic.is_likely_id_string(secret, line, plugin)
+        or heuristic.is_templated_secret(secret)
+        or heuristic.is_prefixed_with_dollar_sign(secret)
+        or heuristic.is_indirect_reference(line)
+        or heuristic.is_not_alphanumeric_string(secret)
+    )
+
+
+def _bandit_secrets(source: str) -> list[tuple[int, str]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # stevedore, loading bandit's plugins
+        from bandit.core import manager
+
+    bandit = manager.BanditManager(
+        _bandit_config(),
+        "file",
+        profile={"include": set(BANDIT_SECRET_TESTS)},
+        ignore_nosec=True,  # the script must not silence its own checks
+        quiet=True,
+    )
+    handle, name = tempfile.mkstemp(prefix="meta-agent-validate-", suffix=".py")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(source)
+        bandit.discover_files([name])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bandit.run_tests()
+    finally:
+        os.unlink(name)
+    return [
+        (issue.lineno, f"bandit {issue.test_id} {issue.test}")
+        for issue in bandit.get_issue_list()
+        if issue.test_id in BANDIT_SECRET_TESTS
+    ]
+
+
+@functools.cache
+def _bandit_config() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from bandit.core import config
+
+    return config.BanditConfig()

@@ -1,0 +1,81 @@
+"""Run folders, manifests and the run history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from meta_agent.archive.manifest import build_manifest
+from meta_agent.archive.migrations import MIGRATIONS, migrate
+from meta_agent.archive.registry import RunHistory, RunRecord
+from meta_agent.archive.run_folder import RunFolder, slugify
+from meta_agent.errors import RunNotFound
+
+NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.timezone.utc)
+
+
+def test_slug_is_short_and_safe() -> None:
+    assert slugify("Calculate DSCR for ALL properties & identify at-risk assets!") == (
+        "calculate-dscr-for-all-properties-identify"
+    )
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("???") == "run"
+
+
+def test_run_folders_are_unique_and_complete(tmp_path: Path) -> None:
+    first = RunFolder.create(tmp_path, "dscr for all", NOW)
+    second = RunFolder.create(tmp_path, "dscr for all", NOW)
+    assert first.run_id == "20261127-103000-dscr-for-all"
+    assert second.run_id == "20261127-103000-dscr-for-all-2"
+    assert first.results.is_dir() and first.logs.is_dir()
+
+
+def test_manifest_lists_every_file_with_its_sha256(tmp_path: Path) -> None:
+    folder = RunFolder.create(tmp_path, "x", NOW)
+    folder.write_text("request.txt", "x\n")
+    (folder.results / "a.csv").write_text("a\n1\n")
+    manifest = build_manifest(folder.root, status="succeeded")
+    assert manifest["status"] == "succeeded"
+    assert set(manifest["files"]) == {"request.txt", "results/a.csv"}
+    assert manifest["files"]["results/a.csv"]["sha256"] == hashlib.sha256(b"a\n1\n").hexdigest()
+    assert folder.artifacts() == ["a.csv"]
+
+
+def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "h.db")
+    assert migrate(db) == [name for name, _ in MIGRATIONS]
+    assert migrate(db) == []
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    assert {"run_id", "status", "backend", "tools_used"} <= columns
+
+
+def record(run_id: str, status: str, seconds: float | None, tools: list[str]) -> RunRecord:
+    return RunRecord(
+        run_id=run_id, kind="ask", request=f"request {run_id}", status=status,
+        created_at=f"2026-11-27T10:00:{run_id[-2:]}", run_dir=f"/runs/{run_id}",
+        duration_seconds=seconds, tools_used=tools,
+    )
+
+
+def test_history_lists_finds_and_summarises(tmp_path: Path) -> None:
+    with RunHistory(tmp_path) as history:
+        history.record(record("run-01", "succeeded", 1.0, ["a", "b"]))
+        history.record(record("run-02", "failed", 3.0, ["a"]))
+        history.record(record("run-03", "timeout", 10.0, ["c"]))
+        history.record(record("other-04", "rejected", None, []))
+        assert [r.run_id for r in history.list(2)] == ["other-04", "run-03"]
+        assert history.get("other").run_id == "other-04"  # a unique prefix is enough
+        with pytest.raises(RunNotFound):
+            history.get("run-")  # ambiguous
+        with pytest.raises(RunNotFound, match="meta-agent runs"):
+            history.get("missing")
+        stats = history.stats()
+    assert stats.total == 4 and stats.succeeded == 1 and stats.success_rate == 0.25
+    assert stats.median_seconds == 3.0
+    assert stats.p95_seconds == pytest.approx(3.0 + 0.9 * 7.0)
+    assert stats.failures_by_cause == {"failed": 1, "timeout": 1, "rejected": 1}
+    assert stats.tool_usage == {"a": 2, "b": 1, "c": 1}

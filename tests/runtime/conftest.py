@@ -1,0 +1,279 @@
+"""Runtime test harness: backend availability, host canaries and listeners, and ``run_hostile``.
+
+Every hostile script runs through ``run_hostile`` (one function), so the whole suite can later
+be pointed at ``meta-agent exec FILE --no-validate --yes --json`` by changing that function only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from meta_agent.runtime import Executor, Limits, RunResult, RunSpec
+from meta_agent.runtime.bwrap import bwrap_problem
+
+HOSTILE_DIR = Path(__file__).parent / "hostile"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TARGETS_LINE = "TARGETS: dict = {}  # filled in by tests/runtime/conftest.py"
+# Limits for hostile runs: small enough to make every bomb quick, big enough for pandas.
+HOSTILE_LIMITS = Limits(
+    timeout_seconds=20,
+    cpu_seconds=8,
+    memory_mb=384,
+    max_processes=32,
+    max_output_mb=2,
+    max_total_output_mb=8,
+    max_log_mb=1,
+)
+
+
+def require_bwrap() -> None:
+    """Skip when bwrap cannot run here, except under CI=true where that is a failure."""
+    problem = bwrap_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"bwrap is required under CI=true: {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture()
+def bwrap_ok() -> None:
+    require_bwrap()
+
+
+def write_script(folder: Path, source: str, name: str = "script.py") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(source)
+    return path
+
+
+def make_db(path: Path) -> Path:
+    """A tiny SQLite portfolio (the real generator is not needed to test the sandbox)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE properties (property_id TEXT PRIMARY KEY, name TEXT, noi REAL)")
+        conn.executemany(
+            "INSERT INTO properties VALUES (?, ?, ?)",
+            [("P001", "Harbor Point", 1_250_000.0), ("P002", "Elm Court", 640_000.0)],
+        )
+        conn.commit()
+    return path
+
+
+# -- the host side of the hostile suite ---------------------------------------------------------
+@dataclass
+class Listener:
+    """A loopback TCP, UDP or abstract Unix listener that records any contact."""
+
+    kind: str
+    sock: socket.socket
+    address: Any
+    contacts: list[str] = field(default_factory=list)
+
+    def serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while self.sock.fileno() != -1:
+            try:
+                if self.kind == "udp":
+                    data, _ = self.sock.recvfrom(4096)
+                    self.contacts.append(data.decode("utf-8", "replace"))
+                else:
+                    conn, _ = self.sock.accept()
+                    self.contacts.append("connection")
+                    conn.close()
+            except (TimeoutError, OSError):
+                continue
+
+
+def _listener(kind: str) -> Listener:
+    if kind == "tcp":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+    elif kind == "udp":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(f"\0meta-agent-hostile-{uuid.uuid4().hex[:8]}")
+        sock.listen(8)
+    listener = Listener(kind, sock, sock.getsockname())
+    threading.Thread(target=listener.serve, daemon=True).start()
+    return listener
+
+
+@dataclass
+class HostileHost:
+    """Canaries planted on the host, listeners open, and what the scripts are told about them."""
+
+    token: str
+    mark: str
+    canaries: dict[str, Path]
+    listeners: dict[str, Listener]
+    db_path: Path
+    env_name: str
+    env_value: str
+
+    @property
+    def targets(self) -> dict[str, Any]:
+        abstract = self.listeners["unix"].address
+        return {
+            **{name: str(path) for name, path in self.canaries.items()},
+            "mark": self.mark,
+            "tcp_port": self.listeners["tcp"].address[1],
+            "udp_port": self.listeners["udp"].address[1],
+            "abstract_socket": abstract.decode("latin-1") if isinstance(abstract, bytes) else abstract,
+            "db_host_path": str(self.db_path),
+            "repo": str(REPO_ROOT),
+            "env_name": self.env_name,
+            "host_pid": os.getpid(),
+        }
+
+    def contacts(self) -> list[str]:
+        return [f"{n}: {c}" for n, lis in self.listeners.items() for c in lis.contacts]
+
+    def reset(self) -> None:
+        for listener in self.listeners.values():
+            listener.contacts.clear()
+
+    def intact(self) -> list[str]:
+        """Problems with the host: canaries changed or gone, marked files created anywhere."""
+        problems = []
+        for name, path in self.canaries.items():
+            try:
+                if path.read_text() != f"{name}:{self.token}":
+                    problems.append(f"canary {path} changed")
+            except OSError as exc:
+                problems.append(f"canary {path} unreadable: {exc}")
+        for folder in {*(p.parent for p in self.canaries.values()), Path("/tmp"), Path("/root"),
+                       Path("/etc"), REPO_ROOT, REPO_ROOT / "src" / "meta_agent"}:
+            with contextlib.suppress(OSError):
+                for entry in os.listdir(folder):
+                    if self.mark in entry:
+                        problems.append(f"stray file {folder / entry}")
+        return problems
+
+
+@pytest.fixture(scope="session")
+def hostile_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileHost]:
+    token = uuid.uuid4().hex
+    mark = f"meta-agent-hostile-{token[:10]}"
+    other_run = tmp_path_factory.mktemp("other-run") / "results"
+    other_run.mkdir()
+    places = {
+        "root_canary": Path("/root"),
+        "var_tmp_canary": Path("/var/tmp"),
+        "home_canary": Path("/home"),
+        "etc_canary": Path("/etc"),
+        "tmp_canary": Path("/tmp"),
+        "repo_canary": REPO_ROOT,
+        "other_run_canary": other_run,
+    }
+    canaries: dict[str, Path] = {}
+    for name, folder in places.items():
+        path = folder / f".meta-agent-canary-{token[:10]}-{name}"
+        try:
+            path.write_text(f"{name}:{token}")
+            canaries[name] = path
+        except OSError:
+            continue  # e.g. /etc not writable for a non-root developer: that canary is skipped
+    db_path = make_db(tmp_path_factory.mktemp("hostile-db") / "portfolio.db")
+    listeners = {kind: _listener(kind) for kind in ("tcp", "udp", "unix")}
+    env_name = "META_AGENT_CANARY_SECRET"
+    env_value = f"canary-env-{token}"
+    os.environ[env_name] = env_value
+    host = HostileHost(token, mark, canaries, listeners, db_path, env_name, env_value)
+    try:
+        yield host
+    finally:
+        os.environ.pop(env_name, None)
+        for path in canaries.values():
+            path.unlink(missing_ok=True)
+        for listener in listeners.values():
+            listener.sock.close()
+
+
+def run_hostile(
+    script_path: Path,
+    backend: str,
+    *,
+    targets: dict[str, Any],
+    run_dir: Path,
+    database_url: str | None = None,
+    limits: Limits | None = None,
+) -> RunResult:
+    """Run one hostile script with the validator off: the sandbox alone must contain it.
+
+    The lead can switch this to ``meta-agent exec FILE --no-validate --yes --json``.
+    """
+    source = script_path.read_text().replace(TARGETS_LINE, f"TARGETS: dict = {json.dumps(targets)}")
+    script = write_script(run_dir, source, script_path.name)
+    spec = RunSpec(script=script, run_dir=run_dir, database_url=database_url)
+    with Executor(backend, limits or HOSTILE_LIMITS) as executor:
+        return executor.run(spec)
+
+
+def survivors(marker: str) -> list[str]:
+    """Host processes that still mention ``marker`` (a run folder) in their command or env."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            cmd = " ".join(proc.info.get("cmdline") or [])
+            env = proc.environ() if marker not in cmd else {}
+            if marker in cmd or any(marker in value for value in env.values()):
+                if proc.pid != os.getpid():
+                    found.append(f"{proc.pid} {cmd[:120]}")
+    return found
+
+
+@pytest.fixture(name="survivors")
+def survivors_fixture() -> Any:
+    """The ``survivors(marker)`` check, for tests (helpers reach tests as fixtures)."""
+    return survivors
+
+
+@pytest.fixture()
+def hostile_limits() -> Limits:
+    return HOSTILE_LIMITS
+
+
+@pytest.fixture()
+def hostile_runner() -> Any:
+    """``run_hostile`` itself, so test modules need not import this conftest."""
+    return run_hostile
+
+
+@pytest.fixture()
+def make_script(tmp_path: Path) -> Any:
+    """``make_script(source, name="script.py") -> Path`` in a scripts folder of the test."""
+
+    def make(source: str, name: str = "script.py") -> Path:
+        return write_script(tmp_path / "scripts", source, name)
+
+    return make
+
+
+@pytest.fixture()
+def sqlite_db(tmp_path: Path) -> Path:
+    return make_db(tmp_path / "db" / "portfolio.db")
+
+
+@pytest.fixture()
+def run_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "run"
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

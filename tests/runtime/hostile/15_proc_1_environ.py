@@ -1,0 +1,11 @@
+# expect: succeeded /proc/1/environ holds only the sandbox's own variables
+# process: xfail under the process backend pid 1 is the host's init (its environment is readable as root)
+"""Hostile: proc 1 environ.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import os
+
+data = open("/proc/1/environ", "rb").read().decode("utf-8", "replace")
+print(data.replace("\0", "\n"))
+if TARGETS["env_name"] in data:
+    raise SystemExit("ESCAPED: host variable visible")

@@ -1,0 +1,9 @@
+# expect: failed the interpreter's site-packages are read-only
+# process: skip it would really modify the host under the process backend
+"""Hostile: write venv.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import pandas
+import os
+
+open(os.path.join(os.path.dirname(pandas.__file__), TARGETS["mark"] + ".py"), "w").write("x")

@@ -1,0 +1,11 @@
+# expect: failed the mounted database file cannot be written
+# process: skip it would really modify the host under the process backend
+"""Hostile: append to db file.py."""
+
+import os
+
+from sqlalchemy.engine import make_url
+
+path = make_url(os.environ["META_AGENT_DATABASE_URL"]).database
+with open(path, "ab") as db:
+    db.write(b"corrupted")

@@ -1,0 +1,10 @@
+# expect: failed hard links in results/ are refused (removed)
+"""Hostile: hardlink in results.py."""
+
+import os
+
+results = os.environ["META_AGENT_RESULTS_DIR"]
+with open(os.path.join(results, "a.csv"), "w") as handle:
+    handle.write("x,y\n1,2\n")
+os.link(os.path.join(results, "a.csv"), os.path.join(results, "b.csv"))
+print("hard link planted")

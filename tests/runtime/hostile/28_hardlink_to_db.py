@@ -1,0 +1,10 @@
+# expect: failed a hard link to the mounted database cannot be made
+# process: skip it would really modify the host under the process backend
+"""Hostile: hardlink to db.py."""
+
+import os
+
+from sqlalchemy.engine import make_url
+
+db = make_url(os.environ["META_AGENT_DATABASE_URL"]).database
+os.link(db, os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "db.csv"))

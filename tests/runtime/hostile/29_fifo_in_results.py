@@ -1,0 +1,7 @@
+# expect: failed a FIFO in results/ is refused, the host never blocks on it
+"""Hostile: fifo in results.py."""
+
+import os
+
+os.mkfifo(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "data.csv"))
+print("fifo planted")

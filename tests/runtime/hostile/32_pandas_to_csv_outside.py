@@ -1,0 +1,8 @@
+# expect: failed DataFrame.to_csv cannot write outside results/
+# process: skip it would really modify the host under the process backend
+"""Hostile: pandas to csv outside.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import pandas as pd
+
+pd.DataFrame({"a": [1]}).to_csv(TARGETS["repo"] + "/" + TARGETS["mark"] + ".csv")

@@ -1,0 +1,9 @@
+# expect: succeeded /tmp is private: the host's /tmp is untouched
+# process: skip it would really modify the host under the process backend
+"""Hostile: write tmp is private.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import os
+
+open("/tmp/" + TARGETS["mark"], "w").write("scratch")
+print(os.listdir("/tmp"))

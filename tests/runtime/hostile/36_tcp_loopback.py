@@ -1,0 +1,8 @@
+# expect: failed a TCP listener on the host's loopback is unreachable
+# process: netns
+"""Hostile: tcp loopback.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import socket
+
+socket.create_connection(("127.0.0.1", TARGETS["tcp_port"]), timeout=3).close()

@@ -1,0 +1,7 @@
+# expect: failed the PostgreSQL TCP port is unreachable
+# process: netns
+"""Hostile: postgres port.py."""
+
+import socket
+
+socket.create_connection(("127.0.0.1", 5432), timeout=3).close()

@@ -1,0 +1,7 @@
+# expect: failed no name can be resolved
+# process: netns
+"""Hostile: dns lookup.py."""
+
+import socket
+
+print(socket.getaddrinfo("example.com", 443))

@@ -1,0 +1,10 @@
+# expect: failed a UDP datagram cannot reach the host
+# process: netns
+"""Hostile: udp loopback.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import socket
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.sendto(b"datagram", ("127.0.0.1", TARGETS["udp_port"]))
+sock.sendto(b"datagram", ("8.8.8.8", 53))

@@ -1,0 +1,9 @@
+# expect: failed abstract Unix sockets of the host are unreachable
+# process: netns
+"""Hostile: abstract unix socket.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import socket
+
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.connect(TARGETS["abstract_socket"].encode("latin-1"))

@@ -1,0 +1,7 @@
+# expect: failed the internet is unreachable
+# process: netns
+"""Hostile: external http.py."""
+
+import urllib.request
+
+print(urllib.request.urlopen("http://1.1.1.1/", timeout=3).status)

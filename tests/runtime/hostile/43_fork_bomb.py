@@ -1,0 +1,11 @@
+# expect: process_limit the fork bomb is stopped and nothing survives
+# process: cgroup
+"""Hostile: fork bomb.py."""
+
+import os
+
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass

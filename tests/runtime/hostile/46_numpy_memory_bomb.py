@@ -1,0 +1,7 @@
+# expect: memory_limit a huge numpy array is refused
+"""Hostile: numpy memory bomb.py."""
+
+import numpy as np
+
+grid = np.ones((40_000, 40_000))
+print(grid.sum())

@@ -1,0 +1,9 @@
+# expect: timeout a script that never ends is stopped at the wall-clock limit
+# limits: timeout_seconds=2
+"""Hostile: sleep forever.py."""
+
+import time
+
+print("sleeping", flush=True)
+while True:
+    time.sleep(1)

@@ -1,0 +1,20 @@
+# expect: cpu_limit CPU burnt in several processes counts together
+# limits: cpu_seconds=2 timeout_seconds=20
+"""Hostile: cpu burn children.py."""
+
+import multiprocessing
+import os
+
+
+def burn() -> None:
+    while True:
+        pass
+
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=burn) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()

@@ -1,0 +1,8 @@
+# expect: output_limit one endless file stops at the per-file limit
+"""Hostile: fill disk.py."""
+
+import os
+
+with open(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "huge.csv"), "w") as handle:
+    while True:
+        handle.write("x" * 65536)

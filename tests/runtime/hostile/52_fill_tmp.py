@@ -1,0 +1,9 @@
+# expect: output_limit the private /tmp is size-capped
+# limits: max_output_mb=100
+"""Hostile: fill tmp.py."""
+
+import tempfile
+
+with tempfile.TemporaryFile() as handle:
+    while True:
+        handle.write(b"x" * 1_000_000)

@@ -1,0 +1,7 @@
+# expect: log_limit one endless line without a newline stops at the log limit
+"""Hostile: giant line.py."""
+
+import sys
+
+while True:
+    sys.stdout.write("y" * 65536)

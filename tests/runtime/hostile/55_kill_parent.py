@@ -1,0 +1,13 @@
+# expect: succeeded killing its parent cannot reach the host
+# process: skip under the process backend the parent is the test runner itself
+"""Hostile: kill parent.py."""
+
+import os
+import signal
+
+parent = os.getppid()
+try:
+    os.kill(parent, signal.SIGKILL)
+except OSError as exc:
+    print("kill refused:", exc)
+print("parent was", parent)

@@ -1,0 +1,12 @@
+# expect: succeeded kill(-1) reaches only the sandbox
+# process: skip under the process backend kill(-1) would kill every process of the user
+"""Hostile: kill everything.py."""
+
+import os
+import signal
+
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError as exc:
+    print("kill(-1) refused:", exc)
+print("still here")

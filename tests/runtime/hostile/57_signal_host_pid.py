@@ -1,0 +1,9 @@
+# expect: failed a host process id is not visible
+# process: xfail the process backend shares the host's pid namespace
+"""Hostile: signal host pid.py."""
+
+TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
+import os
+
+os.kill(TARGETS["host_pid"], 0)
+print("ESCAPED: host pid visible")

@@ -1,0 +1,16 @@
+# expect: succeeded a double-forked, setsid daemon does not survive the run
+# process: cgroup
+"""Hostile: daemonize.py."""
+
+import os
+import time
+
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(600):
+            time.sleep(0.1)
+        os._exit(0)
+    os._exit(0)
+time.sleep(0.2)
+print("daemon started")

@@ -1,0 +1,12 @@
+# expect: failed ptrace of the parent is refused
+# process: skip under the process backend it would attach to the test runner
+"""Hostile: ptrace parent.py."""
+
+import ctypes
+import os
+
+libc = ctypes.CDLL(None, use_errno=True)
+PTRACE_ATTACH = 16
+if libc.ptrace(PTRACE_ATTACH, os.getppid(), None, None) != 0:
+    raise OSError(ctypes.get_errno(), "ptrace refused")
+print("ESCAPED: attached")

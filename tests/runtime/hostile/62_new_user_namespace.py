@@ -1,0 +1,11 @@
+# expect: failed nested user namespaces are disabled
+# process: xfail the process backend cannot forbid new user namespaces
+"""Hostile: new user namespace.py."""
+
+import ctypes
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWUSER, CLONE_NEWNS = 0x10000000, 0x00020000
+if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
+    raise OSError(ctypes.get_errno(), "unshare refused")
+print("ESCAPED: new user namespace")

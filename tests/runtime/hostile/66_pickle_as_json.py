@@ -1,0 +1,9 @@
+# expect: failed a pickle posing as JSON is refused, never unpickled
+"""Hostile: pickle as json.py."""
+
+import os
+import pickle
+
+payload = pickle.dumps({"__reduce__": "os.system"})
+with open(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "results.json"), "wb") as handle:
+    handle.write(payload)

@@ -1,0 +1,7 @@
+# expect: failed a file whose bytes do not match its extension is reported
+"""Hostile: fake png.py."""
+
+import os
+
+with open(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "chart.png"), "w") as handle:
+    handle.write("<script>alert(1)</script>")

@@ -1,0 +1,130 @@
+"""The hostile suite: scripts that attack the host, run with no validator, against real sandboxes.
+
+Each script's header says the status it must end with and what must hold. Whatever the status,
+the host must be untouched afterwards: canaries intact and unread (their content never reaches
+the log, the results or the RunResult), no file created outside the run, no listener contacted,
+the test process's environment never seen, and no process of the run left alive.
+
+Backend matrix: bwrap must contain every script. The process backend runs the scripts marked
+``pass`` (and ``netns``/``cgroup`` ones where this host gives it a network namespace/cgroup);
+scripts marked ``xfail`` are known escapes of the process backend (it runs as the host user);
+``skip`` ones are not even tried, because under that backend they would really harm the host.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meta_agent.runtime import Limits
+from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.process import can_unshare_network
+
+HOSTILE_DIR = Path(__file__).parent / "hostile"
+SCRIPTS = sorted(HOSTILE_DIR.glob("[0-9][0-9]_*.py"))
+HEADER = re.compile(r"^# (expect|process|limits): (.*)$", re.MULTILINE)
+
+
+@dataclass
+class Expectation:
+    """A hostile script's header: ``# expect: <status> <what must hold>`` and its options."""
+
+    status: str
+    holds: str
+    process: str = "pass"  # pass | netns | cgroup | xfail <why> | skip <why>
+    limits: dict[str, float] = field(default_factory=dict)
+
+
+def expectation(path: Path) -> Expectation:
+    found = dict(HEADER.findall(path.read_text()))
+    status, _, holds = found["expect"].partition(" ")
+    limits = {}
+    for item in found.get("limits", "").split():
+        key, _, value = item.partition("=")
+        limits[key] = float(value)
+    return Expectation(status, holds, found.get("process", "pass"), limits)
+
+
+def test_the_suite_is_big_enough() -> None:
+    assert len(SCRIPTS) >= 40
+    statuses = {expectation(script).status for script in SCRIPTS}
+    assert {"failed", "succeeded", "timeout", "memory_limit", "cpu_limit"} <= statuses
+    assert {"output_limit", "log_limit", "process_limit"} <= statuses
+
+
+def _cgroup_available() -> bool:
+    group = Cgroup.create(64 * 1024 * 1024, 16)
+    if group is None:
+        return False
+    group.remove()
+    return True
+
+
+def _process_mode(script: Path) -> None:
+    mode, _, reason = expectation(script).process.partition(" ")
+    if mode == "skip":
+        pytest.skip(f"process backend: {reason}")
+    if mode == "xfail":
+        pytest.xfail(f"process backend: {reason}")
+    if mode == "netns" and not can_unshare_network():
+        pytest.xfail("process backend: no network namespace on this host, the network is open")
+    if mode == "cgroup" and not _cgroup_available():
+        pytest.xfail("process backend: without a cgroup, escaped processes are only sampled")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["bwrap", "process"])
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
+def test_hostile_script_is_contained(
+    script: Path,
+    backend: str,
+    hostile_host: Any,
+    hostile_runner: Any,
+    hostile_limits: Limits,
+    survivors: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    if backend == "bwrap":
+        request.getfixturevalue("bwrap_ok")
+    else:
+        _process_mode(script)
+    expected = expectation(script)
+    limits = replace(hostile_limits, **expected.limits)  # type: ignore[arg-type]
+    run_dir = tmp_path / f"run-{script.stem}"
+    hostile_host.reset()
+    try:
+        result = hostile_runner(
+            script,
+            backend,
+            targets=hostile_host.targets,
+            run_dir=run_dir,
+            database_url=f"sqlite:///{hostile_host.db_path}",
+            limits=limits,
+        )
+        log = result.log_path.read_text(errors="replace") if result.log_path else ""
+        outputs = b"".join(
+            path.read_bytes()
+            for path in (run_dir / "results").rglob("*")
+            if path.is_file() and not path.is_symlink()
+        ).decode("utf-8", "replace")
+        leaks = [
+            where
+            for where, text in (("log", log), ("results", outputs), ("error", result.error or ""))
+            if hostile_host.token in text or hostile_host.env_value in text or "ESCAPED" in text
+        ]
+        assert not leaks, f"host data reached the {leaks}: {log[-2000:]}"
+        assert result.status == expected.status, (
+            f"{script.name}: expected {expected.status} ({expected.holds}), got {result.status}: "
+            f"{result.error}\n{log[-3000:]}"
+        )
+        assert hostile_host.intact() == []
+        assert hostile_host.contacts() == []
+        assert survivors(str(run_dir)) == []
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)

@@ -1,0 +1,6 @@
+# expect: import
+# ruff: noqa
+# sys reaches loaded modules.
+import sys
+
+sys.modules["os"].system("id")

@@ -1,0 +1,8 @@
+# expect: output
+# ruff: noqa
+# Export to an absolute path.
+from meta_agent.tool_library.data_tools import export_to_csv
+from meta_agent.tool_library.database_tools import fetch_portfolio_metrics
+
+metrics = fetch_portfolio_metrics()
+export_to_csv(metrics, "/etc/x")

@@ -1,0 +1,6 @@
+# expect: construct
+# ruff: noqa
+# Classes are not needed.
+class Payload:
+    def run(self):
+        return 1

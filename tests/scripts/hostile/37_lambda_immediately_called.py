@@ -1,0 +1,4 @@
+# expect: construct
+# ruff: noqa
+# A lambda called on the spot.
+value = (lambda: 41)() + 1

@@ -1,0 +1,4 @@
+# expect: call
+# ruff: noqa
+# exec of a string.
+exec("import os; os.system('id')")

@@ -1,0 +1,9 @@
+# expect: construct
+# ruff: noqa
+# global.
+counter = 0
+
+
+def bump():
+    global counter
+    counter = counter + 1

@@ -1,0 +1,4 @@
+# expect: import
+# ruff: noqa
+# A relative import.
+from . import database_tools

@@ -1,0 +1,5 @@
+# expect: construct
+# ruff: noqa
+# async code.
+async def main():
+    return 1

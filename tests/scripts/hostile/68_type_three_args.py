@@ -1,0 +1,4 @@
+# expect: call
+# ruff: noqa
+# type() builds classes.
+Payload = type("Payload", (), {"run": print})

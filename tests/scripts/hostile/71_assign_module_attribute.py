@@ -1,0 +1,6 @@
+# expect: attribute
+# ruff: noqa
+# Changing a shared module.
+import math
+
+math.pi = 3
