@@ -6,7 +6,10 @@ derived from them exactly as the database tools derive them, so report figures c
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -117,3 +120,38 @@ def build_portfolio(
 def synthetic_portfolio() -> Callable[..., tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     """A factory: synthetic_portfolio(n=24, months=36, seed=7) -> (metrics, monthly, property_monthly)."""
     return build_portfolio
+
+
+def _render_page(path: Path, page: int, out: Path) -> Path:
+    """Render one PDF page to PNG with pdftoppm (poppler); skip when it is not installed."""
+    executable = shutil.which("pdftoppm") or (
+        "/usr/bin/pdftoppm" if Path("/usr/bin/pdftoppm").exists() else None
+    )
+    if executable is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed; cannot render the PDF")
+    prefix = out / f"page{page}"
+    subprocess.run(
+        [
+            executable,
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(path),
+            str(prefix),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return prefix.with_suffix(".png")
+
+
+@pytest.fixture(scope="session")
+def render_pdf_page() -> Callable[[Path, int, Path], Path]:
+    """render_pdf_page(pdf, page_number, out_folder) -> the PNG; skips without pdftoppm."""
+    return _render_page

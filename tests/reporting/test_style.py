@@ -98,3 +98,15 @@ def test_month_helpers() -> None:
     assert style.to_date(pd.Timestamp("2024-02-01")) == dt.date(2024, 2, 1)
     assert style.to_date(None) is None
     assert math.isnan(float("nan"))
+
+
+def test_definitions_follow_the_columns_shown() -> None:
+    from meta_agent.reporting.definitions import definitions
+
+    assert definitions(["property_id", "name"]) == []
+    dscr = definitions(["name", "dscr"])
+    assert [d.split(" ")[0] for d in dscr] == ["T12", "Annual", "DSCR"]
+    risk = definitions(["at_risk_count"], threshold=1.35)
+    assert any("below 1.35x" in d for d in risk)
+    assert any("below 1.25x" in d for d in definitions(["at_risk"]))
+    assert len(definitions(["dscr_noi_down_10", "noi_shock_pct", "cap_rate"])) == 5

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -136,7 +137,9 @@ class HostileHost:
             "mark": self.mark,
             "tcp_port": self.listeners["tcp"].address[1],
             "udp_port": self.listeners["udp"].address[1],
-            "abstract_socket": abstract.decode("latin-1") if isinstance(abstract, bytes) else abstract,
+            "abstract_socket": abstract.decode("latin-1")
+            if isinstance(abstract, bytes)
+            else abstract,
             "db_host_path": str(self.db_path),
             "repo": str(REPO_ROOT),
             "env_name": self.env_name,
@@ -159,8 +162,14 @@ class HostileHost:
                     problems.append(f"canary {path} changed")
             except OSError as exc:
                 problems.append(f"canary {path} unreadable: {exc}")
-        for folder in {*(p.parent for p in self.canaries.values()), Path("/tmp"), Path("/root"),
-                       Path("/etc"), REPO_ROOT, REPO_ROOT / "src" / "meta_agent"}:
+        for folder in {
+            *(p.parent for p in self.canaries.values()),
+            Path("/tmp"),
+            Path("/root"),
+            Path("/etc"),
+            REPO_ROOT,
+            REPO_ROOT / "src" / "meta_agent",
+        }:
             with contextlib.suppress(OSError):
                 for entry in os.listdir(folder):
                     if self.mark in entry:
@@ -196,10 +205,14 @@ def hostile_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileHo
     env_name = "META_AGENT_CANARY_SECRET"
     env_value = f"canary-env-{token}"
     os.environ[env_name] = env_value
+    # putenv() does not show in /proc/<pid>/environ; a process started with the variable does.
+    holder = subprocess.Popen(["sleep", "3600"], env={env_name: env_value})
     host = HostileHost(token, mark, canaries, listeners, db_path, env_name, env_value)
     try:
         yield host
     finally:
+        holder.kill()
+        holder.wait()
         os.environ.pop(env_name, None)
         for path in canaries.values():
             path.unlink(missing_ok=True)

@@ -6,9 +6,27 @@ from meta_agent.planning.models import MetricFilter, RequirementAnalysis, Scope
 from meta_agent.planning.resolve import PortfolioDirectory
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS
 
-_OPS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "==": "equal to", "!=": "not"}
-_FUNCTIONS = {"mean": "Average", "median": "Median", "sum": "Total", "count": "Number of properties",
-              "min": "Lowest", "max": "Highest"}
+_OPS = {
+    "<": "below",
+    "<=": "at most",
+    ">": "above",
+    ">=": "at least",
+    "==": "equal to",
+    "!=": "not",
+}
+_FUNCTIONS = {
+    "mean": "Average",
+    "median": "Median",
+    "sum": "Total",
+    "count": "Number of properties",
+    "min": "Lowest",
+    "max": "Highest",
+}
+MONTHLY_LABELS = {
+    "noi": "NOI",
+    "egi": "effective gross income",
+    "operating_expenses": "operating expenses",
+}
 _GROUPS = {"property_type": "property type", "market": "market", "state": "state", "city": "city"}
 
 
@@ -76,9 +94,14 @@ def _ranking_goal(a: RequirementAnalysis, scope: str) -> str:
     r = a.ranking
     if r is None:
         return _metrics_goal(a, scope)
-    head = f"Top {r.limit}" if r.limit else "All"
     order = "highest first" if r.descending else "lowest first"
-    return f"{head} of {scope} by {label(r.metric)}, {order}"
+    if r.limit == 1:
+        return f"The property with the {'highest' if r.descending else 'lowest'} {label(r.metric)} among {scope}"
+    if r.limit:
+        head = f"{'Top' if r.descending else 'Bottom'} {r.limit} of {scope}"
+    else:
+        head = scope[:1].upper() + scope[1:]
+    return f"{head} by {label(r.metric)}, {order}"
 
 
 def _aggregation_goal(a: RequirementAnalysis, scope: str) -> str:
@@ -106,7 +129,9 @@ def _comparison_goal(a: RequirementAnalysis, scope: str) -> str:
 
 def _trend_goal(a: RequirementAnalysis, scope: str) -> str:
     period = f" over the last {a.trend_months} months" if a.trend_months else ""
-    return f"Monthly {labels(a.metrics)} trend for {scope}{period}"
+    names = [MONTHLY_LABELS.get(m, label(m)) for m in a.metrics]
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Monthly {what} trend for {scope}{period}"
 
 
 def _outliers_goal(a: RequirementAnalysis, scope: str) -> str:
@@ -127,8 +152,14 @@ def _report_goal(a: RequirementAnalysis, scope: str) -> str:
 
 
 _GOALS = {
-    "metrics": _metrics_goal, "ranking": _ranking_goal, "aggregation": _aggregation_goal,
-    "count": _count_goal, "scenario": _scenario_goal, "comparison": _comparison_goal,
-    "trend": _trend_goal, "outliers": _outliers_goal, "correlation": _correlation_goal,
+    "metrics": _metrics_goal,
+    "ranking": _ranking_goal,
+    "aggregation": _aggregation_goal,
+    "count": _count_goal,
+    "scenario": _scenario_goal,
+    "comparison": _comparison_goal,
+    "trend": _trend_goal,
+    "outliers": _outliers_goal,
+    "correlation": _correlation_goal,
     "report": _report_goal,
 }

@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 DEFAULT_PEERS = 5
 COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
 CORRELATION_METRICS = ["noi", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"]
-GROUP_OF_SCOPE = (("property_types", "property_type"), ("markets", "market"),
-                  ("states", "state"), ("cities", "city"))
+GROUP_OF_SCOPE = (
+    ("property_types", "property_type"),
+    ("markets", "market"),
+    ("states", "state"),
+    ("cities", "city"),
+)
 MONTHLY_ONLY = ("gross_potential_rent", "capex")
 
 
@@ -28,9 +32,15 @@ def _reject(message: str, suggestions: list[str] | None = None) -> NoReturn:
 def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
     """Fill the fields the analysis' intent needs."""
     steps: dict[str, Callable[[Reading, RequirementAnalysis], None]] = {
-        "ranking": _ranking, "aggregation": _aggregation, "count": _count,
-        "scenario": _scenario, "comparison": _comparison, "trend": _trend,
-        "outliers": _outliers, "correlation": _correlation, "report": _report,
+        "ranking": _ranking,
+        "aggregation": _aggregation,
+        "count": _count,
+        "scenario": _scenario,
+        "comparison": _comparison,
+        "trend": _trend,
+        "outliers": _outliers,
+        "correlation": _correlation,
+        "report": _report,
         "metrics": _plain,
     }
     steps[analysis.intent](reading, analysis)
@@ -44,8 +54,10 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
 
 
 def _ensure(analysis: RequirementAnalysis, metric: str, first: bool = False) -> None:
-    if metric in analysis.metrics:
+    if metric in analysis.metrics and not first:
         return
+    if metric in analysis.metrics:
+        analysis.metrics.remove(metric)
     if first:
         analysis.metrics.insert(0, metric)
     else:
@@ -60,9 +72,13 @@ def _rank_metric(reading: Reading, analysis: RequirementAnalysis) -> str:
     at = ranks[0][1] if ranks else 0
     after = [m for m, i in reading.signals.metric_at if i > at]
     before = [m for m, i in reading.signals.metric_at if i < at]
-    metric = (after or before[-1:] or [None])[0]
+    found = after or before[-1:]
+    metric: str | None = found[0] if found else None
     if metric is None and analysis.at_risk:
         metric = "dscr"
+    if metric is None and reading.signals.loans:
+        metric = "loan_balance"
+        reading.notes.append("loans ranked by loan balance")
     if metric is None and any(d in ("best", "worst") for d, _ in ranks):
         metric = "dscr" if analysis.filters == [] and analysis.scope.has_debt is not False else None
         if metric:
@@ -124,6 +140,10 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
             ["average cap rate by property type", "total NOI by market", "count by state"],
         )
     function = functions[0] if functions else _default_function(reading, analysis.metrics)
+    if reading.signals.weighted:
+        reading.notes.append(
+            "averages are simple means over properties, not weighted by size or value"
+        )
     analysis.aggregation = Aggregation(
         function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
     )
@@ -195,7 +215,9 @@ def _comparison(reading: Reading, analysis: RequirementAnalysis) -> None:
     if count is None:
         count = len(peers) or DEFAULT_PEERS
         if not peers:
-            reading.notes.append(f"compared with the {DEFAULT_PEERS} most similar properties (default)")
+            reading.notes.append(
+                f"compared with the {DEFAULT_PEERS} most similar properties (default)"
+            )
     analysis.peer_count = count
     if not analysis.metrics:
         analysis.metrics = list(COMPARISON_METRICS)
@@ -253,7 +275,9 @@ def _correlation(reading: Reading, analysis: RequirementAnalysis) -> None:
 
 def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
     if "at_risk" in reading.signals.flags or analysis.filters:
-        reading.notes.append("the executive report covers the whole selection; at-risk properties are flagged inside it")
+        reading.notes.append(
+            "the executive report covers the whole selection; at-risk properties are flagged inside it"
+        )
 
 
 def _plain(reading: Reading, analysis: RequirementAnalysis) -> None:

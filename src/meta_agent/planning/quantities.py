@@ -14,11 +14,29 @@ MONEY = {"k": 1e3, "m": 1e6, "b": 1e9}
 _SEPARATORS = frozenset({",", "/", "and", "or", "then", "&", "vs"})
 _CLAUSE_END = frozenset({";", "?", "!", ":", "(", ")"})
 _SKIP_BEFORE_NUMBER = frozenset(
-    {"of", "a", "an", "the", "about", "roughly", "approximately", "around", "approx", "just",
-     "say", "like", "is", "are", "be", "by", "to"}
+    {
+        "of",
+        "a",
+        "an",
+        "the",
+        "about",
+        "roughly",
+        "approximately",
+        "around",
+        "approx",
+        "just",
+        "say",
+        "like",
+        "is",
+        "are",
+        "be",
+        "by",
+        "to",
+    }
 )
 _SKIP_AFTER_NUMBER = frozenset({"x", "times", "in", "of", "on", "for", "the", "a", "their", "its"})
-_SHOCK_KINDS = ("down", "up", "scenario")
+_OUTLIER_SKIP = frozenset({"of", "than", "=", ">", ">=", "k", "above", "over", "beyond", "is", "a"})
+_LAST = frozenset({"last", "past", "previous", "prior", "trailing", "recent", "latest"})
 MAX_LIMIT = 1000
 
 
@@ -100,7 +118,7 @@ def _thresholds(tokens: Tokens) -> list[Threshold]:
             number = _next_number(tokens, end - 1)
             if number is None or _shock_follows(tokens, number.index):
                 continue
-            if _names_period(tokens, number.index):
+            if _names_period(tokens, number.index) or _is_shock_list(tokens, number.index):
                 continue
             left_of = start.index
         _claim(number)
@@ -116,7 +134,11 @@ def _between(tokens: Tokens) -> list[Threshold]:
     for start in _span_starts(tokens, "between"):
         low = _next_number(tokens, start.index)
         joiner = tokens[low.index + 1] if low and low.index + 1 < len(tokens) else None
-        high = _next_number(tokens, joiner.index, 1) if joiner and joiner.word in ("and", "to") else None
+        high = (
+            _next_number(tokens, joiner.index, 1)
+            if joiner and joiner.word in ("and", "to")
+            else None
+        )
         if low is None or high is None:
             continue
         if low.unit is None and high.unit is not None:
@@ -134,6 +156,20 @@ def _make_threshold(op: str, number: Token, text: str) -> Threshold:
     value = number.value or 0.0
     money = MONEY.get(number.unit or "")
     return Threshold(op, value, number.unit, money, text)
+
+
+def _is_shock_list(tokens: Tokens, index: int) -> bool:
+    """'+50, +100 and +150 bps': signed numbers, or a list ending in basis points."""
+    if tokens[index].sign:
+        return True
+    for token in tokens.items[index:]:
+        if token.kind == "number":
+            if token.unit == "bp":
+                return True
+            continue
+        if token.text not in _SEPARATORS and token.word not in _SEPARATORS:
+            return False
+    return False
 
 
 def _shock_follows(tokens: Tokens, index: int) -> bool:
@@ -163,7 +199,7 @@ def _outlier_threshold(tokens: Tokens) -> float | None:
     """'3 standard deviations', '2 sigma', 'z-score above 2.5', 'k = 3 IQR'."""
     for number in _free_numbers(tokens):
         after = tokens[number.index + 1] if number.index + 1 < len(tokens) else None
-        before = tokens.prev_word(number.index, skip=("of", "than", "=", "k", "above", "over"))
+        before = tokens.prev_word(number.index, skip=_OUTLIER_SKIP)
         if (after is not None and (after.means("zscore") or after.means("iqr"))) or (
             before is not None and before.means("zscore") and number.unit is None
         ):
@@ -225,7 +261,9 @@ def _is_noun(token: Token) -> bool:
 
 def _names_period(tokens: Tokens, index: int) -> bool:
     following = tokens[index + 1] if index + 1 < len(tokens) else None
-    return following is not None and any(following.means(k) for k in ("months", "years", "quarters"))
+    return following is not None and any(
+        following.means(k) for k in ("months", "years", "quarters")
+    )
 
 
 def _months(tokens: Tokens) -> int | None:
@@ -239,7 +277,7 @@ def _months(tokens: Tokens) -> int | None:
         if before is not None and before.kind == "number" and before.owner is None and before.value:
             _claim(before)
             return int(before.value * per[kind])
-        if before is not None and before.means("last") and kind != "months":
+        if before is not None and before.word in _LAST and kind != "months":
             return per[kind]
     return None
 
@@ -294,10 +332,14 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
         left, right = _window(tokens, group)
         nearby = right + left
         kind = "rate" if group[-1].unit == "bp" else _shock_kind(nearby)
-        moved = any(t.means(k) for t in nearby for k in ("down", "up"))
+        moved = any(t.means(k) for t in nearby for k in ("down", "up")) or any(
+            t.sign for t in group
+        )
         if kind is None or not (moved or stressed or group[-1].unit == "bp"):
             continue
-        direction = next((k for t in left[:3] + right + left[3:] for k in ("down", "up") if t.means(k)), None)
+        direction = next(
+            (k for t in left[:3] + right + left[3:] for k in ("down", "up") if t.means(k)), None
+        )
         for number in group:
             _claim(number)
             sign = {"-": "down", "+": "up"}.get(number.sign, direction)

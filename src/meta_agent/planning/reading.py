@@ -7,12 +7,10 @@ from typing import Any, NoReturn, cast
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.models import (
-    Aggregation,
     Intent,
     MetricFilter,
     OutputKind,
     PropertyMatch,
-    Ranking,
     RequirementAnalysis,
     Scope,
 )
@@ -26,7 +24,17 @@ DEFAULT_PEERS = 5
 COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
 CORRELATION_METRICS = ["noi", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"]
 _INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_PROPERTY_FLAGS = {"at_risk", "trend", "outliers", "correlation", "report", "scenario", "compare", "peers"}
+_AGE_WORDS = ("before", "after", "older than", "newer than", "prior to", "since")
+_PROPERTY_FLAGS = {
+    "at_risk",
+    "trend",
+    "outliers",
+    "correlation",
+    "report",
+    "scenario",
+    "compare",
+    "peers",
+}
 
 
 def _reject(message: str, suggestions: list[str] | None = None) -> NoReturn:
@@ -59,14 +67,35 @@ class Reading:
 
     def _scoped(self) -> bool:
         s = self.signals
-        return bool(s.types or s.excluded_types or s.markets or s.cities or s.states
-                    or s.excluded_places or s.has_debt is not None)
+        return bool(
+            s.types
+            or s.excluded_types
+            or s.markets
+            or s.cities
+            or s.states
+            or s.excluded_places
+            or s.has_debt is not None
+        )
 
     def has_intent(self) -> bool:
         s = self.signals
-        asked = s.metrics or self.found or s.flags & _PROPERTY_FLAGS or self._shocked()
-        asked = asked or s.aggregations or s.group_by or s.ranks or self.quantities.thresholds
-        return bool(asked or (self._scoped() and (s.listing or s.nouns)))
+        asked = [
+            s.metrics,
+            self.found,
+            s.flags & _PROPERTY_FLAGS,
+            self._shocked(),
+            s.aggregations,
+            s.group_by,
+            s.ranks,
+            self.quantities.thresholds,
+            self._scoped(),
+            self._reported(),
+        ]
+        return any(bool(item) for item in asked)
+
+    def _reported(self) -> bool:
+        flags = self.signals.flags
+        return "report" in flags or {"audience", "deliverable"} <= flags
 
     def weak_intent(self) -> bool:
         """Only a listing verb and a scope: unknown words then matter."""
@@ -82,6 +111,8 @@ class Reading:
         analysis.scope = self._scope()
         analysis.metrics = self._metrics()
         analysis.filters, analysis.at_risk, analysis.threshold = self._filters(analysis.metrics)
+        if not analysis.metrics:
+            analysis.metrics = list(dict.fromkeys(f.metric for f in analysis.filters))
         analysis.intent = self._intent(analysis)
         self._complete(analysis)
         analysis.outputs = self._outputs(analysis.intent)
@@ -93,8 +124,11 @@ class Reading:
         if not found.exact:
             self.notes.append(f"read '{found.text}' as {entry.name} ({entry.property_id})")
         return PropertyMatch(
-            text=found.text, property_id=entry.property_id, name=entry.name,
-            score=found.score, exact=found.exact,
+            text=found.text,
+            property_id=entry.property_id,
+            name=entry.name,
+            score=found.score,
+            exact=found.exact,
         )
 
     def _scope(self) -> Scope:
@@ -104,10 +138,14 @@ class Reading:
         places = {}
         for kind in ("markets", "cities", "states"):
             known = getattr(self.directory, kind)
-            places[kind] = self._included(getattr(s, kind), s.excluded_places.get(kind, []), known, kind)
+            places[kind] = self._included(
+                getattr(s, kind), s.excluded_places.get(kind, []), known, kind
+            )
         return Scope(property_ids=ids, property_types=types, has_debt=s.has_debt, **places)
 
-    def _included(self, named: list[str], excluded: list[str], known: list[str], what: str) -> list[str]:
+    def _included(
+        self, named: list[str], excluded: list[str], known: list[str], what: str
+    ) -> list[str]:
         if not excluded:
             return list(named)
         kept = [v for v in (named or known) if v not in excluded]
@@ -118,7 +156,9 @@ class Reading:
         metrics = []
         for metric in self.signals.metrics:
             if metric == "vacancy":
-                self.notes.append("vacancy is read as 1 - occupancy (latest month's physical occupancy)")
+                self.notes.append(
+                    "vacancy is read as 1 - occupancy (latest month's physical occupancy)"
+                )
                 metric = "occupancy"
             if metric not in metrics:
                 metrics.append(metric)
@@ -130,22 +170,38 @@ class Reading:
         at_risk = "at_risk" in self.signals.flags
         threshold = DEFAULT_THRESHOLD
         filters: list[MetricFilter] = []
-        for item in self.quantities.thresholds:
-            metric = self._threshold_metric(item, metrics, at_risk)
+        read = [
+            (item, self._threshold_metric(item, metrics, at_risk))
+            for item in self.quantities.thresholds
+        ]
+        if len(read) > 1 and self.signals.either_or:
+            _reject(
+                "Conditions joined by 'or' are not supported: every condition must hold. "
+                "Ask for each condition separately.",
+                [f"{METRICS[m].label if m in METRICS else m} {item.text}" for item, m in read],
+            )
+        for item, metric in read:
             flt = self._to_filter(item, metric)
             if flt.metric == "dscr" and flt.op == "<" and not at_risk_named(filters):
                 at_risk, threshold = True, flt.value
                 continue
             filters.append(flt)
         if at_risk and threshold != DEFAULT_THRESHOLD:
-            self.notes.append(f"at risk means DSCR below {threshold:g} (instead of {DEFAULT_THRESHOLD})")
+            self.notes.append(
+                f"at risk means DSCR below {threshold:g} (instead of {DEFAULT_THRESHOLD})"
+            )
         elif at_risk:
-            self.notes.append(f"at risk means DSCR below {DEFAULT_THRESHOLD}; properties without debt are never at risk")
+            self.notes.append(
+                f"at risk means DSCR below {DEFAULT_THRESHOLD}; properties without debt are never at risk"
+            )
         return filters, at_risk, threshold
 
     def _threshold_metric(self, item: Threshold, metrics: list[str], at_risk: bool) -> str:
         if item.metric:
             return item.metric
+        if item.text.lower().startswith(_AGE_WORDS) and 1800 <= item.value <= 2100:
+            self.notes.append(f"read '{item.text}' as the year built")
+            return "year_built"
         if item.unit == "x" or (at_risk and item.unit is None):
             if not item.unit:
                 self.notes.append(f"read '{item.text}' as a DSCR threshold")
@@ -163,7 +219,9 @@ class Reading:
         unit = info.unit if info else "fraction"
         if unit == "fraction" and item.unit != "%" and value > 1.5:
             self.notes.append(f"read '{item.text}' as {item.value:g}%")
-        if unit in ("fraction", "multiple") and (item.unit == "%" or value > 1.5 and unit == "fraction"):
+        if unit in ("fraction", "multiple") and (
+            item.unit == "%" or value > 1.5 and unit == "fraction"
+        ):
             value = value / 100
         if unit == "usd" and item.money is None and value < 1000:
             _reject(
@@ -172,7 +230,9 @@ class Reading:
                 [f"{metric} over $5M"],
             )
         if metric == "vacancy":
-            self.notes.append(f"vacancy {op} {value:.0%} is occupancy {_INVERSE[op]} {1 - value:.0%}")
+            self.notes.append(
+                f"vacancy {op} {value:.0%} is occupancy {_INVERSE[op]} {1 - value:.0%}"
+            )
             metric, op, value = "occupancy", _INVERSE[op], round(1 - value, 10)
         return MetricFilter(metric=metric, op=cast(Any, op), value=value)
 
@@ -180,7 +240,7 @@ class Reading:
 
     def _intent(self, analysis: RequirementAnalysis) -> Intent:
         flags, s = self.signals.flags, self.signals
-        if "report" in flags and not self._shocked() and not ("compare" in flags and self.found):
+        if self._reported() and not self._shocked() and not ("compare" in flags and self.found):
             return "report"
         if self._shocked():
             return "scenario"
@@ -188,7 +248,10 @@ class Reading:
             _reject(
                 "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "
                 "rate increases in basis points.",
-                ["Run DSCR scenarios with 10%, 20%, 30% NOI decrease", "+100/+200/+300 bp rate shock"],
+                [
+                    "Run DSCR scenarios with 10%, 20%, 30% NOI decrease",
+                    "+100/+200/+300 bp rate shock",
+                ],
             )
         if flags & {"compare", "peers"} and self.found:
             return "comparison"
@@ -200,6 +263,12 @@ class Reading:
             return "correlation"
         if "compare" in flags and len(self._compared_groups(analysis.scope)) > 1:
             return "aggregation"
+        if s.group_by and s.ranks and s.item_noun and not s.aggregations:
+            _reject(
+                "A top list within each group (e.g. the best property per market) is not "
+                "supported; rank all properties, or rank the groups.",
+                ["top 10 properties by NOI", "total NOI by market, biggest first"],
+            )
         if s.aggregations == ["count"] and not s.group_by:
             return "count"
         if s.aggregations or s.group_by:
@@ -232,10 +301,15 @@ class Reading:
             present = set(getattr(self.directory, "types" if attr == "property_type" else "states"))
             missing = [v for v in values if v not in present]
             if missing and analysis.intent != "count":
-                label = ", ".join(US_STATES.get(m, m).title() if attr == "state" else TYPE_LABELS.get(m, m) for m in missing)
+                label = ", ".join(
+                    US_STATES.get(m, m).title() if attr == "state" else TYPE_LABELS.get(m, m)
+                    for m in missing
+                )
                 _reject(
                     f"The portfolio has no properties in {label}.",
-                    sorted(present) if attr == "property_type" else [US_STATES[c].title() for c in sorted(present) if c in US_STATES],
+                    sorted(present)
+                    if attr == "property_type"
+                    else [US_STATES[c].title() for c in sorted(present) if c in US_STATES],
                 )
 
     def _outputs(self, intent: str) -> list[OutputKind]:

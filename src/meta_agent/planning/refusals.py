@@ -9,15 +9,13 @@ from typing import NoReturn
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.resolve import Resolver
 from meta_agent.planning.tokens import Token, Tokens
-from meta_agent.planning.vocabulary import (
+from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS
+from meta_agent.planning.words import (
     DATA_OBJECTS,
     ENTITY_OBJECTS,
     GENERIC_NAME_WORDS,
-    METRIC_SYNONYMS,
-    METRICS,
     NAME_CUES,
     PLACE_CUES,
-    lemma,
 )
 
 CAPABILITIES = (
@@ -33,17 +31,92 @@ EXAMPLES = (
     "Generate monthly performance report for executive team",
 )
 MAIN_METRICS = (
-    "dscr", "noi", "cap_rate", "ltv", "debt_yield", "occupancy", "debt_service", "loan_balance",
-    "value", "egi", "operating_expenses", "expense_ratio", "square_feet", "units", "year_built",
+    "dscr",
+    "noi",
+    "cap_rate",
+    "ltv",
+    "debt_yield",
+    "occupancy",
+    "debt_service",
+    "loan_balance",
+    "value",
+    "egi",
+    "operating_expenses",
+    "expense_ratio",
+    "square_feet",
+    "units",
+    "year_built",
 )
 _LEAD_IN = frozenset(
-    {"please", "pls", "plz", "can", "could", "would", "will", "you", "to", "kindly", "lets", "let",
-     "us", "go", "ahead", "i", "we", "want", "need", "like", "d", "must", "should", "and", "then",
-     "also", "just", "now", "quickly", "hey", "ok", "okay", "so", "help", "me"}
+    {
+        "please",
+        "pls",
+        "plz",
+        "can",
+        "could",
+        "would",
+        "will",
+        "you",
+        "to",
+        "kindly",
+        "lets",
+        "let",
+        "us",
+        "go",
+        "ahead",
+        "i",
+        "we",
+        "want",
+        "need",
+        "like",
+        "d",
+        "must",
+        "should",
+        "and",
+        "then",
+        "also",
+        "just",
+        "now",
+        "quickly",
+        "hey",
+        "ok",
+        "okay",
+        "so",
+        "help",
+        "me",
+    }
 )
-_VIEWS = frozenset({"list", "table", "report", "result", "output", "analysis", "chart", "view",
-                    "summary", "spreadsheet", "file", "export", "screen", "selection"})
+_VIEWS = frozenset(
+    {
+        "list",
+        "table",
+        "report",
+        "result",
+        "output",
+        "analysis",
+        "chart",
+        "view",
+        "summary",
+        "spreadsheet",
+        "file",
+        "export",
+        "screen",
+        "selection",
+    }
+)
 _ACTION_OBJECTS = frozenset({"it", "this", "that", "me", "them", "the", "to", "a", "an", "out"})
+NAME_WORDS = GENERIC_NAME_WORDS - {
+    "the",
+    "at",
+    "of",
+    "and",
+    "on",
+    "one",
+    "two",
+    "three",
+    "new",
+    "old",
+}
 _PERIODS = ("q1", "q2", "q3", "q4", "h1", "h2", "fy", "ytd", "qtd", "mtd")
 
 
@@ -68,8 +141,10 @@ def _clause_start(tokens: Tokens, token: Token) -> bool:
 def refuse_changes(tokens: Tokens) -> None:
     """The tools are read-only: refuse requests to delete, change or add data."""
     for token in tokens:
-        if token.means("write_strong") or (token.means("write_weak") and _commands_change(tokens, token)):
-            rest = tokens.words(token.index + (token.span[1] - token.span[0] if token.span else 1), len(tokens))
+        if token.means("write_strong") or (
+            token.means("write_weak") and _commands_change(tokens, token)
+        ):
+            rest = _object_of(tokens, token)
             _reject(
                 f"Meta-Agent's tools are read-only: it cannot {token.text.lower()} data "
                 f"('{tokens.text.strip()}'). It can analyse and report on the portfolio instead.",
@@ -77,11 +152,24 @@ def refuse_changes(tokens: Tokens) -> None:
             )
 
 
+def _object_of(tokens: Tokens, verb: Token) -> str:
+    """What a refused command was about ("the valuation of Regency Flats")."""
+    start = verb.span[1] if verb.span else verb.index + 1
+    words = []
+    for token in tokens.items[start:]:
+        if token.word in ("to", "as", "from", "into", "with", "by") or token.text in (",", ";"):
+            break
+        words.append(token)
+    return " ".join(t.text for t in words)
+
+
 def _commands_change(tokens: Tokens, verb: Token) -> bool:
     if not _clause_start(tokens, verb):
         return False
     after = tokens.items[verb.index + 1 : verb.index + 7]
     words = [t.key for t in after if t.is_word]
+    if words[:1] in (["me"], ["us"]):
+        return False  # "update me on ...": a question
     if any(w == "from" for w in words) and any(w in _VIEWS for w in words):
         return False  # "drop hotels from the list" filters a result
     if any(t.word == "by" for t in after) and any(t.kind == "number" for t in after):
@@ -121,8 +209,10 @@ def refuse_out_of_scope(tokens: Tokens, has_signal: bool, has_shocks: bool) -> N
         _reject(
             "Meta-Agent does not forecast: it analyses recorded data. It can show a metric's "
             "monthly trend, or stress current figures with NOI and rate shocks.",
-            ["NOI trend for the portfolio over the last 12 months",
-             "Run DSCR scenarios with 10%, 20%, 30% NOI decrease"],
+            [
+                "NOI trend for the portfolio over the last 12 months",
+                "Run DSCR scenarios with 10%, 20%, 30% NOI decrease",
+            ],
         )
     if any(t.means("offdomain") for t in tokens) and not has_signal:
         off = next(t.text for t in tokens if t.means("offdomain"))
@@ -131,8 +221,11 @@ def refuse_out_of_scope(tokens: Tokens, has_signal: bool, has_shocks: bool) -> N
 
 def is_unknown(token: Token, known: frozenset[str]) -> bool:
     """A word nobody claimed and the vocabulary does not know."""
-    return token.is_word and token.owner is None and not token.meanings and (
-        token.word not in known and token.key not in known
+    return (
+        token.is_word
+        and token.owner is None
+        and not token.meanings
+        and (token.word not in known and token.key not in known)
     )
 
 
@@ -153,8 +246,8 @@ def check_leftovers(tokens: Tokens, resolver: Resolver, known: frozenset[str]) -
                 f"No market, city or state called '{text}' in the portfolio.",
                 resolver.close_places(text),
             )
-        name_like = any(tokens[i].word in GENERIC_NAME_WORDS or tokens.capitalised(i) for i in run)
-        if name_like or (before is not None and before.word in NAME_CUES and len(run) > 1):
+        name_like = any(tokens[i].word in NAME_WORDS or tokens.capitalised(i) for i in run)
+        if name_like or (before is not None and before.word in NAME_CUES):
             close = resolver.close_names(text)
             hint = f" Closest names: {', '.join(close)}." if close else ""
             _reject(f"No property named '{text}' in the portfolio.{hint}", close)
@@ -163,12 +256,11 @@ def check_leftovers(tokens: Tokens, resolver: Resolver, known: frozenset[str]) -
 
 
 def _unknown_runs(tokens: Tokens, known: frozenset[str]) -> list[list[int]]:
+    """Runs of unknown words, with the name-like words ("office", "park") between them."""
     runs: list[list[int]] = []
     current: list[int] = []
     for token in tokens:
-        unknown = is_unknown(token, known)
-        generic = token.is_word and token.word in GENERIC_NAME_WORDS and token.owner is None
-        if unknown or (current and generic and not token.meanings):
+        if is_unknown(token, known) or (current and _name_word(token)):
             current.append(token.index)
             continue
         if current:
@@ -177,6 +269,10 @@ def _unknown_runs(tokens: Tokens, known: frozenset[str]) -> list[list[int]]:
     if current:
         runs.append(current)
     return [r for r in runs if any(is_unknown(tokens[i], known) for i in r)]
+
+
+def _name_word(token: Token) -> bool:
+    return token.is_word and token.owner != "property" and token.word in NAME_WORDS
 
 
 def refuse_without_intent(tokens: Tokens, ignored: list[str]) -> NoReturn:
@@ -188,20 +284,24 @@ def refuse_without_intent(tokens: Tokens, ignored: list[str]) -> NoReturn:
             f"that exist are: {', '.join(metric_names())}.",
             guess or metric_names(),
         )
-    _reject(f"The request does not ask for anything Meta-Agent can compute. {CAPABILITIES}", EXAMPLES)
+    _reject(
+        f"The request does not ask for anything Meta-Agent can compute. {CAPABILITIES}", EXAMPLES
+    )
 
 
 def close_metrics(text: str, limit: int = 3) -> list[str]:
     """Metric labels whose synonyms look like ``text``."""
     from rapidfuzz import fuzz, process
 
-    choices = {phrase: METRICS[m].label for m, phrases in METRIC_SYNONYMS.items() if m in METRICS
-               for phrase in phrases if len(phrase) > 3}
-    found = process.extract(text.lower(), list(choices), scorer=fuzz.WRatio, limit=10, score_cutoff=80)
+    choices = {
+        phrase: METRICS[m].label
+        for m, phrases in METRIC_SYNONYMS.items()
+        if m in METRICS
+        for phrase in phrases
+        if len(phrase) > 3
+    }
+    found = process.extract(
+        text.lower(), list(choices), scorer=fuzz.WRatio, limit=10, score_cutoff=80
+    )
     labels = [choices[phrase] for phrase, _, _ in found]
     return list(dict.fromkeys(labels))[:limit]
-
-
-def data_words(words: Iterable[str]) -> bool:
-    """Whether words name portfolio data (used to tell a command from a question)."""
-    return any(lemma(w) in DATA_OBJECTS for w in words)

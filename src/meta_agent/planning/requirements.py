@@ -28,31 +28,33 @@ from meta_agent.planning.resolve import PortfolioDirectory, Resolver
 from meta_agent.planning.signals import read_signals, tag_state_codes
 from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
 from meta_agent.planning.vocabulary import (
-    ACTION_WORDS,
     AGGREGATION_WORDS,
     BETWEEN_WORDS,
     COMPARATORS,
-    DATA_OBJECTS,
     DEBT_SCOPE,
     EXCLUDE_WORDS,
-    FILLER_WORDS,
-    FORECAST_WORDS,
     GROUP_WORDS,
     INTENT_WORDS,
-    LISTING_VERBS,
     METRIC_SYNONYMS,
-    OFF_DOMAIN_WORDS,
-    ORDINARY_WORDS,
     OUTPUT_WORDS,
     POSTFIX_COMPARATORS,
-    PROPERTY_NOUNS,
     PROPERTY_TYPES,
-    QUESTION_WORDS,
     RANK_WORDS,
-    STRONG_WRITE_VERBS,
     UNSUPPORTED_METRICS,
-    WEAK_WRITE_VERBS,
     lemma,
+)
+from meta_agent.planning.words import (
+    ACTION_WORDS,
+    DATA_OBJECTS,
+    FILLER_WORDS,
+    FORECAST_WORDS,
+    LISTING_VERBS,
+    OFF_DOMAIN_WORDS,
+    ORDINARY_WORDS,
+    PROPERTY_NOUNS,
+    QUESTION_WORDS,
+    STRONG_WRITE_VERBS,
+    WEAK_WRITE_VERBS,
 )
 
 TAG_PRIORITY = ("metric", "has_debt", "unsupported", "type", "comparator", "rank", "agg")
@@ -76,9 +78,14 @@ def vocabulary_table() -> PhraseTable:
     for phrase, label in UNSUPPORTED_METRICS.items():
         table.add(phrase, "unsupported", label)
     singles = {
-        "postfix": POSTFIX_COMPARATORS, "between": BETWEEN_WORDS, "exclude": EXCLUDE_WORDS,
-        "write_strong": STRONG_WRITE_VERBS, "write_weak": WEAK_WRITE_VERBS,
-        "action": ACTION_WORDS, "offdomain": OFF_DOMAIN_WORDS, "forecast": FORECAST_WORDS,
+        "postfix": POSTFIX_COMPARATORS,
+        "between": BETWEEN_WORDS,
+        "exclude": EXCLUDE_WORDS,
+        "write_strong": STRONG_WRITE_VERBS,
+        "write_weak": WEAK_WRITE_VERBS,
+        "action": ACTION_WORDS,
+        "offdomain": OFF_DOMAIN_WORDS,
+        "forecast": FORECAST_WORDS,
         "noun": PROPERTY_NOUNS,
     }
     for kind, words in singles.items():
@@ -156,7 +163,11 @@ class RequestParser:
             found = process.extract(
                 token.word, self.typo_targets, scorer=OSA.distance, score_cutoff=limit, limit=3
             )
-            best = [choice for choice, distance, _ in found if distance == found[0][1]] if found else []
+            best = (
+                [choice for choice, distance, _ in found if distance == found[0][1]]
+                if found
+                else []
+            )
             if len(best) != 1 or not _plausible_fix(token.word, best[0]):
                 continue
             notes.append(f"read '{token.text}' as '{best[0]}'")

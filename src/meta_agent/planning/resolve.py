@@ -9,118 +9,36 @@ are forgiven, and a match is taken only when it is well ahead of the next candid
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
 
-from meta_agent.errors import DatabaseError, RequestRejected
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.directory import COLUMNS, PortfolioDirectory, PropertyEntry
 from meta_agent.planning.tokens import PhraseTable, Token, Tokens
-from meta_agent.planning.vocabulary import (
-    CITY_ALIASES,
+from meta_agent.planning.vocabulary import CITY_ALIASES, US_STATES, lemma
+from meta_agent.planning.words import (
     GENERIC_NAME_WORDS,
     NAME_ABBREVIATIONS,
     NAME_CUES,
+    NAME_SUFFIXES,
     ORDINARY_WORDS,
-    US_STATES,
-    lemma,
 )
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("property_id", "name", "property_type", "city", "state", "market")
+__all__ = [
+    "COLUMNS",
+    "FoundProperty",
+    "PortfolioDirectory",
+    "PropertyEntry",
+    "Resolver",
+    "name_tokens",
+]
+
 MIN_SCORE = 70.0  # below this a name is not recognised at all
 MIN_MARGIN = 10.0  # the best name must lead the next one by this much to be taken
-SUGGESTION_CUTOFF = 60.0
+SUGGESTION_CUTOFF = 70.0
 _STOP = frozenset({"the", "at", "of", "and", "on", "in", "a"})
-
-
-@dataclass(frozen=True)
-class PropertyEntry:
-    """One property as the planner knows it."""
-
-    property_id: str
-    name: str
-    property_type: str
-    city: str
-    state: str
-    market: str
-
-
-@dataclass(frozen=True)
-class PortfolioDirectory:
-    """The properties a request may name, with their type and location."""
-
-    entries: tuple[PropertyEntry, ...]
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> PortfolioDirectory:
-        """Build from mappings with COLUMNS as keys, or tuples in COLUMNS order."""
-        entries = []
-        for row in rows:
-            values = [row[c] for c in COLUMNS] if isinstance(row, Mapping) else list(row)
-            entries.append(PropertyEntry(*(str(v) if v is not None else "" for v in values[:6])))
-        return cls(tuple(sorted(entries, key=lambda e: e.property_id)))
-
-    @classmethod
-    def from_database(cls, database_url: str | None = None) -> PortfolioDirectory:
-        """Read the directory from the properties table with one query."""
-        import sqlalchemy as sa
-
-        from meta_agent.portfolio.engine import get_engine
-
-        properties = sa.table("properties", *(sa.column(c) for c in COLUMNS))
-        query = sa.select(*(properties.c[c] for c in COLUMNS)).order_by(properties.c.property_id)
-        try:
-            with get_engine(database_url).connect() as connection:
-                rows = connection.execute(query).all()
-        except sa.exc.SQLAlchemyError as exc:
-            raise DatabaseError(
-                f"Could not read the property directory ({type(exc).__name__}); "
-                "is the portfolio initialised? Try `meta-agent db init`."
-            ) from exc
-        return cls.from_rows(tuple(row) for row in rows)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    @cached_property
-    def by_id(self) -> dict[str, PropertyEntry]:
-        return {e.property_id: e for e in self.entries}
-
-    def get(self, property_id: str) -> PropertyEntry | None:
-        return self.by_id.get(property_id)
-
-    @property
-    def ids(self) -> list[str]:
-        return [e.property_id for e in self.entries]
-
-    @property
-    def names(self) -> list[str]:
-        return [e.name for e in self.entries]
-
-    @cached_property
-    def types(self) -> list[str]:
-        return sorted({e.property_type for e in self.entries})
-
-    @cached_property
-    def cities(self) -> list[str]:
-        return sorted({e.city for e in self.entries if e.city})
-
-    @cached_property
-    def states(self) -> list[str]:
-        return sorted({e.state for e in self.entries if e.state})
-
-    @cached_property
-    def markets(self) -> list[str]:
-        return sorted({e.market for e in self.entries if e.market})
-
-    def where(self, **criteria: Sequence[str]) -> list[PropertyEntry]:
-        """Entries whose fields are in the given lists (``where(state=["TX"])``)."""
-        return [
-            e for e in self.entries
-            if all(not allowed or getattr(e, f) in allowed for f, allowed in criteria.items())
-        ]
 
 
 @dataclass
@@ -232,7 +150,9 @@ class Resolver:
             for token in tokens.items[hit.start : hit.end]:
                 token.owner = "property"
                 token.meanings = (("property", hit.entry.property_id),)
-            pending += [part for part in _split(run, hit.start, hit.end) if _has_content(tokens, part)]
+            pending += [
+                part for part in _split(run, hit.start, hit.end) if _has_content(tokens, part)
+            ]
         return sorted(found, key=lambda f: f.start)
 
     def _by_id(self, tokens: Tokens) -> list[FoundProperty]:
@@ -242,7 +162,9 @@ class Resolver:
             if entry is not None and ("_" in token.word or token.word not in self.known_words):
                 token.owner = "property"
                 token.meanings = (("property", entry.property_id),)
-                found.append(FoundProperty(entry, token.index, token.index + 1, token.text, 100, True))
+                found.append(
+                    FoundProperty(entry, token.index, token.index + 1, token.text, 100, True)
+                )
         return found
 
     def _token_matches(self, token: Token) -> dict[str, float]:
@@ -289,10 +211,16 @@ class Resolver:
         name_toks = self.index.tokens_of[pid]
         distinctive = self.index.distinctive[pid]
         cluster = _cluster(run, matches, set(name_toks), distinctive)
+        while cluster and tokens[cluster[0]].word in _STOP:
+            cluster = cluster[1:]
+        while cluster and tokens[cluster[-1]].word in _STOP:
+            cluster = cluster[:-1]
         if not cluster:
             return None
-        best_word = {i: max((w for w in matches[i] if w in name_toks), key=lambda w: matches[i][w])
-                     for i in cluster}
+        best_word = {
+            i: max((w for w in matches[i] if w in name_toks), key=lambda w: matches[i][w])
+            for i in cluster
+        }
         evidence = {i for i in cluster if best_word[i] in distinctive}
         matched = set(best_word.values())
         if not evidence and not (set(name_toks) - _STOP) <= matched:
@@ -300,17 +228,23 @@ class Resolver:
         cover = len(matched & distinctive) / len(distinctive) if distinctive else 1.0
         if not self._confident(tokens, cluster, cover):
             return None
+        whole = (set(name_toks) - _STOP) <= matched
+        if not whole and _names_another(tokens, cluster, name_toks):
+            return None
         corrected = " ".join(best_word[i] for i in cluster)
         name = " ".join(name_toks)
         score = 0.6 * fuzz.token_set_ratio(corrected, name) + 40 * cover
         if score < MIN_SCORE:
             return None
-        exact = corrected == name and all(matches[i][best_word[i]] == 100.0 for i in cluster)
+        content = " ".join(t for t in name_toks if t not in _STOP)
+        exact = " ".join(best_word[i] for i in cluster if best_word[i] not in _STOP) == content
         exact = exact and all(tokens[i].word == best_word[i] for i in cluster)
         start, end = cluster[0], cluster[-1] + 1
         typed = tokens.words(start, end)
         entry = self.directory.by_id[pid]
-        return FoundProperty(entry, start, end, typed, round(score, 1), exact), evidence or set(cluster)
+        return FoundProperty(entry, start, end, typed, round(score, 1), exact), evidence or set(
+            cluster
+        )
 
     def _confident(self, tokens: Tokens, cluster: list[int], cover: float) -> bool:
         """One ordinary word ("grand", "bay") names a property only with a cue or a capital."""
@@ -327,11 +261,17 @@ class Resolver:
     # --- places and suggestions ---------------------------------------------------------------
 
     def close_names(self, text: str, limit: int = 3) -> list[str]:
-        """Property names that look like ``text``, best first."""
+        """Property names that look like ``text``, best first; judged on the distinctive words."""
         from rapidfuzz import fuzz, process
 
-        query = " ".join(name_tokens(text))
-        choices = {e.name: " ".join(self.index.tokens_of[e.property_id]) for e in self.directory.entries}
+        words = name_tokens(text)
+        telling = [w for w in words if w not in GENERIC_NAME_WORDS and w not in _STOP]
+        choices = {}
+        for entry in self.directory.entries:
+            toks = self.index.tokens_of[entry.property_id]
+            kept = [t for t in toks if t not in GENERIC_NAME_WORDS] if telling else list(toks)
+            choices[entry.name] = " ".join(kept or toks)
+        query = " ".join(telling or words)
         ranked = process.extract(
             query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGESTION_CUTOFF
         )
@@ -355,7 +295,10 @@ def _market_names(market: str) -> list[str]:
 
 
 def _cluster(
-    run: list[int], matches: dict[int, dict[str, float]], name: set[str], distinctive: frozenset[str]
+    run: list[int],
+    matches: dict[int, dict[str, float]],
+    name: set[str],
+    distinctive: frozenset[str],
 ) -> list[int]:
     """The longest stretch of ``run`` whose words all belong to the name, best evidence first."""
     stretches: list[list[int]] = [[]]
@@ -364,10 +307,21 @@ def _cluster(
             stretches[-1].append(i)
         elif stretches[-1]:
             stretches.append([])
-    scored = [(sum(1 for i in s if distinctive & set(matches[i])), len(s), s) for s in stretches if s]
+    scored = [
+        (sum(1 for i in s if distinctive & set(matches[i])), len(s), s) for s in stretches if s
+    ]
     if not scored:
         return []
     return max(scored, key=lambda item: (item[0], item[1], -item[2][0]))[2]
+
+
+def _names_another(tokens: Tokens, cluster: list[int], name: tuple[str, ...]) -> bool:
+    """'Regancy Plaza' is not Regency Flats: a building word right after the match is not ours."""
+    after = cluster[-1] + 1
+    if after >= len(tokens):
+        return False
+    word = NAME_ABBREVIATIONS.get(tokens[after].word, tokens[after].word)
+    return word in NAME_SUFFIXES and word not in name and lemma(word) not in name
 
 
 def _split(run: list[int], start: int, end: int) -> list[list[int]]:

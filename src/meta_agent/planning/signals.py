@@ -9,13 +9,33 @@ from dataclasses import dataclass, field
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.tokens import Token, Tokens
-from meta_agent.planning.vocabulary import AMBIGUOUS_STATE_CODES, LISTING_VERBS, US_STATES
+from meta_agent.planning.vocabulary import AMBIGUOUS_STATE_CODES, US_STATES, word_set
+from meta_agent.planning.words import LISTING_VERBS
 
-_FLAGS = (
-    "trend", "outliers", "zscore", "iqr", "correlation", "spearman", "kendall", "compare",
-    "peers", "scenario", "report", "at_risk",
+_FLAGS = word_set(
+    """trend outliers zscore iqr correlation spearman kendall compare peers scenario report at_risk
+    audience deliverable"""
 )
+_ITEMS = frozenset({"property", "asset", "building", "deal", "loan", "holding"})
 _GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})
+_NOT_NOUNS = frozenset(
+    {
+        "all",
+        "each",
+        "every",
+        "any",
+        "whole",
+        "entire",
+        "everything",
+        "anything",
+        "portfolio",
+        "book",
+        "cre",
+        "commercial",
+        "real estate",
+        "one",
+    }
+)
 _EXCLUDE_SKIP = frozenset({"the", "any", "all", "in", "and", "or", "of", "our", ","})
 
 
@@ -40,6 +60,10 @@ class Signals:
     listing: bool = False
     nouns: bool = False
     singular: bool = False  # "which property ...": one answer wanted
+    either_or: bool = False  # "DSCR < 1 or LTV > 80%"
+    loans: bool = False  # the request speaks of loans
+    item_noun: bool = False  # "property", "asset", "building": the request is about items
+    weighted: bool = False  # "weighted average" was asked
     notes: list[str] = field(default_factory=list)
 
 
@@ -72,28 +96,36 @@ def read_signals(tokens: Tokens) -> Signals:
     for token in _spans(tokens):
         kinds = {k for k, _ in token.meanings}
         if "exclude" in kinds and not kinds & {"type", "metric"}:
-            excluding = token.span[1] if token.span else token.index + 1
+            excluding = _end(token)
             continue
         negated = excluding >= 0 and _continues_exclusion(tokens, excluding, token.index)
-        if negated:
-            excluding = token.span[1] if token.span else token.index + 1
-        else:
-            excluding = -1
+        excluding = _end(token) if negated else -1
         _read_one(tokens, token, kinds, negated, previous, found)
         previous = token
     found.listing = any(t.is_word and t.word in LISTING_VERBS for t in tokens)
     found.singular = _asks_for_one(tokens)
+    found.loans = any(t.key == "loan" for t in tokens)
+    found.item_noun = any(t.key in _ITEMS for t in tokens)
+    found.weighted = any(t.word == "weighted" for t in tokens)
+    found.either_or = any(t.word == "or" and t.owner is None and not t.meanings for t in tokens)
     return found
 
 
 def _asks_for_one(tokens: Tokens) -> bool:
-    for token in tokens:
-        if token.word not in ("which", "what", "whats"):
-            continue
-        for following in tokens.items[token.index + 1 : token.index + 4]:
-            if following.means("noun") or following.means("group"):
-                return following.word == following.key and following.word not in ("all", "each")
-    return False
+    """'which property has ...', 'the highest cap rate asset': one answer, not a list."""
+    nouns = [
+        t for t in tokens if (t.means("noun") or t.means("group")) and t.word not in _NOT_NOUNS
+    ]
+    nouns = [
+        t
+        for t in nouns
+        if (tokens.prev_word(t.index) or t).word not in _GROUP_LEADS - {"which", "what"}
+    ]
+    return bool(nouns) and all(t.word == t.key for t in nouns)
+
+
+def _end(token: Token) -> int:
+    return token.span[1] if token.span else token.index + 1
 
 
 def _continues_exclusion(tokens: Tokens, start: int, index: int) -> bool:
@@ -130,7 +162,7 @@ def _read_one(
         _add(found.outputs, token.meaning("output"))
     if "noun" in kinds:
         found.nouns = True
-    found.flags |= kinds & set(_FLAGS)
+    found.flags |= kinds & _FLAGS
 
 
 def _leads_group(tokens: Tokens, token: Token) -> bool:
@@ -152,7 +184,9 @@ def _read_place(
     end = token.span[1] if token.span else token.index + 1
     after = tokens[end] if end < len(tokens) else None
     typed = tokens.words(token.index, end)
-    if "city_only" in meanings or (after is not None and after.word == "city" and "city" in meanings):
+    if "city_only" in meanings or (
+        after is not None and after.word == "city" and "city" in meanings
+    ):
         kind, values = "cities", meanings.get("city_only") or meanings["city"]
     elif "market" in meanings:
         kind, values = "markets", meanings["market"]

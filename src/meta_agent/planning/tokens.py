@@ -27,9 +27,23 @@ _NUMBER = re.compile(
     r"(?P<sign>[+-])?(?P<money>\$)?(?P<num>[\d,]*\.?\d+)\s?(?P<unit>[a-z%]+(?:\s+points?)?)?"
 )
 _UNITS = {
-    "%": "%", "percent": "%", "pct": "%", "bps": "bp", "bp": "bp", "basis point": "bp",
-    "basis points": "bp", "x": "x", "k": "k", "thousand": "k", "m": "m", "mm": "m", "mn": "m",
-    "million": "m", "b": "b", "bn": "b", "billion": "b",
+    "%": "%",
+    "percent": "%",
+    "pct": "%",
+    "bps": "bp",
+    "bp": "bp",
+    "basis point": "bp",
+    "basis points": "bp",
+    "x": "x",
+    "k": "k",
+    "thousand": "k",
+    "m": "m",
+    "mm": "m",
+    "mn": "m",
+    "million": "m",
+    "b": "b",
+    "bn": "b",
+    "billion": "b",
 }
 _REWRITES = (
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
@@ -102,7 +116,7 @@ class Tokens:
     def prev_word(self, index: int, skip: Iterable[str] = ()) -> Token | None:
         skipped = set(skip)
         for token in reversed(self.items[:index]):
-            if token.kind == "word" and token.word in skipped:
+            if token.kind in ("word", "op") and token.word in skipped:
                 continue
             return token
         return None
@@ -216,8 +230,10 @@ class PhraseTable:
                     continue
                 meanings = self._phrases.get(tuple(t.key for t in window))
                 if meanings:
-                    rank = min((preferred.index(k) for k, _ in meanings if k in preferred),
-                               default=len(preferred))
+                    rank = min(
+                        (preferred.index(k) for k, _ in meanings if k in preferred),
+                        default=len(preferred),
+                    )
                     found.append((-length, rank, start, meanings))
         for negative_length, _, start, meanings in sorted(found, key=lambda f: f[:3]):
             window = items[start : start - negative_length]

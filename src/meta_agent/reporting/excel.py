@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,6 +33,9 @@ CHART_TYPES = ("column", "bar", "line", "pie", "scatter")
 CHART_KEYS = frozenset({"sheet", "type", "x", "y", "title", "threshold", "image"})
 # Sampling widths from the first rows keeps 100,000-row sheets fast; outliers rarely hide later.
 WIDTH_SAMPLE_ROWS = 2_000
+# A 150-dpi chart PNG at 60% is about the size of a native chart; rows are 20 pixels high.
+IMAGE_SCALE = 0.6
+ROW_PIXELS = 20
 
 EXCEL_FORMATS: dict[str, str] = {
     "currency": '"$"#,##0;-"$"#,##0',
@@ -344,10 +348,17 @@ def _insert_chart(
                 f"Chart image {spec['image']!r} is not in the results folder; draw it "
                 "first with a chart tool."
             )
+        from PIL import Image
+
+        with Image.open(image) as opened:
+            pixels_high = opened.size[1]
         sheet.insert_image(
-            row, col, str(image), {"x_scale": 0.6, "y_scale": 0.6, "object_position": 3}
+            row,
+            col,
+            str(image),
+            {"x_scale": IMAGE_SCALE, "y_scale": IMAGE_SCALE, "object_position": 3},
         )
-        chart_rows[name] = row + 30
+        chart_rows[name] = row + math.ceil(pixels_high * IMAGE_SCALE / ROW_PIXELS) + 2
         return
     points = min(len(frame), MAX_CHART_POINTS)
     columns = [str(c) for c in frame.columns]

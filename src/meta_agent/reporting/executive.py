@@ -32,6 +32,10 @@ TITLE = "Monthly Performance Report"
 # The PDF is read, not searched: longer lists live in the workbook.
 PDF_MAX_AT_RISK_ROWS = 25
 PDF_MAX_MARKET_ROWS = 20
+MOVERS_NOTE = (
+    "Ranked by the dollar change in the month's NOI against the same month a year earlier, "
+    "up or down; see Methodology."
+)
 
 
 def build_report(
@@ -220,7 +224,7 @@ def _blocks(f: dict[str, Any], tables: dict[str, pd.DataFrame], folder: Path) ->
     else:
         blocks.append(
             pdf.TableBlock(
-                at_risk.drop(columns=["at_risk", "debt_yield"], errors="ignore"),
+                at_risk.drop(columns=["property_id", "at_risk", "debt_yield"], errors="ignore"),
                 labels={"noi": "T12 NOI"},
                 max_rows=PDF_MAX_AT_RISK_ROWS,
                 more_note=f"the weakest are shown; {workbook_note} (sheet At Risk)",
@@ -253,8 +257,8 @@ def _blocks(f: dict[str, Any], tables: dict[str, pd.DataFrame], folder: Path) ->
                     "noi_change": "Change",
                     "noi_change_pct": "Change %",
                 },
+                note=MOVERS_NOTE,
             ),
-            pdf.Text(f["movers_definition"], "note"),
         ]
     else:
         blocks.append(
@@ -272,7 +276,7 @@ def _breakdown_labels() -> dict[str, str]:
     return {
         "noi": "T12 NOI",
         "noi_share": "Share of NOI",
-        "occupancy": "Occupancy (sq ft wtd)",
+        "occupancy": "Occupancy",
         "aggregate_dscr": "Aggregate DSCR",
         "at_risk_count": "At risk",
         "debt_service": "Debt service",

@@ -44,18 +44,24 @@ class KeyFigure:
 
 @dataclass(frozen=True)
 class Heading:
+    """A section heading (level 1) or sub-heading (level 2)."""
+
     text: str
     level: int = 1
 
 
 @dataclass(frozen=True)
 class Text:
+    """A paragraph of body text or a muted note."""
+
     text: str
     kind: Literal["body", "note"] = "body"
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bulleted list."""
+
     items: Sequence[str]
 
 
@@ -68,10 +74,13 @@ class TableBlock:
     max_rows: int | None = None
     note: str | None = None
     more_note: str = "the full table is in the accompanying files"
+    right_align: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ChartBlock:
+    """A chart image scaled to the page width (and to a share of its height)."""
+
     path: Path
     caption: str | None = None
     max_height_fraction: float = 0.62
@@ -79,7 +88,7 @@ class ChartBlock:
 
 @dataclass(frozen=True)
 class PageBreak:
-    pass
+    """Start a new page."""
 
 
 Block = Heading | Text | Bullets | TableBlock | ChartBlock | PageBreak
@@ -99,7 +108,7 @@ def write_pdf(
     """Lay out and write the report atomically; landscape when a table would not fit portrait."""
     from reportlab.lib.pagesizes import landscape, letter
     from reportlab.lib.units import inch
-    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate
 
     _register_fonts()
     generated_at = generated_at or dt.datetime.now(dt.UTC)
@@ -129,12 +138,76 @@ def write_pdf(
         )
         if key_figures:
             story += [_tiles(key_figures, styles, doc.width), _spacer(10)]
+        pending: list[Any] = []  # a heading waits to be kept on the page of what follows it
         for block in blocks:
-            story += _render(block, styles, doc.width, doc.height)
+            flowables = _render(block, styles, doc.width, doc.height)
+            if isinstance(block, Heading):
+                pending += flowables
+            elif pending and flowables:
+                story += [KeepTogether([*pending, flowables[0]]), *flowables[1:]]
+                pending = []
+            else:
+                story += flowables
+        story += pending
         with _plain_image_streams():
             doc.build(story, canvasmaker=_numbered_canvas(footer))
     logger.info("pdf written", extra={"path": str(path)})
     return path
+
+
+def figure_blocks(
+    figures: Mapping[str, Any], max_tiles: int = 9
+) -> tuple[list[KeyFigure], list[Block]]:
+    """Lay out a dict of figures: scalars as tiles, lists as lines, groups and rows as tables."""
+    import pandas as pd
+
+    tiles: list[KeyFigure] = []
+    lines: list[str] = []
+    tables: list[Block] = []
+    for key, value in figures.items():
+        if key in ("as_of", "request", "files"):
+            continue
+        if isinstance(value, Mapping):
+            tables += [Heading(style.label(key), level=2), _group_table(key, value)]
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            tables += [Heading(style.label(key), level=2), TableBlock(pd.DataFrame(value))]
+        elif hasattr(value, "columns"):
+            tables += [Heading(style.label(key), level=2), TableBlock(value)]
+        else:
+            text = style.format_figure((key,), value)
+            if isinstance(value, (list, tuple, set)) or len(tiles) >= max_tiles or len(text) > 24:
+                lines.append(f"{style.figure_label((key,))}: {text}")
+            else:
+                tiles.append(KeyFigure(style.figure_label((key,)), text))
+    return tiles, ([Bullets(lines)] if lines else []) + tables
+
+
+def _group_table(key: str, group: Mapping[str, Any]) -> TableBlock:
+    """A nested group of figures as a table: one row per member, one column per figure."""
+    import pandas as pd
+
+    if all(isinstance(v, Mapping) for v in group.values()):
+        columns: list[str] = []
+        for member in group.values():
+            columns += [str(c) for c in member if str(c) not in columns]
+        rows = [
+            {
+                "item": style.label(str(name)),
+                **{
+                    style.label(c): style.format_figure((key, str(name), c), member.get(c))
+                    for c in columns
+                },
+            }
+            for name, member in group.items()
+        ]
+        heads = tuple(style.label(c) for c in columns)
+    else:
+        rows = [
+            {"item": style.figure_label(path), "value": style.format_figure((key, *path), value)}
+            for path, value in style.flatten_figures(group)
+        ]
+        heads = ("value",)
+    return TableBlock(pd.DataFrame(rows), labels={"item": "", "value": "Value"}, right_align=heads)
 
 
 # --- layout ------------------------------------------------------------------------------------
@@ -197,6 +270,7 @@ def _styles() -> dict[str, Any]:
             textColor=navy,
             spaceBefore=10,
             spaceAfter=6,
+            keepWithNext=1,
         ),
         "h2": ParagraphStyle(
             "h2",
@@ -207,8 +281,12 @@ def _styles() -> dict[str, Any]:
             textColor=ink,
             spaceBefore=8,
             spaceAfter=4,
+            keepWithNext=1,
         ),
         "body": base,
+        "bullet": ParagraphStyle(
+            "bullet", parent=base, leftIndent=14, bulletIndent=3, bulletFontSize=9, spaceAfter=4
+        ),
         "note": ParagraphStyle("note", parent=base, fontSize=8, leading=10.5, textColor=muted),
         "meta": ParagraphStyle(
             "meta", parent=base, fontSize=8.5, leading=11, textColor=muted, spaceAfter=0
@@ -328,7 +406,7 @@ def _tiles(figures: Sequence[KeyFigure], styles: Mapping[str, Any], width: float
 
 
 def _render(block: Block, styles: Mapping[str, Any], width: float, height: float) -> list[Any]:
-    from reportlab.platypus import KeepTogether, ListFlowable, ListItem, Paragraph
+    from reportlab.platypus import KeepTogether, Paragraph
     from reportlab.platypus import PageBreak as ReportLabPageBreak
 
     if isinstance(block, Heading):
@@ -336,19 +414,7 @@ def _render(block: Block, styles: Mapping[str, Any], width: float, height: float
     if isinstance(block, Text):
         return [Paragraph(escape(block.text), styles[block.kind])]
     if isinstance(block, Bullets):
-        items = [
-            ListItem(Paragraph(escape(item), styles["body"]), leftIndent=12) for item in block.items
-        ]
-        return [
-            ListFlowable(
-                items,
-                bulletType="bullet",
-                start="•",
-                leftIndent=12,
-                bulletFontName=FONT,
-                bulletFontSize=8,
-            )
-        ]
+        return [Paragraph(escape(item), styles["bullet"], bulletText="•") for item in block.items]
     if isinstance(block, TableBlock):
         return _table(block, styles, width)
     if isinstance(block, ChartBlock):
@@ -385,7 +451,8 @@ def _formatted(block: TableBlock) -> tuple[list[str], list[list[str]], list[bool
         values = series.astype(object).where(series.notna(), None).tolist()
         columns.append([style.format_value(name, v) for v in values])
         numeric.append(
-            pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+            (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
+            or name in block.right_align
         )
     rows = [list(row) for row in zip(*columns, strict=True)] if columns else []
     return headers, rows, numeric

@@ -94,7 +94,8 @@ _LABELS = {
     "has_debt": "Has debt",
     "square_feet": "Sq ft",
     "property_count": "Properties",
-    "at_risk_count": "At risk",
+    "at_risk_count": "At-risk count",
+    "at_risk_ids": "At-risk IDs",
     "noi_share": "Share of NOI",
     "aggregate_dscr": "Aggregate DSCR",
 }
@@ -229,7 +230,7 @@ def format_value(name: str, value: Any) -> str:
     if is_missing(value):
         return NO_DEBT if is_property_dscr(name) else NOT_AVAILABLE
     if isinstance(value, str):
-        return value
+        return value.replace("_", " ").capitalize() if name == "property_type" else value
     if kind == "date" or isinstance(value, (dt.date, dt.datetime)):
         return format_date(value)
     if not isinstance(value, (int, float)) and not hasattr(value, "__float__"):

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from meta_agent.reporting import style
+from meta_agent.reporting.definitions import definitions
 
 SUMMARY_MOVERS = 5
 SUMMARY_AT_RISK_NAMES = 5
@@ -87,25 +88,16 @@ def highlights(f: Mapping[str, Any]) -> list[str]:
 
 def methodology(f: Mapping[str, Any]) -> list[str]:
     """Definitions used in the report (DOMAIN.md and the report's own aggregates)."""
-    threshold = f["threshold"]
+    shown = ("noi", "occupancy", "dscr", "at_risk", "cap_rate", "ltv", "debt_yield")
     return [
         f"Data as of {f['as_of_month']}, the latest monthly period in the portfolio database.",
-        "Monthly NOI is effective gross income less operating expenses; portfolio NOI of a month "
-        "is the sum over properties. Month over month compares the previous calendar month, year "
-        "over year the same month a year earlier.",
-        "T12 NOI is the sum of a property's NOI over its latest 12 monthly periods; the "
-        "portfolio figure is the sum over properties.",
-        "Occupancy is physical occupancy of the latest month; the portfolio and group figures "
-        "weight each property by its square feet.",
-        "Annual debt service is the sum of a property's loans' annual debt service: 12 times the "
-        "level monthly payment for amortizing loans, balance times rate for interest-only loans.",
-        'DSCR is T12 NOI divided by annual debt service; it is undefined ("no debt") without '
-        f"loans. A property is at risk when its DSCR is below {threshold:.2f}x; properties "
-        "without debt are never at risk.",
+        "Portfolio NOI of a month is the sum of the properties' NOI for that month. Month over "
+        "month compares the previous calendar month, year over year the same month a year "
+        "earlier; the portfolio T12 NOI is the sum of the properties' T12 NOI.",
+        *definitions(shown, f["threshold"]),
+        "Portfolio, property type and market occupancy weight each property by its square feet.",
         "Aggregate DSCR of a group is the T12 NOI of its properties with debt divided by their "
         "annual debt service.",
-        "Cap rate is T12 NOI over the latest valuation; LTV is loan balance over the latest "
-        "valuation; debt yield is T12 NOI over loan balance.",
         f["movers_definition"],
         "Figures are shown rounded (dollars, one decimal for percentages, two for ratios); the "
         "workbook holds the unrounded values.",

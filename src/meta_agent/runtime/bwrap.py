@@ -6,9 +6,12 @@ its results/ writable, the interpreter, the package and the system libraries rea
 nothing else: the root is an empty tmpfs, remounted read-only once the mounts are in place. The
 sandbox dies with its parent, and everything in its pid namespace dies with it.
 
-What it does not protect against: kernel vulnerabilities (there is no seccomp filter, so the
-whole system-call surface is reachable), CPU cache side channels, and anything readable in the
-mounted interpreter, package and library directories.
+A seccomp filter (seccomp.py) also refuses the system calls escapes are made of (ptrace,
+mount, unshare, keyrings, BPF, io_uring...).
+
+What it does not protect against: kernel vulnerabilities in the system calls still allowed, CPU
+cache side channels, and anything readable in the mounted interpreter, package and library
+directories.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import platform
 import shutil
 import subprocess
 from collections.abc import Sequence
 
 from meta_agent.errors import ExecutionError
+from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
@@ -34,7 +39,7 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import child_setup
-from meta_agent.runtime.supervise import RunContext, finish, start_pumps, watch
+from meta_agent.runtime.supervise import RunContext, finish, watch
 
 SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
 SANDBOX_TMP = "/tmp"
@@ -97,19 +102,32 @@ def sandbox_argv(
     *,
     tmp_bytes: int,
     info_fd: int | None = None,
+    seccomp_fd: int | None = None,
 ) -> list[str]:
     """The bwrap command line: namespaces, then mounts in order, then the command."""
     argv = [shutil.which("bwrap") or "bwrap", *NAMESPACE_FLAGS]
     if info_fd is not None:
         argv += ["--info-fd", str(info_fd)]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     for target, link in symlinks:
         argv += ["--symlink", target, link]
     for bind in binds:
         argv += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
-    argv += ["--chdir", SANDBOX_DIR, "--remount-ro", "/"]
+    argv += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
     return [*argv, "--", *command]
+
+
+def seccomp_pipe() -> int | None:
+    """A readable fd holding the seccomp program for ``--seccomp`` (None where unsupported)."""
+    if not seccomp.supported():
+        return None
+    read_end, write_end = os.pipe()
+    os.write(write_end, seccomp.program())  # ~800 bytes: always fits the pipe buffer
+    os.close(write_end)
+    return read_end
 
 
 def run_binds(spec: RunSpec, database: DatabaseAccess, script_inside: str) -> list[Bind]:
@@ -178,38 +196,44 @@ class BwrapBackend:
     ) -> RunResult:
         limits = context.limits
         info_read, info_write = os.pipe()
+        filter_fd = seccomp_pipe()
+        if filter_fd is None:
+            context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
         argv = sandbox_argv(
             binds,
             symlinks,
             [self.python, "-I", "-u", script_inside],
             tmp_bytes=limits.total_output_bytes,
             info_fd=info_write,
+            seccomp_fd=filter_fd,
         )
+        passed = (info_write,) if filter_fd is None else (info_write, filter_fd)
         setup = child_setup(
             limits,
             memory_by_cgroup=cgroup is not None,
             cgroup_procs=cgroup.procs_files() if cgroup else (),
         )
         try:
+            prefix = setup.command_prefix()
             proc = subprocess.Popen(
-                argv,
+                [*prefix, *argv] if prefix else argv,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd="/",
                 start_new_session=True,
-                preexec_fn=setup,
-                pass_fds=(info_write,),
+                preexec_fn=None if prefix else setup,
+                pass_fds=passed,
             )
         except OSError as exc:
             os.close(info_read)
             return context.error_result(f"bwrap could not be started: {exc}")
         finally:
-            os.close(info_write)
-        pumps = start_pumps(proc, context.writer)
+            for fd in passed:
+                os.close(fd)
         monitor = Monitor(limits, proc.pid, context.spec.results_dir, cgroup)
-        watched = watch(context, proc, monitor, pumps, cgroup)
+        watched = watch(context, proc, monitor, cgroup)
         started = _drain(info_read)
         if not started and watched.breach is None:
             tail = " ".join(context.writer.stderr_tail)[-500:]

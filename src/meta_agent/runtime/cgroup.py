@@ -42,7 +42,8 @@ def _own_path(controller: str) -> str | None:
         return None
     for line in text.splitlines():
         _, controllers, path = line.split(":", 2)
-        if controller in controllers.split(",") if controller else controllers == "":
+        wanted = controller in controllers.split(",") if controller else controllers == ""
+        if wanted:
             return path
     return None
 
@@ -167,7 +168,7 @@ class Cgroup:
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)
+            time.sleep(0.002)
 
     def remove(self) -> None:
         """Kill what is left and remove the directories (zombies may delay it briefly)."""
@@ -184,4 +185,4 @@ class Cgroup:
                     if time.monotonic() > deadline:
                         logger.warning("cgroup not removed", extra={"cgroup": directory})
                         break
-                    time.sleep(0.01)
+                    time.sleep(0.002)

@@ -108,29 +108,38 @@ def _refuse(path: Path, relative: str, what: str, found: Collected) -> None:
 
 
 def _walk(folder: Path, prefix: str, depth: int, limits: Limits, found: Collected) -> None:
-    with os.scandir(folder) as entries:
-        names = sorted(entry.name for entry in entries)
-    for name in names:
-        path = folder / name
-        relative = f"{prefix}{name}"
-        try:
-            info = os.lstat(path)
-        except OSError:
-            continue
+    """Look at everything first (so both names of a hard-linked pair are seen), then act."""
+    for path, relative, info in _scan(folder, prefix, depth, found):
         mode = info.st_mode
         if stat.S_ISLNK(mode):
             _refuse(path, relative, "a symbolic link", found)
-        elif stat.S_ISDIR(mode):
-            if depth + 1 >= MAX_DEPTH:
-                _refuse(path, relative, f"folders nested deeper than {MAX_DEPTH - 1}", found)
-            else:
-                _walk(path, f"{relative}/", depth + 1, limits, found)
         elif not stat.S_ISREG(mode):
             _refuse(path, relative, "a special file (FIFO, socket or device)", found)
         elif info.st_nlink > 1:
             _refuse(path, relative, "a hard link to another file", found)
         else:
             _check_file(path, relative, limits, found)
+
+
+def _scan(
+    folder: Path, prefix: str, depth: int, found: Collected
+) -> list[tuple[Path, str, os.stat_result]]:
+    with os.scandir(folder) as entries:
+        names = sorted(entry.name for entry in entries)
+    scanned: list[tuple[Path, str, os.stat_result]] = []
+    for name in names:
+        path, relative = folder / name, f"{prefix}{name}"
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            scanned.append((path, relative, info))
+        elif depth + 1 >= MAX_DEPTH:
+            _refuse(path, relative, f"folders nested deeper than {MAX_DEPTH - 1}", found)
+        else:
+            scanned += _scan(path, f"{relative}/", depth + 1, found)
+    return scanned
 
 
 def _check_file(path: Path, relative: str, limits: Limits, found: Collected) -> None:
@@ -141,7 +150,7 @@ def _check_file(path: Path, relative: str, limits: Limits, found: Collected) -> 
         return
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+        if not stat.S_ISREG(info.st_mode):
             _refuse(path, relative, "not a regular file", found)
             return
         found.total_bytes += info.st_size

@@ -13,15 +13,19 @@ the engine and its runtime (runc); kernel vulnerabilities; and the image's own c
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import time
+import warnings
+from pathlib import Path
 from typing import Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
 from meta_agent.runtime.bwrap import check_network, run_binds
 from meta_agent.runtime.environment import SANDBOX_DIR, database_access, sandbox_environment
+from meta_agent.runtime.logstream import LineSplitter
 from meta_agent.runtime.monitor import (
     MAX_RESULT_ENTRIES,
     SAMPLE_INTERVAL_SECONDS,
@@ -32,6 +36,8 @@ from meta_agent.runtime.rlimits import CPU_GRACE_SECONDS
 from meta_agent.runtime.supervise import RunContext, Watched, finish
 
 DEFAULT_IMAGE = "meta-agent-sandbox:latest"
+DEFAULT_DOCKER_SOCKET = "unix:///var/run/docker.sock"
+DOCKER_API_VERSION = "1.41"  # Docker Engine 20.10+, every option used here exists there
 CONTAINER_PYTHON = "python"  # the image's own interpreter: the project's environment there
 MISSING_PACKAGE = (
     "The docker backend needs the Docker SDK: pip install 'meta-agent[docker]'."
@@ -52,12 +58,23 @@ def docker_problem() -> str | None:
         docker = _docker_module()
     except ExecutionError as exc:
         return str(exc)
-    try:
-        client = docker.from_env(timeout=3)
-        client.ping()
-        client.close()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no engine reachable"
-        return f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
+    host = os.environ.get("DOCKER_HOST", DEFAULT_DOCKER_SOCKET)
+    if host.startswith("unix://") and not Path(host.removeprefix("unix://")).is_socket():
+        return f"no Docker engine is reachable (no socket at {host.removeprefix('unix://')})"
+    client = None
+    # The SDK leaks its socket when the engine refuses the connection; keep that quiet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            # A fixed API version: "auto" would query the engine inside from_env.
+            client = docker.from_env(version=DOCKER_API_VERSION, timeout=3)
+            client.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure means "no engine reachable"
+            return f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
+        finally:
+            if client is not None:
+                client.close()
+            gc.collect()
     return None
 
 
@@ -107,7 +124,7 @@ class DockerBackend:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _docker_module().from_env()
+            self._client = _docker_module().from_env(version=DOCKER_API_VERSION)
         return self._client
 
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
@@ -194,17 +211,13 @@ def _breach(context: RunContext, elapsed: float) -> Status | None:
 
 
 def _pump_demuxed(streams: Any, context: RunContext) -> None:
-    pending = {"stdout": b"", "stderr": b""}
+    splitters = {name: LineSplitter(context.writer, name) for name in ("stdout", "stderr")}
     for out, err in streams:
         for name, chunk in (("stdout", out), ("stderr", err)):
             if chunk:
-                pending[name] += chunk
-                *lines, pending[name] = pending[name].split(b"\n")
-                for line in lines:
-                    context.writer.line(name, line.decode("utf-8", "replace"))
-    for name, rest in pending.items():
-        if rest:
-            context.writer.line(name, rest.decode("utf-8", "replace"))
+                splitters[name].feed(chunk)
+    for splitter in splitters.values():
+        splitter.close()
 
 
 def _sample_stats(container: Any, peak: dict[str, int]) -> None:

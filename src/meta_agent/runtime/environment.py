@@ -126,7 +126,17 @@ def _local_postgres(parsed: URL, rewrite: bool) -> DatabaseAccess:
         )
     query = {key: value for key, value in parsed.query.items() if key not in ("host", "port")}
     query.update(host=SANDBOX_PG_SOCKET_DIR if rewrite else str(socket.parent), port=str(port))
-    url = parsed.set(host=None, port=None, query=query).render_as_string(hide_password=False)
+    from sqlalchemy.engine import URL as SAURL
+
+    # URL.set() cannot clear host/port; the socket directory replaces them in the query.
+    bare = SAURL.create(
+        parsed.drivername,
+        username=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        query=query,
+    )
+    url = bare.render_as_string(hide_password=False)
     if not rewrite:
         return DatabaseAccess(url)
     # The socket file alone, not its directory: connect() works on a read-only mount.

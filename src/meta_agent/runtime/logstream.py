@@ -2,7 +2,7 @@
 
 Lines are read in bounded chunks (never ``readline`` on a pipe a script controls: one line
 without a newline could be gigabytes), written to ``logs/run.log`` as they arrive and passed to
-the caller's ``on_log`` callback in the same order.
+the caller's ``on_log`` callback in the same order (supervise.py reads the pipes).
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ class LogWriter:
                 return
             if stream == "stderr":
                 self.stderr_tail.append(text)
-            if self.breached.is_set():
-                return
-            if self.written + size > self.max_bytes and stream != "runtime":
+            if stream != "runtime" and self.breached.is_set():
+                return  # the runtime's own few lines (the outcome) are always kept
+            if stream != "runtime" and self.written + size > self.max_bytes:
                 self.breached.set()
                 note = f"{timestamp()} [runtime] log limit of {self.max_bytes} bytes reached\n"
                 self._file.write(note)
@@ -86,33 +86,28 @@ class LogWriter:
                 self._file.close()
 
 
-def pump(fd: int, stream: str, writer: LogWriter) -> threading.Thread:
-    """Start a thread that reads ``fd`` to EOF, feeding complete lines to ``writer``."""
+class LineSplitter:
+    """Turns the chunks of one stream into lines for ``writer``, never holding more than a line."""
 
-    def run() -> None:
-        pending = b""
-        try:
-            while True:
-                try:
-                    chunk = os.read(fd, READ_CHUNK_BYTES)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                while len(pending) > MAX_LINE_BYTES:
-                    lines.append(pending[:MAX_LINE_BYTES])
-                    pending = pending[MAX_LINE_BYTES:]
-                for raw in lines:
-                    for start in range(0, max(len(raw), 1), MAX_LINE_BYTES):
-                        part = raw[start : start + MAX_LINE_BYTES]
-                        writer.line(stream, part.decode("utf-8", "replace").rstrip("\r"))
-            if pending:
-                writer.line(stream, pending.decode("utf-8", "replace").rstrip("\r"))
-        finally:
-            os.close(fd)
+    def __init__(self, writer: LogWriter, stream: str) -> None:
+        self.writer = writer
+        self.stream = stream
+        self.pending = b""
 
-    thread = threading.Thread(target=run, name=f"meta-agent-log-{stream}", daemon=True)
-    thread.start()
-    return thread
+    def feed(self, chunk: bytes) -> None:
+        self.pending += chunk
+        *lines, self.pending = self.pending.split(b"\n")
+        while len(self.pending) > MAX_LINE_BYTES:
+            lines.append(self.pending[:MAX_LINE_BYTES])
+            self.pending = self.pending[MAX_LINE_BYTES:]
+        for raw in lines:
+            for start in range(0, max(len(raw), 1), MAX_LINE_BYTES):
+                self._emit(raw[start : start + MAX_LINE_BYTES])
+
+    def close(self) -> None:
+        if self.pending:
+            self._emit(self.pending)
+            self.pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        self.writer.line(self.stream, raw.decode("utf-8", "replace").rstrip("\r"))

@@ -88,7 +88,7 @@ class Monitor:
 
     def sample(self) -> list[psutil.Process]:
         """One reading of the tree: memory, CPU and task count."""
-        procs = tree(self.root_pid)
+        procs = tree(self.root_pid) if self.cgroup is None else self._cgroup_tree()
         rss = cpu = 0.0
         tasks = 0
         for proc in procs:
@@ -131,6 +131,14 @@ class Monitor:
             if size > self.limits.total_output_bytes or entries > MAX_RESULT_ENTRIES:
                 return "output_limit"
         return None
+
+    def _cgroup_tree(self) -> list[psutil.Process]:
+        # The cgroup lists the run's processes directly: no scan of every pid on the host.
+        procs = []
+        for pid in sorted(self.cgroup.pids()) if self.cgroup else ():
+            with contextlib.suppress(psutil.Error):
+                procs.append(psutil.Process(pid))
+        return procs
 
     @property
     def peak_memory_mb(self) -> float:

@@ -25,8 +25,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.bwrap import sandbox_argv
+from meta_agent.runtime.bwrap import sandbox_argv, seccomp_pipe
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     SANDBOX_DIR,
@@ -38,12 +40,13 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
-from meta_agent.runtime.supervise import RunContext, finish, start_pumps, terminate, watch
+from meta_agent.runtime.supervise import RunContext, finish, terminate, watch
 
 logger = logging.getLogger(__name__)
 
 WARM_SCRIPT = str(Path(__file__).with_name("warm.py"))
 READY_TIMEOUT_SECONDS = 60.0  # a member not ready by then is broken: killed and replaced
+WARM_NICE = 10  # CFS weight ~1/10 of a normal task while importing
 # Consecutive members failing to start before the pool stops trying (runs then go cold).
 MAX_START_FAILURES = 3
 
@@ -135,12 +138,15 @@ class WarmPool:
             else None
         )
         ready_read, ready_write = os.pipe()
+        filter_fd = seccomp_pipe()
         argv = sandbox_argv(
             binds,
             symlinks,
             [self.python, "-I", "-u", WARM_SCRIPT, str(ready_write)],
             tmp_bytes=self.limits.total_output_bytes,
+            seccomp_fd=filter_fd,
         )
+        passed = (ready_write,) if filter_fd is None else (ready_write, filter_fd)
         setup = child_setup(
             self.limits,
             memory_by_cgroup=cgroup is not None,
@@ -148,16 +154,21 @@ class WarmPool:
             extra_cpu_seconds=WARM_IMPORT_CPU_SECONDS,
         )
         try:
+            prefix = setup.command_prefix()
+            # Warming up runs at low priority, so it does not slow the runs in progress; the
+            # member gets normal priority back when it is given a script.
+            command = [*prefix, *argv] if prefix else argv
+            nice = shutil.which("nice")
             proc = subprocess.Popen(
-                argv,
+                [nice, "-n", str(WARM_NICE), *command] if nice else command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd="/",
                 start_new_session=True,
-                preexec_fn=setup,
-                pass_fds=(ready_write,),
+                preexec_fn=None if prefix else setup,
+                pass_fds=passed,
             )
         except OSError:
             os.close(ready_read)
@@ -166,7 +177,8 @@ class WarmPool:
             shutil.rmtree(home, ignore_errors=True)
             raise
         finally:
-            os.close(ready_write)
+            for fd in passed:
+                os.close(fd)
         member = Member(proc, staging, cgroup)
         with self._lock:
             self._pending -= 1
@@ -216,11 +228,15 @@ class WarmPool:
         deadline = time.monotonic() + timeout
         with self._lock:
             while not self._closed:
-                for member in self._members:
-                    if member.ready.is_set() and member.proc.poll() is None:
-                        self._members.remove(member)
-                        self._refill()  # the condition's lock is reentrant
+                for member in list(self._members):
+                    if not member.ready.is_set():
+                        continue
+                    self._members.remove(member)
+                    self._refill()  # the condition's lock is reentrant
+                    if _alive(member.proc.pid):
+                        _renice(member)
                         return member
+                    member.discard()  # died while waiting
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._members:
                     return None
@@ -254,13 +270,12 @@ class WarmPool:
             monitor.sample()
             monitor.cpu_baseline = monitor.totals.cpu_seconds
             monitor.totals.cpu_seconds = 0.0
-            pumps = start_pumps(member.proc, context.writer)
             stdin = member.proc.stdin
             if stdin is not None:  # always: members are started with stdin=PIPE
                 with contextlib.suppress(OSError):  # a dead member: watch() reports how
                     stdin.write(json.dumps(header).encode() + b"\n" + source)
                     stdin.close()
-            watched = watch(context, member.proc, monitor, pumps, member.cgroup)
+            watched = watch(context, member.proc, monitor, member.cgroup)
             terminate(member.proc, monitor, member.cgroup)
             result = finish(
                 context, watched, exit_code_carries_signal=True, results_dir=member.staging
@@ -281,6 +296,21 @@ class WarmPool:
         for member in members:
             member.discard()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _renice(member: Member) -> None:
+    """Back to normal priority for the run (only root may raise priority; others keep nice)."""
+    pids = member.cgroup.pids() if member.cgroup else {member.proc.pid}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error, OSError):
+            psutil.Process(pid).nice(0)
 
 
 def deliver(staging: Path, results: Path) -> None:

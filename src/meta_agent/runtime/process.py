@@ -4,12 +4,12 @@ What it does: runs the script with the project's interpreter in isolated mode (`
 session, with the run folder as working directory, an environment built from nothing, a private
 HOME/TMPDIR, rlimits (CPU, file size, core dumps, address space or a cgroup for memory, and a
 cgroup for tasks where one can be made), the same monitor, log and result checks as the other
-backends, and (where the kernel allows it, e.g. as root) a network namespace of its own with no
-interfaces.
+backends, the seccomp deny-list of seccomp.py (no ptrace, mount, unshare...), and (where the
+kernel allows it, e.g. as root) a network namespace of its own with no interfaces.
 
 What it does NOT protect against: the script runs as *your user, on your filesystem*. It can read
 every file you can read (your home, the repository, other runs, /etc), write wherever you can
-write, signal or ptrace your other processes (including the one that started it), see every
+write, signal your other processes (including the one that started it), see every
 process on the machine, and read your other processes' environments through /proc. Without the
 network namespace it can reach any host. Without a cgroup, a process that double-forks and
 calls ``setsid`` between two 50 ms samples can outlive the run. Use it only for scripts that
@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from meta_agent.errors import ExecutionError
+from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.bwrap import check_network
 from meta_agent.runtime.cgroup import Cgroup
@@ -32,11 +33,11 @@ from meta_agent.runtime.environment import database_access, sandbox_environment
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import project_python
 from meta_agent.runtime.rlimits import child_setup
-from meta_agent.runtime.supervise import RunContext, finish, start_pumps, watch
+from meta_agent.runtime.supervise import RunContext, finish, watch
 
 WEAK_ISOLATION = (
-    "process backend: isolation is weak; the script can read and write your files, see your "
-    "processes and{network} use the network. Install bubblewrap for a real sandbox."
+    "process backend: isolation is weak; the script can read and write your files and see "
+    "your processes{network}. Install bubblewrap for a real sandbox."
 )
 
 
@@ -64,7 +65,7 @@ class ProcessBackend:
         """Run ``spec.script`` as a child process and supervise it to the end."""
         context = RunContext.open(spec, limits, self.name)
         isolated_net = can_unshare_network()
-        context.warn(WEAK_ISOLATION.format(network=" cannot" if isolated_net else ""))
+        context.warn(WEAK_ISOLATION.format(network="" if isolated_net else ", and use the network"))
         try:
             check_network(spec, self.name)
             database = database_access(spec.database_url, rewrite=False)
@@ -92,6 +93,7 @@ class ProcessBackend:
                 memory_by_cgroup=cgroup is not None,
                 cgroup_procs=cgroup.procs_files() if cgroup else (),
                 unshare_network=isolated_net,
+                seccomp=seccomp.Installer() if seccomp.supported() else None,
             )
             try:
                 proc = subprocess.Popen(
@@ -106,9 +108,8 @@ class ProcessBackend:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 return context.error_result(f"The script could not be started: {exc}")
-            pumps = start_pumps(proc, context.writer)
-            monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
-            watched = watch(context, proc, monitor, pumps, cgroup)
+                monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
+            watched = watch(context, proc, monitor, cgroup)
             return finish(context, watched, exit_code_carries_signal=False)
         finally:
             if cgroup is not None:

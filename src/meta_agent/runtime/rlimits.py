@@ -11,7 +11,9 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
-from collections.abc import Sequence
+import shlex
+import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psutil
@@ -31,6 +33,13 @@ CLONE_NEWNET = 0x40000000
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
+PRLIMIT_NAMES = {
+    resource.RLIMIT_CORE: "core",
+    resource.RLIMIT_CPU: "cpu",
+    resource.RLIMIT_FSIZE: "fsize",
+    resource.RLIMIT_AS: "as",
+    resource.RLIMIT_NPROC: "nproc",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class ChildSetup:
     rlimits: tuple[tuple[int, tuple[int, int]], ...]
     cgroup_procs: tuple[str, ...] = ()
     unshare_network: bool = False
+    seccomp: Callable[[], None] | None = None  # installed last: it forbids unshare itself
 
     def __call__(self) -> None:
         # Runs in the forked child: no locks, no logging, only system calls.
@@ -54,6 +64,25 @@ class ChildSetup:
                 os.close(fd)
         for which, values in self.rlimits:
             resource.setrlimit(which, values)
+        if self.seccomp is not None:
+            self.seccomp()
+
+    def command_prefix(self) -> list[str] | None:
+        """The same setup as an exec chain (sh joins the cgroup, prlimit sets the limits).
+
+        Without a ``preexec_fn`` Popen can use vfork instead of copying the whole parent, which
+        saves ~12 ms per run. None when this setup needs Python in the child (network
+        namespace, seccomp) or prlimit is missing: then pass the object as ``preexec_fn``.
+        """
+        prlimit = shutil.which("prlimit")
+        if self.unshare_network or self.seccomp is not None or prlimit is None:
+            return None
+        args = [f"--{PRLIMIT_NAMES[which]}={soft}:{hard}" for which, (soft, hard) in self.rlimits]
+        prefix = [prlimit, *args, "--"]
+        if self.cgroup_procs:
+            joins = " && ".join(f"echo $$ > {shlex.quote(name)}" for name in self.cgroup_procs)
+            prefix = ["/bin/sh", "-c", f'{joins} && exec "$@"', "sh", *prefix]
+        return prefix
 
 
 def user_process_count() -> int:
@@ -74,6 +103,7 @@ def child_setup(
     cgroup_procs: Sequence[str] = (),
     extra_cpu_seconds: int = 0,
     unshare_network: bool = False,
+    seccomp: Callable[[], None] | None = None,
 ) -> ChildSetup:
     """The ``preexec_fn`` for one run's child."""
     cpu = int(limits.cpu_seconds) + extra_cpu_seconds
@@ -88,4 +118,4 @@ def child_setup(
     if os.getuid() != 0:
         nproc = user_process_count() + limits.max_processes
         rlimits.append((resource.RLIMIT_NPROC, (nproc, nproc)))
-    return ChildSetup(tuple(rlimits), tuple(cgroup_procs), unshare_network)
+    return ChildSetup(tuple(rlimits), tuple(cgroup_procs), unshare_network, seccomp)

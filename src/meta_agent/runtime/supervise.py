@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import selectors
 import signal
 import subprocess
 import threading
@@ -21,7 +22,7 @@ from pathlib import Path
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.collect import collect
-from meta_agent.runtime.logstream import LogWriter, pump
+from meta_agent.runtime.logstream import READ_CHUNK_BYTES, LineSplitter, LogWriter
 from meta_agent.runtime.monitor import SAMPLE_INTERVAL_SECONDS, TICK_INTERVAL_SECONDS, Monitor
 from meta_agent.runtime.redact import Redactor, database_password
 
@@ -96,71 +97,128 @@ class Watched:
     pids_max_hits: int = 0
 
 
-def start_pumps(proc: subprocess.Popen[bytes], writer: LogWriter) -> list[threading.Thread]:
-    """Stream the process's stdout and stderr into the log (the threads own the fds)."""
-    threads = []
-    for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
-        if pipe is not None:
-            threads.append(pump(os.dup(pipe.fileno()), stream, writer))
-            pipe.close()
-    return threads
+class _Exit:
+    """A readable fd that signals the process's exit: a pidfd, or a pipe fed by a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.status: int | None = None
+        self.usage: resource.struct_rusage | None = None
+        try:
+            self.fd = os.pidfd_open(pid)
+            self._thread = None
+        except (AttributeError, OSError):  # kernels before 5.3
+            read_end, self._write_end = os.pipe()
+            self.fd = read_end
+            self._thread = threading.Thread(target=self._wait, daemon=True)
+            self._thread.start()
+
+    def _wait(self) -> None:
+        self.reap()
+        os.close(self._write_end)
+
+    def reap(self) -> None:
+        if self.status is None:
+            _, self.status, self.usage = os.wait4(self.pid, 0)
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 def watch(
     context: RunContext,
     proc: subprocess.Popen[bytes],
     monitor: Monitor,
-    pumps: Iterable[threading.Thread],
     cgroup: Cgroup | None = None,
 ) -> Watched:
-    """Supervise until the process exits or breaches a limit; then make sure nothing survives."""
-    done = threading.Event()
-    reaped: dict[str, object] = {}
+    """Stream the logs and supervise until the process exits or breaches a limit; no survivors.
 
-    def reap() -> None:
-        _, status, usage = os.wait4(proc.pid, 0)
-        reaped.update(status=status, usage=usage)
-        done.set()
-
-    threading.Thread(target=reap, name="meta-agent-reap", daemon=True).start()
+    One thread, one ``select``: the process's stdout and stderr and its exit (a pidfd) wake the
+    loop as they happen; limits are checked every SAMPLE_INTERVAL_SECONDS in between.
+    """
+    selector = selectors.DefaultSelector()
+    splitters: dict[int, LineSplitter] = {}
+    for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+        if pipe is not None:
+            fd = os.dup(pipe.fileno())
+            pipe.close()
+            os.set_blocking(fd, False)
+            splitters[fd] = LineSplitter(context.writer, stream)
+            selector.register(fd, selectors.EVENT_READ)
+    ended = _Exit(proc.pid)
+    selector.register(ended.fd, selectors.EVENT_READ)
     breach: Status | None = None
-    next_tick = TICK_INTERVAL_SECONDS
     tick = context.spec.on_tick
-    while not done.is_set():
-        elapsed = time.monotonic() - context.started
-        breach = "log_limit" if context.writer.breached.is_set() else monitor.breach(elapsed)
-        if breach is not None:
-            break
-        if tick is not None and elapsed >= next_tick:
-            next_tick += TICK_INTERVAL_SECONDS
-            with contextlib.suppress(Exception):
-                tick(elapsed)
-        done.wait(SAMPLE_INTERVAL_SECONDS)
-    if breach is None and context.writer.breached.is_set():
-        breach = "log_limit"
-    terminate(proc, monitor, cgroup)
-    done.wait(DRAIN_TIMEOUT_SECONDS)
+    next_tick = TICK_INTERVAL_SECONDS
+    next_sample = time.monotonic() + SAMPLE_INTERVAL_SECONDS
+    exited = False
+    try:
+        while not exited:
+            for key, _ in selector.select(max(next_sample - time.monotonic(), 0)):
+                if key.fd == ended.fd:
+                    exited = True
+                else:
+                    _read(key.fd, splitters, selector)
+            if context.writer.breached.is_set():
+                breach = "log_limit"
+                break
+            now = time.monotonic()
+            if not exited and now >= next_sample:
+                next_sample = now + SAMPLE_INTERVAL_SECONDS
+                breach = monitor.breach(now - context.started)
+                if breach is not None:
+                    break
+            elapsed = now - context.started
+            if tick is not None and elapsed >= next_tick:
+                next_tick += TICK_INTERVAL_SECONDS
+                with contextlib.suppress(Exception):
+                    tick(elapsed)
+        terminate(proc, monitor, cgroup)
+        deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+        while splitters and time.monotonic() < deadline:  # the rest of the output, to EOF
+            for key, _ in selector.select(max(deadline - time.monotonic(), 0)):
+                if key.fd != ended.fd:
+                    _read(key.fd, splitters, selector)
+        if context.writer.breached.is_set() and breach is None:
+            breach = "log_limit"
+        ended.reap()
+    finally:
+        for fd, splitter in list(splitters.items()):
+            splitter.close()
+            os.close(fd)
+        selector.close()
+        ended.close()
     wall = time.monotonic() - context.started
-    for thread in pumps:
-        thread.join(DRAIN_TIMEOUT_SECONDS)
-    status = reaped.get("status")
-    proc.returncode = _returncode(status) if isinstance(status, int) else -signal.SIGKILL
-    usage = reaped.get("usage")
-    cpu = monitor.totals.cpu_seconds
-    peak = monitor.peak_memory_mb
-    if isinstance(usage, resource.struct_rusage):
-        cpu = max(cpu, usage.ru_utime + usage.ru_stime - monitor.cpu_baseline)
-        peak = max(peak, usage.ru_maxrss / 1024)
+    proc.returncode = _returncode(ended.status) if ended.status is not None else -signal.SIGKILL
+    cpu, peak = monitor.totals.cpu_seconds, monitor.peak_memory_mb
+    if ended.usage is not None:
+        cpu = max(cpu, ended.usage.ru_utime + ended.usage.ru_stime - monitor.cpu_baseline)
+        peak = max(peak, ended.usage.ru_maxrss / 1024)
     counted = cgroup.usage() if cgroup is not None else None
     return Watched(
         breach=breach,
-        wait_status=status if isinstance(status, int) else None,
+        wait_status=ended.status,
         cpu_seconds=round(cpu, 3),
         peak_memory_mb=round(peak, 1),
         wall_seconds=round(wall, 3),
         oom_kills=counted.oom_kills if counted else 0,
         pids_max_hits=counted.pids_max_hits if counted else 0,
     )
+
+
+def _read(fd: int, splitters: dict[int, LineSplitter], selector: selectors.BaseSelector) -> None:
+    try:
+        chunk = os.read(fd, READ_CHUNK_BYTES)
+    except BlockingIOError:
+        return
+    except OSError:
+        chunk = b""
+    if chunk:
+        splitters[fd].feed(chunk)
+        return
+    selector.unregister(fd)
+    splitters.pop(fd).close()
+    os.close(fd)
 
 
 def _returncode(status: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from meta_agent.tool_library.tool_registry import Tool, ToolRegistry
 
 LINE_LIMIT = 96  # longer calls are split one argument per line
 TEMPLATE = "script.py.j2"
+SCRIPT_NAMES = frozenset({"logging", "logger", "main"})  # names the template itself binds
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ def _variable_name(step_id: str, registry: ToolRegistry) -> str:
     """A step id as a variable that shadows neither a keyword, a builtin nor a tool."""
     import builtins
 
-    if keyword.iskeyword(step_id) or hasattr(builtins, step_id) or step_id in registry:
+    taken = keyword.iskeyword(step_id) or hasattr(builtins, step_id) or step_id in registry
+    if taken or step_id in SCRIPT_NAMES:
         return f"{step_id}_result"
     return step_id
 
@@ -193,6 +196,8 @@ def _value(value: Any, registry: ToolRegistry) -> str:
         return "{" + items + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_value(v, registry) for v in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"plan argument {value!r} is not a finite number")
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     raise ValueError(f"plan argument {value!r} is not a JSON value")

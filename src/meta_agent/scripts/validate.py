@@ -29,7 +29,12 @@
 
 The policy itself, with the reason for every list, is in ``meta_agent.scripts.policy``. This is a
 static filter in front of the sandbox, not a replacement for it: it does not bound CPU, memory or
-output, and it trusts the registered tools to check their own arguments at run time.
+output, and it trusts the registered tools to check their own arguments at run time. It checks
+the text it is given: the runtime must run exactly that text, as UTF-8.
+
+Cost: a typical generated script (50-60 lines) takes about 3 ms without bandit and about 6 ms
+with it on an idle core; bandit (``thorough``) is the expensive part, so callers may turn it off
+for scripts our own generator wrote and keep it for scripts users bring.
 """
 
 from __future__ import annotations
@@ -95,7 +100,8 @@ class ScriptValidator:
     Args:
         registry: the tools scripts may call (``default_registry()`` when None).
         thorough: also run bandit's hard-coded password tests (B105-B107) on top of
-            detect-secrets; about 2 ms per typical script.
+            detect-secrets; about 3 ms more per typical script. ``validate`` and ``check``
+            can override it per call.
     """
 
     def __init__(self, registry: ToolRegistry | None = None, *, thorough: bool = True) -> None:

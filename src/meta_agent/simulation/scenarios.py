@@ -87,6 +87,9 @@ class Scenario:
         return cls(name, noi, rate)
 
 
+BASE_SCENARIO = Scenario(BASE)
+
+
 def _shock(value: Any, key: str) -> float:
     if value is None:
         return 0.0
@@ -123,9 +126,6 @@ def parse_scenarios(specs: Iterable[Mapping[str, Any] | Scenario]) -> list[Scena
             )
         parsed.append(scenario)
     return parsed
-
-
-BASE_SCENARIO = Scenario(BASE)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,10 @@ EARTH_RADIUS_KM = 6371.0088
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values: np.ndarray = pd.to_numeric(frame[name], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    return values
 
 
 def _distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
@@ -39,7 +42,8 @@ def _distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> 
         np.sin((phi - phi0) / 2) ** 2
         + math.cos(phi0) * np.cos(phi) * np.sin(np.radians(lon - lon0) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(half, 0.0, 1.0)))
+    distance: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(half, 0.0, 1.0)))
+    return distance
 
 
 def similarity_scores(target: pd.Series, candidates: pd.DataFrame) -> np.ndarray:

@@ -16,10 +16,11 @@ import numpy as np
 NEWTON_MAX_ITERATIONS = 50
 # Relative step size at which Newton counts as converged.
 NEWTON_TOLERANCE = 1e-13
-# Bisection brackets x = log(1 + IRR) in [-700, 700]: every rate a float can hold, -100% + 1e-304
-# to 1e304 a period.
-LOG_RATE_BOUND = 700.0
-# 100 halvings shrink the 1400-wide bracket far below float resolution.
+# Bisection brackets x = log(1 + IRR) in [LOWEST_LOG_RATE, HIGHEST_LOG_RATE]: every rate a float
+# holds, from -100% (1 + r underflows to 0 below about -745) up to e^709 = 8e307 per period.
+LOWEST_LOG_RATE = -10_000.0
+HIGHEST_LOG_RATE = 709.0
+# 100 halvings shrink the bracket far below float resolution.
 BISECTION_ITERATIONS = 100
 # A root is accepted when |log(PV in / PV out)| is this small: |NPV| below about 1e-9 of the
 # present value of the flows.
@@ -74,7 +75,8 @@ def sign_changes(flows: np.ndarray) -> np.ndarray:
     index = np.where(signs != 0, np.arange(flows.shape[1]), 0)
     # Carry the last non-zero sign forward over zeros; leading zeros stay 0 and count nothing.
     filled = np.take_along_axis(signs, np.maximum.accumulate(index, axis=1), axis=1)
-    return np.count_nonzero(filled[:, 1:] * filled[:, :-1] < 0, axis=1)
+    changes: np.ndarray = np.count_nonzero(filled[:, 1:] * filled[:, :-1] < 0, axis=1)
+    return changes
 
 
 def _log_pv(log_weights: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,13 +118,13 @@ def _newton(flows: np.ndarray, times: np.ndarray, start: np.ndarray | float = 0.
             settled = np.abs(step) <= NEWTON_TOLERANCE * np.maximum(1.0, np.abs(x[active]))
             settled &= np.abs(value) <= RESIDUAL_TOLERANCE
             done[np.flatnonzero(active)[settled]] = True
-    return np.where(done & (np.abs(x) <= LOG_RATE_BOUND), x, np.nan)
+    return np.where(done & (x >= LOWEST_LOG_RATE) & (x <= HIGHEST_LOG_RATE), x, np.nan)
 
 
 def _bisect(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Bisection on x in [-LOG_RATE_BOUND, LOG_RATE_BOUND]; NaN where the ends do not bracket."""
-    low = np.full(flows.shape[0], -LOG_RATE_BOUND)
-    high = np.full(flows.shape[0], LOG_RATE_BOUND)
+    """Bisection on x over every representable rate; NaN where the ends do not bracket a root."""
+    low = np.full(flows.shape[0], LOWEST_LOG_RATE)
+    high = np.full(flows.shape[0], HIGHEST_LOG_RATE)
     with np.errstate(all="ignore"):
         log_abs = np.log(np.abs(flows))
         low_sign = np.sign(_log_ratio(flows, log_abs, times, low)[0])
@@ -149,7 +151,8 @@ def solve_one_root(flows: np.ndarray, times: np.ndarray) -> np.ndarray:
     if stuck.any():
         x[stuck] = _bisect(flows[stuck], times[stuck])
     with np.errstate(all="ignore"):
-        return np.expm1(x)
+        rates: np.ndarray = np.expm1(x)
+    return rates
 
 
 def polish(flows: list[float], times: list[float], rate: float) -> float:

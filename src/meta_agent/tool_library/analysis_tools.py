@@ -7,7 +7,6 @@ the scenario arithmetic lives in ``meta_agent.simulation.scenarios``.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -20,9 +19,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = (
-    1.25  # DOMAIN.md: at risk means DSCR below 1.25 unless the request says otherwise
-)
+# DOMAIN.md: at risk means DSCR below 1.25 unless the request names another threshold.
+DEFAULT_THRESHOLD = 1.25
 COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
 OUTLIER_METHODS = {"iqr": 1.5, "zscore": 3.0}  # method -> default threshold (IQR k, or |z|)
 CORRELATION_METHODS = ("pearson", "spearman", "kendall")
@@ -47,6 +45,14 @@ def _require(frame: pd.DataFrame, columns: list[str], name: str = "data") -> Non
         raise ToolError(
             f"{name} has no column(s) {missing}; it has {list(map(str, frame.columns))}."
         )
+
+
+def _floats(frame: pd.DataFrame, column: str) -> Any:
+    """A column as a float array; missing or non-numeric entries become NaN."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _count(n: Any) -> int:
@@ -78,13 +84,26 @@ def _target(metrics: pd.DataFrame, property_id: str) -> pd.Series:
         raise TypeError(f"property_id must be a string, not {type(property_id).__name__}")
     rows = metrics[metrics["property_id"] == property_id]
     if rows.empty:
-        ids = [str(p) for p in metrics["property_id"]]
-        close = difflib.get_close_matches(property_id, ids, n=3, cutoff=0.5)
-        hint = f" Close ids: {', '.join(close)}." if close else ""
+        hint = ", ".join(_close_ids(metrics, property_id))
         raise UnknownProperty(
-            f"No property with id {property_id!r}.{hint} fetch_property_directory() lists them."
+            f"No property with id {property_id!r}."
+            + (f" Close ids: {hint}." if hint else "")
+            + " fetch_property_directory() lists them."
         )
     return rows.iloc[0]
+
+
+def _close_ids(metrics: pd.DataFrame, text: str) -> list[str]:
+    """Ids like ``text``, which may be a mistyped id or a property's name."""
+    import difflib
+
+    ids = [str(p) for p in metrics["property_id"]]
+    slug = "_".join(text.lower().replace("-", " ").split())
+    close = difflib.get_close_matches(slug, ids, n=3, cutoff=0.6)
+    if "name" in metrics.columns:
+        names = {str(n).lower(): str(p) for p, n in zip(ids, metrics["name"], strict=True)}
+        close += [names[n] for n in difflib.get_close_matches(text.lower(), names, n=3, cutoff=0.6)]
+    return list(dict.fromkeys(close))[:3]
 
 
 # --- at risk and trends ------------------------------------------------------------------------
@@ -108,7 +127,7 @@ def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd
     if "dscr" not in frame.columns:
         _require(frame, ["noi", "debt_service"])  # no dscr: compute it from its parts
         frame["dscr"] = calculate_dscr_vector(frame["noi"], frame["debt_service"])
-    dscr = frame["dscr"].to_numpy(dtype=float, na_value=np.nan)
+    dscr = _floats(frame, "dscr")
     with np.errstate(invalid="ignore"):
         at_risk = dscr < limit  # NaN (no debt) compares False
     if "has_debt" in frame.columns:
@@ -352,13 +371,8 @@ def scenario_analysis(
     book = None
     if loans is not None and any(s.rate_shock_bp for s in parsed):
         book = sim.LoanBook.from_frame(_frame(loans, "loans"), frame["property_id"].tolist())
-    grid = sim.simulate(
-        frame["noi"].to_numpy(dtype=float),
-        frame["debt_service"].to_numpy(dtype=float),
-        parsed,
-        book,
-        threshold,
-    )
+    noi, service = _floats(frame, "noi"), _floats(frame, "debt_service")
+    grid = sim.simulate(noi, service, parsed, book, threshold)
     logger.info("scenarios run", extra={"scenarios": len(parsed), "properties": len(frame)})
     return sim.scenario_table(grid, frame)
 

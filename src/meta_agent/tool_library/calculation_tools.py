@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from numbers import Real
 from typing import TYPE_CHECKING, Any
@@ -281,7 +281,7 @@ _RATIO_INPUTS: dict[str, tuple[str, ...]] = {
     "final": ("final",),
     "period": ("period",),
 }
-_RATIOS: dict[str, tuple[Any, tuple[str, ...]]] = {
+_RATIOS: dict[str, tuple[Callable[..., float], tuple[str, ...]]] = {
     "dscr": (calculate_dscr, ("noi", "debt_service")),
     "cap_rate": (calculate_cap_rate, ("noi", "property_value")),
     "ltv": (calculate_ltv, ("loan_balance", "property_value")),

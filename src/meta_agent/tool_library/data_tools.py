@@ -328,7 +328,7 @@ def summarize_results(
         metrics: the numeric columns to describe; default the DOMAIN.md metrics present.
         threshold: DSCR below which a property is at risk.
     """
-    frame = _as_frame(data)
+    frame = _as_frame(data).reset_index(drop=True)
     chosen = list(metrics) if metrics is not None else _default_metrics(frame)
     _require(frame, chosen)
     summary: dict[str, Any] = {"row_count": len(frame), "metrics": {}}
@@ -433,7 +433,7 @@ def export_to_excel(
     filename: str,
     title: str | None = None,
     summary: dict[str, Any] | None = None,
-    charts: list[dict[str, Any]] | None = None,
+    charts: list[dict[str, Any] | str] | None = None,
 ) -> str:
     """Write an Excel workbook: a Summary sheet, then one formatted sheet per table, with native charts.
 
@@ -446,8 +446,8 @@ def export_to_excel(
         title: the title on the Summary sheet.
         summary: key figures listed on the Summary sheet (e.g. summarize_results() output).
         charts: native Excel charts, each {"sheet": name, "type": "column|bar|line|pie|scatter",
-            "x": column, "y": column or [columns], "title": text}; or {"image": "chart.png",
-            "sheet": name} to place a chart drawn by a chart tool.
+            "x": column, "y": column or [columns], "title": text}; or a PNG drawn by a chart tool,
+            as its file name ("dscr_by_property.png") or {"image": "chart.png", "sheet": name}.
     """
     from meta_agent.reporting.excel import write_workbook
     from meta_agent.tool_library.outputs import results_path
@@ -459,7 +459,8 @@ def export_to_excel(
         tables = {path.stem: _as_frame(sheets)}
     if not tables:
         raise ToolError("export_to_excel needs at least one table to write.")
-    write_workbook(path, tables, title=title, summary=summary, charts=charts or [])
+    specs = [{"image": c} if isinstance(c, str) else c for c in charts or []]
+    write_workbook(path, tables, title=title, summary=summary, charts=specs)
     return filename
 
 
@@ -485,15 +486,13 @@ def export_to_pdf(
         charts: PNG files in the results folder, drawn earlier by chart tools.
         request: the user's request, printed under the title.
     """
-    from meta_agent.reporting import pdf
+    from meta_agent.reporting import pdf, style
+    from meta_agent.reporting.definitions import definitions
     from meta_agent.tool_library.outputs import results_path
 
     path = results_path(filename, (".pdf",))
     figures = key_figures or {}
-    tiles, extra = _tiles(figures)
-    blocks: list[pdf.Block] = []
-    if extra:
-        blocks.append(pdf.Bullets(extra))
+    tiles, blocks = pdf.figure_blocks(figures, MAX_PDF_TILES)
     for chart in charts or []:
         image = results_path(chart, (".png",))
         if not image.exists():
@@ -511,26 +510,42 @@ def export_to_pdf(
                 more_note="export the table to CSV for every row",
             )
         )
-    as_of = figures.get("as_of") if isinstance(figures.get("as_of"), str) else None
-    pdf.write_pdf(path, title=title, request=request, as_of=as_of, key_figures=tiles, blocks=blocks)
+    frames = [_as_frame(table) for table in (tables or {}).values()]
+    names = [str(c) for frame in frames for c in frame.columns]
+    names += [part for key, _ in style.flatten_figures(figures) for part in key]
+    threshold = figures.get("threshold")
+    notes = definitions(names, threshold if isinstance(threshold, (int, float)) else None)
+    if notes:
+        notes.append("Figures are rounded for display; CSV exports keep full precision.")
+        blocks += [pdf.Heading("Methodology and definitions"), pdf.Bullets(notes)]
+    pdf.write_pdf(
+        path,
+        title=title,
+        request=request,
+        as_of=_as_of(figures, frames),
+        key_figures=tiles,
+        blocks=blocks,
+    )
     return filename
 
 
-def _tiles(figures: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    """Scalar figures as tiles (the first few), the rest as bullet lines."""
-    from meta_agent.reporting import pdf, style
+def _as_of(figures: dict[str, Any], frames: list[pd.DataFrame]) -> str | None:
+    """The data's as-of month: a figure named as_of, else the latest `latest_period` in a table."""
+    from meta_agent.reporting import style
 
-    tiles: list[Any] = []
-    lines: list[str] = []
-    for path, value in style.flatten_figures(figures):
-        if path[0] in ("as_of", "request"):
-            continue
-        text = style.format_figure(path, value)
-        if isinstance(value, (list, tuple, set)) or len(tiles) >= MAX_PDF_TILES or len(text) > 24:
-            lines.append(f"{style.figure_label(path)}: {text}")
-        else:
-            tiles.append(pdf.KeyFigure(style.figure_label(path), text))
-    return tiles, lines
+    candidates = [figures.get("as_of")] + [
+        frame["latest_period"].dropna().astype(str).max()
+        for frame in frames
+        if "latest_period" in frame.columns and frame["latest_period"].notna().any()
+    ]
+    found = [str(c) for c in candidates if c is not None and not style.is_missing(c)]
+    if not found:
+        return None
+    latest = max(found)
+    try:
+        return style.format_month(latest)
+    except ValueError:
+        return latest
 
 
 @tool(category="data", version="1.0.0", side_effects=["writes_files"])

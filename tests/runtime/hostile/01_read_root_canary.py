@@ -1,6 +1,6 @@
 # expect: failed a canary file in /root cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read root canary.py."""
+"""Hostile: read root canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["root_canary"]).read())

@@ -1,6 +1,6 @@
 # expect: failed a canary file in /var/tmp cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read var tmp canary.py."""
+"""Hostile: read var tmp canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["var_tmp_canary"]).read())

@@ -1,6 +1,6 @@
 # expect: failed a canary file in /home cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read home canary.py."""
+"""Hostile: read home canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["home_canary"]).read())

@@ -1,6 +1,6 @@
 # expect: failed a canary file in the host's /tmp cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read tmp canary.py."""
+"""Hostile: read tmp canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["tmp_canary"]).read())

@@ -1,6 +1,6 @@
 # expect: failed a canary file in the repository cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read repo canary.py."""
+"""Hostile: read repo canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["repo_canary"]).read())

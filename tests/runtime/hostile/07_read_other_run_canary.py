@@ -1,6 +1,6 @@
 # expect: failed a canary file in another run's results folder cannot be read
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read other run canary.py."""
+"""Hostile: read other run canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 print(open(TARGETS["other_run_canary"]).read())

@@ -1,5 +1,5 @@
 # expect: failed /etc/shadow is not visible
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: read etc shadow.py."""
+"""Hostile: read etc shadow."""
 
-print(open('/etc/shadow').read())
+print(open("/etc/shadow").read())

@@ -1,6 +1,6 @@
 # expect: succeeded no canary name is visible in any listable folder
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: list host dirs.py."""
+"""Hostile: list host dirs."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

@@ -1,7 +1,7 @@
 # expect: failed pandas cannot read host files
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: pandas read csv shadow.py."""
+"""Hostile: pandas read csv shadow."""
 
 import pandas as pd
 
-print(pd.read_csv('/etc/shadow'))
+print(pd.read_csv("/etc/shadow"))

@@ -1,6 +1,6 @@
 # expect: failed pandas' own I/O helpers cannot open host files
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: pandas io common.py."""
+"""Hostile: pandas io common."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import pandas as pd

@@ -1,6 +1,6 @@
 # expect: failed numpy cannot read host files
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: numpy fromfile.py."""
+"""Hostile: numpy fromfile."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import numpy as np

@@ -1,6 +1,6 @@
 # expect: failed /proc/1/root and /proc/self/root lead nowhere outside the sandbox
 # process: xfail the process backend runs as the host user, who can read it
-"""Hostile: proc root escape.py."""
+"""Hostile: proc root escape."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

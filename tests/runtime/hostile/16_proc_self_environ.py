@@ -1,5 +1,5 @@
 # expect: succeeded the script's environment holds nothing of the host's
-"""Hostile: proc self environ.py."""
+"""Hostile: proc self environ."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

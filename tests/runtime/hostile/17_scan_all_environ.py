@@ -1,6 +1,6 @@
 # expect: succeeded no process visible to the script carries the host's variables
 # process: xfail the process backend sees every host process (the test runner's environment included)
-"""Hostile: scan all environ.py."""
+"""Hostile: scan all environ."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

@@ -1,6 +1,6 @@
 # expect: failed the interpreter's site-packages are read-only
 # process: skip it would really modify the host under the process backend
-"""Hostile: write venv.py."""
+"""Hostile: write venv."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import pandas

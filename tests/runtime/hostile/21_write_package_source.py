@@ -1,6 +1,6 @@
 # expect: failed the meta_agent package directory is read-only
 # process: skip it would really modify the host under the process backend
-"""Hostile: write package source.py."""
+"""Hostile: write package source."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

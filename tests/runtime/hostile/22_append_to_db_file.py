@@ -1,6 +1,6 @@
 # expect: failed the mounted database file cannot be written
 # process: skip it would really modify the host under the process backend
-"""Hostile: append to db file.py."""
+"""Hostile: append to db file."""
 
 import os
 

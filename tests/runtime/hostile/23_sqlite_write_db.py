@@ -1,6 +1,6 @@
 # expect: failed SQL writes to the mounted database are refused
 # process: skip it would really modify the host under the process backend
-"""Hostile: sqlite write db.py."""
+"""Hostile: sqlite write db."""
 
 import os
 import sqlite3

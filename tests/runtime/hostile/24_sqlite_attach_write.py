@@ -1,6 +1,6 @@
 # expect: failed ATTACHing the database file does not make it writable
 # process: skip it would really modify the host under the process backend
-"""Hostile: sqlite attach write.py."""
+"""Hostile: sqlite attach write."""
 
 import os
 import sqlite3

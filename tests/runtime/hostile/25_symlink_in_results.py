@@ -1,5 +1,5 @@
 # expect: failed a symlink left in results/ is removed, never followed
-"""Hostile: symlink in results.py."""
+"""Hostile: symlink in results."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

@@ -1,5 +1,5 @@
 # expect: failed hard links in results/ are refused (removed)
-"""Hostile: hardlink in results.py."""
+"""Hostile: hardlink in results."""
 
 import os
 

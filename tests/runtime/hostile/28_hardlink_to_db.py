@@ -1,6 +1,6 @@
 # expect: failed a hard link to the mounted database cannot be made
 # process: skip it would really modify the host under the process backend
-"""Hostile: hardlink to db.py."""
+"""Hostile: hardlink to db."""
 
 import os
 

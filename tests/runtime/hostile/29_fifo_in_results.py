@@ -1,5 +1,5 @@
 # expect: failed a FIFO in results/ is refused, the host never blocks on it
-"""Hostile: fifo in results.py."""
+"""Hostile: fifo in results."""
 
 import os
 

@@ -1,5 +1,5 @@
 # expect: failed a socket file in results/ is refused
-"""Hostile: unix socket in results.py."""
+"""Hostile: unix socket in results."""
 
 import os
 import socket

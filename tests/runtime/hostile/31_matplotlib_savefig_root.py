@@ -1,6 +1,6 @@
 # expect: failed matplotlib cannot save outside results/
 # process: skip it would really modify the host under the process backend
-"""Hostile: matplotlib savefig root.py."""
+"""Hostile: matplotlib savefig root."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import matplotlib

@@ -1,6 +1,6 @@
 # expect: failed DataFrame.to_csv cannot write outside results/
 # process: skip it would really modify the host under the process backend
-"""Hostile: pandas to csv outside.py."""
+"""Hostile: pandas to csv outside."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import pandas as pd

@@ -1,6 +1,6 @@
 # expect: failed writes next to results/ (in the run folder) are refused
 # process: xfail the process backend can write anywhere in the run folder
-"""Hostile: results path dotdot.py."""
+"""Hostile: results path dotdot."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os
@@ -12,4 +12,6 @@ try:
     results_path("../" + TARGETS["mark"] + ".csv")
 except OutputPathError as exc:
     print("outputs refused:", exc)
-open(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "..", TARGETS["mark"] + ".csv"), "w").write("x")
+open(os.path.join(os.environ["META_AGENT_RESULTS_DIR"], "..", TARGETS["mark"] + ".csv"), "w").write(
+    "x"
+)

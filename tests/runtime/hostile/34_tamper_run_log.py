@@ -1,6 +1,6 @@
 # expect: failed the run log is out of the script's reach
 # process: xfail the process backend can reach the run folder's logs/
-"""Hostile: tamper run log.py."""
+"""Hostile: tamper run log."""
 
 import os
 

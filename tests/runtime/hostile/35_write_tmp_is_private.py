@@ -1,6 +1,6 @@
 # expect: succeeded /tmp is private: the host's /tmp is untouched
 # process: skip it would really modify the host under the process backend
-"""Hostile: write tmp is private.py."""
+"""Hostile: write tmp is private."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

@@ -1,6 +1,6 @@
 # expect: failed a TCP listener on the host's loopback is unreachable
 # process: netns
-"""Hostile: tcp loopback.py."""
+"""Hostile: tcp loopback."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import socket

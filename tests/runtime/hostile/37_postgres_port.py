@@ -1,6 +1,6 @@
 # expect: failed the PostgreSQL TCP port is unreachable
 # process: netns
-"""Hostile: postgres port.py."""
+"""Hostile: postgres port."""
 
 import socket
 

@@ -1,6 +1,6 @@
 # expect: failed the Redis port is unreachable
 # process: netns
-"""Hostile: redis port.py."""
+"""Hostile: redis port."""
 
 import socket
 

@@ -1,6 +1,6 @@
 # expect: failed no name can be resolved
 # process: netns
-"""Hostile: dns lookup.py."""
+"""Hostile: dns lookup."""
 
 import socket
 

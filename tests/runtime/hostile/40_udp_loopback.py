@@ -1,6 +1,6 @@
 # expect: failed a UDP datagram cannot reach the host
 # process: netns
-"""Hostile: udp loopback.py."""
+"""Hostile: udp loopback."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import socket

@@ -1,6 +1,6 @@
 # expect: failed abstract Unix sockets of the host are unreachable
 # process: netns
-"""Hostile: abstract unix socket.py."""
+"""Hostile: abstract unix socket."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import socket

@@ -1,6 +1,6 @@
 # expect: failed the internet is unreachable
 # process: netns
-"""Hostile: external http.py."""
+"""Hostile: external http."""
 
 import urllib.request
 

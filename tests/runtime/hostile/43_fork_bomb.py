@@ -1,6 +1,6 @@
 # expect: process_limit the fork bomb is stopped and nothing survives
 # process: cgroup
-"""Hostile: fork bomb.py."""
+"""Hostile: fork bomb."""
 
 import os
 

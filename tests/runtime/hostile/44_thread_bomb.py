@@ -1,5 +1,5 @@
 # expect: process_limit thousands of threads are refused
-"""Hostile: thread bomb.py."""
+"""Hostile: thread bomb."""
 
 import threading
 import time

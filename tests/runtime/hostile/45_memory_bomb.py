@@ -1,5 +1,5 @@
 # expect: memory_limit a growing allocation is stopped
-"""Hostile: memory bomb.py."""
+"""Hostile: memory bomb."""
 
 blocks = []
 while True:

@@ -1,5 +1,5 @@
 # expect: memory_limit a huge numpy array is refused
-"""Hostile: numpy memory bomb.py."""
+"""Hostile: numpy memory bomb."""
 
 import numpy as np
 

@@ -1,6 +1,6 @@
 # expect: timeout a script that never ends is stopped at the wall-clock limit
 # limits: timeout_seconds=2
-"""Hostile: sleep forever.py."""
+"""Hostile: sleep forever."""
 
 import time
 

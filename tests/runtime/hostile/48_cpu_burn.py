@@ -1,6 +1,6 @@
 # expect: cpu_limit a busy loop is stopped at its CPU budget
 # limits: cpu_seconds=1 timeout_seconds=15
-"""Hostile: cpu burn.py."""
+"""Hostile: cpu burn."""
 
 while True:
     pass

@@ -1,6 +1,6 @@
 # expect: cpu_limit CPU burnt in several processes counts together
 # limits: cpu_seconds=2 timeout_seconds=20
-"""Hostile: cpu burn children.py."""
+"""Hostile: cpu burn children."""
 
 import multiprocessing
 import os

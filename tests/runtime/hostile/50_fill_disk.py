@@ -1,5 +1,5 @@
 # expect: output_limit one endless file stops at the per-file limit
-"""Hostile: fill disk.py."""
+"""Hostile: fill disk."""
 
 import os
 

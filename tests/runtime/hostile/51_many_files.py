@@ -1,5 +1,5 @@
 # expect: output_limit many files stop at the total-output limit
-"""Hostile: many files.py."""
+"""Hostile: many files."""
 
 import os
 

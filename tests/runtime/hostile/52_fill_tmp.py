@@ -1,6 +1,6 @@
 # expect: output_limit the private /tmp is size-capped
 # limits: max_output_mb=100
-"""Hostile: fill tmp.py."""
+"""Hostile: fill tmp."""
 
 import tempfile
 

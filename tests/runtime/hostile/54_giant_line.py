@@ -1,5 +1,5 @@
 # expect: log_limit one endless line without a newline stops at the log limit
-"""Hostile: giant line.py."""
+"""Hostile: giant line."""
 
 import sys
 

@@ -1,6 +1,6 @@
 # expect: succeeded killing its parent cannot reach the host
 # process: skip under the process backend the parent is the test runner itself
-"""Hostile: kill parent.py."""
+"""Hostile: kill parent."""
 
 import os
 import signal

@@ -1,6 +1,6 @@
 # expect: succeeded kill(-1) reaches only the sandbox
 # process: skip under the process backend kill(-1) would kill every process of the user
-"""Hostile: kill everything.py."""
+"""Hostile: kill everything."""
 
 import os
 import signal

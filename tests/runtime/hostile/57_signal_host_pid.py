@@ -1,6 +1,6 @@
 # expect: failed a host process id is not visible
 # process: xfail the process backend shares the host's pid namespace
-"""Hostile: signal host pid.py."""
+"""Hostile: signal host pid."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os

@@ -1,6 +1,6 @@
 # expect: succeeded a double-forked, setsid daemon does not survive the run
 # process: cgroup
-"""Hostile: daemonize.py."""
+"""Hostile: daemonize."""
 
 import os
 import time

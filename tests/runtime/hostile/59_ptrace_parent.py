@@ -1,6 +1,6 @@
 # expect: failed ptrace of the parent is refused
-# process: skip under the process backend it would attach to the test runner
-"""Hostile: ptrace parent.py."""
+# process: pass (its seccomp filter refuses ptrace)
+"""Hostile: ptrace parent."""
 
 import ctypes
 import os

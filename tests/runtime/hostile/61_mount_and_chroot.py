@@ -1,6 +1,6 @@
 # expect: failed no mount or chroot is allowed
 # process: skip as root on the host a mount would succeed
-"""Hostile: mount and chroot.py."""
+"""Hostile: mount and chroot."""
 
 import ctypes
 import os

@@ -1,6 +1,6 @@
 # expect: failed raw devices and /sys are not there
 # process: xfail the process backend sees the host's /dev and /sys
-"""Hostile: devices and sys.py."""
+"""Hostile: devices and sys."""
 
 import os
 

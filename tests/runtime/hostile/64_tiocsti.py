@@ -1,5 +1,5 @@
 # expect: failed no terminal can be driven
-"""Hostile: tiocsti.py."""
+"""Hostile: tiocsti."""
 
 import fcntl
 import os

@@ -1,5 +1,5 @@
 # expect: failed a pickle posing as JSON is refused, never unpickled
-"""Hostile: pickle as json.py."""
+"""Hostile: pickle as json."""
 
 import os
 import pickle

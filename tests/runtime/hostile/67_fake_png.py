@@ -1,5 +1,5 @@
 # expect: failed a file whose bytes do not match its extension is reported
-"""Hostile: fake png.py."""
+"""Hostile: fake png."""
 
 import os
 

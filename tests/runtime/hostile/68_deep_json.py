@@ -1,5 +1,5 @@
 # expect: failed a JSON nesting bomb is rejected without crashing the host
-"""Hostile: deep json.py."""
+"""Hostile: deep json."""
 
 import os
 

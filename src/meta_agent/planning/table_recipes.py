@@ -1,0 +1,145 @@
+"""Plans that answer with property tables: metrics, rankings, aggregations and counts."""
+
+from __future__ import annotations
+
+from meta_agent.planning.describe import label, labels
+from meta_agent.planning.models import ExecutionPlan
+from meta_agent.planning.plan_steps import PlanBuilder, ref, table_metrics
+from meta_agent.planning.vocabulary import METRICS
+
+GROUP_IDS = {
+    "property_type": "by_type",
+    "market": "by_market",
+    "state": "by_state",
+    "city": "by_city",
+}
+
+
+# --- property tables ------------------------------------------------------------------------
+
+
+def _stem(b: PlanBuilder) -> str:
+    a = b.analysis
+    if a.at_risk and (not a.metrics or a.metrics[0] == "dscr"):
+        return "dscr_by_property"
+    if a.metrics:
+        return f"{a.metrics[0]}_by_property"
+    return "properties_without_debt" if a.scope.has_debt is False else "properties"
+
+
+def plan_metrics(b: PlanBuilder) -> ExecutionPlan:
+    a = b.analysis
+    shown, at_risk = b.select_rows(b.fetch_metrics())
+    table = b.narrow(shown)
+    stem = _stem(b)
+    b.metric_chart(table, "dscr" if a.at_risk else (a.metrics or ["dscr"])[0], stem)
+    b.csv(
+        table, f"{stem}.csv", "Properties" if not a.metrics else f"{labels(a.metrics)} by property"
+    )
+    if at_risk is not None:
+        listed = b.narrow(at_risk, "at_risk_table")
+        b.csv(listed, "at_risk_properties.csv", "At-risk properties")
+    summary = b.summarise(
+        table, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
+    )
+    return b.finish(stem, summary)
+
+
+def select_properties(b: PlanBuilder) -> str:
+    """The fetched properties after filters; the at-risk ones when the request is about them."""
+    shown, at_risk = b.select_rows(b.fetch_metrics())
+    return at_risk or shown
+
+
+def plan_ranking(b: PlanBuilder) -> ExecutionPlan:
+    a = b.analysis
+    ranking = a.ranking
+    if ranking is None:
+        raise ValueError("a ranking analysis needs analysis.ranking")
+    order = "highest" if ranking.descending else "lowest"
+    kept = f", keep the first {ranking.limit}" if ranking.limit else ""
+    no_debt = ", properties without debt last" if ranking.metric in ("dscr", "debt_yield") else ""
+    ranked = b.call(
+        "ranked",
+        "rank_data",
+        f"Rank by {label(ranking.metric)}, {order} first{no_debt}{kept}",
+        data=ref(select_properties(b)),
+        by=ranking.metric,
+        descending=ranking.descending,
+        limit=ranking.limit,
+    )
+    table = b.narrow(ranked)
+    stem = f"{ranking.metric}_ranking"
+    b.metric_chart(table, ranking.metric, stem)
+    b.csv(table, f"{stem}.csv", f"Properties ranked by {label(ranking.metric)}")
+    summary = b.summarise(table, table_metrics(a), a.threshold if a.at_risk else None)
+    return b.finish(stem, summary)
+
+
+# --- aggregations and counts ----------------------------------------------------------------
+
+
+def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
+    a = b.analysis
+    agg = a.aggregation
+    if agg is None:
+        raise ValueError("an aggregation analysis needs analysis.aggregation")
+    selection = select_properties(b)
+    if agg.function == "count" or not agg.metrics:
+        aggregations, columns = {"property_id": "count"}, ["property_count"]
+    else:
+        aggregations, columns = {m: agg.function for m in agg.metrics}, list(agg.metrics)
+    step = GROUP_IDS.get(agg.group_by or "", "overall")
+    group = f" by {agg.group_by.replace('_', ' ')}" if agg.group_by else " over the selection"
+    what = (
+        "Count properties"
+        if columns == ["property_count"]
+        else f"{agg.function.title()} of {labels(columns)}"
+    )
+    result = b.call(
+        step,
+        "aggregate_metrics",
+        f"{what}{group}",
+        data=ref(selection),
+        group_by=agg.group_by,
+        aggregations=aggregations,
+    )
+    if a.ranking is not None:
+        result = b.call(
+            "ranked",
+            "rank_data",
+            f"Sort by {label(a.ranking.metric)}, {'highest' if a.ranking.descending else 'lowest'} first",
+            data=ref(result),
+            by=a.ranking.metric,
+            descending=a.ranking.descending,
+            limit=a.ranking.limit,
+        )
+    stem = (
+        f"{'_'.join(columns[:2])}_{step}"
+        if agg.group_by
+        else f"portfolio_{agg.function}_{columns[0]}"
+    )
+    if "chart" in b.wants and columns[0] in METRICS:
+        b.metric_chart(selection, columns[0], f"{columns[0]}_distribution")
+    b.csv(result, f"{stem}.csv", f"{what}{group}")
+    summary = b.summarise(result, columns, None)
+    return b.finish(stem, summary)
+
+
+def plan_count(b: PlanBuilder) -> ExecutionPlan:
+    a = b.analysis
+    selection = select_properties(b)
+    count = b.call(
+        "count",
+        "aggregate_metrics",
+        "Count the matching properties",
+        data=ref(selection),
+        group_by=None,
+        aggregations={"property_id": "count"},
+    )
+    b.csv(count, "property_count.csv", "Number of properties")
+    b.csv(selection, "matching_properties.csv", "Matching properties")
+    summary = b.summarise(
+        selection, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
+    )
+    return b.finish("property_count", summary)
