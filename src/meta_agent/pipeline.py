@@ -134,7 +134,7 @@ class Pipeline:
 
     def planner(self) -> Planner:
         if self._planner is None:
-            from meta_agent.planning.resolve import PortfolioDirectory
+            from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
 
             self.ensure_database()

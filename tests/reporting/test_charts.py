@@ -12,7 +12,7 @@ from meta_agent.reporting import charts
 
 
 @pytest.fixture(scope="module")
-def frames(synthetic_portfolio):  # type: ignore[no-untyped-def]
+def frames(synthetic_portfolio):
     return synthetic_portfolio(30, seed=5)
 
 
@@ -26,7 +26,7 @@ def _no_leftovers(folder: Path) -> None:
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
-def test_dscr_chart(tmp_path: Path, frames) -> None:  # type: ignore[no-untyped-def]
+def test_dscr_chart(tmp_path: Path, frames) -> None:
     metrics, _, _ = frames
     path = charts.dscr_chart(metrics, tmp_path / "dscr.png", threshold=1.25)
     width, height = _png(path)
@@ -49,7 +49,7 @@ def test_dscr_chart_without_debt_still_draws(tmp_path: Path) -> None:
     _png(charts.dscr_chart(data, tmp_path / "none.png"))
 
 
-def test_trend_chart_png_and_svg(tmp_path: Path, frames) -> None:  # type: ignore[no-untyped-def]
+def test_trend_chart_png_and_svg(tmp_path: Path, frames) -> None:
     _, monthly, property_monthly = frames
     _png(charts.trend_chart(monthly, ["noi", "occupancy"], tmp_path / "trend.png"))
     svg = charts.trend_chart(monthly, ["noi"], tmp_path / "trend.svg", title="NOI").read_text()
@@ -59,7 +59,7 @@ def test_trend_chart_png_and_svg(tmp_path: Path, frames) -> None:  # type: ignor
     _png(charts.trend_chart(some, ["noi"], tmp_path / "two.png"))
 
 
-def test_trend_chart_rejects_bad_input(tmp_path: Path, frames) -> None:  # type: ignore[no-untyped-def]
+def test_trend_chart_rejects_bad_input(tmp_path: Path, frames) -> None:
     _, monthly, _ = frames
     with pytest.raises(ToolError, match="missing"):
         charts.trend_chart(monthly, ["nope"], tmp_path / "x.png")
@@ -91,7 +91,7 @@ def test_scenario_chart_from_summary_or_long_results(tmp_path: Path) -> None:
     _png(charts.scenario_chart(long, tmp_path / "l.png"))
 
 
-def test_comparison_chart(tmp_path: Path, frames) -> None:  # type: ignore[no-untyped-def]
+def test_comparison_chart(tmp_path: Path, frames) -> None:
     metrics, _, _ = frames
     table = metrics.head(4)[["property_id", "name", "noi", "dscr", "cap_rate", "occupancy"]]
     table = table.assign(role=["target", "peer", "peer", "peer_average"])
@@ -101,7 +101,7 @@ def test_comparison_chart(tmp_path: Path, frames) -> None:  # type: ignore[no-un
         charts.comparison_chart(table[["name"]], tmp_path / "c3.png")
 
 
-def test_distribution_chart(tmp_path: Path, frames) -> None:  # type: ignore[no-untyped-def]
+def test_distribution_chart(tmp_path: Path, frames) -> None:
     metrics, _, _ = frames
     _png(charts.distribution_chart(metrics, "dscr", tmp_path / "d.png", threshold=1.25))
     _png(charts.distribution_chart(metrics, "cap_rate", tmp_path / "c.png"))

@@ -16,17 +16,17 @@ from meta_agent.reporting import excel
 
 
 @pytest.fixture(scope="module")
-def metrics(synthetic_portfolio):  # type: ignore[no-untyped-def]
+def metrics(synthetic_portfolio):
     frame = synthetic_portfolio(20, seed=3)[0]
     return frame.assign(at_risk=frame["has_debt"] & (frame["dscr"] < 1.25))
 
 
 @pytest.fixture(scope="module")
-def monthly(synthetic_portfolio):  # type: ignore[no-untyped-def]
+def monthly(synthetic_portfolio):
     return synthetic_portfolio(20, seed=3)[1]
 
 
-def _width(ws, column: int) -> float:  # type: ignore[no-untyped-def]
+def _width(ws, column: int) -> float:
     """The width of a column; openpyxl groups neighbours of equal width under one letter."""
     for dim in ws.column_dimensions.values():
         if dim.min <= column <= dim.max:
@@ -34,11 +34,11 @@ def _width(ws, column: int) -> float:  # type: ignore[no-untyped-def]
     raise AssertionError(f"column {column} has no width set")
 
 
-def _header(ws) -> list[str]:  # type: ignore[no-untyped-def]
+def _header(ws) -> list[str]:
     return [c.value for c in ws[1]]
 
 
-def test_summary_first_then_formatted_sheets(tmp_path: Path, metrics, monthly) -> None:  # type: ignore[no-untyped-def]
+def test_summary_first_then_formatted_sheets(tmp_path: Path, metrics, monthly) -> None:
     path = excel.write_workbook(
         tmp_path / "book.xlsx",
         {"Properties": metrics, "Monthly": monthly},
@@ -85,7 +85,7 @@ def test_summary_first_then_formatted_sheets(tmp_path: Path, metrics, monthly) -
     assert wb["Monthly"].freeze_panes == "A2"
 
 
-def test_at_risk_rows_are_highlighted(tmp_path: Path, metrics) -> None:  # type: ignore[no-untyped-def]
+def test_at_risk_rows_are_highlighted(tmp_path: Path, metrics) -> None:
     path = excel.write_workbook(tmp_path / "r.xlsx", {"Risk": metrics})
     ws = openpyxl.load_workbook(path)["Risk"]
     rules = [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
@@ -109,7 +109,7 @@ def test_dscr_cells_highlighted_without_an_at_risk_column(tmp_path: Path) -> Non
     assert ws["B3"].value == "no debt"
 
 
-def test_native_charts(tmp_path: Path, metrics, monthly) -> None:  # type: ignore[no-untyped-def]
+def test_native_charts(tmp_path: Path, metrics, monthly) -> None:
     charts = [
         {"sheet": "Properties", "type": "bar", "x": "name", "y": "dscr", "title": "DSCR"},
         {"sheet": "Monthly", "type": "line", "x": "period", "y": ["noi", "occupancy"]},
@@ -129,7 +129,7 @@ def test_native_charts(tmp_path: Path, metrics, monthly) -> None:  # type: ignor
         assert "C0392B" in bar.upper()  # at-risk bars in red
 
 
-def test_chart_specs_are_validated(tmp_path: Path, metrics) -> None:  # type: ignore[no-untyped-def]
+def test_chart_specs_are_validated(tmp_path: Path, metrics) -> None:
     target = tmp_path / "bad.xlsx"
     with pytest.raises(ToolError, match="not one of the workbook's sheets"):
         excel.write_workbook(target, {"A": metrics}, charts=[{"sheet": "B", "y": "noi"}])

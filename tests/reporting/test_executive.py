@@ -15,7 +15,7 @@ REQUEST = "Generate monthly performance report for executive team"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, synthetic_portfolio):  # type: ignore[no-untyped-def]
+def report(tmp_path_factory, synthetic_portfolio):
     metrics, monthly, property_monthly = synthetic_portfolio(60, seed=42)
     folder = tmp_path_factory.mktemp("executive")
     figures = executive.build_report(
@@ -29,19 +29,19 @@ def report(tmp_path_factory, synthetic_portfolio):  # type: ignore[no-untyped-de
     return folder, figures, metrics
 
 
-def _pdf_text(folder) -> tuple[list[str], str]:  # type: ignore[no-untyped-def]
+def _pdf_text(folder) -> tuple[list[str], str]:
     pages = [page.extract_text() for page in PdfReader(folder / "executive_report.pdf").pages]
     return pages, "\n".join(pages)
 
 
-def test_every_file_is_written(report) -> None:  # type: ignore[no-untyped-def]
+def test_every_file_is_written(report) -> None:
     folder, figures, _ = report
     assert sorted(figures["files"]) == sorted(p.name for p in folder.iterdir())
     assert set(figures["files"]) >= {"executive_report.pdf", "executive_report.xlsx", "summary.md"}
     assert [p for p in figures["files"] if p.endswith(".png")]
 
 
-def test_pdf_states_the_figures(report, render_pdf_page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_states_the_figures(report, render_pdf_page, tmp_path) -> None:
     folder, f, metrics = report
     pages, text = _pdf_text(folder)
     assert 3 <= len(pages) <= 8
@@ -75,7 +75,7 @@ def test_pdf_states_the_figures(report, render_pdf_page, tmp_path) -> None:  # t
     render_pdf_page(folder / "executive_report.pdf", 2, tmp_path)
 
 
-def test_workbook_holds_the_data_behind_every_figure(report) -> None:  # type: ignore[no-untyped-def]
+def test_workbook_holds_the_data_behind_every_figure(report) -> None:
     folder, f, metrics = report
     wb = openpyxl.load_workbook(folder / "executive_report.xlsx")
     assert wb.sheetnames[0] == "Summary"
@@ -116,7 +116,7 @@ def test_workbook_holds_the_data_behind_every_figure(report) -> None:  # type: i
     assert any(wb["At Risk"].conditional_formatting)
 
 
-def test_summary_is_ready_for_an_email(report) -> None:  # type: ignore[no-untyped-def]
+def test_summary_is_ready_for_an_email(report) -> None:
     folder, f, _ = report
     text = (folder / "summary.md").read_text()
     assert text.startswith("Subject: Portfolio performance, December 2025")
@@ -130,7 +130,7 @@ def test_summary_is_ready_for_an_email(report) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.slow
-def test_large_portfolio_is_summarised(tmp_path, synthetic_portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_large_portfolio_is_summarised(tmp_path, synthetic_portfolio) -> None:
     metrics, monthly, property_monthly = synthetic_portfolio(3_000, months=13, seed=9)
     started = time.perf_counter()
     f = executive.build_report(metrics, monthly, tmp_path, property_monthly=property_monthly)

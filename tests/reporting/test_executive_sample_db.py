@@ -86,7 +86,7 @@ def cents(value: object) -> float:
 
 
 @pytest.fixture()
-def built(sample_db_url, sample_db_path, tmp_results):  # type: ignore[no-untyped-def]
+def built(sample_db_url, sample_db_path, tmp_results):
     from meta_agent.tool_library.data_tools import export_to_csv
     from meta_agent.tool_library.report_tools import build_executive_report
 
@@ -104,7 +104,7 @@ def built(sample_db_url, sample_db_path, tmp_results):  # type: ignore[no-untype
     return figures, _sql_figures(sample_db_path), tmp_results
 
 
-def test_figures_equal_independent_sql_to_the_cent(built) -> None:  # type: ignore[no-untyped-def]
+def test_figures_equal_independent_sql_to_the_cent(built) -> None:
     f, sql, _ = built
     assert f["as_of"] == sql["as_of"]
     assert f["property_count"] == 60
@@ -126,7 +126,7 @@ def test_figures_equal_independent_sql_to_the_cent(built) -> None:  # type: igno
     assert f["at_risk_count"] > 0 and f["properties_without_debt"] > 0
 
 
-def test_reports_equal_the_csv_to_the_cent(built) -> None:  # type: ignore[no-untyped-def]
+def test_reports_equal_the_csv_to_the_cent(built) -> None:
     f, sql, results = built
     csv = pd.read_csv(results / "portfolio_metrics.csv")
     assert cents(csv["noi"].sum()) == cents(f["t12_noi"])

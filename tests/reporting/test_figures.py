@@ -13,11 +13,11 @@ from meta_agent.reporting.figures import MOVER_COUNT, executive_figures
 
 
 @pytest.fixture(scope="module")
-def portfolio(synthetic_portfolio):  # type: ignore[no-untyped-def]
+def portfolio(synthetic_portfolio):
     return synthetic_portfolio(40, seed=11)
 
 
-def test_headline_figures_follow_their_definitions(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_headline_figures_follow_their_definitions(portfolio) -> None:
     metrics, monthly, property_monthly = portfolio
     figures, _ = executive_figures(metrics, monthly, 1.25, property_monthly)
 
@@ -37,7 +37,7 @@ def test_headline_figures_follow_their_definitions(portfolio) -> None:  # type: 
     assert figures["occupancy"] == pytest.approx(occupancy, rel=1e-12)
 
 
-def test_at_risk_follows_domain_rules(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_at_risk_follows_domain_rules(portfolio) -> None:
     metrics, monthly, _ = portfolio
     for threshold in (1.0, 1.25, 1.35, 2.0):
         figures, tables = executive_figures(metrics, monthly, threshold)
@@ -58,7 +58,7 @@ def test_at_risk_follows_domain_rules(portfolio) -> None:  # type: ignore[no-unt
         assert bands.iloc[-1]["property_count"] == (~metrics["has_debt"]).sum()
 
 
-def test_breakdowns_add_up_to_the_portfolio(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_breakdowns_add_up_to_the_portfolio(portfolio) -> None:
     metrics, monthly, _ = portfolio
     figures, tables = executive_figures(metrics, monthly)
     for key, sheet in (("property_type", "By Property Type"), ("market", "By Market")):
@@ -80,7 +80,7 @@ def test_breakdowns_add_up_to_the_portfolio(portfolio) -> None:  # type: ignore[
 
 def test_movers_are_the_largest_dollar_changes_against_the_same_month_a_year_earlier(
     portfolio,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     metrics, monthly, property_monthly = portfolio
     figures, tables = executive_figures(metrics, monthly, 1.25, property_monthly)
     frame = property_monthly.assign(period=pd.to_datetime(property_monthly["period"]))
@@ -99,7 +99,7 @@ def test_movers_are_the_largest_dollar_changes_against_the_same_month_a_year_ear
     assert "same month a year earlier" in figures["movers_definition"]
 
 
-def test_monthly_may_be_given_per_property(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_may_be_given_per_property(portfolio) -> None:
     metrics, monthly, property_monthly = portfolio
     from_totals, _ = executive_figures(metrics, monthly, 1.25, property_monthly)
     from_rows, tables = executive_figures(metrics, property_monthly)
@@ -109,7 +109,7 @@ def test_monthly_may_be_given_per_property(portfolio) -> None:  # type: ignore[n
     assert from_rows["movers"] == from_totals["movers"]
 
 
-def test_missing_months_give_missing_changes(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_missing_months_give_missing_changes(portfolio) -> None:
     metrics, monthly, _ = portfolio
     figures, _ = executive_figures(metrics, monthly.tail(6))
     assert figures["noi_yoy_change"] is None and figures["noi_yoy_change_pct"] is None
@@ -117,7 +117,7 @@ def test_missing_months_give_missing_changes(portfolio) -> None:  # type: ignore
     assert figures["movers"] is None
 
 
-def test_values_are_plain_python(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_values_are_plain_python(portfolio) -> None:
     metrics, monthly, property_monthly = portfolio
     figures, _ = executive_figures(metrics, monthly, 1.25, property_monthly)
 
@@ -136,7 +136,7 @@ def test_values_are_plain_python(portfolio) -> None:  # type: ignore[no-untyped-
     walk(figures)
 
 
-def test_bad_input_is_explained(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_explained(portfolio) -> None:
     metrics, monthly, _ = portfolio
     with pytest.raises(ToolError, match="missing \\['dscr'\\]"):
         executive_figures(metrics.drop(columns=["dscr"]), monthly)
@@ -148,7 +148,7 @@ def test_bad_input_is_explained(portfolio) -> None:  # type: ignore[no-untyped-d
         executive_figures(metrics, monthly.assign(period="last month"))
 
 
-def test_no_debt_anywhere(portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_no_debt_anywhere(portfolio) -> None:
     metrics, monthly, _ = portfolio
     unlevered = metrics.assign(debt_service=0.0, dscr=np.nan, has_debt=False)
     figures, tables = executive_figures(unlevered, monthly)

@@ -28,7 +28,7 @@ def _table(rows: int) -> pd.DataFrame:
     )
 
 
-def test_report_with_tiles_tables_charts_and_page_numbers(tmp_path: Path, render_pdf_page) -> None:  # type: ignore[no-untyped-def]
+def test_report_with_tiles_tables_charts_and_page_numbers(tmp_path: Path, render_pdf_page) -> None:
     table = _table(180)
     chart = charts.distribution_chart(table, "dscr", tmp_path / "dist.png", threshold=1.25)
     path = pdf.write_pdf(

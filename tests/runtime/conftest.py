@@ -55,6 +55,17 @@ def bwrap_ok() -> None:
     require_bwrap()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs bwrap (fixture or a "bwrap" parameter) with ``bwrap``."""
+    for item in items:
+        if not str(item.path).startswith(str(Path(__file__).parent)):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        if "bwrap_ok" in fixtures or "pooled" in fixtures or "bwrap" in params.values():
+            item.add_marker(pytest.mark.bwrap)
+
+
 def write_script(folder: Path, source: str, name: str = "script.py") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -247,9 +258,9 @@ def survivors(marker: str) -> list[str]:
         with contextlib.suppress(psutil.Error):
             cmd = " ".join(proc.info.get("cmdline") or [])
             env = proc.environ() if marker not in cmd else {}
-            if marker in cmd or any(marker in value for value in env.values()):
-                if proc.pid != os.getpid():
-                    found.append(f"{proc.pid} {cmd[:120]}")
+            mentioned = marker in cmd or any(marker in value for value in env.values())
+            if mentioned and proc.pid != os.getpid():
+                found.append(f"{proc.pid} {cmd[:120]}")
     return found
 
 

@@ -63,7 +63,7 @@ def test_registered_as_reporting_tools_that_write_files() -> None:
     assert trend.parameters["properties"]["value_columns"]["type"] == "array"
 
 
-def test_each_tool_writes_its_chart(tmp_results: Path, metrics, monthly) -> None:  # type: ignore[no-untyped-def]
+def test_each_tool_writes_its_chart(tmp_results: Path, metrics, monthly) -> None:
     written = [
         chart_tools.plot_dscr(metrics),
         chart_tools.plot_trend(monthly, ["noi", "occupancy"], "noi_trend.png", title="NOI trend"),
@@ -94,13 +94,13 @@ def test_each_tool_writes_its_chart(tmp_results: Path, metrics, monthly) -> None
     assert not [p for p in tmp_results.iterdir() if p.name.startswith(".")]
 
 
-def test_svg_on_request(tmp_results: Path, metrics) -> None:  # type: ignore[no-untyped-def]
+def test_svg_on_request(tmp_results: Path, metrics) -> None:
     name = chart_tools.plot_dscr(metrics, "dscr.svg", threshold=1.35)
     text = (tmp_results / name).read_text()
     assert "<svg" in text and "1.35x" in text
 
 
-def test_bad_names_and_columns_are_refused(tmp_results: Path, metrics) -> None:  # type: ignore[no-untyped-def]
+def test_bad_names_and_columns_are_refused(tmp_results: Path, metrics) -> None:
     with pytest.raises(OutputPathError, match="must end with"):
         chart_tools.plot_dscr(metrics, "dscr.pdf")
     with pytest.raises(OutputPathError):

@@ -126,7 +126,7 @@ def test_transform_operations_in_order(metrics: pd.DataFrame) -> None:
         ([{"op": "rename", "columns": ["noi"]}], "rename needs"),
     ],
 )
-def test_transform_errors_say_what_is_accepted(metrics, operations, message) -> None:  # type: ignore[no-untyped-def]
+def test_transform_errors_say_what_is_accepted(metrics, operations, message) -> None:
     with pytest.raises(ToolError, match=message):
         dtools.transform_data(metrics, operations)
 
@@ -173,7 +173,7 @@ def test_filter_conditions(metrics: pd.DataFrame) -> None:
         ({"op": "<"}, "needs 'column'"),
     ],
 )
-def test_filter_errors(metrics, condition, message) -> None:  # type: ignore[no-untyped-def]
+def test_filter_errors(metrics, condition, message) -> None:
     with pytest.raises(ToolError, match=message):
         dtools.filter_data(metrics, [condition])
 
@@ -269,7 +269,7 @@ def test_csv_keeps_full_precision(tmp_results: Path, metrics: pd.DataFrame) -> N
     _no_temporaries(tmp_results)
 
 
-def test_writers_refuse_names_outside_the_results_folder(tmp_results: Path, metrics) -> None:  # type: ignore[no-untyped-def]
+def test_writers_refuse_names_outside_the_results_folder(tmp_results: Path, metrics) -> None:
     with pytest.raises(OutputPathError):
         dtools.export_to_csv(metrics, "../escape.csv")
     with pytest.raises(OutputPathError, match="must end with"):
@@ -328,7 +328,9 @@ def test_pdf_export(tmp_results: Path, metrics: pd.DataFrame) -> None:
     assert "Data as of December 2025" in text
     assert "Methodology and definitions" in text
     assert "DSCR is T12 NOI divided by annual debt service" in text
-    assert "below 1.25x" in text and "Cap rate" not in text.split("Methodology")[-1]
+    methodology = text.split("Methodology and definitions")[-1]
+    assert "below 1.25x" in methodology and "Cap rate is T12 NOI over" in methodology
+    assert "Debt yield" not in methodology  # only the metrics shown are defined
     with pytest.raises(ToolError, match="not in the results folder"):
         dtools.export_to_pdf("x.pdf", "X", charts=["missing.png"])
     _no_temporaries(tmp_results)

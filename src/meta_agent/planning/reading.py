@@ -20,9 +20,6 @@ from meta_agent.planning.signals import Signals
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS, US_STATES
 
 DEFAULT_THRESHOLD = 1.25
-DEFAULT_PEERS = 5
-COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
-CORRELATION_METRICS = ["noi", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"]
 _INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _AGE_WORDS = ("before", "after", "older than", "newer than", "prior to", "since")
 _PROPERTY_FLAGS = {
@@ -182,7 +179,7 @@ class Reading:
             )
         for item, metric in read:
             flt = self._to_filter(item, metric)
-            if flt.metric == "dscr" and flt.op == "<" and not at_risk_named(filters):
+            if flt.metric == "dscr" and flt.op == "<" and not _has_dscr_filter(filters):
                 at_risk, threshold = True, flt.value
                 continue
             filters.append(flt)
@@ -324,5 +321,5 @@ class Reading:
         return wanted
 
 
-def at_risk_named(filters: list[MetricFilter]) -> bool:
+def _has_dscr_filter(filters: list[MetricFilter]) -> bool:
     return any(f.metric == "dscr" for f in filters)

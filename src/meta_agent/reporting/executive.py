@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from meta_agent.reporting import charts, excel, pdf, style, summary
 from meta_agent.reporting.figures import MOVER_COUNT, executive_figures
+from meta_agent.reporting.files import write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +29,7 @@ SUMMARY_NAME = "summary.md"
 TREND_CHART = "noi_occupancy_trend.png"
 DSCR_CHART = "dscr_by_property.png"
 DISTRIBUTION_CHART = "dscr_distribution.png"
+OUTPUT_FILES = (PDF_NAME, WORKBOOK_NAME, SUMMARY_NAME, TREND_CHART, DSCR_CHART, DISTRIBUTION_CHART)
 TITLE = "Monthly Performance Report"
 # The PDF is read, not searched: longer lists live in the workbook.
 PDF_MAX_AT_RISK_ROWS = 25
@@ -82,18 +84,8 @@ def build_report(
         generated_at=generated_at,
     )
     text = summary.email_summary(figures, attachments=[PDF_NAME, WORKBOOK_NAME])
-    (folder / SUMMARY_NAME).parent.mkdir(parents=True, exist_ok=True)
-    from meta_agent.reporting.files import write_text_atomic
-
     write_text_atomic(folder / SUMMARY_NAME, text)
-    figures["files"] = [
-        PDF_NAME,
-        WORKBOOK_NAME,
-        SUMMARY_NAME,
-        TREND_CHART,
-        DSCR_CHART,
-        DISTRIBUTION_CHART,
-    ]
+    figures["files"] = list(OUTPUT_FILES)
     logger.info("executive report written", extra={"properties": figures["property_count"]})
     return figures
 

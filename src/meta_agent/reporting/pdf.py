@@ -155,61 +155,6 @@ def write_pdf(
     return path
 
 
-def figure_blocks(
-    figures: Mapping[str, Any], max_tiles: int = 9
-) -> tuple[list[KeyFigure], list[Block]]:
-    """Lay out a dict of figures: scalars as tiles, lists as lines, groups and rows as tables."""
-    import pandas as pd
-
-    tiles: list[KeyFigure] = []
-    lines: list[str] = []
-    tables: list[Block] = []
-    for key, value in figures.items():
-        if key in ("as_of", "request", "files"):
-            continue
-        if isinstance(value, Mapping):
-            tables += [Heading(style.label(key), level=2), _group_table(key, value)]
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            tables += [Heading(style.label(key), level=2), TableBlock(pd.DataFrame(value))]
-        elif hasattr(value, "columns"):
-            tables += [Heading(style.label(key), level=2), TableBlock(value)]
-        else:
-            text = style.format_figure((key,), value)
-            if isinstance(value, (list, tuple, set)) or len(tiles) >= max_tiles or len(text) > 24:
-                lines.append(f"{style.figure_label((key,))}: {text}")
-            else:
-                tiles.append(KeyFigure(style.figure_label((key,)), text))
-    return tiles, ([Bullets(lines)] if lines else []) + tables
-
-
-def _group_table(key: str, group: Mapping[str, Any]) -> TableBlock:
-    """A nested group of figures as a table: one row per member, one column per figure."""
-    import pandas as pd
-
-    if all(isinstance(v, Mapping) for v in group.values()):
-        columns: list[str] = []
-        for member in group.values():
-            columns += [str(c) for c in member if str(c) not in columns]
-        rows = [
-            {
-                "item": style.label(str(name)),
-                **{
-                    style.label(c): style.format_figure((key, str(name), c), member.get(c))
-                    for c in columns
-                },
-            }
-            for name, member in group.items()
-        ]
-        heads = tuple(style.label(c) for c in columns)
-    else:
-        rows = [
-            {"item": style.figure_label(path), "value": style.format_figure((key, *path), value)}
-            for path, value in style.flatten_figures(group)
-        ]
-        heads = ("value",)
-    return TableBlock(pd.DataFrame(rows), labels={"item": "", "value": "Value"}, right_align=heads)
-
-
 # --- layout ------------------------------------------------------------------------------------
 
 

@@ -109,9 +109,7 @@ class RunSpec:
         self.run_dir = Path(self.run_dir)
         for name, value in self.secrets.items():
             if not SECRET_NAME.match(name) or not isinstance(value, str):
-                raise ValueError(
-                    f"Secret {name!r} needs an UPPER_CASE name and a string value."
-                )
+                raise ValueError(f"Secret {name!r} needs an UPPER_CASE name and a string value.")
 
     @property
     def results_dir(self) -> Path:

@@ -85,6 +85,31 @@ def bwrap_problem() -> str | None:
     return None
 
 
+# The new procfs still exposes the kernel's global knobs. Run as root, the sandbox's uid maps to
+# host uid 0 (without capabilities), and some of them check only that uid: /proc/sys (e.g.
+# kernel.core_pattern, a root code-execution vector), /proc/irq, /proc/sysrq-trigger. These are
+# made read-only, and kernel-internal listings are masked, as Docker does for containers.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi", "asound")
+PROC_MASKED = (
+    "kcore", "keys", "key-users", "latency_stats", "timer_list", "timer_stats", "sched_debug",
+    "vmallocinfo", "kallsyms", "slabinfo", "kpagecount", "kpageflags", "kpagecgroup",
+    "pagetypeinfo", "iomem", "ioports", "config.gz",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def proc_covers() -> tuple[str, ...]:
+    """bwrap arguments covering the sensitive parts of /proc (those this kernel has)."""
+    args: list[str] = []
+    for name in PROC_READ_ONLY:
+        if os.path.exists(f"/proc/{name}"):
+            args += ["--ro-bind", f"/proc/{name}", f"/proc/{name}"]
+    for name in PROC_MASKED:
+        if os.path.isfile(f"/proc/{name}"):
+            args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+    return tuple(args)
+
+
 def check_network(spec: RunSpec, backend: str) -> None:
     """Refuse runs that would need a network this backend cannot restrict to named hosts."""
     if spec.allowed_hosts:
@@ -114,7 +139,7 @@ def sandbox_argv(
         argv += ["--symlink", target, link]
     for bind in binds:
         argv += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
     argv += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
     argv += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
     return [*argv, "--", *command]
@@ -176,7 +201,9 @@ class BwrapBackend:
             )
         except ExecutionError as exc:
             return context.error_result(str(exc))
-        cgroup = Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        cgroup = (
+            Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        )
         if cgroup is None:
             context.warn("no cgroup available: memory is limited by address space and sampling")
         try:

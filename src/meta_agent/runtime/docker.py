@@ -39,9 +39,7 @@ DEFAULT_IMAGE = "meta-agent-sandbox:latest"
 DEFAULT_DOCKER_SOCKET = "unix:///var/run/docker.sock"
 DOCKER_API_VERSION = "1.41"  # Docker Engine 20.10+, every option used here exists there
 CONTAINER_PYTHON = "python"  # the image's own interpreter: the project's environment there
-MISSING_PACKAGE = (
-    "The docker backend needs the Docker SDK: pip install 'meta-agent[docker]'."
-)
+MISSING_PACKAGE = "The docker backend needs the Docker SDK: pip install 'meta-agent[docker]'."
 
 
 def _docker_module() -> Any:
@@ -79,7 +77,12 @@ def docker_problem() -> str | None:
 
 
 def container_options(
-    spec: RunSpec, limits: Limits, image: str, env: dict[str, str], script_inside: str, binds: list[Any]
+    spec: RunSpec,
+    limits: Limits,
+    image: str,
+    env: dict[str, str],
+    script_inside: str,
+    binds: list[Any],
 ) -> dict[str, Any]:
     """The ``containers.create`` arguments for one run (pure, so it can be tested anywhere)."""
     cpu = int(limits.cpu_seconds)
@@ -159,7 +162,7 @@ class DockerBackend:
                 container.remove(force=True)
 
     def _supervise(self, context: RunContext, container: Any) -> RunResult:
-        limits, spec = context.limits, context.spec
+        spec = context.spec
         peak = {"bytes": 0}
         streams = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
         logs = threading.Thread(target=_pump_demuxed, args=(streams, context), daemon=True)
@@ -224,4 +227,6 @@ def _sample_stats(container: Any, peak: dict[str, int]) -> None:
     with contextlib.suppress(Exception):
         for stats in container.stats(stream=True, decode=True):
             memory = stats.get("memory_stats", {})
-            peak["bytes"] = max(peak["bytes"], int(memory.get("max_usage") or memory.get("usage") or 0))
+            peak["bytes"] = max(
+                peak["bytes"], int(memory.get("max_usage") or memory.get("usage") or 0)
+            )

@@ -96,7 +96,9 @@ def _sqlite(parsed: URL, rewrite: bool) -> DatabaseAccess:
         return DatabaseAccess(parsed.render_as_string(hide_password=False))
     path = Path(database).expanduser().resolve()
     if not path.is_file():
-        raise ExecutionError(f"The SQLite database {path} does not exist; run `meta-agent db init`.")
+        raise ExecutionError(
+            f"The SQLite database {path} does not exist; run `meta-agent db init`."
+        )
     if not rewrite:
         return DatabaseAccess(parsed.set(database=str(path)).render_as_string(hide_password=False))
     inside = f"{SANDBOX_DB_DIR}/{path.name}"

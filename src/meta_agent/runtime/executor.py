@@ -114,7 +114,9 @@ class Executor:
         self._pool: Any = None
         if pool_size > 0:
             if self.backend.name != "bwrap":
-                logger.warning("warm pool needs bwrap; runs start cold", extra={"backend": self.backend.name})
+                logger.warning(
+                    "warm pool needs bwrap; runs start cold", extra={"backend": self.backend.name}
+                )
             else:
                 from meta_agent.runtime.pool import WarmPool
 

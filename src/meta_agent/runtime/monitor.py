@@ -92,13 +92,12 @@ class Monitor:
         rss = cpu = 0.0
         tasks = 0
         for proc in procs:
-            with contextlib.suppress(psutil.Error):
-                with proc.oneshot():
-                    rss += proc.memory_info().rss
-                    times = proc.cpu_times()
-                    cpu += times.user + times.system + times.children_user + times.children_system
-                    tasks += proc.num_threads()
-                    self.totals.seen.setdefault(proc.pid, proc.create_time())
+            with contextlib.suppress(psutil.Error), proc.oneshot():
+                rss += proc.memory_info().rss
+                times = proc.cpu_times()
+                cpu += times.user + times.system + times.children_user + times.children_system
+                tasks += proc.num_threads()
+                self.totals.seen.setdefault(proc.pid, proc.create_time())
         self.totals.peak_rss_bytes = max(self.totals.peak_rss_bytes, int(rss))
         self.totals.cpu_seconds = max(self.totals.cpu_seconds, cpu - self.cpu_baseline)
         self.totals.peak_tasks = max(self.totals.peak_tasks, tasks)

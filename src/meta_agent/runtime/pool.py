@@ -31,6 +31,7 @@ from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.bwrap import sandbox_argv, seccomp_pipe
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
+    RESERVED,
     SANDBOX_DIR,
     SANDBOX_RESULTS,
     Bind,
@@ -40,13 +41,14 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
-from meta_agent.runtime.supervise import RunContext, finish, terminate, watch
+from meta_agent.runtime.supervise import RunContext, finish, watch
 
 logger = logging.getLogger(__name__)
 
 WARM_SCRIPT = str(Path(__file__).with_name("warm.py"))
 READY_TIMEOUT_SECONDS = 60.0  # a member not ready by then is broken: killed and replaced
 WARM_NICE = 10  # CFS weight ~1/10 of a normal task while importing
+WARM_CONCURRENCY = max(1, (os.cpu_count() or 2) // 2)
 # Consecutive members failing to start before the pool stops trying (runs then go cold).
 MAX_START_FAILURES = 3
 
@@ -59,6 +61,7 @@ class Member:
     staging: Path
     cgroup: Cgroup | None
     ready: threading.Event = field(default_factory=threading.Event)
+    settled: threading.Event = field(default_factory=threading.Event)  # ready, or dead
     failed: bool = False
 
     def discard(self) -> None:
@@ -106,24 +109,33 @@ class WarmPool:
         # bwrap's --die-with-parent is tied to the *thread* that started it, so every member is
         # started by this one thread, which lives as long as the pool.
         self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
-        self._spawner = threading.Thread(target=self._spawn_loop, name="meta-agent-pool", daemon=True)
+        self._spawner = threading.Thread(
+            target=self._spawn_loop, name="meta-agent-pool", daemon=True
+        )
         self._spawner.start()
         self._refill()
 
     # -- filling ------------------------------------------------------------------------------
     def _spawn_loop(self) -> None:
+        warming: list[Member] = []
         while self._requests.get():
             if self._closed:
                 continue
+            # At most WARM_CONCURRENCY imports at a time: a burst of refills must not starve
+            # the runs in progress (each import is a second of CPU).
+            warming = [m for m in warming if not m.settled.is_set()]
+            while len(warming) >= WARM_CONCURRENCY and not self._closed:
+                warming[0].settled.wait(READY_TIMEOUT_SECONDS)
+                warming = [m for m in warming if not m.settled.is_set()]
             try:
-                self._spawn()
+                warming.append(self._spawn())
             except OSError:
                 logger.exception("warm pool could not start a member")
                 with self._lock:
                     self._pending -= 1
                     self._failures += 1
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> Member:
         home = self.root / uuid.uuid4().hex[:12]
         staging = home / "results"
         staging.mkdir(parents=True)
@@ -186,6 +198,7 @@ class WarmPool:
         threading.Thread(
             target=self._await_ready, args=(member, ready_read), name="meta-agent-pool", daemon=True
         ).start()
+        return member
 
     def _await_ready(self, member: Member, fd: int) -> None:
         ready = False
@@ -202,6 +215,7 @@ class WarmPool:
                 if member in self._members:
                     self._members.remove(member)
             self._lock.notify_all()
+        member.settled.set()
         if not ready:
             if not self._closed:
                 logger.warning("warm pool member failed to start", extra={"pid": member.proc.pid})
@@ -259,7 +273,13 @@ class WarmPool:
         """Run ``spec`` in ``member`` (acquired by the caller); the member is spent afterwards."""
         limits = self.limits
         try:
-            source = spec.script.read_bytes()
+            try:
+                source = spec.script.read_bytes()
+            except OSError as exc:
+                return context.error_result(f"The script {spec.script} cannot be read: {exc}.")
+            clash = RESERVED.intersection(spec.secrets)
+            if clash:
+                raise ValueError(f"Secrets may not replace runtime variables: {sorted(clash)}.")
             env = {**spec.secrets}
             header = {
                 "env": env,
@@ -276,7 +296,6 @@ class WarmPool:
                     stdin.write(json.dumps(header).encode() + b"\n" + source)
                     stdin.close()
             watched = watch(context, member.proc, monitor, member.cgroup)
-            terminate(member.proc, monitor, member.cgroup)
             result = finish(
                 context, watched, exit_code_carries_signal=True, results_dir=member.staging
             )
@@ -300,7 +319,7 @@ class WarmPool:
 
 def _alive(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 

@@ -80,7 +80,9 @@ class ProcessBackend:
         except ExecutionError as exc:
             return context.error_result(str(exc))
         scratch = Path(tempfile.mkdtemp(prefix="meta-agent-tmp-"))
-        cgroup = Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        cgroup = (
+            Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        )
         try:
             env = sandbox_environment(
                 results_dir=str(spec.results_dir.resolve()),
@@ -94,6 +96,7 @@ class ProcessBackend:
                 cgroup_procs=cgroup.procs_files() if cgroup else (),
                 unshare_network=isolated_net,
                 seccomp=seccomp.Installer() if seccomp.supported() else None,
+                die_with_parent=True,
             )
             try:
                 proc = subprocess.Popen(
@@ -108,7 +111,7 @@ class ProcessBackend:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 return context.error_result(f"The script could not be started: {exc}")
-                monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
+            monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
             watched = watch(context, proc, monitor, cgroup)
             return finish(context, watched, exit_code_carries_signal=False)
         finally:

@@ -47,6 +47,7 @@ def database_password(url: str | None) -> str | None:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).password  # type: ignore[return-value]
+        password = make_url(url).password
+        return None if password is None else str(password)
     except Exception:  # noqa: BLE001 - an unparsable URL has no password we can find
         return None

@@ -13,6 +13,7 @@ import os
 import resource
 import shlex
 import shutil
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ ADDRESS_SPACE_HEADROOM_MB = 512
 # (their in-sandbox bootstrap lowers the soft limit to "used so far + cpu_seconds").
 WARM_IMPORT_CPU_SECONDS = 60
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -50,9 +52,12 @@ class ChildSetup:
     cgroup_procs: tuple[str, ...] = ()
     unshare_network: bool = False
     seccomp: Callable[[], None] | None = None  # installed last: it forbids unshare itself
+    die_with_parent: bool = False
 
     def __call__(self) -> None:
         # Runs in the forked child: no locks, no logging, only system calls.
+        if self.die_with_parent and _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) refused")
         if self.unshare_network and _LIBC.unshare(CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) refused")
         pid = str(os.getpid()).encode()
@@ -75,7 +80,8 @@ class ChildSetup:
         namespace, seccomp) or prlimit is missing: then pass the object as ``preexec_fn``.
         """
         prlimit = shutil.which("prlimit")
-        if self.unshare_network or self.seccomp is not None or prlimit is None:
+        needs_python = self.unshare_network or self.seccomp is not None or self.die_with_parent
+        if needs_python or prlimit is None:
             return None
         args = [f"--{PRLIMIT_NAMES[which]}={soft}:{hard}" for which, (soft, hard) in self.rlimits]
         prefix = [prlimit, *args, "--"]
@@ -104,6 +110,7 @@ def child_setup(
     extra_cpu_seconds: int = 0,
     unshare_network: bool = False,
     seccomp: Callable[[], None] | None = None,
+    die_with_parent: bool = False,
 ) -> ChildSetup:
     """The ``preexec_fn`` for one run's child."""
     cpu = int(limits.cpu_seconds) + extra_cpu_seconds
@@ -118,4 +125,6 @@ def child_setup(
     if os.getuid() != 0:
         nproc = user_process_count() + limits.max_processes
         rlimits.append((resource.RLIMIT_NPROC, (nproc, nproc)))
-    return ChildSetup(tuple(rlimits), tuple(cgroup_procs), unshare_network, seccomp)
+    return ChildSetup(
+        tuple(rlimits), tuple(cgroup_procs), unshare_network, seccomp, die_with_parent
+    )

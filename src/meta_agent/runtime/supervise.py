@@ -256,7 +256,9 @@ def classify(
         return "memory_limit", exit_code
     if watched.pids_max_hits:
         return "process_limit", exit_code
-    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and watched.cpu_seconds >= limits.cpu_seconds):
+    if sig == signal.SIGXCPU or (
+        sig == signal.SIGKILL and watched.cpu_seconds >= limits.cpu_seconds
+    ):
         return "cpu_limit", exit_code
     if sig == signal.SIGXFSZ:
         return "output_limit", exit_code
@@ -265,7 +267,8 @@ def classify(
         return "memory_limit", exit_code
     if exit_code != 0 and any(m in tail for m in ("File too large", "No space left on device")):
         return "output_limit", exit_code  # EFBIG (RLIMIT_FSIZE) or ENOSPC (the sized /tmp)
-    if exit_code != 0 and "[Errno 11] Resource temporarily unavailable" in tail:
+    refused_task = "can't start new thread" in tail or ("[Errno 11]" in tail and "fork" in tail)
+    if exit_code != 0 and refused_task:
         return "process_limit", exit_code  # fork()/clone() refused by pids.max or RLIMIT_NPROC
     return ("succeeded" if exit_code == 0 else "failed"), exit_code
 
@@ -284,8 +287,8 @@ def finish(
     )
     found = collect(results_dir or context.spec.results_dir, limits, context.spec.expected_outputs)
     error: str | None = None
-    if status == "succeeded" and found.limit is not None:
-        status = found.limit
+    if status in ("succeeded", "failed") and found.limit is not None:
+        status = found.limit  # a file stopped at the cap is proof, whatever the exit code
     if status in LIMIT_MESSAGES:
         error = "The script " + LIMIT_MESSAGES[status].format(**limits.to_dict()) + "."
     elif status == "failed":

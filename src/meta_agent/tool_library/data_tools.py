@@ -49,9 +49,6 @@ ADDITIVE_METRICS = frozenset(
         "gross_potential_rent",
     }
 )
-# A PDF is read, not searched: longer tables are cut here and noted; the CSV keeps every row.
-MAX_PDF_TABLE_ROWS = 1_000
-MAX_PDF_TILES = 9
 
 
 # --- reshaping ---------------------------------------------------------------------------------
@@ -486,66 +483,22 @@ def export_to_pdf(
         charts: PNG files in the results folder, drawn earlier by chart tools.
         request: the user's request, printed under the title.
     """
-    from meta_agent.reporting import pdf, style
-    from meta_agent.reporting.definitions import definitions
+    from meta_agent.reporting.results_report import write_results_pdf
     from meta_agent.tool_library.outputs import results_path
 
     path = results_path(filename, (".pdf",))
-    figures = key_figures or {}
-    tiles, blocks = pdf.figure_blocks(figures, MAX_PDF_TILES)
-    for chart in charts or []:
-        image = results_path(chart, (".png",))
-        if not image.exists():
-            raise ToolError(
-                f"Chart {chart!r} is not in the results folder; draw it first with a "
-                "chart tool (PDF charts must be PNG)."
-            )
-        blocks.append(pdf.ChartBlock(image))
-    for section, table in (tables or {}).items():
-        blocks.append(pdf.Heading(str(section)))
-        blocks.append(
-            pdf.TableBlock(
-                _as_frame(table),
-                max_rows=MAX_PDF_TABLE_ROWS,
-                more_note="export the table to CSV for every row",
-            )
-        )
-    frames = [_as_frame(table) for table in (tables or {}).values()]
-    names = [str(c) for frame in frames for c in frame.columns]
-    names += [part for key, _ in style.flatten_figures(figures) for part in key]
-    threshold = figures.get("threshold")
-    notes = definitions(names, threshold if isinstance(threshold, (int, float)) else None)
-    if notes:
-        notes.append("Figures are rounded for display; CSV exports keep full precision.")
-        blocks += [pdf.Heading("Methodology and definitions"), pdf.Bullets(notes)]
-    pdf.write_pdf(
-        path,
-        title=title,
-        request=request,
-        as_of=_as_of(figures, frames),
-        key_figures=tiles,
-        blocks=blocks,
-    )
-    return filename
-
-
-def _as_of(figures: dict[str, Any], frames: list[pd.DataFrame]) -> str | None:
-    """The data's as-of month: a figure named as_of, else the latest `latest_period` in a table."""
-    from meta_agent.reporting import style
-
-    candidates = [figures.get("as_of")] + [
-        frame["latest_period"].dropna().astype(str).max()
-        for frame in frames
-        if "latest_period" in frame.columns and frame["latest_period"].notna().any()
+    images = [results_path(chart, (".png",)) for chart in charts or []]
+    missing = [
+        chart for chart, image in zip(charts or [], images, strict=True) if not image.exists()
     ]
-    found = [str(c) for c in candidates if c is not None and not style.is_missing(c)]
-    if not found:
-        return None
-    latest = max(found)
-    try:
-        return style.format_month(latest)
-    except ValueError:
-        return latest
+    if missing:
+        raise ToolError(
+            f"Chart(s) {missing} are not in the results folder; draw them first with a chart "
+            "tool (PDF charts must be PNG)."
+        )
+    frames = {str(section): _as_frame(table) for section, table in (tables or {}).items()}
+    write_results_pdf(path, title, frames, key_figures or {}, images, request)
+    return filename
 
 
 @tool(category="data", version="1.0.0", side_effects=["writes_files"])

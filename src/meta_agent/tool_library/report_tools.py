@@ -41,9 +41,11 @@ def build_executive_report(
         property_monthly: per-property monthly NOI (`property_id`, `period`, `noi`, at least the
             latest month and the same month a year earlier); needed for the largest movers.
     """
-    from meta_agent.reporting.executive import build_report
-    from meta_agent.tool_library.outputs import results_dir
+    from meta_agent.reporting.executive import OUTPUT_FILES, build_report
+    from meta_agent.tool_library.outputs import results_dir, results_path
 
+    for name in OUTPUT_FILES:  # the same checks as every writer: inside the folder, no symlinks
+        results_path(name)
     return build_report(
         metrics,
         monthly,

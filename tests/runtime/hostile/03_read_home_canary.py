@@ -1,5 +1,6 @@
 # expect: failed a canary file in /home cannot be read
 # process: xfail the process backend runs as the host user, who can read it
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: read home canary."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed raw libc open() through numpy.ctypeslib finds no host file
 # process: xfail the process backend runs as the host user, who can read it
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: numpy ctypes libc open."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: succeeded /proc/1/environ holds only the sandbox's own variables
 # process: xfail under the process backend pid 1 is the host's init (its environment is readable as root)
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: proc 1 environ."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

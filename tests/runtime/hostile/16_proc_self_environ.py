@@ -1,4 +1,5 @@
 # expect: succeeded the script's environment holds nothing of the host's
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: proc self environ."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: succeeded no process visible to the script carries the host's variables
 # process: xfail the process backend sees every host process (the test runner's environment included)
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: scan all environ."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,4 +1,5 @@
 # expect: succeeded the environment holds exactly the injected variables
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: environment allowlist."""
 
 import os

@@ -1,5 +1,6 @@
 # expect: failed the interpreter's site-packages are read-only
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: write venv."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed the mounted database file cannot be written
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: append to db file."""
 
 import os

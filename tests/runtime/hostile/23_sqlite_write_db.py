@@ -1,5 +1,6 @@
 # expect: failed SQL writes to the mounted database are refused
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: sqlite write db."""
 
 import os

@@ -1,5 +1,6 @@
 # expect: failed ATTACHing the database file does not make it writable
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: sqlite attach write."""
 
 import os

@@ -1,4 +1,5 @@
 # expect: failed a symlink left in results/ is removed, never followed
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: symlink in results."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed writing through a symlink in results/ cannot reach the host
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: symlink write through."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

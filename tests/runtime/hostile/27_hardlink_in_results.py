@@ -1,4 +1,5 @@
 # expect: failed hard links in results/ are refused (removed)
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: hardlink in results."""
 
 import os

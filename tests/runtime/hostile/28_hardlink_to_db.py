@@ -1,5 +1,6 @@
 # expect: failed a hard link to the mounted database cannot be made
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: hardlink to db."""
 
 import os

@@ -1,4 +1,5 @@
 # expect: failed a FIFO in results/ is refused, the host never blocks on it
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: fifo in results."""
 
 import os

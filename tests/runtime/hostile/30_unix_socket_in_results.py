@@ -1,4 +1,5 @@
 # expect: failed a socket file in results/ is refused
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: unix socket in results."""
 
 import os

@@ -1,5 +1,6 @@
 # expect: failed matplotlib cannot save outside results/
 # process: skip it would really modify the host under the process backend
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: matplotlib savefig root."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed writes next to results/ (in the run folder) are refused
 # process: xfail the process backend can write anywhere in the run folder
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: results path dotdot."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed the run log is out of the script's reach
 # process: xfail the process backend can reach the run folder's logs/
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: tamper run log."""
 
 import os

@@ -1,5 +1,6 @@
 # expect: failed a TCP listener on the host's loopback is unreachable
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: tcp loopback."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed the PostgreSQL TCP port is unreachable
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: postgres port."""
 
 import socket

@@ -1,5 +1,6 @@
 # expect: failed the Redis port is unreachable
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: redis port."""
 
 import socket

@@ -1,5 +1,6 @@
 # expect: failed no name can be resolved
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: dns lookup."""
 
 import socket

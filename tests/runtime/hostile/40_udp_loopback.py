@@ -1,5 +1,6 @@
 # expect: failed a UDP datagram cannot reach the host
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: udp loopback."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

@@ -1,5 +1,6 @@
 # expect: failed abstract Unix sockets of the host are unreachable
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: abstract unix socket."""
 
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py

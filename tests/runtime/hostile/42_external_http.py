@@ -1,5 +1,6 @@
 # expect: failed the internet is unreachable
 # process: netns
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: external http."""
 
 import urllib.request

@@ -1,4 +1,5 @@
 # expect: process_limit thousands of threads are refused
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: thread bomb."""
 
 import threading

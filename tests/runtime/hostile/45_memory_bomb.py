@@ -1,4 +1,5 @@
 # expect: memory_limit a growing allocation is stopped
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: memory bomb."""
 
 blocks = []

@@ -1,4 +1,5 @@
 # expect: memory_limit a huge numpy array is refused
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: numpy memory bomb."""
 
 import numpy as np

@@ -1,5 +1,6 @@
 # expect: timeout a script that never ends is stopped at the wall-clock limit
 # limits: timeout_seconds=2
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: sleep forever."""
 
 import time

@@ -1,5 +1,6 @@
 # expect: cpu_limit CPU burnt in several processes counts together
 # limits: cpu_seconds=2 timeout_seconds=20
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: cpu burn children."""
 
 import multiprocessing

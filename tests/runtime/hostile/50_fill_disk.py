@@ -1,4 +1,5 @@
 # expect: output_limit one endless file stops at the per-file limit
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: fill disk."""
 
 import os

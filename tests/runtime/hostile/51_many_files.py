@@ -1,4 +1,5 @@
 # expect: output_limit many files stop at the total-output limit
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: many files."""
 
 import os

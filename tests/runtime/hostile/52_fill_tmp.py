@@ -1,5 +1,6 @@
 # expect: output_limit the private /tmp is size-capped
 # limits: max_output_mb=100
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: fill tmp."""
 
 import tempfile

@@ -1,4 +1,5 @@
 # expect: log_limit one endless line without a newline stops at the log limit
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: giant line."""
 
 import sys

@@ -1,5 +1,6 @@
 # expect: succeeded kill(-1) reaches only the sandbox
 # process: skip under the process backend kill(-1) would kill every process of the user
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: kill everything."""
 
 import os

@@ -1,5 +1,6 @@
 # expect: succeeded a double-forked, setsid daemon does not survive the run
 # process: cgroup
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: daemonize."""
 
 import os

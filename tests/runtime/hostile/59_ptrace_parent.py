@@ -1,5 +1,6 @@
 # expect: failed ptrace of the parent is refused
 # process: pass (its seccomp filter refuses ptrace)
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: ptrace parent."""
 
 import ctypes

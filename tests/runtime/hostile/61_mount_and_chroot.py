@@ -1,5 +1,6 @@
 # expect: failed no mount or chroot is allowed
 # process: skip as root on the host a mount would succeed
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: mount and chroot."""
 
 import ctypes

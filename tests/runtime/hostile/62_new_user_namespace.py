@@ -1,5 +1,6 @@
 # expect: failed nested user namespaces are disabled
 # process: pass (its seccomp filter refuses unshare)
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: new user namespace."""
 
 import ctypes

@@ -1,5 +1,6 @@
 # expect: failed raw devices and /sys are not there
 # process: xfail the process backend sees the host's /dev and /sys
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: devices and sys."""
 
 import os

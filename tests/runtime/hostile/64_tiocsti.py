@@ -1,4 +1,5 @@
 # expect: failed no terminal can be driven
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: tiocsti."""
 
 import fcntl

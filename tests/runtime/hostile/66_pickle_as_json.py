@@ -1,4 +1,5 @@
 # expect: failed a pickle posing as JSON is refused, never unpickled
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: pickle as json."""
 
 import os

@@ -1,4 +1,5 @@
 # expect: failed a file whose bytes do not match its extension is reported
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: fake png."""
 
 import os

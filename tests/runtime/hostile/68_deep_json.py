@@ -1,4 +1,5 @@
 # expect: failed a JSON nesting bomb is rejected without crashing the host
+# ruff: noqa  (hostile on purpose: unidiomatic code is the point)
 """Hostile: deep json."""
 
 import os

@@ -1,5 +1,8 @@
 # expect: secret
 # ruff: noqa
 # A key split over two lines.
-key = "AKIAIOSFODNN7EXAMPLE"
+key = (
+    "AKIAIOSF"
+    "ODNN7EXAMPLE"
+)
 print(len(key))
