@@ -10,6 +10,7 @@ scripts in a row take under 60 ms each (median, submission to collected results)
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -66,16 +67,6 @@ def timed(
     return samples
 
 
-def bare(script: Path, work: Path, runs: int) -> list[float]:
-    def once(i: int) -> None:
-        results = work / f"bare-{i}" / "results"
-        results.mkdir(parents=True)
-        env = {"META_AGENT_RESULTS_DIR": str(results), **THREAD_VARS}
-        subprocess.run([sys.executable, "-I", str(script)], check=True, env=env)
-
-    return timed(runs, once)
-
-
 def sandboxed(executor: Executor, script: Path, work: Path, runs: int, tag: str) -> list[float]:
     def once(i: int) -> None:
         result = executor.run(RunSpec(script, work / f"{tag}-{i}", expected_outputs=["dscr.csv"]))
@@ -105,6 +96,30 @@ def back_to_back(script: Path, work: Path, runs: int) -> tuple[list[float], str]
     return samples, ",".join(sorted(backends))
 
 
+def interleaved(script: Path, work: Path, runs: int, tag: str) -> tuple[list[float], list[float]]:
+    """Bare and cold-sandbox runs alternated, so both see the same machine load."""
+    bare_runs: list[float] = []
+    cold_runs: list[float] = []
+    with Executor("bwrap") as cold:
+        for i in range(-1, runs):  # -1: warm-up
+            results = work / f"{tag}-bare-{i}" / "results"
+            results.mkdir(parents=True)
+            env = {"META_AGENT_RESULTS_DIR": str(results), **THREAD_VARS}
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-I", str(script)], check=True, env=env)
+            middle = time.perf_counter()
+            result = cold.run(
+                RunSpec(script, work / f"{tag}-cold-{i}", expected_outputs=["dscr.csv"])
+            )
+            ended = time.perf_counter()
+            if result.status != "succeeded":
+                raise SystemExit(f"cold run failed: {result.status} {result.error}")
+            if i >= 0:
+                bare_runs.append(middle - started)
+                cold_runs.append(ended - middle)
+    return bare_runs, cold_runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
@@ -115,51 +130,45 @@ def main() -> None:
         dscr.write_text(DSCR_SCRIPT)
         heavy = work / "pandas_script.py"
         heavy.write_text(PANDAS_SCRIPT)
-        rows: list[tuple[str, float]] = []
-        rows.append(("bare python -I, DSCR script", median_ms(bare(dscr, work / "a", runs))))
-        with Executor("bwrap") as cold:
-            rows.append(
-                ("bwrap cold, DSCR script", median_ms(sandboxed(cold, dscr, work, runs, "c")))
-            )
-            rows.append(("bare python -I, pandas script", median_ms(bare(heavy, work / "b", runs))))
-            rows.append(
-                ("bwrap cold, pandas script", median_ms(sandboxed(cold, heavy, work, runs, "cp")))
-            )
+        bare_dscr, cold_dscr = interleaved(dscr, work, runs, "dscr")
+        bare_pandas, cold_pandas = interleaved(heavy, work, runs, "pandas")
         with Executor("bwrap", pool_size=2) as pooled:
-            rows.append(
-                (
-                    "warm pool (2, refilled between runs), DSCR script",
-                    median_ms(sandboxed(pooled, dscr, work, runs, "p")),
-                )
-            )
-            rows.append(
-                (
-                    "warm pool (2, refilled between runs), pandas script",
-                    median_ms(sandboxed(pooled, heavy, work, runs, "pp")),
-                )
-            )
-        samples, backends = back_to_back(dscr, work, runs)
-        rows.append(
-            (f"warm pool ({runs} prewarmed), {runs} in a row [{backends}]", median_ms(samples))
-        )
+            paced = sandboxed(pooled, dscr, work, runs, "p")
+            paced_pandas = sandboxed(pooled, heavy, work, runs, "pp")
+        in_a_row, backends = back_to_back(dscr, work, runs)
+        rows = [
+            ("bare python -I, DSCR script", bare_dscr),
+            ("bwrap cold, DSCR script", cold_dscr),
+            ("bare python -I, pandas script", bare_pandas),
+            ("bwrap cold, pandas script", cold_pandas),
+            ("warm pool (2, ready at submission), DSCR script", paced),
+            ("warm pool (2, ready at submission), pandas script", paced_pandas),
+            (f"warm pool ({runs} prewarmed), {runs} in a row [{backends}]", in_a_row),
+        ]
         width = max(len(name) for name, _ in rows)
-        print(f"\nmedians over {runs} runs (submission to collected results)\n")
-        for name, value in rows:
-            print(f"  {name:<{width}}  {value:8.1f} ms")
-        figures = dict(rows)
-        overhead = figures["bwrap cold, DSCR script"] - figures["bare python -I, DSCR script"]
-        pool_ms = figures[f"warm pool ({runs} prewarmed), {runs} in a row [{backends}]"]
-        cold_pandas = figures["bwrap cold, pandas script"]
         print(
-            f"\n  sandbox overhead, cold (bwrap - bare, DSCR):   {overhead:7.1f} ms  (target < 15)"
+            f"\n{runs} runs each, submission to collected results ({os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.1f})\n"
+        )
+        print(f"  {'':<{width}}  {'median':>8}  {'min':>8}")
+        for name, samples in rows:
+            print(f"  {name:<{width}}  {median_ms(samples):6.1f} ms  {min(samples) * 1000:6.1f} ms")
+        overhead = median_ms(cold_dscr) - median_ms(bare_dscr)
+        paired = statistics.median(c - b for b, c in zip(bare_dscr, cold_dscr, strict=True)) * 1000
+        pool_ms = median_ms(in_a_row)
+        print(
+            f"\n  cold sandbox overhead (median cold - median bare):  {overhead:6.1f} ms  (target < 15)"
+        )
+        print(f"  cold sandbox overhead (median of paired diffs):     {paired:6.1f} ms")
+        print(
+            f"  warm pool, {runs} in a row, median:                    {pool_ms:6.1f} ms  (target < 60)"
         )
         print(
-            f"  warm pool, {runs} in a row:                      {pool_ms:7.1f} ms  (target < 60)"
+            f"  cold pandas run / warm pool run:                    {median_ms(cold_pandas) / pool_ms:6.1f}x"
         )
-        print(f"  cold pandas start / warm pool:                {cold_pandas / pool_ms:7.1f}x")
         print(
-            "  warm pool pandas / bare pandas:               "
-            f"{figures['warm pool (2, refilled between runs), pandas script'] / figures['bare python -I, pandas script']:7.2f}x"
+            "  warm pool pandas run / bare pandas run:             "
+            f"{median_ms(paced_pandas) / median_ms(bare_pandas):6.2f}x"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

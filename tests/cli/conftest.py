@@ -30,6 +30,7 @@ def cli(
     def invoke(*args: str) -> CliResult:
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", ["meta-agent", *args])
+        monkeypatch.setenv("COLUMNS", "250")  # no folding: assertions read whole lines
         code = 0
         try:
             run()

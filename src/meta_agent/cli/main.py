@@ -69,7 +69,9 @@ def run() -> None:
     """Console-script entry point: one place turns our errors into a message and an exit code."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        # Without standalone mode an Exit comes back as the return value.
+        returned = app(standalone_mode=False)
+        sys.exit(returned if isinstance(returned, int) else 0)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:
@@ -84,15 +86,12 @@ def run() -> None:
 
 def handle_error(error: BaseException, debug: bool) -> int:
     """Print one clear line for an error (a traceback only with --debug); return the exit code."""
-    import click
-
     from meta_agent.errors import MetaAgentError
 
-    if isinstance(error, click.exceptions.ClickException):
-        error.show()
-        return error.exit_code
-    if isinstance(error, click.exceptions.Exit):
-        return error.exit_code
+    usage_error = getattr(error, "show", None)
+    if callable(usage_error) and isinstance(getattr(error, "exit_code", None), int):
+        usage_error()  # Click's own usage errors (bad option, missing argument) print themselves
+        return int(getattr(error, "exit_code"))
     if debug:
         import traceback
 

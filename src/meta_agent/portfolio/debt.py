@@ -39,8 +39,14 @@ DSCR_BANDS: dict[str, tuple[float, float, float]] = {
     "healthy": (0.65, 1.40, 2.40),
 }
 # How exposed a type was to 2023-2025's higher rates and softer demand; ranks who is at risk.
-TYPE_RISK = {"office": 1.2, "hotel": 0.8, "retail": 0.5, "mixed_use": 0.2,
-             "multifamily": -0.2, "industrial": -0.6}
+TYPE_RISK = {
+    "office": 1.2,
+    "hotel": 0.8,
+    "retail": 0.5,
+    "mixed_use": 0.2,
+    "multifamily": -0.2,
+    "industrial": -0.6,
+}
 TWO_LOAN_SHARE = 0.18  # of properties with debt: a senior loan plus a mezzanine loan
 RATE_STEP = 1 / 800  # rates are quoted in eighths of a percent
 RECENT_ORIGINATION = 2022 * 12 + 6  # loans on the riskier half were written after mid-2022
@@ -187,10 +193,14 @@ def _amortization(
     io_share = np.where(mezz, 0.8, np.where(stressed, 0.0, io_share))
     interest_only = rng.random(n) < io_share
     picks = rng.integers(0, 12, n)
-    schedule = np.array([
-        PROFILES[PROPERTY_TYPES[t]].amortization[k % len(PROFILES[PROPERTY_TYPES[t]].amortization)]
-        for t, k in zip(types.tolist(), picks.tolist())
-    ])
+    schedule = np.array(
+        [
+            PROFILES[PROPERTY_TYPES[t]].amortization[
+                k % len(PROFILES[PROPERTY_TYPES[t]].amortization)
+            ]
+            for t, k in zip(types.tolist(), picks.tolist(), strict=True)
+        ]
+    )
     # Stressed loans were written short (20-25 years), which is also why they bite now.
     schedule = np.where(stressed & ~mezz, np.where(picks % 2 == 0, 240, 300), schedule)
     return np.where(interest_only, 0, schedule).astype(np.int64)
@@ -209,29 +219,41 @@ def valuations_table(
     growth = np.clip(d.growth, -0.01, 0.05)
     years_back = (d.acquisition_month - (START_MONTH + 6)) / 12
     noi_then = first_year_noi * (1 + growth) ** years_back
-    cap_then = (market_cap_rate(d.type_index, d.market_index) + cap_rate_shift(acquisition_year)
-                + rng.normal(0, 0.002, n))
+    cap_then = (
+        market_cap_rate(d.type_index, d.market_index)
+        + cap_rate_shift(acquisition_year)
+        + rng.normal(0, 0.002, n)
+    )
     price = np.round(noi_then / np.maximum(cap_then, 0.03), -4)
 
     cap_now = market_cap_rate(d.type_index, d.market_index) + rng.normal(0, 0.002, n)
-    latest_value = np.round(t12_noi / np.maximum(cap_now, 0.03) * np.exp(rng.normal(0, 0.04, n)), -3)
+    latest_value = np.round(
+        t12_noi / np.maximum(cap_now, 0.03) * np.exp(rng.normal(0, 0.04, n)), -3
+    )
     latest_date = month_dates(END_MONTH - rng.integers(0, 10, n), rng.integers(1, 29, n))
     recent = d.acquisition_month >= END_MONTH - 17
-    count = np.where(recent, 1, np.where((rng.random(n) < 0.55) & (d.acquisition_month < START_MONTH), 3, 2))
+    count = np.where(
+        recent, 1, np.where((rng.random(n) < 0.55) & (d.acquisition_month < START_MONTH), 3, 2)
+    )
     gap = (latest_date - acquisition_date).astype(np.int64)
     fraction = rng.uniform(0.35, 0.75, n)
     middle_date = acquisition_date + (gap * fraction).astype(np.int64)
-    middle_value = np.round((price + (latest_value - price) * fraction) * np.exp(rng.normal(0, 0.03, n)), -3)
+    middle_value = np.round(
+        (price + (latest_value - price) * fraction) * np.exp(rng.normal(0, 0.03, n)), -3
+    )
 
     methods = np.array(VALUATION_METHODS, dtype=object)
     slots = {
         "valuation_date": np.stack([acquisition_date, middle_date, latest_date], axis=1),
         "value": np.stack([price, middle_value, latest_value], axis=1),
-        "method": np.stack([
-            np.full(n, "appraisal", dtype=object),
-            methods[rng.choice(3, n, p=[0.25, 0.45, 0.30])],
-            methods[rng.choice(3, n, p=[0.45, 0.20, 0.35])],
-        ], axis=1),
+        "method": np.stack(
+            [
+                np.full(n, "appraisal", dtype=object),
+                methods[rng.choice(3, n, p=[0.25, 0.45, 0.30])],
+                methods[rng.choice(3, n, p=[0.45, 0.20, 0.35])],
+            ],
+            axis=1,
+        ),
     }
     keep = np.stack([np.ones(n, bool), count == 3, count >= 2], axis=1)
     table: Columns = {"row_property": np.nonzero(keep)[0]}
@@ -244,9 +266,14 @@ def _lenders(rng: np.random.Generator, types: np.ndarray, mezz: np.ndarray) -> n
     multifamily = types == PROPERTY_TYPES.index("multifamily")
     agency = multifamily & (rng.random(n) < 0.6)
     pick = rng.integers(0, 1 << 30, n)
-    return np.array([
-        MEZZANINE_LENDERS[k % len(MEZZANINE_LENDERS)] if m
-        else AGENCY_LENDERS[k % len(AGENCY_LENDERS)] if a
-        else LENDERS[k % len(LENDERS)]
-        for m, a, k in zip(mezz.tolist(), agency.tolist(), pick.tolist())
-    ], dtype=object)
+    return np.array(
+        [
+            MEZZANINE_LENDERS[k % len(MEZZANINE_LENDERS)]
+            if m
+            else AGENCY_LENDERS[k % len(AGENCY_LENDERS)]
+            if a
+            else LENDERS[k % len(LENDERS)]
+            for m, a, k in zip(mezz.tolist(), agency.tolist(), pick.tolist(), strict=True)
+        ],
+        dtype=object,
+    )

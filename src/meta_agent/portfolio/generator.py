@@ -137,7 +137,9 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
             for name, table in schema.TABLES.items()
             if name in present and name != "portfolio_meta"
         }
-        first, last = conn.execute(sa.select(sa.func.min(f.c.period), sa.func.max(f.c.period))).one()
+        first, last = conn.execute(
+            sa.select(sa.func.min(f.c.period), sa.func.max(f.c.period))
+        ).one()
         by_type = dict(
             conn.execute(
                 sa.select(p.c.property_type, sa.func.count())
@@ -152,7 +154,9 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
                 sa.func.coalesce(sa.func.sum(loans.c.original_balance), 0.0),
                 sa.func.coalesce(sa.func.sum(loans.c.current_balance), 0.0),
                 sa.func.avg(loans.c.interest_rate),
-                sa.func.coalesce(sa.func.sum(sa.case((loans.c.amortization_months == 0, 1), else_=0)), 0),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((loans.c.amortization_months == 0, 1), else_=0)), 0
+                ),
             )
         ).one()
         two_loans = conn.execute(
@@ -165,7 +169,7 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
         ).scalar_one()
         meta: dict[str, str] = {}
         if "portfolio_meta" in present:
-            meta = dict(conn.execute(sa.select(schema.portfolio_meta)).tuples().all())
+            meta = dict((tuple(row) for row in conn.execute(sa.select(schema.portfolio_meta))))
     return {
         "database": masked(engine.url.render_as_string(hide_password=False)),
         "tables": counts,

@@ -2,8 +2,8 @@
 
 One ``MetaData`` holds them all, so the generator creates them and the tools query them through
 the same objects on SQLite and PostgreSQL. Indexes are the ones the metric queries need:
-``financials`` is keyed (and, on SQLite, clustered) by ``(property_id, period)``, loans are found by
-property, and valuations by ``(property_id, valuation_date)``.
+``financials`` is keyed (and, on SQLite, clustered) by ``(property_id, period)`` and indexed by
+``period``, loans are found by property, and valuations by ``(property_id, valuation_date)``.
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ financials = Table(
     Column("period", Date, nullable=False),
     *(Column(name, Float, nullable=False) for name in FINANCIAL_COLUMNS),
     PrimaryKeyConstraint("property_id", "period"),
-    # Clustered by the key on SQLite: a property's months sit together, so the T12 windows of the
-    # metric query read the table in order instead of sorting it.
+    # The portfolio's latest months are found through this index without reading every row.
+    Index(None, "period"),
+    # Clustered by the key on SQLite: a property's months sit together, so its latest twelve
+    # are read in order instead of gathered from all over the file.
     sqlite_with_rowid=False,
 )
 

@@ -17,24 +17,29 @@ from meta_agent.errors import UnsafeQuery
 
 MAX_QUERY_CHARS = 20_000  # a hand-written analytical query is far shorter; longer is suspect
 
+# fmt: off
 # Words that start or smuggle in anything but reading: statements, transaction and session
 # control, row locks, SELECT ... INTO (creates a table on PostgreSQL).
 FORBIDDEN_WORDS = frozenset(
-    """
-    insert update delete drop alter create attach detach pragma copy truncate grant revoke
-    vacuum reindex analyze call do exec execute merge upsert load set reset begin commit
-    rollback savepoint release lock listen notify unlisten prepare deallocate declare cluster
-    comment security refresh discard checkpoint import into returning
-    """.split()
+    {
+    "insert", "update", "delete", "drop", "alter", "create", "attach", "detach", "pragma", "copy",
+    "truncate", "grant", "revoke", "vacuum", "reindex", "analyze", "call", "do", "exec", "execute",
+    "merge", "upsert", "load", "set", "reset", "begin", "commit", "rollback", "savepoint",
+    "release", "lock", "listen", "notify", "unlisten", "prepare", "deallocate", "declare",
+    "cluster", "comment", "security", "refresh", "discard", "checkpoint", "import", "into",
+    "returning",
+    }
 )
 # Functions and catalogues that reach outside the portfolio: files, extensions, settings,
 # other databases, system catalogues (prefixes below).
 FORBIDDEN_NAMES = frozenset(
-    """
-    load_extension readfile writefile edit fts3_tokenizer zipfile dblink dblink_exec set_config
-    current_setting nextval setval txid_current information_schema sqlite_master sqlite_schema
-    """.split()
+    {
+    "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "dblink",
+    "dblink_exec", "set_config", "current_setting", "nextval", "setval", "txid_current",
+    "information_schema", "sqlite_master", "sqlite_schema",
+    }
 )
+# fmt: on
 FORBIDDEN_PREFIXES = ("pg_", "sqlite_", "lo_")
 LOCK_CLAUSES = {("for", "share"), ("key", "share"), ("for", "no")}
 
@@ -84,7 +89,9 @@ def tokenize(query: str) -> list[Token]:
         elif ch in "'\"":
             j = _closing_quote(query, i, ch)
             if ch == "'" and tokens and tokens[-1].text in ("e", "E"):
-                raise UnsafeQuery("Escape strings (E'...') are not accepted; use plain '...' strings.")
+                raise UnsafeQuery(
+                    "Escape strings (E'...') are not accepted; use plain '...' strings."
+                )
             tokens.append(Token("string" if ch == "'" else "identifier", query[i:j]))
         elif ch == ":" and not query.startswith("::", i) and (match := _PARAM.match(query, i)):
             if tokens and tokens[-1].text == ":":
@@ -155,7 +162,7 @@ def check_select(query: str) -> CheckedQuery:
                 "no data changes, no session or transaction commands)."
             )
         _check_name(token.text)
-    for pair in zip(words, words[1:]):
+    for pair in zip(words, words[1:], strict=False):
         if pair in LOCK_CLAUSES:
             raise UnsafeQuery("Row-locking clauses (FOR SHARE / FOR UPDATE) are not accepted.")
     sql = "".join(t.text for t in tokens).strip()

@@ -99,8 +99,9 @@ def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers
     size = np.exp(rng.uniform(np.log(lo), np.log(hi)))
     per_unit = np.isin(types, [PROPERTY_TYPES.index("multifamily"), PROPERTY_TYPES.index("hotel")])
     size = np.where(per_unit, np.round(size), np.round(size, -2))
-    unit_area = np.where(types == PROPERTY_TYPES.index("hotel"), rng.uniform(520, 760, n),
-                         rng.uniform(950, 1180, n))
+    unit_area = np.where(
+        types == PROPERTY_TYPES.index("hotel"), rng.uniform(520, 760, n), rng.uniform(950, 1180, n)
+    )
     square_feet = np.where(per_unit, np.round(size * unit_area, -2), size)
 
     start, end = (np.datetime64(d) for d in ACQUISITION_WINDOW)
@@ -113,14 +114,20 @@ def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers
 
     profile = [PROFILES[t] for t in PROPERTY_TYPES]
     pick = np.array
-    rent = rng.uniform(pick([p.rent[0] for p in profile])[types], pick([p.rent[1] for p in profile])[types])
+    rent = rng.uniform(
+        pick([p.rent[0] for p in profile])[types], pick([p.rent[1] for p in profile])[types]
+    )
     rent *= pick([m.rent_factor for m in MARKETS])[markets]
-    occupancy = rng.uniform(pick([p.occupancy[0] for p in profile])[types],
-                            pick([p.occupancy[1] for p in profile])[types])
+    occupancy = rng.uniform(
+        pick([p.occupancy[0] for p in profile])[types],
+        pick([p.occupancy[1] for p in profile])[types],
+    )
     drift = pick([p.occupancy_drift for p in profile])[types] + rng.normal(0, 0.006, n)
     growth = pick([p.growth for p in profile])[types] + rng.normal(0, 0.012, n)
-    expense_ratio = rng.uniform(pick([p.expense_ratio[0] for p in profile])[types],
-                                pick([p.expense_ratio[1] for p in profile])[types])
+    expense_ratio = rng.uniform(
+        pick([p.expense_ratio[0] for p in profile])[types],
+        pick([p.expense_ratio[1] for p in profile])[types],
+    )
 
     # Orlando Fashion Square: a large, older enclosed mall, always property 0 before sorting.
     size[0] = square_feet[0] = ofs["square_feet"]
@@ -132,13 +139,18 @@ def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers
     lat = pick([m.latitude for m in market]) + rng.normal(0, 0.04, n)
     lon = pick([m.longitude for m in market]) + rng.normal(0, 0.05, n)
     lat[0], lon[0] = ofs["latitude"], ofs["longitude"]
-    zips = [f"{m.zip_prefix}{z % m.zip_max + 1:02d}" for m, z in zip(market, rng.integers(0, 99, n))]
+    zips = [
+        f"{m.zip_prefix}{z % m.zip_max + 1:02d}"
+        for m, z in zip(market, rng.integers(0, 99, n), strict=True)
+    ]
     numbers = rng.integers(100, 9900, n)
     streets = rng.integers(0, len(STREETS), n)
-    address = [f"{a} {STREETS[s]}" for a, s in zip(numbers.tolist(), streets.tolist())]
+    address = [f"{a} {STREETS[s]}" for a, s in zip(numbers.tolist(), streets.tolist(), strict=True)]
     address[0], zips[0] = str(ofs["address"]), str(ofs["zip"])
 
-    units: list[int | None] = [int(s) if u else None for s, u in zip(size.tolist(), per_unit)]
+    units: list[int | None] = [
+        int(s) if u else None for s, u in zip(size.tolist(), per_unit, strict=True)
+    ]
     ids = [slug(name) for name in names]
     ids[0] = str(ofs["property_id"])
     order = np.argsort(np.array(ids), kind="stable")
@@ -158,8 +170,17 @@ def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers
         "units": np.array(units, dtype=object),
         "acquisition_date": acquisition,
     }
-    drivers = Drivers(types, markets, size, rent, occupancy, drift, growth, expense_ratio,
-                      month_index(acquisition))
+    drivers = Drivers(
+        types,
+        markets,
+        size,
+        rent,
+        occupancy,
+        drift,
+        growth,
+        expense_ratio,
+        month_index(acquisition),
+    )
     return {k: v[order] for k, v in table.items()}, _reorder(drivers, order)
 
 
@@ -175,13 +196,16 @@ def financials_table(rng: np.random.Generator, d: Drivers) -> Columns:
     # Hotels in warm markets peak in March, elsewhere in July; utilities follow the heat.
     season = np.cos(2 * np.pi * (month - np.where(warm, 2, 6)) / 12)
     period = month_dates(START_MONTH + t)
-    days = ((period + np.timedelta64(31, "D")).astype("datetime64[M]").astype("datetime64[D]")
-            - period.astype("datetime64[M]").astype("datetime64[D]")).astype(float)
+    days = (
+        (period + np.timedelta64(31, "D")).astype("datetime64[M]").astype("datetime64[D]")
+        - period.astype("datetime64[M]").astype("datetime64[D]")
+    ).astype(float)
 
     growth = (1 + d.growth[:, None]) ** (t / 12)
     base = d.size * d.rent
-    monthly = np.where(hotel, base[:, None] * days, np.where(multifamily, base[:, None],
-                                                             base[:, None] / 12))
+    monthly = np.where(
+        hotel, base[:, None] * days, np.where(multifamily, base[:, None], base[:, None] / 12)
+    )
     gpr = monthly * growth * (1 + rng.normal(0, 0.004, (n, MONTHS)))
     gpr *= np.where(hotel, 1 + 0.06 * season, 1.0)
 
@@ -190,11 +214,15 @@ def financials_table(rng: np.random.Generator, d: Drivers) -> Columns:
     walk -= walk.mean(axis=1, keepdims=True)
     amplitude = np.where(hotel, 0.09, np.where(multifamily, 0.006, 0.0))
     occupancy = d.occupancy[:, None] + d.drift[:, None] * (t / 12 - 1.5) + walk + amplitude * season
-    occupancy = np.round(np.clip(occupancy, np.where(hotel, 0.30, 0.35), np.where(hotel, 0.95, 0.995)), 4)
+    occupancy = np.round(
+        np.clip(occupancy, np.where(hotel, 0.30, 0.35), np.where(hotel, 0.95, 0.995)), 4
+    )
 
     credit_loss = np.where(hotel[:, 0], 0.0, rng.uniform(0.003, 0.012, n))[:, None]
     vacancy = gpr * (1 - occupancy + credit_loss)
-    other_share = np.array([PROFILES[k].other_income for k in PROPERTY_TYPES])[d.type_index][:, None]
+    other_share = np.array([PROFILES[k].other_income for k in PROPERTY_TYPES])[d.type_index][
+        :, None
+    ]
     holiday = np.where(retail, np.select([month == 11, month == 10], [0.5, 0.2], 0.0), 0.0)
     other = gpr * occupancy * other_share * (1 + holiday) * (1 + rng.normal(0, 0.04, (n, MONTHS)))
 
@@ -208,7 +236,9 @@ def financials_table(rng: np.random.Generator, d: Drivers) -> Columns:
     opex = cents((fixed + variable) * (1 + rng.normal(0, 0.025, (n, MONTHS))))
     noi = cents(egi - opex)
 
-    reserve = egi * rng.uniform(0.015, 0.04, n)[:, None] * np.abs(1 + rng.normal(0, 0.15, (n, MONTHS)))
+    reserve = (
+        egi * rng.uniform(0.015, 0.04, n)[:, None] * np.abs(1 + rng.normal(0, 0.15, (n, MONTHS)))
+    )
     projects = (rng.random((n, MONTHS)) < 0.03) * egi * rng.uniform(0.3, 1.2, (n, MONTHS))
     capex = cents(np.maximum(reserve + projects, 0))
     return {
@@ -241,23 +271,36 @@ def cap_rate_shift(years: np.ndarray) -> np.ndarray:
 def market_data_table(rng: np.random.Generator) -> Columns:
     """Quarterly cap rate, rent and vacancy benchmarks per market and property type."""
     quarters = np.arange(MONTHS // 3)
-    m_idx, t_idx, q = (a.ravel() for a in np.meshgrid(
-        np.arange(len(MARKETS)), np.arange(len(PROPERTY_TYPES)), quarters, indexing="ij"))
+    m_idx, t_idx, q = (
+        a.ravel()
+        for a in np.meshgrid(
+            np.arange(len(MARKETS)), np.arange(len(PROPERTY_TYPES)), quarters, indexing="ij"
+        )
+    )
     profiles = [PROFILES[t] for t in PROPERTY_TYPES]
     # Cap rates rose about 30 bp through 2023 into mid-2024, then held.
     rise = np.minimum(q, 6) / 6 * 0.003 - 0.003
     cap = market_cap_rate(t_idx, m_idx) + rise + rng.normal(0, 0.0008, len(q))
     mid_rent = np.array([sum(p.rent) / 2 for p in profiles])
     rent_psf = mid_rent.copy()
-    rent_psf[PROPERTY_TYPES.index("multifamily")] = mid_rent[PROPERTY_TYPES.index("multifamily")] * 12 / 950
+    rent_psf[PROPERTY_TYPES.index("multifamily")] = (
+        mid_rent[PROPERTY_TYPES.index("multifamily")] * 12 / 950
+    )
     hotel = PROPERTY_TYPES.index("hotel")
     rent_psf[hotel] = mid_rent[hotel] * sum(profiles[hotel].occupancy) / 2 * 365 / 640
     growth = np.array([p.growth for p in profiles])[t_idx]
-    rent = (rent_psf[t_idx] * np.array([m.rent_factor for m in MARKETS])[m_idx]
-            * (1 + growth) ** (q / 4) * (1 + rng.normal(0, 0.01, len(q))))
-    vacancy = (1 - np.array([sum(p.occupancy) / 2 for p in profiles])[t_idx]
-               - np.array([p.occupancy_drift for p in profiles])[t_idx] * q / 4
-               + rng.normal(0, 0.005, len(q)))
+    rent = (
+        rent_psf[t_idx]
+        * np.array([m.rent_factor for m in MARKETS])[m_idx]
+        * (1 + growth) ** (q / 4)
+        * (1 + rng.normal(0, 0.01, len(q)))
+    )
+    vacancy = (
+        1
+        - np.array([sum(p.occupancy) / 2 for p in profiles])[t_idx]
+        - np.array([p.occupancy_drift for p in profiles])[t_idx] * q / 4
+        + rng.normal(0, 0.005, len(q))
+    )
     return {
         "market": np.array([m.name for m in MARKETS], dtype=object)[m_idx],
         "property_type": np.array(PROPERTY_TYPES, dtype=object)[t_idx],
@@ -273,7 +316,7 @@ def _names(rng: np.random.Generator, types: np.ndarray) -> list[str]:
     prefixes = rng.permutation(len(NAME_PREFIXES))
     names = [str(ORLANDO_FASHION_SQUARE["name"])]
     picks = rng.integers(0, 1 << 30, len(types))
-    for i, (kind, pick) in enumerate(zip(types[1:].tolist(), picks[1:].tolist())):
+    for i, (kind, pick) in enumerate(zip(types[1:].tolist(), picks[1:].tolist(), strict=True)):
         suffixes = PROFILES[PROPERTY_TYPES[kind]].suffixes
         cycle, slot = divmod(i, len(NAME_PREFIXES))
         name = f"{NAME_PREFIXES[prefixes[slot]]} {suffixes[pick % len(suffixes)]}"

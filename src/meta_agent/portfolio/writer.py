@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import (
     AddConstraint,
+    CreateIndex,
     DropConstraint,
+    DropIndex,
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
 )
@@ -38,11 +40,19 @@ def write_tables(engine: Engine, tables: dict[str, dict[str, Any]]) -> None:
     raw = engine.raw_connection()
     try:
         if engine.dialect.name == "sqlite":
-            _write_sqlite(raw.driver_connection, tables)
+            _write_sqlite(raw.driver_connection, tables, engine.dialect)
         else:
             _write_postgres(raw.driver_connection, tables, engine.dialect)
     finally:
         raw.close()
+
+
+def _deferred_indexes() -> list[sa.Index]:
+    """Secondary indexes of the big tables: built once after the load, not row by row."""
+    return sorted(
+        (index for name in DEFERRED_KEYS for index in TABLES[name].indexes),
+        key=lambda index: str(index.name),
+    )
 
 
 def _columns(name: str, table: dict[str, Any]) -> tuple[list[str], list[np.ndarray]]:
@@ -64,7 +74,7 @@ def _chunks(columns: Sequence[np.ndarray]) -> Iterator[list[list[Any]]]:
         ]
 
 
-def _write_sqlite(conn: Any, tables: dict[str, dict[str, Any]]) -> None:
+def _write_sqlite(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) -> None:
     # A bulk load into fresh tables: no rollback journal on disk, no fsync per page. The file is
     # rebuilt from the seed if anything goes wrong, so durability during the load buys nothing.
     conn.execute("PRAGMA journal_mode = MEMORY")
@@ -73,11 +83,16 @@ def _write_sqlite(conn: Any, tables: dict[str, dict[str, Any]]) -> None:
     try:
         cursor = conn.cursor()
         cursor.execute("BEGIN")
+        indexes = _deferred_indexes()
+        for index in indexes:
+            cursor.execute(str(DropIndex(index).compile(dialect=dialect)))
         for name in LOAD_ORDER:
             names, columns = _columns(name, tables[name])
             sql = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             for chunk in _chunks(columns):
                 cursor.executemany(sql, zip(*chunk, strict=True))
+        for index in indexes:
+            cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
         conn.commit()
         cursor.execute("ANALYZE")
         conn.commit()
@@ -105,6 +120,9 @@ def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) 
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for constraint in deferred:
                 cursor.execute(str(DropConstraint(constraint).compile(dialect=dialect)))
+            indexes = _deferred_indexes()
+            for index in indexes:
+                cursor.execute(str(DropIndex(index).compile(dialect=dialect)))
             for name in LOAD_ORDER:
                 names, columns = _columns(name, tables[name])
                 binary = _binary_layout(name, columns)
@@ -118,6 +136,8 @@ def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) 
                             copy.write(_copy_text(chunk, columns))
             for constraint in reversed(deferred):
                 cursor.execute(str(AddConstraint(constraint).compile(dialect=dialect)))
+            for index in indexes:
+                cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
             for name in LOAD_ORDER:
                 cursor.execute(f"ANALYZE {name}")
         conn.commit()
@@ -196,6 +216,10 @@ def _escape(value: Any) -> str:
         return "\\N"
     text = str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                .replace("\r", "\\r"))
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
     return text

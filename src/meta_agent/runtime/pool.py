@@ -65,8 +65,10 @@ class Member:
     failed: bool = False
 
     def discard(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        """Kill and forget the member (idempotent)."""
+        if self.proc.returncode is None:  # once reaped, its pid may belong to someone else
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
         if self.cgroup is not None:
             self.cgroup.remove()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -125,7 +127,9 @@ class WarmPool:
             # the runs in progress (each import is a second of CPU).
             warming = [m for m in warming if not m.settled.is_set()]
             while len(warming) >= WARM_CONCURRENCY and not self._closed:
-                warming[0].settled.wait(READY_TIMEOUT_SECONDS)
+                if not warming[0].settled.wait(READY_TIMEOUT_SECONDS):
+                    warming[0].discard()  # stuck importing: its ready pipe now ends, it is dropped
+                    warming[0].settled.wait(READY_TIMEOUT_SECONDS)
                 warming = [m for m in warming if not m.settled.is_set()]
             try:
                 warming.append(self._spawn())
@@ -194,7 +198,11 @@ class WarmPool:
         member = Member(proc, staging, cgroup)
         with self._lock:
             self._pending -= 1
-            self._members.append(member)
+            late = self._closed
+            if not late:
+                self._members.append(member)
+        if late:
+            member.discard()
         threading.Thread(
             target=self._await_ready, args=(member, ready_read), name="meta-agent-pool", daemon=True
         ).start()
@@ -311,9 +319,9 @@ class WarmPool:
             members, self._members = self._members, []
             self._lock.notify_all()
         self._requests.put(False)
-        self._spawner.join(5)
         for member in members:
-            member.discard()
+            member.discard()  # also wakes the spawner if it waits on a warming member
+        self._spawner.join(5)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

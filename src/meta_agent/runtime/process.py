@@ -77,6 +77,10 @@ class ProcessBackend:
             script = spec.script.resolve()
             if not script.is_file():
                 raise ExecutionError(f"The script {spec.script} does not exist.")
+            if spec.results_dir.is_symlink() or not spec.results_dir.is_dir():
+                raise ExecutionError(
+                    f"The results folder {spec.results_dir} must be a real folder."
+                )
         except ExecutionError as exc:
             return context.error_result(str(exc))
         scratch = Path(tempfile.mkdtemp(prefix="meta-agent-tmp-"))

@@ -112,11 +112,20 @@ class ScriptGenerator:
         return self._template
 
 
-def _imports(tools: Any) -> list[tuple[str, list[str]]]:
+def _imports(tools: Any) -> list[str]:
+    """``from module import a, b`` lines, one per module, parenthesised when too long."""
     by_module: dict[str, set[str]] = {}
     for item in tools:
         by_module.setdefault(item.module, set()).add(item.function.__name__)
-    return [(module, sorted(names)) for module, names in sorted(by_module.items())]
+    lines = []
+    for module, names in sorted(by_module.items()):
+        line = f"from {module} import {', '.join(sorted(names))}"
+        if len(line) > LINE_LIMIT:
+            line = "\n".join(
+                [f"from {module} import (", *(f"    {n}," for n in sorted(names)), ")"]
+            )
+        lines.append(line)
+    return lines
 
 
 def _referenced_ids(steps: list[PlanStep]) -> set[str]:
@@ -178,11 +187,34 @@ def _format(value: Any, registry: ToolRegistry, indent: int) -> str:
     if len(flat) + indent + 8 <= LINE_LIMIT or is_reference or not isinstance(value, (list, dict)):
         return flat
     pad = " " * (indent + 4)
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        return (
+            "[\n"
+            + "\n".join(_packed([_value(v, registry) for v in value], pad))
+            + "\n"
+            + " " * indent
+            + "]"
+        )
     if isinstance(value, list):
         items = [f"{pad}{_format(v, registry, indent + 4)}," for v in value]
         return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
     items = [f"{pad}{k!r}: {_format(v, registry, indent + 4)}," for k, v in value.items()]
     return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+
+
+def _packed(items: list[str], pad: str) -> list[str]:
+    """Short items several to a line, as a person would lay out a list of column names."""
+    lines: list[str] = []
+    current = ""
+    for item in items:
+        candidate = f"{current} {item}," if current else f"{pad}{item},"
+        if current and len(candidate) > LINE_LIMIT:
+            lines.append(current)
+            candidate = f"{pad}{item},"
+        current = candidate
+    if current:
+        lines.append(current)
+    return lines
 
 
 def _value(value: Any, registry: ToolRegistry) -> str:
