@@ -519,3 +519,18 @@ def test_scenarios_on_the_sample_portfolio(sample_db_url: str) -> None:
     assert not stress["at_risk"].to_numpy()[~with_debt].any()
     summary = scenario_summary(result)
     assert summary["at_risk_count"].iloc[1] >= summary["at_risk_count"].iloc[0]
+
+
+def test_trend_of_the_sample_portfolio(sample_db_url: str) -> None:
+    from meta_agent.tool_library.database_tools import (
+        fetch_financial_data,
+        fetch_monthly_performance,
+    )
+
+    monthly_totals = fetch_monthly_performance()
+    result = trend_analysis(monthly_totals)
+    assert result["months"] == 36
+    assert result["latest_period"] == "2025-12-01"
+    assert result["series"]["value"].sum() == pytest.approx(monthly_totals["noi"].sum())
+    one = trend_analysis(fetch_financial_data("orlando_fashion_square"), "occupancy")
+    assert 0 < one["average"] <= 1
