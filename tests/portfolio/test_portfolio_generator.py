@@ -268,13 +268,20 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 def test_portfolio_info(sample_db_url: str, raw: dict[str, list[dict[str, Any]]]) -> None:
     info = portfolio_info(sample_db_url)
     assert info["tables"] == {table: len(raw[table]) for table in TABLES}
-    assert (info["first_period"], info["last_period"]) == (dt.date(2023, 1, 1), dt.date(2025, 12, 1))
-    assert sum(info["properties_by_type"].values()) == 60 and set(info["properties_by_type"]) == TYPES
+    assert (info["first_period"], info["last_period"]) == (
+        dt.date(2023, 1, 1),
+        dt.date(2025, 12, 1),
+    )
+    assert (
+        sum(info["properties_by_type"].values()) == 60 and set(info["properties_by_type"]) == TYPES
+    )
     assert info["markets"] == len({p["market"] for p in raw["properties"]})
     with_debt = {loan["property_id"] for loan in raw["loans"]}
     assert info["properties_without_debt"] == 60 - len(with_debt)
     assert info["loans"]["count"] == len(raw["loans"])
-    assert info["loans"]["interest_only"] == sum(l["amortization_months"] == 0 for l in raw["loans"])
+    assert info["loans"]["interest_only"] == sum(
+        loan["amortization_months"] == 0 for loan in raw["loans"]
+    )
     assert info["seed"] == 42
 
 
@@ -309,7 +316,8 @@ def test_mix_holds_for_other_seeds() -> None:
         noi = tables["financials"]["noi"].reshape(60, 36)[:, -12:].sum(axis=1)
         ids = list(tables["properties"]["property_id"])
         service: dict[str, float] = defaultdict(float)
-        for pid, ads in zip(tables["loans"]["property_id"], tables["loans"]["annual_debt_service"]):
+        loans = tables["loans"]
+        for pid, ads in zip(loans["property_id"], loans["annual_debt_service"], strict=True):
             service[pid] += ads
         dscr = [noi[i] / service[pid] for i, pid in enumerate(ids) if service[pid]]
         assert 50 <= len(dscr) <= 56

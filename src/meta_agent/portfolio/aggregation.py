@@ -7,6 +7,7 @@ No identifier from a request ever reaches SQL as text: tables and columns are lo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,10 +15,10 @@ import sqlalchemy as sa
 from meta_agent.errors import ToolError
 from meta_agent.portfolio.schema import PORTFOLIO_TABLES, TABLES
 
-FUNCTIONS = {"sum": sa.func.sum, "avg": sa.func.avg, "mean": sa.func.avg, "min": sa.func.min,
+FUNCTIONS: dict[str, Callable[..., sa.ColumnElement[Any]]] = {"sum": sa.func.sum, "avg": sa.func.avg, "mean": sa.func.avg, "min": sa.func.min,
              "max": sa.func.max, "count": sa.func.count}  # fmt: skip
 NUMERIC_ONLY = {"sum", "avg", "mean"}
-OPERATORS = {
+OPERATORS: dict[str, Callable[[Any, Any], sa.ColumnElement[bool]]] = {
     "<": lambda c, v: c < v, "<=": lambda c, v: c <= v, ">": lambda c, v: c > v,
     ">=": lambda c, v: c >= v, "==": lambda c, v: c == v, "=": lambda c, v: c == v,
     "!=": lambda c, v: c != v, "in": lambda c, v: c.in_(v), "not_in": lambda c, v: c.not_in(v),
@@ -98,7 +99,7 @@ def _condition(column: sa.Column[Any], condition: Any) -> sa.ColumnElement[bool]
             else:
                 parts.append(OPERATORS[op](column, _value(column, value)))
         return sa.and_(*parts)
-    return column == _value(column, condition)
+    return OPERATORS["=="](column, _value(column, condition))
 
 
 def _value(column: sa.Column[Any], value: Any) -> Any:

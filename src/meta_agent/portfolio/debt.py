@@ -181,7 +181,8 @@ def _rates(
         + np.where(stressed, 0.004, 0.0)
         + np.where(mezz, rng.uniform(0.025, 0.040, n), 0.0)
     )
-    return np.round(rate / RATE_STEP) * RATE_STEP
+    quoted: np.ndarray = np.round(rate / RATE_STEP) * RATE_STEP
+    return quoted
 
 
 def _amortization(

@@ -140,7 +140,7 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
         first, last = conn.execute(
             sa.select(sa.func.min(f.c.period), sa.func.max(f.c.period))
         ).one()
-        by_type = dict(
+        by_type: dict[str, int] = dict(
             conn.execute(
                 sa.select(p.c.property_type, sa.func.count())
                 .group_by(p.c.property_type)
@@ -169,7 +169,7 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
         ).scalar_one()
         meta: dict[str, str] = {}
         if "portfolio_meta" in present:
-            meta = dict((tuple(row) for row in conn.execute(sa.select(schema.portfolio_meta))))
+            meta = dict(tuple(row) for row in conn.execute(sa.select(schema.portfolio_meta)))
     return {
         "database": masked(engine.url.render_as_string(hide_password=False)),
         "tables": counts,

@@ -75,7 +75,7 @@ def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
             + (f"; not in the query: {', '.join(unused)}" if unused else "")
             + "."
         )
-    binds = []
+    binds: list[sa.BindParameter[Any]] = []
     for name, value in params.items():
         if isinstance(value, (list, tuple)):
             if not all(isinstance(v, SCALARS) for v in value):

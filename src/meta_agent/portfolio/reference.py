@@ -7,6 +7,7 @@ loan terms by property type); the generator draws each property around them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ CAP_RATE_SHIFT: dict[int, float] = {
 
 # fmt: on
 
-ORLANDO_FASHION_SQUARE = {
+# The one property every portfolio has (DOMAIN.md), with the drivers of its statements.
+ORLANDO_FASHION_SQUARE: dict[str, Any] = {
     "property_id": "orlando_fashion_square",
     "name": "Orlando Fashion Square",
     "property_type": "retail",

@@ -52,7 +52,8 @@ class Drivers:
 def month_dates(month_index: np.ndarray, day: np.ndarray | int = 1) -> np.ndarray:
     """datetime64[D] dates from month indexes (year * 12 + month - 1) and days of the month."""
     months = (np.asarray(month_index) - 1970 * 12).astype("datetime64[M]")
-    return months.astype("datetime64[D]") + (np.asarray(day) - 1)
+    dates: np.ndarray = months.astype("datetime64[D]") + (np.asarray(day) - 1)
+    return dates
 
 
 def month_index(dates: np.ndarray) -> np.ndarray:
@@ -72,7 +73,8 @@ def counts_for(n: int, shares: np.ndarray) -> np.ndarray:
     counts = np.floor(exact).astype(np.int64)
     order = np.argsort(-(exact - counts), kind="stable")
     counts[order[: n - counts.sum()]] += 1
-    return counts
+    result: np.ndarray = counts
+    return result
 
 
 def allocate(rng: np.random.Generator, n: int, shares: np.ndarray) -> np.ndarray:
@@ -258,14 +260,16 @@ def financials_table(rng: np.random.Generator, d: Drivers) -> Columns:
 def market_cap_rate(type_index: np.ndarray, market_index: np.ndarray) -> np.ndarray:
     """The 2025 market cap rate of a property type in a market."""
     base = np.array([PROFILES[t].cap_rate for t in PROPERTY_TYPES])[type_index]
-    return base + np.array([m.cap_adjustment for m in MARKETS])[market_index]
+    rate: np.ndarray = base + np.array([m.cap_adjustment for m in MARKETS])[market_index]
+    return rate
 
 
 def cap_rate_shift(years: np.ndarray) -> np.ndarray:
     """How far cap rates of a year sat from 2025's (rates were lower before 2022)."""
     table = np.array([CAP_RATE_SHIFT[y] for y in sorted(CAP_RATE_SHIFT)])
     first = min(CAP_RATE_SHIFT)
-    return table[np.clip(np.asarray(years) - first, 0, len(table) - 1)]
+    shift: np.ndarray = table[np.clip(np.asarray(years) - first, 0, len(table) - 1)]
+    return shift
 
 
 def market_data_table(rng: np.random.Generator) -> Columns:

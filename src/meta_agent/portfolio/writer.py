@@ -14,9 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import (
-    AddConstraint,
     CreateIndex,
-    DropConstraint,
     DropIndex,
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
@@ -107,20 +105,14 @@ def _write_sqlite(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) ->
 def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) -> None:
     # Keys and foreign keys of the big tables are added after COPY: one index build and one
     # join instead of a check per row.
-    deferred = [
-        constraint
-        for name in DEFERRED_KEYS
-        for constraint in sorted(TABLES[name].constraints, key=lambda c: str(c.name))
-        if isinstance(constraint, (PrimaryKeyConstraint, ForeignKeyConstraint))
-    ]
-    deferred.sort(key=lambda c: isinstance(c, PrimaryKeyConstraint))  # foreign keys drop first
+    keys = _deferred_keys(dialect.identifier_preparer)
+    indexes = _deferred_indexes()
     try:
         with conn.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for constraint in deferred:
-                cursor.execute(str(DropConstraint(constraint).compile(dialect=dialect)))
-            indexes = _deferred_indexes()
+            for drop, _ in keys:
+                cursor.execute(drop)
             for index in indexes:
                 cursor.execute(str(DropIndex(index).compile(dialect=dialect)))
             for name in LOAD_ORDER:
@@ -134,8 +126,8 @@ def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) 
                     else:
                         for chunk in _chunks(columns):
                             copy.write(_copy_text(chunk, columns))
-            for constraint in reversed(deferred):
-                cursor.execute(str(AddConstraint(constraint).compile(dialect=dialect)))
+            for _, add in reversed(keys):
+                cursor.execute(add)
             for index in indexes:
                 cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
             for name in LOAD_ORDER:
@@ -144,6 +136,38 @@ def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) 
     except BaseException:
         conn.rollback()
         raise
+
+
+def _deferred_keys(quote: Any) -> list[tuple[str, str]]:
+    """(DROP, ADD) statements for the keys of the big tables, foreign keys first.
+
+    Written out rather than built with AddConstraint, which would mark the shared schema's
+    constraints as "not inline" and break every later CREATE TABLE in the process.
+    """
+    statements: list[tuple[bool, str, str]] = []
+    for name in DEFERRED_KEYS:
+        table = TABLES[name]
+        for constraint in table.constraints:
+            if not isinstance(constraint, (PrimaryKeyConstraint, ForeignKeyConstraint)):
+                continue
+            columns = ", ".join(quote.quote(c.name) for c in constraint.columns)
+            if isinstance(constraint, PrimaryKeyConstraint):
+                definition = f"PRIMARY KEY ({columns})"
+            elif isinstance(constraint, ForeignKeyConstraint):
+                target = constraint.referred_table.name
+                refs = ", ".join(quote.quote(e.column.name) for e in constraint.elements)
+                definition = f"FOREIGN KEY ({columns}) REFERENCES {quote.quote(target)} ({refs})"
+            prefix = f"ALTER TABLE {quote.quote(name)}"
+            constraint_name = quote.quote(str(constraint.name))
+            statements.append(
+                (
+                    isinstance(constraint, PrimaryKeyConstraint),
+                    f"{prefix} DROP CONSTRAINT {constraint_name}",
+                    f"{prefix} ADD CONSTRAINT {constraint_name} {definition}",
+                )
+            )
+    statements.sort(key=lambda s: (s[0], s[1]))  # foreign keys drop first, are added last
+    return [(drop, add) for _, drop, add in statements]
 
 
 def _binary_layout(name: str, columns: Sequence[np.ndarray]) -> list[str] | None:

@@ -22,6 +22,7 @@ import os
 import platform
 import shutil
 import subprocess
+import weakref
 from collections.abc import Sequence
 
 from meta_agent.errors import ExecutionError
@@ -39,29 +40,17 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import child_setup
+from meta_agent.runtime.sandbox_args import (
+    NAMESPACE_FLAGS,
+    SANDBOX_TMP,
+    sandbox_argv,
+    seccomp_pipe,
+)
+from meta_agent.runtime.slots import Slot, SlotKeeper
 from meta_agent.runtime.supervise import RunContext, finish, watch
 
-SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
-SANDBOX_TMP = "/tmp"
-NAMESPACE_FLAGS = (
-    "--unshare-user",
-    "--unshare-pid",
-    "--unshare-net",
-    "--unshare-ipc",
-    "--unshare-uts",
-    "--unshare-cgroup-try",
-    "--disable-userns",
-    "--cap-drop",
-    "ALL",
-    "--uid",
-    str(SANDBOX_UID),
-    "--gid",
-    str(SANDBOX_UID),
-    "--hostname",
-    "sandbox",
-    "--die-with-parent",
-    "--new-session",
-)
+# A started sandbox: its process, its cgroup, and the read end of bwrap's --info-fd.
+Launched = tuple[subprocess.Popen[bytes], Cgroup | None, int]
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,31 +74,6 @@ def bwrap_problem() -> str | None:
     return None
 
 
-# The new procfs still exposes the kernel's global knobs. Run as root, the sandbox's uid maps to
-# host uid 0 (without capabilities), and some of them check only that uid: /proc/sys (e.g.
-# kernel.core_pattern, a root code-execution vector), /proc/irq, /proc/sysrq-trigger. These are
-# made read-only, and kernel-internal listings are masked, as Docker does for containers.
-PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi", "asound")
-PROC_MASKED = (
-    "kcore", "keys", "key-users", "latency_stats", "timer_list", "timer_stats", "sched_debug",
-    "vmallocinfo", "kallsyms", "slabinfo", "kpagecount", "kpageflags", "kpagecgroup",
-    "pagetypeinfo", "iomem", "ioports", "config.gz",
-)  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1)
-def proc_covers() -> tuple[str, ...]:
-    """bwrap arguments covering the sensitive parts of /proc (those this kernel has)."""
-    args: list[str] = []
-    for name in PROC_READ_ONLY:
-        if os.path.exists(f"/proc/{name}"):
-            args += ["--ro-bind", f"/proc/{name}", f"/proc/{name}"]
-    for name in PROC_MASKED:
-        if os.path.isfile(f"/proc/{name}"):
-            args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
-    return tuple(args)
-
-
 def check_network(spec: RunSpec, backend: str) -> None:
     """Refuse runs that would need a network this backend cannot restrict to named hosts."""
     if spec.allowed_hosts:
@@ -118,41 +82,6 @@ def check_network(spec: RunSpec, backend: str) -> None:
             f"{backend} sandbox can only allow all of the network or none of it, so it refuses; "
             "run the external tools outside the sandbox or leave allowed_hosts empty."
         )
-
-
-def sandbox_argv(
-    binds: Sequence[Bind],
-    symlinks: Sequence[tuple[str, str]],
-    command: Sequence[str],
-    *,
-    tmp_bytes: int,
-    info_fd: int | None = None,
-    seccomp_fd: int | None = None,
-) -> list[str]:
-    """The bwrap command line: namespaces, then mounts in order, then the command."""
-    argv = [shutil.which("bwrap") or "bwrap", *NAMESPACE_FLAGS]
-    if info_fd is not None:
-        argv += ["--info-fd", str(info_fd)]
-    if seccomp_fd is not None:
-        argv += ["--seccomp", str(seccomp_fd)]
-    for target, link in symlinks:
-        argv += ["--symlink", target, link]
-    for bind in binds:
-        argv += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
-    argv += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
-    argv += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
-    argv += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
-    return [*argv, "--", *command]
-
-
-def seccomp_pipe() -> int | None:
-    """A readable fd holding the seccomp program for ``--seccomp`` (None where unsupported)."""
-    if not seccomp.supported():
-        return None
-    read_end, write_end = os.pipe()
-    os.write(write_end, seccomp.program())  # ~800 bytes: always fits the pipe buffer
-    os.close(write_end)
-    return read_end
 
 
 def run_binds(spec: RunSpec, database: DatabaseAccess, script_inside: str) -> list[Bind]:
@@ -171,13 +100,34 @@ def run_binds(spec: RunSpec, database: DatabaseAccess, script_inside: str) -> li
 
 
 class BwrapBackend:
-    """Runs each script in a fresh bubblewrap sandbox (see the module docstring for its limits)."""
+    """Runs each script in a fresh bubblewrap sandbox (see the module docstring for its limits).
+
+    Args:
+        python: the interpreter (default: this process's own, ``sys.executable``).
+        use_cgroup: limit memory and tasks with a cgroup where one can be made.
+        prestart: keep a launcher waiting (slots.py) so a run skips the cgroup move and the
+            rlimit exec chain; ``close()`` stops it.
+    """
 
     name = "bwrap"
 
-    def __init__(self, python: str | None = None, *, use_cgroup: bool = True) -> None:
+    def __init__(
+        self, python: str | None = None, *, use_cgroup: bool = True, prestart: bool = True
+    ) -> None:
         self.python = python or project_python()
         self.use_cgroup = use_cgroup
+        self._slots = SlotKeeper(use_cgroup=use_cgroup) if prestart else None
+        if self._slots is not None:
+            weakref.finalize(self, self._slots.close)
+
+    def prepare(self, limits: Limits) -> None:
+        """Get a launcher ready for runs under ``limits`` (the executor calls this once)."""
+        if self._slots is not None:
+            self._slots.prepare(limits)
+
+    def close(self) -> None:
+        if self._slots is not None:
+            self._slots.close()
 
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` in a new sandbox and supervise it to the end."""
@@ -201,35 +151,74 @@ class BwrapBackend:
             )
         except ExecutionError as exc:
             return context.error_result(str(exc))
-        cgroup = (
-            Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
-        )
+        if not seccomp.supported():
+            context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
+        command = [self.python, "-I", "-u", script_inside]
+        slot = self._slots.take(limits) if self._slots is not None else None
+        launched: Launched | RunResult | None = None
+        if slot is not None:
+            launched = self._from_slot(slot, binds, symlinks, command, env, limits)
+        if launched is None:
+            launched = self._start(context, binds, symlinks, command, env)
+        if isinstance(launched, RunResult):
+            return launched  # bwrap could not even be started
+        proc, cgroup, info_read = launched
         if cgroup is None:
             context.warn("no cgroup available: memory is limited by address space and sampling")
         try:
-            return self._launch(context, binds, symlinks, env, cgroup, script_inside)
+            watched = watch(
+                context, proc, Monitor(limits, proc.pid, spec.results_dir, cgroup), cgroup
+            )
+            if not _drain(info_read) and watched.breach is None:
+                tail = " ".join(context.writer.stderr_tail)[-500:]
+                return context.error_result(f"bwrap could not set up the sandbox: {tail}")
+            return finish(context, watched, exit_code_carries_signal=True)
         finally:
             if cgroup is not None:
                 cgroup.remove()
 
-    def _launch(
+    def _from_slot(
+        self,
+        slot: Slot,
+        binds: list[Bind],
+        symlinks: Sequence[tuple[str, str]],
+        command: list[str],
+        env: dict[str, str],
+        limits: Limits,
+    ) -> Launched | None:
+        arguments = sandbox_argv(
+            binds,
+            symlinks,
+            command,
+            tmp_bytes=limits.total_output_bytes,
+            info_fd=slot.info_child_fd,
+            seccomp_fd=slot.seccomp_child_fd,
+            env=env,  # by argument: secrets travel through the pipe, not a command line
+        )[1:]
+        if slot.launch(arguments):
+            return slot.proc, slot.cgroup, slot.info_fd
+        slot.discard()
+        return None
+
+    def _start(
         self,
         context: RunContext,
         binds: list[Bind],
         symlinks: Sequence[tuple[str, str]],
+        command: list[str],
         env: dict[str, str],
-        cgroup: Cgroup | None,
-        script_inside: str,
-    ) -> RunResult:
+    ) -> Launched | RunResult:
+        """Start bwrap directly: cgroup, exec chain for the rlimits, then the sandbox."""
         limits = context.limits
+        cgroup = (
+            Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
+        )
         info_read, info_write = os.pipe()
         filter_fd = seccomp_pipe()
-        if filter_fd is None:
-            context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
         argv = sandbox_argv(
             binds,
             symlinks,
-            [self.python, "-I", "-u", script_inside],
+            command,
             tmp_bytes=limits.total_output_bytes,
             info_fd=info_write,
             seccomp_fd=filter_fd,
@@ -255,17 +244,13 @@ class BwrapBackend:
             )
         except OSError as exc:
             os.close(info_read)
+            if cgroup is not None:
+                cgroup.remove()
             return context.error_result(f"bwrap could not be started: {exc}")
         finally:
             for fd in passed:
                 os.close(fd)
-        monitor = Monitor(limits, proc.pid, context.spec.results_dir, cgroup)
-        watched = watch(context, proc, monitor, cgroup)
-        started = _drain(info_read)
-        if not started and watched.breach is None:
-            tail = " ".join(context.writer.stderr_tail)[-500:]
-            return context.error_result(f"bwrap could not set up the sandbox: {tail}")
-        return finish(context, watched, exit_code_carries_signal=True)
+        return proc, cgroup, info_read
 
 
 def _drain(fd: int) -> bool:

@@ -111,6 +111,9 @@ class Executor:
     ) -> None:
         self.limits = limits or Limits()
         self.backend = choose_backend(backend) if isinstance(backend, str) else backend
+        prepare = getattr(self.backend, "prepare", None)
+        if callable(prepare):
+            prepare(self.limits)  # e.g. bwrap pre-starts a launcher for the first run
         self._pool: Any = None
         if pool_size > 0:
             if self.backend.name != "bwrap":
@@ -154,10 +157,13 @@ class Executor:
             return RunContext.open(spec, self.limits, self.backend.name).error_result(str(exc))
 
     def close(self) -> None:
-        """Tear down the warm pool, if any."""
+        """Tear down the warm pool and any launcher the backend keeps ready."""
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        close = getattr(self.backend, "close", None)
+        if callable(close):
+            close()
 
     def __enter__(self) -> Executor:
         return self

