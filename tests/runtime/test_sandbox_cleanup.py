@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import glob
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import meta_agent.runtime.process as process_module
 from meta_agent.runtime import Executor, Limits, RunSpec
-from meta_agent.runtime.cgroup import CGROUP_ROOT, PREFIX
+from meta_agent.runtime.cgroup import Cgroup
 
 ENDINGS = {
     "success": "print('done')\n",
@@ -34,12 +34,30 @@ ENDINGS = {
 }
 
 
-def _leftovers() -> set[str]:
-    found: set[str] = set()
-    for depth in range(1, 5):
-        found |= set(glob.glob(str(CGROUP_ROOT.joinpath(*["*"] * depth, f"{PREFIX}*"))))
-    found |= set(glob.glob(str(Path(tempfile.gettempdir()) / "meta-agent-tmp-*")))
-    return found
+@pytest.fixture()
+def created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every cgroup directory and scratch folder the runtime creates during the test.
+
+    Recorded rather than globbed: other runs on this machine create their own.
+    """
+    paths: list[str] = []
+    create = Cgroup.create.__func__  # type: ignore[attr-defined]
+    mkdtemp = tempfile.mkdtemp
+
+    def recording_create(cls: type[Cgroup], *args: Any) -> Cgroup | None:
+        group = create(cls, *args)
+        if group is not None:
+            paths.extend(str(d) for d in group.dirs.values())
+        return group
+
+    def recording_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        path = mkdtemp(*args, **kwargs)
+        paths.append(path)
+        return path
+
+    monkeypatch.setattr(Cgroup, "create", classmethod(recording_create))
+    monkeypatch.setattr(process_module.tempfile, "mkdtemp", recording_mkdtemp)
+    return paths
 
 
 @pytest.mark.parametrize("backend", ["bwrap", "process"])
@@ -51,10 +69,10 @@ def test_nothing_survives_a_run(
     make_script: Any,
     tmp_path: Path,
     survivors: Any,
+    created: list[str],
 ) -> None:
     if backend == "bwrap":
         request.getfixturevalue("bwrap_ok")
-    before = _leftovers()
     run_dir = tmp_path / f"run-{ending}"
     with Executor(backend, Limits(timeout_seconds=1.5)) as executor:
         result = executor.run(RunSpec(make_script(ENDINGS[ending]), run_dir))
@@ -63,5 +81,5 @@ def test_nothing_survives_a_run(
         ending, "succeeded"
     )
     assert survivors(str(run_dir)) == []
-    assert _leftovers() - before == set()
+    assert created and [path for path in created if Path(path).exists()] == []
     assert sorted(p.name for p in run_dir.iterdir()) == ["logs", "results"]

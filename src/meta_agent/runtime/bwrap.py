@@ -30,7 +30,6 @@ from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
-    SANDBOX_DIR,
     SANDBOX_RESULTS,
     Bind,
     DatabaseAccess,
@@ -42,8 +41,11 @@ from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import child_setup
 from meta_agent.runtime.sandbox_args import (
     NAMESPACE_FLAGS,
+    SANDBOX_SCRIPT,
     SANDBOX_TMP,
     sandbox_argv,
+    sandbox_command,
+    sandbox_options,
     seccomp_pipe,
 )
 from meta_agent.runtime.slots import Slot, SlotKeeper
@@ -116,7 +118,7 @@ class BwrapBackend:
     ) -> None:
         self.python = python or project_python()
         self.use_cgroup = use_cgroup
-        self._slots = SlotKeeper(use_cgroup=use_cgroup) if prestart else None
+        self._slots = SlotKeeper(self.python, use_cgroup=use_cgroup) if prestart else None
         if self._slots is not None:
             weakref.finalize(self, self._slots.close)
 
@@ -132,6 +134,10 @@ class BwrapBackend:
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` in a new sandbox and supervise it to the end."""
         context = RunContext.open(spec, limits, self.name)
+        with context.guard():
+            return self._run(context, spec, limits)
+
+    def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         try:
             check_network(spec, self.name)
             database = database_access(spec.database_url)
@@ -140,9 +146,8 @@ class BwrapBackend:
                     "The database is a network server, and the bwrap sandbox has no network; "
                     "use a SQLite file or a PostgreSQL server on this machine."
                 )
-            script_inside = f"{SANDBOX_DIR}/{_safe_name(spec.script.name)}"
             interpreter, symlinks = interpreter_binds(self.python)
-            binds = [*interpreter, *run_binds(spec, database, script_inside)]
+            binds = [*interpreter, *run_binds(spec, database, SANDBOX_SCRIPT)]
             env = sandbox_environment(
                 results_dir=SANDBOX_RESULTS,
                 tmp_dir=SANDBOX_TMP,
@@ -153,11 +158,11 @@ class BwrapBackend:
             return context.error_result(str(exc))
         if not seccomp.supported():
             context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
-        command = [self.python, "-I", "-u", script_inside]
+        command = sandbox_command(self.python)
         slot = self._slots.take(limits) if self._slots is not None else None
         launched: Launched | RunResult | None = None
         if slot is not None:
-            launched = self._from_slot(slot, binds, symlinks, command, env, limits)
+            launched = self._from_slot(slot, binds, symlinks, env, limits)
         if launched is None:
             launched = self._start(context, binds, symlinks, command, env)
         if isinstance(launched, RunResult):
@@ -182,19 +187,17 @@ class BwrapBackend:
         slot: Slot,
         binds: list[Bind],
         symlinks: Sequence[tuple[str, str]],
-        command: list[str],
         env: dict[str, str],
         limits: Limits,
     ) -> Launched | None:
-        arguments = sandbox_argv(
+        arguments = sandbox_options(
             binds,
             symlinks,
-            command,
             tmp_bytes=limits.total_output_bytes,
             info_fd=slot.info_child_fd,
             seccomp_fd=slot.seccomp_child_fd,
-            env=env,  # by argument: secrets travel through the pipe, not a command line
-        )[1:]
+            env=env,  # as options: secrets travel through the pipe, never a command line
+        )
         if slot.launch(arguments):
             return slot.proc, slot.cgroup, slot.info_fd
         slot.discard()
@@ -261,8 +264,3 @@ def _drain(fd: int) -> bool:
         data = os.read(fd, 4096)
     os.close(fd)
     return b"child-pid" in data
-
-
-def _safe_name(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).lstrip(".")
-    return cleaned or "script.py"

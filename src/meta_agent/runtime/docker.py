@@ -133,6 +133,10 @@ class DockerBackend:
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` in a new container and supervise it to the end."""
         context = RunContext.open(spec, limits, self.name)
+        with context.guard():
+            return self._run(context, spec, limits)
+
+    def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         try:
             check_network(spec, self.name)
             database = database_access(spec.database_url)

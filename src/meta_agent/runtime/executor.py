@@ -150,7 +150,8 @@ class Executor:
             if member is not None:
                 context = RunContext.open(spec, self.limits, self._pool.name)
                 context.started = submitted
-                return self._pool.run(spec, member, context)  # type: ignore[no-any-return]
+                with context.guard():
+                    return self._pool.run(spec, member, context)  # type: ignore[no-any-return]
         try:
             return self.backend.run(spec, self.limits)
         except ExecutionError as exc:

@@ -31,7 +31,6 @@ from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     RESERVED,
-    SANDBOX_DIR,
     SANDBOX_RESULTS,
     Bind,
     database_access,
@@ -40,7 +39,7 @@ from meta_agent.runtime.environment import (
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
-from meta_agent.runtime.sandbox_args import sandbox_argv, seccomp_pipe
+from meta_agent.runtime.sandbox_args import SANDBOX_SCRIPT, sandbox_argv, seccomp_pipe
 from meta_agent.runtime.supervise import RunContext, finish, watch
 
 logger = logging.getLogger(__name__)
@@ -292,7 +291,7 @@ class WarmPool:
             header = {
                 "env": env,
                 "cpu_seconds": int(limits.cpu_seconds),
-                "filename": f"{SANDBOX_DIR}/{spec.script.name}",
+                "filename": SANDBOX_SCRIPT,
             }
             monitor = Monitor(limits, member.proc.pid, member.staging, member.cgroup)
             monitor.sample()

@@ -64,6 +64,10 @@ class ProcessBackend:
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` as a child process and supervise it to the end."""
         context = RunContext.open(spec, limits, self.name)
+        with context.guard():
+            return self._run(context, spec, limits)
+
+    def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         isolated_net = can_unshare_network()
         context.warn(WEAK_ISOLATION.format(network="" if isolated_net else ", and use the network"))
         try:

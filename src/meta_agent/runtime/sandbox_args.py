@@ -16,6 +16,7 @@ from meta_agent.runtime.environment import SANDBOX_DIR, Bind
 
 SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
 SANDBOX_TMP = "/tmp"
+SANDBOX_SCRIPT = f"{SANDBOX_DIR}/script.py"  # one fixed name: a pre-started launcher knows it
 NAMESPACE_FLAGS = (
     "--unshare-user",
     "--unshare-pid",
@@ -74,30 +75,45 @@ def sandbox_argv(
     tmp_bytes: int,
     info_fd: int | None = None,
     seccomp_fd: int | None = None,
+) -> list[str]:
+    """The bwrap command line: namespaces, then mounts in order, then the command."""
+    options = sandbox_options(
+        binds, symlinks, tmp_bytes=tmp_bytes, info_fd=info_fd, seccomp_fd=seccomp_fd
+    )
+    return [bwrap_binary(), *options, "--", *command]
+
+
+def sandbox_options(
+    binds: Sequence[Bind],
+    symlinks: Sequence[tuple[str, str]],
+    *,
+    tmp_bytes: int,
+    info_fd: int | None = None,
+    seccomp_fd: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The bwrap command line: namespaces, then mounts in order, then the command.
+    """bwrap's options (no command).
 
-    With ``env``, the environment is set by arguments (for ``--args FD``, where the arguments
-    are read from a pipe and never appear on a command line); otherwise bwrap passes on its own.
+    With ``env``, the environment is set by options (for ``--args FD``, where options are read
+    from a pipe and never appear on a command line); otherwise bwrap passes on its own.
     """
-    argv = [bwrap_binary(), *NAMESPACE_FLAGS]
+    options = [*NAMESPACE_FLAGS]
     if env is not None:
-        argv.append("--clearenv")
+        options.append("--clearenv")
         for name, value in env.items():
-            argv += ["--setenv", name, value]
+            options += ["--setenv", name, value]
     if info_fd is not None:
-        argv += ["--info-fd", str(info_fd)]
+        options += ["--info-fd", str(info_fd)]
     if seccomp_fd is not None:
-        argv += ["--seccomp", str(seccomp_fd)]
+        options += ["--seccomp", str(seccomp_fd)]
     for target, link in symlinks:
-        argv += ["--symlink", target, link]
+        options += ["--symlink", target, link]
     for bind in binds:
-        argv += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
-    argv += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
-    argv += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
-    argv += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
-    return [*argv, "--", *command]
+        options += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
+    options += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
+    options += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
+    options += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
+    return options
 
 
 def seccomp_pipe() -> int | None:
@@ -108,3 +124,8 @@ def seccomp_pipe() -> int | None:
     os.write(write_end, seccomp.program())  # ~800 bytes: always fits the pipe buffer
     os.close(write_end)
     return read_end
+
+
+def sandbox_command(python: str) -> list[str]:
+    """The command every sandbox runs: the project's interpreter, isolated, unbuffered."""
+    return [python, "-I", "-u", SANDBOX_SCRIPT]

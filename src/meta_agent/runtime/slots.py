@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from meta_agent.runtime.backend import Limits
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.rlimits import child_setup
-from meta_agent.runtime.sandbox_args import bwrap_binary, seccomp_pipe
+from meta_agent.runtime.sandbox_args import bwrap_binary, sandbox_command, seccomp_pipe
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Slot:
     seccomp_child_fd: int | None
 
     def launch(self, arguments: list[str]) -> bool:
-        """Hand bwrap its arguments (NUL-separated); False if the launcher is gone."""
+        """Hand bwrap its options (NUL-separated); False if the launcher is gone."""
         data = b"".join(argument.encode() + b"\0" for argument in arguments)
         try:
             view = memoryview(data)
@@ -69,7 +69,7 @@ class Slot:
             self.cgroup.remove()
 
 
-def start_slot(limits: Limits, use_cgroup: bool) -> Slot:
+def start_slot(limits: Limits, use_cgroup: bool, python: str) -> Slot:
     """Start one launcher (call from a long-lived thread: bwrap dies with the starting thread)."""
     cgroup = Cgroup.create(limits.memory_bytes, limits.max_processes) if use_cgroup else None
     args_read, args_write = os.pipe()
@@ -82,7 +82,8 @@ def start_slot(limits: Limits, use_cgroup: bool) -> Slot:
         cgroup_procs=cgroup.procs_files() if cgroup else (),
     )
     prefix = setup.command_prefix()
-    command = [bwrap_binary(), "--args", str(args_read)]
+    # bwrap takes the command from its real command line, the options from the pipe.
+    command = [bwrap_binary(), "--args", str(args_read), "--", *sandbox_command(python)]
     try:
         proc = subprocess.Popen(
             [*prefix, *command] if prefix else command,
@@ -110,7 +111,8 @@ def start_slot(limits: Limits, use_cgroup: bool) -> Slot:
 class SlotKeeper:
     """Keeps one launcher ready per set of limits, started by one long-lived thread."""
 
-    def __init__(self, *, use_cgroup: bool = True) -> None:
+    def __init__(self, python: str, *, use_cgroup: bool = True) -> None:
+        self.python = python
         self.use_cgroup = use_cgroup
         self._ready: dict[Limits, Slot] = {}
         self._lock = threading.Lock()
@@ -140,7 +142,7 @@ class SlotKeeper:
                 if self._closed or limits in self._ready:
                     continue
             try:
-                slot = start_slot(limits, self.use_cgroup)
+                slot = start_slot(limits, self.use_cgroup, self.python)
             except OSError:
                 logger.exception("could not pre-start a sandbox launcher")
                 continue

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,16 @@ class RunContext:
         context = cls(spec, limits, backend, writer)
         writer.line("runtime", f"backend {backend}; limits {limits.to_dict()}")
         return context
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Close the log if the runtime itself fails (a bug), then let the error through."""
+        try:
+            yield
+        except BaseException:
+            self.writer.line("runtime", "error: the runtime failed while supervising this run")
+            self.writer.close()
+            raise
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
