@@ -208,3 +208,28 @@ def test_host_environment_untouched_by_runs(make_script: Any, run_dir: Path) -> 
     before = dict(os.environ)
     Executor(FakeBackend()).run(RunSpec(make_script("pass\n"), run_dir, secrets={"X_KEY": "v"}))
     assert dict(os.environ) == before
+
+
+def test_secrets_never_appear_on_a_command_line(
+    bwrap_ok: None, make_script: Any, run_dir: Path
+) -> None:
+    import psutil
+
+    secret = "cmdline-secret-4242"
+    seen: list[str] = []
+
+    def scan(stream: str, line: str) -> None:
+        if line == "ready":
+            for proc in psutil.process_iter(["cmdline"]):
+                cmdline = " ".join(proc.info.get("cmdline") or [])
+                if "bwrap" in cmdline or secret in cmdline:
+                    seen.append(cmdline)
+
+    script = make_script("import time\nprint('ready', flush=True)\ntime.sleep(0.5)\n")
+    with Executor("bwrap") as executor:
+        for _ in range(2):  # the first run may start bwrap directly, the second uses a slot
+            result = executor.run(
+                RunSpec(script, run_dir, secrets={"TOKEN_X": secret}, on_log=scan)
+            )
+            assert result.status == "succeeded", result.error
+    assert seen and all(secret not in cmdline for cmdline in seen)

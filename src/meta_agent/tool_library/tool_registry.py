@@ -132,7 +132,7 @@ class ToolRegistry:
             and hasattr(value, "__meta_agent_tool__")
             and getattr(value, "__module__", None) == module.__name__
         ]
-        found.sort(key=lambda fn: inspect.getsourcelines(fn)[1])
+        found.sort(key=lambda fn: fn.__code__.co_firstlineno)
         return [self.register(fn) for fn in found]
 
     def get(self, name: str) -> Tool:
