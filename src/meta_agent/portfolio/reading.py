@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -32,6 +33,12 @@ FINANCIAL_ALIASES = {
 }
 SCALARS = (str, int, float, bool, dt.date, type(None))
 MAX_SUGGESTIONS = 3
+METRIC_COLUMNS = (
+    "property_id", "name", "property_type", "city", "state", "market", "square_feet", "units",
+    "year_built", "latitude", "longitude", "latest_period", "noi", "egi", "operating_expenses",
+    "expense_ratio", "debt_service", "loan_balance", "loan_count", "value", "dscr", "cap_rate",
+    "ltv", "debt_yield", "occupancy", "has_debt",
+)  # fmt: skip
 
 
 @contextmanager
@@ -41,21 +48,56 @@ def connect() -> Iterator[sa.Connection]:
         yield conn
 
 
-def frame(conn: sa.Connection, statement: sa.Executable) -> pd.DataFrame:
-    """Run a Core statement; its rows as a DataFrame, date columns as datetime64."""
+def frame(conn: sa.Connection, statement: sa.Select[Any]) -> pd.DataFrame:
+    """Run a Core SELECT; its rows as a DataFrame, date columns as datetime64."""
+    return to_frame(statement, *fetch_rows(conn, statement))
+
+
+def fetch_rows(conn: sa.Connection, statement: sa.Executable) -> tuple[list[str], Sequence[Any]]:
+    """Run a statement; its column names and the driver's plain row tuples."""
     result = _execute(conn, statement)
     columns = list(result.keys())
-    # The driver's plain tuples: a DataFrame is built from them several times faster than from
-    # Row objects, and the only conversion SQLAlchemy would apply (dates) is done per column below.
+    # The driver's tuples: a DataFrame is built from them several times faster than from Row
+    # objects, and the one conversion SQLAlchemy would apply (dates) is done per column instead.
     rows = result.cursor.fetchall()
     result.close()
+    return columns, rows
+
+
+def to_frame(statement: sa.Select[Any], columns: list[str], rows: Sequence[Any]) -> pd.DataFrame:
+    """Rows of a Core SELECT as a DataFrame, its Date columns as datetime64."""
     table = pd.DataFrame(rows, columns=columns)
-    selected = getattr(statement, "selected_columns", None)
-    if selected is not None:
-        for column in selected:
-            if isinstance(column.type, sa.Date) and column.name in table:
-                table[column.name] = pd.to_datetime(table[column.name])
+    for column in statement.selected_columns:
+        if isinstance(column.type, sa.Date) and column.name in table:
+            table[column.name] = pd.to_datetime(table[column.name])
     return table
+
+
+def metrics_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metrics query's rows plus DOMAIN.md's ratios, in ``METRIC_COLUMNS`` order.
+
+    dscr, cap_rate, ltv, debt_yield and expense_ratio are NaN when their denominator is 0 or
+    missing (no debt, no valuation, no income); ``has_debt`` is debt service > 0.
+    """
+
+    def ratio(numerator: str, denominator: str) -> Any:
+        top = frame[numerator].to_numpy(dtype=float)
+        bottom = frame[denominator].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(bottom > 0, top / bottom, np.nan)
+
+    for column in ("noi", "egi", "operating_expenses", "debt_service", "loan_balance", "value"):
+        frame[column] = frame[column].astype("float64")
+    frame["occupancy"] = frame["occupancy"].astype("float64")
+    frame["loan_count"] = frame["loan_count"].astype("int64")
+    frame["units"] = frame["units"].astype("Int64")
+    frame["expense_ratio"] = ratio("operating_expenses", "egi")
+    frame["dscr"] = ratio("noi", "debt_service")
+    frame["cap_rate"] = ratio("noi", "value")
+    frame["ltv"] = ratio("loan_balance", "value")
+    frame["debt_yield"] = ratio("noi", "loan_balance")
+    frame["has_debt"] = frame["debt_service"].to_numpy() > 0
+    return frame.loc[:, list(METRIC_COLUMNS)]
 
 
 def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:

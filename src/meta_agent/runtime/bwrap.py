@@ -1,17 +1,21 @@
 """The default sandbox on Linux: bubblewrap, with nothing of the host but what Python needs.
 
-Each run gets new user, pid, network, IPC, UTS (and cgroup) namespaces, no capabilities, an
-unprivileged uid, no nested user namespaces, a private size-capped /tmp, its script read-only,
-its results/ writable, the interpreter, the package and the system libraries read-only, and
-nothing else: the root is an empty tmpfs, remounted read-only once the mounts are in place. The
-sandbox dies with its parent, and everything in its pid namespace dies with it.
-
-A seccomp filter (seccomp.py) also refuses the system calls escapes are made of (ptrace,
-mount, unshare, keyrings, BPF, io_uring...).
+Each run gets new user, pid, network, IPC, UTS (and cgroup) namespaces, no capabilities, uid
+1000 inside, no nested user namespaces, a private size-capped /tmp, its script read-only, its
+results/ writable, the interpreter, the package and the system libraries read-only (mounts.py),
+and nothing else: the root is an empty tmpfs, remounted read-only once the mounts are in place.
+/proc is the sandbox's own, with the kernel's global knobs read-only and its internal listings
+masked (sandbox_args.py). A seccomp filter (seccomp.py) refuses the system calls escapes are made
+of (ptrace, mount, unshare, keyrings, BPF, io_uring...). The sandbox dies with its parent, and
+everything in its pid namespace dies with it. A launcher is kept waiting (slots.py) so a run
+does not pay for the cgroup move.
 
 What it does not protect against: kernel vulnerabilities in the system calls still allowed, CPU
 cache side channels, and anything readable in the mounted interpreter, package and library
-directories.
+directories. When the runtime itself runs as root, the sandbox's uid maps to host uid 0 (bwrap
+cannot map it elsewhere when run as root): it holds no capability and sees only its mounts, as
+in a rootful Docker container, but a kernel interface that trusts uid 0 without checking
+capabilities would trust it; run the runtime as an unprivileged user where the layout allows.
 """
 
 from __future__ import annotations

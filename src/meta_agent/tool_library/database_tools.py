@@ -21,12 +21,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-METRIC_COLUMNS = (
-    "property_id", "name", "property_type", "city", "state", "market", "square_feet", "units",
-    "year_built", "latitude", "longitude", "latest_period", "noi", "egi", "operating_expenses",
-    "expense_ratio", "debt_service", "loan_balance", "loan_count", "value", "dscr", "cap_rate",
-    "ltv", "debt_yield", "occupancy", "has_debt",
-)  # fmt: skip
 DIRECTORY_COLUMNS = ("property_id", "name", "property_type", "city", "state", "market")
 
 
@@ -84,9 +78,6 @@ def fetch_portfolio_metrics(
         states: only these states, as codes ("TX") or names ("Texas").
         cities: only these cities.
     """
-    import numpy as np
-    import pandas as pd
-
     from meta_agent.portfolio import queries, reading
 
     selection = queries.PropertyFilter.build(property_ids, property_types, markets, states, cities)
@@ -94,27 +85,7 @@ def fetch_portfolio_metrics(
     with reading.connect() as conn:
         frame = reading.frame(conn, statement)
         reading.check_filter_values(conn, selection, frame)
-
-    def ratio(numerator: str, denominator: str) -> Any:
-        top = frame[numerator].to_numpy(dtype=float)
-        bottom = frame[denominator].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(bottom > 0, top / bottom, np.nan)
-
-    for column in ("noi", "egi", "operating_expenses", "value", "occupancy"):
-        frame[column] = frame[column].astype("float64")
-    frame["debt_service"] = frame["debt_service"].astype("float64")
-    frame["loan_balance"] = frame["loan_balance"].astype("float64")
-    frame["loan_count"] = frame["loan_count"].astype("int64")
-    frame["units"] = frame["units"].astype("Int64")
-    frame["latest_period"] = pd.to_datetime(frame["latest_period"])
-    frame["expense_ratio"] = ratio("operating_expenses", "egi")
-    frame["dscr"] = ratio("noi", "debt_service")
-    frame["cap_rate"] = ratio("noi", "value")
-    frame["ltv"] = ratio("loan_balance", "value")
-    frame["debt_yield"] = ratio("noi", "loan_balance")
-    frame["has_debt"] = frame["debt_service"].to_numpy() > 0
-    return frame.loc[:, list(METRIC_COLUMNS)]
+    return reading.metrics_table(frame)
 
 
 @tool(category="database", side_effects=["reads_database"])
