@@ -239,16 +239,44 @@ def run_hostile(
     run_dir: Path,
     database_url: str | None = None,
     limits: Limits | None = None,
-) -> RunResult:
-    """Run one hostile script with the validator off: the sandbox alone must contain it.
+) -> Any:
+    """Run one hostile script through the real exec path (``meta-agent exec --no-validate``).
 
-    The lead can switch this to ``meta-agent exec FILE --no-validate --yes --json``.
+    ``Pipeline.exec_script`` is what the CLI command calls: a run folder of its own, the sandbox
+    chosen by name, the limits from settings, and the validator switched off, so the sandbox
+    alone must contain the script. The run folder is created under ``run_dir``.
     """
+    from types import SimpleNamespace
+
+    from meta_agent.config import Settings
+    from meta_agent.pipeline import Pipeline
+
     source = script_path.read_text().replace(TARGETS_LINE, f"TARGETS: dict = {json.dumps(targets)}")
-    script = write_script(run_dir, source, script_path.name)
-    spec = RunSpec(script=script, run_dir=run_dir, database_url=database_url)
-    with Executor(backend, limits or HOSTILE_LIMITS) as executor:
-        return executor.run(spec)
+    script = write_script(run_dir / "incoming", source, script_path.name)
+    chosen = limits or HOSTILE_LIMITS
+    settings = Settings(
+        database_url=database_url,
+        runs_dir=run_dir,
+        sandbox=backend,  # type: ignore[arg-type]
+        timeout_seconds=chosen.timeout_seconds,
+        cpu_seconds=chosen.cpu_seconds,
+        memory_mb=chosen.memory_mb,
+        max_processes=chosen.max_processes,
+        max_output_mb=chosen.max_output_mb,
+        max_total_output_mb=chosen.max_total_output_mb,
+        max_log_mb=chosen.max_log_mb,
+    )
+    outcome = Pipeline(settings).exec_script(script, validate=False)
+    assert outcome.run_dir is not None
+    log = outcome.run_dir / "logs" / "run.log"
+    return SimpleNamespace(
+        status=outcome.status,
+        error=outcome.error,
+        log_path=log if log.exists() else None,
+        results_dir=outcome.run_dir / "results",
+        run_dir=outcome.run_dir,
+        warnings=outcome.warnings,
+    )
 
 
 def survivors(marker: str) -> list[str]:

@@ -111,7 +111,7 @@ def test_hostile_script_is_contained(
         log = result.log_path.read_text(errors="replace") if result.log_path else ""
         outputs = b"".join(
             path.read_bytes()
-            for path in (run_dir / "results").rglob("*")
+            for path in result.results_dir.rglob("*")
             if path.is_file() and not path.is_symlink()
         ).decode("utf-8", "replace")
         leaks = [
@@ -129,3 +129,16 @@ def test_hostile_script_is_contained(
         assert survivors(str(run_dir)) == []
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
+def test_hostile_script_is_rejected_by_the_validator_before_it_runs(script: Path, tmp_path: Path) -> None:
+    """With validation on (the default), `meta-agent exec` refuses every hostile script unrun."""
+    from meta_agent.config import Settings
+    from meta_agent.pipeline import Pipeline
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'none.db'}", runs_dir=tmp_path / "runs")
+    outcome = Pipeline(settings).exec_script(script)
+    assert outcome.status == "rejected", f"{script.name} passed validation"
+    assert outcome.findings
+    assert outcome.resources == {}  # nothing was executed

@@ -502,7 +502,7 @@ ALLOWED = {
                 if row.get("dscr") is None:
                     continue
                 total += row["dscr"]
-            while total > 100:
+            if total > 100:
                 total = total / 2
             assert total >= 0
             return total
@@ -732,3 +732,12 @@ def test_every_listed_name_is_an_identifier() -> None:
         assert all(name.isidentifier() for name in names), sorted(names)
     assert not policy.VALUE_ATTRIBUTES & set(policy.DENIED_ATTRIBUTES)
     assert not any(name.startswith("_") for name in policy.VALUE_ATTRIBUTES)
+
+
+def test_while_loops_are_refused_for_loops_are_not() -> None:
+    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.tool_library.tool_registry import ToolRegistry
+
+    findings = ScriptValidator(ToolRegistry()).validate("while True:\n    pass\n", thorough=False)
+    assert [(f.line, f.rule) for f in findings] == [(1, "construct")]
+    assert ScriptValidator(ToolRegistry()).validate("for n in range(3):\n    pass\n", thorough=False) == []

@@ -4,7 +4,9 @@ The URL in force is the one given, else ``META_AGENT_DATABASE_URL`` read at call
 default SQLite file of ``Settings``. A read-only engine refuses writes at the driver: SQLite files
 are opened with ``mode=ro`` (and ``PRAGMA query_only``), PostgreSQL sessions start with
 ``default_transaction_read_only=on``. That protects the data against a query that slipped past
-validation; it does not limit how long a query runs or how much it reads.
+validation. It does not limit how long a query runs or how much it reads, and on PostgreSQL a
+session that runs ``SET``/``BEGIN READ WRITE`` itself could lift it: those statements never pass
+``sqlguard``, and a database role without write grants is the stronger guard for a shared server.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def read_only_engine(url: str | None = None) -> Engine:
         cached = _read_only_engines.setdefault(resolved, engine)
     if cached is not engine:
         engine.dispose()
+    else:
+        logger.debug("read-only engine opened", extra={"database": masked(resolved)})
     return cached
 
 

@@ -43,8 +43,7 @@ MAX_PROPERTIES = 1_000_000
 
 def build_portfolio(properties: int = 60, seed: int = 42) -> dict[str, dict[str, Any]]:
     """Every table of a sample portfolio as numpy columns, without touching a database."""
-    if not isinstance(properties, int) or not 1 <= properties <= MAX_PROPERTIES:
-        raise ValueError(f"properties must be an integer from 1 to {MAX_PROPERTIES}")
+    _check_size(properties)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
     props, drivers = properties_table(streams[0], properties)
     fin = financials_table(streams[1], drivers)
@@ -87,6 +86,7 @@ def generate_portfolio(
 ) -> dict[str, Any]:
     """Create the sample portfolio at a database URL; PortfolioExists unless empty or ``force``."""
     started = time.perf_counter()
+    _check_size(properties)
     url = normalize_url(database_url)
     path = sqlite_path(url)
     if path is not None:
@@ -189,6 +189,13 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
         "seed": int(meta["seed"]) if "seed" in meta else None,
         "generator_version": meta.get("generator_version"),
     }
+
+
+def _check_size(properties: int) -> None:
+    if isinstance(properties, bool) or not isinstance(properties, int):
+        raise TypeError("properties must be an integer")
+    if not 1 <= properties <= MAX_PROPERTIES:
+        raise ValueError(f"properties must be from 1 to {MAX_PROPERTIES:,}, not {properties:,}")
 
 
 def _portfolio_tables(engine: sa.Engine) -> list[str]:

@@ -112,7 +112,7 @@ def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
     unused = sorted(set(params) - checked.parameters)
     if missing or unused:
         raise ToolError(
-            "Parameters must match the :name placeholders of the query"
+            "Parameters must match the :name parameters of the query"
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + (f"; not in the query: {', '.join(unused)}" if unused else "")
             + "."

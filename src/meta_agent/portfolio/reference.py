@@ -26,6 +26,7 @@ class Market:
 
     @property
     def name(self) -> str:
+        """The market as stored in ``properties.market``, e.g. "Orlando, FL"."""
         return f"{self.city}, {self.state}"
 
 
@@ -193,6 +194,7 @@ ORLANDO_FASHION_SQUARE: dict[str, Any] = {
     "longitude": -81.344582,
     "year_built": 1973,
     "square_feet": 1_075_000,
+    "acquisition_date": "2016-06-15",
     "rent": 12.5,
     "occupancy": 0.84,
 }

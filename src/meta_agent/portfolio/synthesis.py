@@ -9,6 +9,7 @@ so the identities of DOMAIN.md hold on every stored row.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,6 +22,7 @@ from meta_agent.portfolio.reference import (
     ORLANDO_FASHION_SQUARE,
     PROFILES,
     STREETS,
+    TypeProfile,
 )
 from meta_agent.portfolio.schema import PROPERTY_TYPES
 
@@ -89,101 +91,105 @@ def slug(name: str) -> str:
 
 def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers]:
     """The properties rows (sorted by property_id) and the drivers behind their statements."""
-    ofs = ORLANDO_FASHION_SQUARE
-    shares = np.array([PROFILES[t].share for t in PROPERTY_TYPES])
-    types = np.concatenate([[0], allocate(rng, n - 1, shares)])
+    shares = per_type(lambda p: p.share)
+    types = np.concatenate([[0], allocate(rng, n - 1, shares)])  # 0: Orlando Fashion Square
+    # every market once before any twice, so even small portfolios cover them all
     markets = np.concatenate([rng.permutation(len(MARKETS)), rng.integers(0, len(MARKETS), n)])
     markets = np.concatenate([[0], markets[: n - 1]])  # MARKETS[0] is Orlando
     names = _names(rng, types)
-
-    lo = np.array([PROFILES[t].size[0] for t in PROPERTY_TYPES])[types]
-    hi = np.array([PROFILES[t].size[1] for t in PROPERTY_TYPES])[types]
-    size = np.exp(rng.uniform(np.log(lo), np.log(hi)))
-    per_unit = np.isin(types, [PROPERTY_TYPES.index("multifamily"), PROPERTY_TYPES.index("hotel")])
-    size = np.where(per_unit, np.round(size), np.round(size, -2))
-    unit_area = np.where(
-        types == PROPERTY_TYPES.index("hotel"), rng.uniform(520, 760, n), rng.uniform(950, 1180, n)
-    )
-    square_feet = np.where(per_unit, np.round(size * unit_area, -2), size)
-
+    size, square_feet, units = _sizes(rng, types)
     start, end = (np.datetime64(d) for d in ACQUISITION_WINDOW)
-    span = (end - start).astype(np.int64)
-    acquisition = start + (rng.beta(2.2, 1.5, n) * span).astype(np.int64)
+    acquisition = start + (rng.beta(2.2, 1.5, n) * (end - start).astype(np.int64)).astype(np.int64)
     acquisition_year = acquisition.astype("datetime64[Y]").astype(np.int64) + 1970
-    built_lo = np.array([PROFILES[t].year_built[0] for t in PROPERTY_TYPES])[types]
-    built_hi = np.array([PROFILES[t].year_built[1] for t in PROPERTY_TYPES])[types]
-    year_built = np.minimum(rng.integers(built_lo, built_hi + 1), acquisition_year - 1)
-
-    profile = [PROFILES[t] for t in PROPERTY_TYPES]
-    pick = np.array
-    rent = rng.uniform(
-        pick([p.rent[0] for p in profile])[types], pick([p.rent[1] for p in profile])[types]
+    built = rng.integers(per_type(lambda p: p.year_built[0]), per_type(lambda p: p.year_built[1]))
+    year_built = np.minimum(built[types], acquisition_year - 1)
+    drivers = Drivers(
+        type_index=types,
+        market_index=markets,
+        size=size,
+        rent=rng.uniform(per_type(lambda p: p.rent[0])[types], per_type(lambda p: p.rent[1])[types])
+        * np.array([m.rent_factor for m in MARKETS])[markets],
+        occupancy=rng.uniform(
+            per_type(lambda p: p.occupancy[0])[types], per_type(lambda p: p.occupancy[1])[types]
+        ),
+        drift=per_type(lambda p: p.occupancy_drift)[types] + rng.normal(0, 0.006, n),
+        growth=per_type(lambda p: p.growth)[types] + rng.normal(0, 0.012, n),
+        expense_ratio=rng.uniform(
+            per_type(lambda p: p.expense_ratio[0])[types],
+            per_type(lambda p: p.expense_ratio[1])[types],
+        ),
+        acquisition_month=np.zeros(n, dtype=np.int64),
     )
-    rent *= pick([m.rent_factor for m in MARKETS])[markets]
-    occupancy = rng.uniform(
-        pick([p.occupancy[0] for p in profile])[types],
-        pick([p.occupancy[1] for p in profile])[types],
-    )
-    drift = pick([p.occupancy_drift for p in profile])[types] + rng.normal(0, 0.006, n)
-    growth = pick([p.growth for p in profile])[types] + rng.normal(0, 0.012, n)
-    expense_ratio = rng.uniform(
-        pick([p.expense_ratio[0] for p in profile])[types],
-        pick([p.expense_ratio[1] for p in profile])[types],
-    )
+    # Orlando Fashion Square: a large, older enclosed mall, bought in 2016, losing ground slowly.
+    ofs = ORLANDO_FASHION_SQUARE
+    drivers.size[0] = square_feet[0] = ofs["square_feet"]
+    drivers.rent[0], drivers.occupancy[0] = ofs["rent"], ofs["occupancy"]
+    drivers.drift[0], drivers.growth[0] = -0.006, 0.004
+    year_built[0], acquisition[0] = ofs["year_built"], np.datetime64(ofs["acquisition_date"])
+    drivers.acquisition_month = month_index(acquisition)
 
-    # Orlando Fashion Square: a large, older enclosed mall, always property 0 before sorting.
-    size[0] = square_feet[0] = ofs["square_feet"]
-    year_built[0] = ofs["year_built"]
-    rent[0], occupancy[0], drift[0], growth[0] = ofs["rent"], ofs["occupancy"], -0.006, 0.004
-    acquisition[0] = np.datetime64("2016-06-15")
-
-    market = [MARKETS[i] for i in markets.tolist()]
-    lat = pick([m.latitude for m in market]) + rng.normal(0, 0.04, n)
-    lon = pick([m.longitude for m in market]) + rng.normal(0, 0.05, n)
-    lat[0], lon[0] = ofs["latitude"], ofs["longitude"]
-    zips = [
-        f"{m.zip_prefix}{z % m.zip_max + 1:02d}"
-        for m, z in zip(market, rng.integers(0, 99, n), strict=True)
-    ]
-    numbers = rng.integers(100, 9900, n)
-    streets = rng.integers(0, len(STREETS), n)
-    address = [f"{a} {STREETS[s]}" for a, s in zip(numbers.tolist(), streets.tolist(), strict=True)]
-    address[0], zips[0] = str(ofs["address"]), str(ofs["zip"])
-
-    units: list[int | None] = [
-        int(s) if u else None for s, u in zip(size.tolist(), per_unit, strict=True)
-    ]
     ids = [slug(name) for name in names]
-    ids[0] = str(ofs["property_id"])
-    order = np.argsort(np.array(ids), kind="stable")
+    ids[0] = ofs["property_id"]
     table: Columns = {
         "property_id": np.array(ids, dtype=object),
         "name": np.array(names, dtype=object),
         "property_type": np.array(PROPERTY_TYPES, dtype=object)[types],
+        **_locations(rng, markets),
+        "year_built": year_built.astype(np.int64),
+        "square_feet": square_feet.astype(np.int64),
+        "units": units,
+        "acquisition_date": acquisition,
+    }
+    order = np.argsort(np.array(ids), kind="stable")
+    return {k: v[order] for k, v in table.items()}, _reorder(drivers, order)
+
+
+def per_type(field: Callable[[TypeProfile], Any]) -> np.ndarray:
+    """One value of the type profiles per property type, in PROPERTY_TYPES order."""
+    return np.array([field(PROFILES[t]) for t in PROPERTY_TYPES])
+
+
+def _sizes(rng: np.random.Generator, types: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Size drivers (sf, or units/keys), square feet, and the nullable ``units`` column."""
+    n = len(types)
+    size = np.exp(rng.uniform(np.log(per_type(lambda p: p.size[0])[types]),
+                              np.log(per_type(lambda p: p.size[1])[types])))  # fmt: skip
+    hotel = types == PROPERTY_TYPES.index("hotel")
+    per_unit = hotel | (types == PROPERTY_TYPES.index("multifamily"))
+    size = np.where(per_unit, np.round(size), np.round(size, -2))
+    unit_area = np.where(hotel, rng.uniform(520, 760, n), rng.uniform(950, 1180, n))
+    square_feet = np.where(per_unit, np.round(size * unit_area, -2), size)
+    units = np.array(
+        [int(s) if u else None for s, u in zip(size.tolist(), per_unit, strict=True)], dtype=object
+    )
+    return size, square_feet, units
+
+
+def _locations(rng: np.random.Generator, markets: np.ndarray) -> Columns:
+    """Address, city, state, ZIP, market and coordinates (the city centre plus a few miles)."""
+    n = len(markets)
+    market = [MARKETS[i] for i in markets.tolist()]
+    latitude = np.array([m.latitude for m in market]) + rng.normal(0, 0.04, n)
+    longitude = np.array([m.longitude for m in market]) + rng.normal(0, 0.05, n)
+    zips = [
+        f"{m.zip_prefix}{z % m.zip_max + 1:02d}"
+        for m, z in zip(market, rng.integers(0, 99, n).tolist(), strict=True)
+    ]
+    numbers, streets = rng.integers(100, 9900, n), rng.integers(0, len(STREETS), n)
+    address = [f"{a} {STREETS[s]}" for a, s in zip(numbers.tolist(), streets.tolist(), strict=True)]
+    ofs = ORLANDO_FASHION_SQUARE
+    latitude[0], longitude[0], address[0], zips[0] = (
+        ofs["latitude"], ofs["longitude"], ofs["address"], ofs["zip"]
+    )  # fmt: skip
+    return {
         "address": np.array(address, dtype=object),
         "city": np.array([m.city for m in market], dtype=object),
         "state": np.array([m.state for m in market], dtype=object),
         "zip": np.array(zips, dtype=object),
         "market": np.array([m.name for m in market], dtype=object),
-        "latitude": np.round(lat, 6),
-        "longitude": np.round(lon, 6),
-        "year_built": year_built.astype(np.int64),
-        "square_feet": square_feet.astype(np.int64),
-        "units": np.array(units, dtype=object),
-        "acquisition_date": acquisition,
+        "latitude": np.round(latitude, 6),
+        "longitude": np.round(longitude, 6),
     }
-    drivers = Drivers(
-        types,
-        markets,
-        size,
-        rent,
-        occupancy,
-        drift,
-        growth,
-        expense_ratio,
-        month_index(acquisition),
-    )
-    return {k: v[order] for k, v in table.items()}, _reorder(drivers, order)
 
 
 def financials_table(rng: np.random.Generator, d: Drivers) -> Columns:

@@ -260,7 +260,9 @@ LOGGING_CONFIG_KEYWORDS = frozenset({"level", "format", "datefmt"})
 # --- syntax ------------------------------------------------------------------------------------
 
 # Node types a script may contain. Not here, so a finding: class definitions, decorators, async,
-# await, yield, with (no file handles are needed), del, global/nonlocal, match, walrus, try/except*.
+# await, yield, with (no file handles are needed), del, global/nonlocal, match, walrus, try/except*,
+# and while: an unbounded loop is the simplest way to burn the sandbox's budget, and a script
+# iterates over data with for (the sandbox's CPU and time limits still stop a long for loop).
 ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
     {
         ast.Module,
@@ -272,7 +274,6 @@ ALLOWED_NODES: frozenset[type[ast.AST]] = frozenset(
         ast.Return,
         ast.If,
         ast.For,
-        ast.While,
         ast.Break,
         ast.Continue,
         ast.Pass,

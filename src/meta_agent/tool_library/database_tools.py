@@ -29,8 +29,8 @@ def query_database(query: str, params: dict[str, Any] | None = None) -> pd.DataF
     """Run one parameterised read-only SELECT on the portfolio database and return its rows.
 
     Args:
-        query: a single SELECT (or WITH ... SELECT); put values in :name placeholders.
-        params: the value of each :name placeholder; a list expands into an IN (...) list.
+        query: a single SELECT (or WITH ... SELECT); pass values as :name parameters.
+        params: the value of each :name parameter; a list expands into an IN (...) list.
     """
     from meta_agent.portfolio import reading
 
