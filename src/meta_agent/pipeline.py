@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from meta_agent.config import Settings
     from meta_agent.planning.models import ExecutionPlan, RequirementAnalysis
     from meta_agent.planning.planner import Planner
-    from meta_agent.runtime import RunResult
+    from meta_agent.runtime import Executor, Limits, RunResult
     from meta_agent.scripts.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -110,10 +110,20 @@ class Pipeline:
         settings: Settings,
         registry: ToolRegistry | None = None,
         planner: Planner | None = None,
+        executor: Executor | None = None,
+        prewarm: bool = False,
     ) -> None:
+        """Args:
+        executor: a long-lived executor (e.g. with a warm pool) to run every script on; the
+            caller owns and closes it. None: a fresh one per run.
+        prewarm: start a sandbox that imports the tool library while the request is being
+            planned, so the run does not wait for pandas (worth it for one-shot commands).
+        """
         from meta_agent.tool_library.tool_registry import default_registry
 
         self.settings = settings
+        self._executor = executor
+        self.prewarm = prewarm
         self.registry = registry or default_registry(load_plugins=settings.load_plugins)
         self._planner = planner
         self.runs_dir = settings.resolved_runs_dir
@@ -178,6 +188,43 @@ class Pipeline:
     ) -> RunOutcome:
         """Do it all for one request; a rejected request still leaves a run folder saying why."""
         started = time.perf_counter()
+        warm = self._warm_executor() if self.prewarm and not dry_run else None
+        try:
+            return self._ask(request, approve, on_log, on_tick, dry_run, started, warm)
+        finally:
+            if warm is not None:
+                warm.close()
+
+    def _warm_executor(self) -> Executor | None:
+        """An executor whose one pool member imports the tool library while we plan."""
+        if self._executor is not None:
+            return None
+        from meta_agent.runtime import Executor
+
+        try:
+            self.ensure_database()
+            (self.runs_dir / ".pool").mkdir(parents=True, exist_ok=True)
+            return Executor(
+                self.settings.sandbox,
+                self.limits(),
+                pool_size=1,
+                database_url=self.database_url,
+                pool_dir=self.runs_dir / ".pool",
+                prewarm_only=True,
+            )
+        except (MetaAgentError, OSError):
+            return None  # the run itself will report why the sandbox cannot start
+
+    def _ask(
+        self,
+        request: str,
+        approve: Callable[[Prepared], bool] | None,
+        on_log: LogSink | None,
+        on_tick: TickSink | None,
+        dry_run: bool,
+        started: float,
+        warm: Executor | None,
+    ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
         created = _now()
@@ -214,7 +261,8 @@ class Pipeline:
             self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
             return outcome
         expected = [output.filename for output in prepared.plan.outputs]
-        self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick)
+        tools = prepared.plan.tools_used()
+        self._execute(folder, outcome, tools, expected, on_log, on_tick, warm)
         self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
         return outcome
 
@@ -276,6 +324,7 @@ class Pipeline:
         expected: list[str] | None,
         on_log: LogSink | None,
         on_tick: TickSink | None,
+        executor: Executor | None = None,
     ) -> None:
         from meta_agent.runtime import Executor, RunSpec
 
@@ -296,8 +345,12 @@ class Pipeline:
         )
         with _timed(outcome.phases, "execute"):
             try:
-                with Executor(backend=self.settings.sandbox, limits=self.limits()) as executor:
-                    result = executor.run(spec)
+                chosen = executor or self._executor
+                if chosen is not None:
+                    result = chosen.run(spec)
+                else:
+                    with Executor(self.settings.sandbox, self.limits()) as fresh:
+                        result = fresh.run(spec)
             except MetaAgentError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
                 return
@@ -306,19 +359,11 @@ class Pipeline:
             outcome.artifacts = folder.artifacts()
             outcome.summary = _read_summary(folder.results / "results.json")
 
-    def limits(self) -> Any:
+    def limits(self) -> Limits:
+        """The sandbox limits in force."""
         from meta_agent.runtime import Limits
 
-        s = self.settings
-        return Limits(
-            timeout_seconds=s.timeout_seconds,
-            cpu_seconds=s.cpu_seconds,
-            memory_mb=s.memory_mb,
-            max_processes=s.max_processes,
-            max_output_mb=s.max_output_mb,
-            max_total_output_mb=s.max_total_output_mb,
-            max_log_mb=s.max_log_mb,
-        )
+        return Limits.from_settings(self.settings)
 
     def _secrets(self, uses_network: bool) -> dict[str, str]:
         if not uses_network:

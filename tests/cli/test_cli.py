@@ -173,3 +173,23 @@ def test_startup_is_fast_and_lazy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip() == "[]"
+
+
+def test_exec_no_validate_is_contained_by_the_sandbox(cli, sample_db_url: str, tmp_path: Path) -> None:
+    """The loud escape hatch: an unvalidated script that reads a host file gets nothing."""
+    from meta_agent.runtime.executor import backend_problems
+
+    if backend_problems()["bwrap"] is not None:
+        pytest.skip("bubblewrap is not usable here")
+    canary = tmp_path / "host-secret.txt"
+    canary.write_text("CANARY-4242")
+    script = tmp_path / "snoop.py"
+    script.write_text(f"print(open({str(canary)!r}).read())\n")
+    result = cli("exec", str(script), "--yes", "--json", "--no-validate", "--sandbox", "bwrap",
+                 "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"))
+    payload = result.json()
+    assert payload["status"] == "failed"
+    assert any("Validation was switched off" in w for w in payload["warnings"])
+    log = (Path(payload["run_dir"]) / "logs" / "run.log").read_text()
+    assert "CANARY-4242" not in log and "FileNotFoundError" in log
+    assert "Validation is OFF" in result.stderr

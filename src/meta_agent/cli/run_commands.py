@@ -40,6 +40,7 @@ def _pipeline(
     runs_dir: Path | None,
     sandbox: str | None = None,
     timeout: float | None = None,
+    prewarm: bool = False,
 ) -> Pipeline:
     from meta_agent.config import load_settings
     from meta_agent.pipeline import Pipeline
@@ -47,7 +48,7 @@ def _pipeline(
     settings = load_settings(
         database_url=database, runs_dir=runs_dir, sandbox=sandbox, timeout_seconds=timeout
     )
-    return Pipeline(settings)
+    return Pipeline(settings, prewarm=prewarm)
 
 
 def _require_terminal(yes: bool) -> None:
@@ -76,7 +77,7 @@ def ask(
 
     if not dry_run:
         _require_terminal(yes)
-    pipeline = _pipeline(database, runs_dir, sandbox, timeout)
+    pipeline = _pipeline(database, runs_dir, sandbox, timeout, prewarm=not dry_run)
     console = render.console(stderr=as_json)
 
     def approve(prepared: Prepared) -> bool:

@@ -101,8 +101,10 @@ def properties_table(rng: np.random.Generator, n: int) -> tuple[Columns, Drivers
     start, end = (np.datetime64(d) for d in ACQUISITION_WINDOW)
     acquisition = start + (rng.beta(2.2, 1.5, n) * (end - start).astype(np.int64)).astype(np.int64)
     acquisition_year = acquisition.astype("datetime64[Y]").astype(np.int64) + 1970
-    built = rng.integers(per_type(lambda p: p.year_built[0]), per_type(lambda p: p.year_built[1]))
-    year_built = np.minimum(built[types], acquisition_year - 1)
+    built = rng.integers(
+        per_type(lambda p: p.year_built[0])[types], per_type(lambda p: p.year_built[1])[types] + 1
+    )
+    year_built = np.minimum(built, acquisition_year - 1)
     drivers = Drivers(
         type_index=types,
         market_index=markets,

@@ -98,6 +98,9 @@ class Executor:
             use them, others start cold.
         database_url: the database the warm pool's members mount.
         pool_dir: where members' staging folders live (best on the runs folder's filesystem).
+        prewarm_only: the pool is started just ahead of the runs about to be submitted and is
+            not refilled; a run waits for its member rather than starting a second, cold
+            sandbox that would compete with it for the same cores.
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class Executor:
         pool_size: int = 0,
         database_url: str | None = None,
         pool_dir: Path | None = None,
+        prewarm_only: bool = False,
     ) -> None:
         self.limits = limits or Limits()
         self.backend = choose_backend(backend) if isinstance(backend, str) else backend
@@ -125,8 +129,14 @@ class Executor:
 
                 python = getattr(self.backend, "python", None)
                 self._pool = WarmPool(
-                    pool_size, self.limits, database_url=database_url, python=python, root=pool_dir
+                    pool_size,
+                    self.limits,
+                    database_url=database_url,
+                    python=python,
+                    root=pool_dir,
+                    refill=not prewarm_only,
                 )
+        self._pool_wait = self.limits.timeout_seconds if prewarm_only else POOL_WAIT_SECONDS
 
     @classmethod
     def from_settings(cls, settings: Any, **options: Any) -> Executor:
@@ -146,7 +156,7 @@ class Executor:
         """Run one script; problems of the run come back as a status, never as an exception."""
         submitted = time.monotonic()
         if self._pool is not None and self._pool.accepts(spec):
-            member = self._pool.acquire(POOL_WAIT_SECONDS)
+            member = self._pool.acquire(self._pool_wait)
             if member is not None:
                 context = RunContext.open(spec, self.limits, self._pool.name)
                 context.started = submitted

@@ -92,10 +92,17 @@ class WarmPool:
         python: str | None = None,
         root: Path | None = None,
         use_cgroup: bool = True,
+        refill: bool = True,
     ) -> None:
+        """Args:
+        refill: start a new member whenever one is taken (a long-lived pool). False: the
+            members started now are all there will be, warmed at normal priority, for a caller
+            that starts the pool just ahead of one run it is about to submit.
+        """
         if size < 1:
             raise ValueError("A warm pool needs size >= 1.")
         self.size = size
+        self.refill = refill
         self.limits = limits
         self.database_url = database_url
         self.python = python or project_python()
@@ -107,6 +114,7 @@ class WarmPool:
         self._closed = False
         self._failures = 0
         self._pending = 0
+        self._started_once = False
         # bwrap's --die-with-parent is tied to the *thread* that started it, so every member is
         # started by this one thread, which lives as long as the pool.
         self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
@@ -173,7 +181,7 @@ class WarmPool:
             # Warming up runs at low priority, so it does not slow the runs in progress; the
             # member gets normal priority back when it is given a script.
             command = [*prefix, *argv] if prefix else argv
-            nice = shutil.which("nice")
+            nice = shutil.which("nice") if self.refill else None
             proc = subprocess.Popen(
                 [nice, "-n", str(WARM_NICE), *command] if nice else command,
                 stdin=subprocess.PIPE,
@@ -234,6 +242,9 @@ class WarmPool:
         with self._lock:
             if self._closed or self._failures >= MAX_START_FAILURES:
                 return
+            if not self.refill and (self._members or self._pending or self._started_once):
+                return
+            self._started_once = True
             wanted = self.size - len(self._members) - self._pending
             self._pending += max(wanted, 0)
         for _ in range(wanted):
@@ -259,7 +270,7 @@ class WarmPool:
                         return member
                     member.discard()  # died while waiting
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._members:
+                if remaining <= 0 or (not self._members and not self._pending):
                     return None
                 self._lock.wait(remaining)
         return None
