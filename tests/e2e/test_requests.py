@@ -355,3 +355,16 @@ def test_refusals(e2e_pipeline: Pipeline, request_text: str, words: list[str]) -
     for word in words:
         assert word.lower() in outcome.error.lower(), outcome.error
     assert outcome.artifacts == []
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["Generate monthly performance report for executive team", "stress test: NOI down 15% and 25%"],
+)
+def test_rerun_reproduces_the_results(e2e_pipeline: Pipeline, request_text: str) -> None:
+    original = run(e2e_pipeline, request_text)
+    assert original.run_id is not None
+    again = e2e_pipeline.rerun(original.run_id)
+    assert again.status == "succeeded"
+    assert again.identical is True, again.differences
+    assert sorted(again.artifacts) == sorted(original.artifacts)

@@ -53,7 +53,7 @@ def build_report(
     generated_at = generated_at or dt.datetime.now(dt.UTC)
     figures, tables = executive_figures(metrics, monthly, threshold, property_monthly)
     figures["request"] = request
-    figures["generated_at"] = generated_at.isoformat(timespec="seconds")
+    # No generation time in the figures: they are data, and a re-run must reproduce them exactly.
     charts.trend_chart(
         tables["Monthly"],
         ["noi", "occupancy"],
