@@ -112,8 +112,20 @@ def sandbox_options(
         options += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
     options += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
     options += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
+    options += font_cache_options()
     options += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
     return options
+
+
+def font_cache_options() -> list[str]:
+    """Bind the prepared matplotlib font list read-only into the sandbox's matplotlib folder."""
+    from meta_agent.runtime.fontcache import font_cache_file
+
+    prepared = font_cache_file()
+    if prepared is None:
+        return []
+    folder = f"{SANDBOX_TMP}/matplotlib"  # MPLCONFIGDIR (environment.py); writable, as it must be
+    return ["--perms", "1777", "--dir", folder, "--ro-bind", str(prepared), f"{folder}/{prepared.name}"]
 
 
 def seccomp_pipe() -> int | None:
