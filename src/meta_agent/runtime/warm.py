@@ -43,9 +43,15 @@ PRELOAD = (
 CPU_GRACE_SECONDS = 1  # same as rlimits.CPU_GRACE_SECONDS (this file must import nothing of ours)
 
 
-def preload() -> None:
+CHART_MODULES = ("matplotlib", "matplotlib.pyplot")
+
+
+def preload(charts: bool = True) -> None:
+    """Import the data stack; ``charts=False`` leaves matplotlib to the scripts that draw."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in PRELOAD:
+        if not charts and name in CHART_MODULES:
+            continue
         with contextlib.suppress(Exception), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             importlib.import_module(name)
@@ -104,7 +110,7 @@ def finalize(code: int) -> None:
 
 def main() -> None:
     ready_fd = int(sys.argv[1])
-    preload()
+    preload(charts=sys.argv[2:3] != ["light"])
     os.write(ready_fd, b"R")
     os.close(ready_fd)
     data = sys.stdin.buffer.read()
