@@ -101,6 +101,7 @@ class PlanBuilder:
                 filename=filename,
                 title=a.goal,
                 summary=ref(summary),
+                charts=[ref(c) for c in self.charts] or None,
             )
             self.expect(filename, "excel", "Excel workbook")
         if "pdf" in self.wants:
