@@ -35,7 +35,9 @@ def main() -> None:
     from meta_agent.pipeline import Pipeline
     from meta_agent.portfolio.generator import generate_portfolio
 
-    requests = [line.strip() for line in (HERE / "requests.txt").read_text().splitlines() if line.strip()]
+    requests = [
+        line.strip() for line in (HERE / "requests.txt").read_text().splitlines() if line.strip()
+    ]
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "portfolio.db"
         generate_portfolio(f"sqlite:///{db}")
@@ -59,9 +61,15 @@ def main() -> None:
                 for name, seconds in prepared.phases.items():
                     phases.setdefault(name, []).append(seconds)
         medians = [statistics.median(times) for times in per_request.values()]
-        print(f"analyse + plan + generate + validate over {len(requests)} requests x {args.repeat}:")
-        print(f"  median per request   {statistics.median(medians) * 1000:7.2f} ms (target < 50 ms)")
-        print(f"  95th percentile      {sorted(medians)[int(0.95 * (len(medians) - 1))] * 1000:7.2f} ms")
+        print(
+            f"analyse + plan + generate + validate over {len(requests)} requests x {args.repeat}:"
+        )
+        print(
+            f"  median per request   {statistics.median(medians) * 1000:7.2f} ms (target < 50 ms)"
+        )
+        print(
+            f"  95th percentile      {sorted(medians)[int(0.95 * (len(medians) - 1))] * 1000:7.2f} ms"
+        )
         print(f"  slowest request      {max(medians) * 1000:7.2f} ms")
         print(f"  rejected (by design) {rejected // args.repeat} of {len(requests)}")
         for name, values in phases.items():
@@ -76,11 +84,24 @@ def main() -> None:
                 by_phase.setdefault(name, []).append(seconds)
         for name, values in by_phase.items():
             print(f"  {name:<9} median {statistics.median(values):7.3f} s")
-        print(f"  backend   {outcome.resources.get('backend')}, peak {outcome.resources.get('peak_memory_mb')} MB")
+        print(
+            f"  backend   {outcome.resources.get('backend')}, peak {outcome.resources.get('peak_memory_mb')} MB"
+        )
 
-        print(f"\nuse case 1 as a cold CLI command (`meta-agent ask ... --yes --json`), {args.runs} runs:")
-        command = [str(Path(sys.executable).with_name("meta-agent")), "ask", USE_CASE_1, "--yes", "--json",
-                   "--database", f"sqlite:///{db}", "--runs-dir", str(Path(folder) / "runs")]
+        print(
+            f"\nuse case 1 as a cold CLI command (`meta-agent ask ... --yes --json`), {args.runs} runs:"
+        )
+        command = [
+            str(Path(sys.executable).with_name("meta-agent")),
+            "ask",
+            USE_CASE_1,
+            "--yes",
+            "--json",
+            "--database",
+            f"sqlite:///{db}",
+            "--runs-dir",
+            str(Path(folder) / "runs"),
+        ]
         walls = []
         for _ in range(args.runs):
             start = time.perf_counter()

@@ -15,7 +15,7 @@ from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder, slugify
 from meta_agent.errors import RunNotFound
 
-NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.UTC)
 
 
 def test_slug_is_short_and_safe() -> None:
@@ -55,9 +55,14 @@ def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
 
 def record(run_id: str, status: str, seconds: float | None, tools: list[str]) -> RunRecord:
     return RunRecord(
-        run_id=run_id, kind="ask", request=f"request {run_id}", status=status,
-        created_at=f"2026-11-27T10:00:{run_id[-2:]}", run_dir=f"/runs/{run_id}",
-        duration_seconds=seconds, tools_used=tools,
+        run_id=run_id,
+        kind="ask",
+        request=f"request {run_id}",
+        status=status,
+        created_at=f"2026-11-27T10:00:{run_id[-2:]}",
+        run_dir=f"/runs/{run_id}",
+        duration_seconds=seconds,
+        tools_used=tools,
     )
 
 

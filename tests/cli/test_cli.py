@@ -22,9 +22,22 @@ def test_tools_json_is_an_array_with_the_contract_fields(cli) -> None:
     assert result.code == 0
     tools = result.json()
     names = {t["name"] for t in tools}
-    assert {"fetch_portfolio_metrics", "calculate_dscr", "scenario_analysis", "export_to_csv"} <= names
+    assert {
+        "fetch_portfolio_metrics",
+        "calculate_dscr",
+        "scenario_analysis",
+        "export_to_csv",
+    } <= names
     for item in tools:
-        assert {"name", "category", "version", "description", "parameters", "returns", "side_effects"} <= set(item)
+        assert {
+            "name",
+            "category",
+            "version",
+            "description",
+            "parameters",
+            "returns",
+            "side_effects",
+        } <= set(item)
         assert item["parameters"]["type"] == "object"
 
 
@@ -33,7 +46,9 @@ def test_tools_show_and_unknown_tool(cli) -> None:
     assert shown.code == 0 and "debt_service" in shown.stdout
     missing = cli("tools", "show", "calculate_dscrr")
     assert missing.code == 1
-    assert "No tool named 'calculate_dscrr'" in missing.stderr and "calculate_dscr" in missing.stderr
+    assert (
+        "No tool named 'calculate_dscrr'" in missing.stderr and "calculate_dscr" in missing.stderr
+    )
     assert "Traceback" not in missing.stderr
 
 
@@ -65,15 +80,36 @@ def test_ask_without_a_terminal_needs_yes(cli) -> None:
 
 def test_ask_json_runs_use_case_one(cli, sample_db_url: str, tmp_path: Path) -> None:
     result = cli(
-        "ask", "Calculate DSCR for all properties and identify at-risk assets",
-        "--yes", "--json", "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"),
+        "ask",
+        "Calculate DSCR for all properties and identify at-risk assets",
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
     )
     payload = result.json()
     assert result.code == 0, payload
     assert payload["status"] == "succeeded" and payload["error"] is None
-    assert set(payload) >= {"run_id", "status", "run_dir", "script", "artifacts", "summary", "error"}
+    assert set(payload) >= {
+        "run_id",
+        "status",
+        "run_dir",
+        "script",
+        "artifacts",
+        "summary",
+        "error",
+    }
     run_dir = Path(payload["run_dir"])
-    for name in ("request.txt", "analysis.json", "plan.json", "script.py", "manifest.json", "logs/run.log"):
+    for name in (
+        "request.txt",
+        "analysis.json",
+        "plan.json",
+        "script.py",
+        "manifest.json",
+        "logs/run.log",
+    ):
         assert (run_dir / name).is_file(), name
     assert any(a.endswith(".csv") for a in payload["artifacts"])
     assert all(Path(a).is_file() for a in payload["artifacts"])
@@ -88,8 +124,15 @@ def test_ask_json_runs_use_case_one(cli, sample_db_url: str, tmp_path: Path) -> 
     stats = cli("runs", "--runs-dir", str(tmp_path / "runs"), "stats", "--json").json()
     assert stats["total"] == 1 and stats["success_rate"] == 1.0
 
-    again = cli("rerun", payload["run_id"], "--json", "--runs-dir", str(tmp_path / "runs"),
-                "--database", sample_db_url)
+    again = cli(
+        "rerun",
+        payload["run_id"],
+        "--json",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--database",
+        sample_db_url,
+    )
     rerun = again.json()
     assert rerun["status"] == "succeeded" and rerun["identical"] is True, rerun["differences"]
 
@@ -102,20 +145,46 @@ def test_ask_json_runs_use_case_one(cli, sample_db_url: str, tmp_path: Path) -> 
         assert f"{payload['run_id']}/script.py" in tar.getnames()
 
 
-def test_rejected_request_says_why_with_suggestions(cli, sample_db_url: str, tmp_path: Path) -> None:
-    result = cli("ask", "DSCR for Orlando Fashion Squire Mall North Annex", "--yes", "--json",
-                 "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"))
+def test_rejected_request_says_why_with_suggestions(
+    cli, sample_db_url: str, tmp_path: Path
+) -> None:
+    result = cli(
+        "ask",
+        "DSCR for Orlando Fashion Squire Mall North Annex",
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    )
     payload = result.json()
     assert result.code == 3
     assert payload["status"] == "rejected" and payload["error"]
-    delete = cli("ask", "delete the loans on properties under 1.0x", "--yes", "--json",
-                 "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs")).json()
+    delete = cli(
+        "ask",
+        "delete the loans on properties under 1.0x",
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ).json()
     assert delete["status"] == "rejected" and "read-only" in delete["error"]
 
 
 def test_dry_run_plans_without_running(cli, sample_db_url: str, tmp_path: Path) -> None:
-    result = cli("ask", "top 10 assets by T12 NOI", "--dry-run", "--json",
-                 "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"))
+    result = cli(
+        "ask",
+        "top 10 assets by T12 NOI",
+        "--dry-run",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    )
     payload = result.json()
     assert result.code == 0 and payload["status"] == "succeeded" and payload["dry_run"] is True
     assert Path(payload["script"]).is_file() and payload["artifacts"] == []
@@ -133,8 +202,16 @@ def test_validate_and_exec_a_user_script(cli, sample_db_url: str, tmp_path: Path
         "write_results_json({'dscr': dscr})\n"
     )
     assert cli("validate", str(good)).code == 0
-    ran = cli("exec", str(good), "--yes", "--json", "--database", sample_db_url,
-              "--runs-dir", str(tmp_path / "runs")).json()
+    ran = cli(
+        "exec",
+        str(good),
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ).json()
     assert ran["status"] == "succeeded", ran
     assert ran["summary"] == {"dscr": 1.25}
 
@@ -144,19 +221,37 @@ def test_validate_and_exec_a_user_script(cli, sample_db_url: str, tmp_path: Path
     assert checked.code == 3
     findings = checked.json()["findings"]
     assert any(f["rule"] == "import" and f["line"] == 1 for f in findings)
-    refused = cli("exec", str(bad), "--yes", "--json", "--database", sample_db_url,
-                  "--runs-dir", str(tmp_path / "runs")).json()
+    refused = cli(
+        "exec",
+        str(bad),
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ).json()
     assert refused["status"] == "rejected" and refused["findings"]
 
 
-def test_failing_script_is_failed_with_its_error_logged(cli, sample_db_url: str, tmp_path: Path) -> None:
+def test_failing_script_is_failed_with_its_error_logged(
+    cli, sample_db_url: str, tmp_path: Path
+) -> None:
     script = tmp_path / "fails.py"
     script.write_text(
         "from meta_agent.tool_library.calculation_tools import calculate_dscr\n"
         "calculate_dscr(100.0, 0.0)\n"
     )
-    ran = cli("exec", str(script), "--yes", "--json", "--database", sample_db_url,
-              "--runs-dir", str(tmp_path / "runs")).json()
+    ran = cli(
+        "exec",
+        str(script),
+        "--yes",
+        "--json",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ).json()
     assert ran["status"] == "failed"
     log = (Path(ran["run_dir"]) / "logs" / "run.log").read_text()
     assert "UndefinedMetric" in log
@@ -175,7 +270,9 @@ def test_startup_is_fast_and_lazy() -> None:
     assert done.stderr.strip() == "[]"
 
 
-def test_exec_no_validate_is_contained_by_the_sandbox(cli, sample_db_url: str, tmp_path: Path) -> None:
+def test_exec_no_validate_is_contained_by_the_sandbox(
+    cli, sample_db_url: str, tmp_path: Path
+) -> None:
     """The loud escape hatch: an unvalidated script that reads a host file gets nothing."""
     from meta_agent.runtime.executor import backend_problems
 
@@ -185,8 +282,19 @@ def test_exec_no_validate_is_contained_by_the_sandbox(cli, sample_db_url: str, t
     canary.write_text("CANARY-4242")
     script = tmp_path / "snoop.py"
     script.write_text(f"print(open({str(canary)!r}).read())\n")
-    result = cli("exec", str(script), "--yes", "--json", "--no-validate", "--sandbox", "bwrap",
-                 "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"))
+    result = cli(
+        "exec",
+        str(script),
+        "--yes",
+        "--json",
+        "--no-validate",
+        "--sandbox",
+        "bwrap",
+        "--database",
+        sample_db_url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    )
     payload = result.json()
     assert payload["status"] == "failed"
     assert any("Validation was switched off" in w for w in payload["warnings"])

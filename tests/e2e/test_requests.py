@@ -33,7 +33,12 @@ def close(actual: float | None, expected: float | None) -> bool:
 def check_metric_rows(table: list[dict[str, str]], refs: dict[str, Reference], metric: str) -> None:
     for row in table:
         expected = getattr(refs[row["property_id"]], metric)
-        assert close(number(row[metric]), expected), (row["property_id"], metric, row[metric], expected)
+        assert close(number(row[metric]), expected), (
+            row["property_id"],
+            metric,
+            row[metric],
+            expected,
+        )
 
 
 # --- DSCR and at-risk ---------------------------------------------------------------------------
@@ -47,7 +52,9 @@ AT_RISK_REQUESTS = [
 
 
 @pytest.mark.parametrize("request_text", AT_RISK_REQUESTS)
-def test_portfolio_dscr_and_at_risk(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str) -> None:
+def test_portfolio_dscr_and_at_risk(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str
+) -> None:
     outcome = run(e2e_pipeline, request_text)
     table = rows(outcome, "dscr_by_property.csv")
     assert {r["property_id"] for r in table} == set(refs)
@@ -65,12 +72,18 @@ def test_portfolio_dscr_and_at_risk(e2e_pipeline: Pipeline, refs: dict[str, Refe
     ("request_text", "threshold", "keep"),
     [
         ("anything on the watch list? (<1.35x)", 1.35, lambda r: True),
-        ("which multifamily deals are under 1.2 DSCR", 1.2, lambda r: r.property_type == "multifamily"),
+        (
+            "which multifamily deals are under 1.2 DSCR",
+            1.2,
+            lambda r: r.property_type == "multifamily",
+        ),
         ("Office assets with DSCR less than 1.5", 1.5, lambda r: r.property_type == "office"),
         ("properties in TX with dscr below 1.1x", 1.1, lambda r: r.state == "TX"),
     ],
 )
-def test_dscr_thresholds(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, threshold: float, keep) -> None:  # type: ignore[no-untyped-def]
+def test_dscr_thresholds(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, threshold: float, keep
+) -> None:  # type: ignore[no-untyped-def]
     outcome = run(e2e_pipeline, request_text)
     expected = {p for p, r in refs.items() if keep(r) and r.dscr is not None and r.dscr < threshold}
     assert {r["property_id"] for r in rows(outcome, "at_risk_properties.csv")} == expected
@@ -80,9 +93,13 @@ def test_dscr_thresholds(e2e_pipeline: Pipeline, refs: dict[str, Reference], req
 # --- rankings -----------------------------------------------------------------------------------
 
 
-def ranked(refs: dict[str, Reference], metric: str, descending: bool, keep=lambda r: True) -> list[str]:  # type: ignore[no-untyped-def]
+def ranked(
+    refs: dict[str, Reference], metric: str, descending: bool, keep=lambda r: True
+) -> list[str]:  # type: ignore[no-untyped-def]
     present = [r for r in refs.values() if keep(r) and getattr(r, metric) is not None]
-    present.sort(key=lambda r: (-getattr(r, metric) if descending else getattr(r, metric), r.property_id))
+    present.sort(
+        key=lambda r: (-getattr(r, metric) if descending else getattr(r, metric), r.property_id)
+    )
     return [r.property_id for r in present]
 
 
@@ -96,18 +113,30 @@ def ranked(refs: dict[str, Reference], metric: str, descending: bool, keep=lambd
         ("Top 3 retail properties by NOI", "noi", True, 3, lambda r: r.property_type == "retail"),
     ],
 )
-def test_rankings(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, metric: str, descending: bool, limit: int, keep) -> None:  # type: ignore[no-untyped-def]
+def test_rankings(
+    e2e_pipeline: Pipeline,
+    refs: dict[str, Reference],
+    request_text: str,
+    metric: str,
+    descending: bool,
+    limit: int,
+    keep,
+) -> None:  # type: ignore[no-untyped-def]
     outcome = run(e2e_pipeline, request_text)
     table = rows(outcome, f"{metric}_ranking.csv")
     assert [r["property_id"] for r in table] == ranked(refs, metric, descending, keep)[:limit]
     check_metric_rows(table, refs, metric)
 
 
-def test_dscr_worst_first_puts_no_debt_last(e2e_pipeline: Pipeline, refs: dict[str, Reference]) -> None:
+def test_dscr_worst_first_puts_no_debt_last(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference]
+) -> None:
     table = rows(run(e2e_pipeline, "dscr by asset, worst first"), "dscr_ranking.csv")
     with_debt = ranked(refs, "dscr", descending=False)
     assert [r["property_id"] for r in table[: len(with_debt)]] == with_debt
-    assert {r["property_id"] for r in table[len(with_debt):]} == {p for p, r in refs.items() if not r.loans}
+    assert {r["property_id"] for r in table[len(with_debt) :]} == {
+        p for p, r in refs.items() if not r.loans
+    }
 
 
 # --- aggregations and counts --------------------------------------------------------------------
@@ -125,13 +154,33 @@ def grouped(refs: dict[str, Reference], key: str, metric: str) -> dict[str, list
 @pytest.mark.parametrize(
     ("request_text", "file", "key", "metric", "function"),
     [
-        ("avg cap rate by property type", "cap_rate_by_type.csv", "property_type", "cap_rate", statistics.fmean),
+        (
+            "avg cap rate by property type",
+            "cap_rate_by_type.csv",
+            "property_type",
+            "cap_rate",
+            statistics.fmean,
+        ),
         ("total NOI by market, biggest first", "noi_by_market.csv", "market", "noi", sum),
-        ("median occupancy by property type", "occupancy_by_type.csv", "property_type", "occupancy", statistics.median),
+        (
+            "median occupancy by property type",
+            "occupancy_by_type.csv",
+            "property_type",
+            "occupancy",
+            statistics.median,
+        ),
         ("average DSCR by state", "dscr_by_state.csv", "state", "dscr", statistics.fmean),
     ],
 )
-def test_aggregations(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, file: str, key: str, metric: str, function) -> None:  # type: ignore[no-untyped-def]
+def test_aggregations(
+    e2e_pipeline: Pipeline,
+    refs: dict[str, Reference],
+    request_text: str,
+    file: str,
+    key: str,
+    metric: str,
+    function,
+) -> None:  # type: ignore[no-untyped-def]
     table = rows(run(e2e_pipeline, request_text), file)
     expected = {group: function(values) for group, values in grouped(refs, key, metric).items()}
     with_values = [r for r in table if r[metric] != ""]
@@ -150,10 +199,15 @@ def test_aggregations(e2e_pipeline: Pipeline, refs: dict[str, Reference], reques
     [
         ("how many hotels do we own", lambda r: r.property_type == "hotel"),
         ("number of properties in Florida", lambda r: r.state == "FL"),
-        ("count the office buildings in Dallas", lambda r: r.property_type == "office" and r.city == "Dallas"),
+        (
+            "count the office buildings in Dallas",
+            lambda r: r.property_type == "office" and r.city == "Dallas",
+        ),
     ],
 )
-def test_counts(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, keep) -> None:  # type: ignore[no-untyped-def]
+def test_counts(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, keep
+) -> None:  # type: ignore[no-untyped-def]
     outcome = run(e2e_pipeline, request_text)
     expected = sum(1 for r in refs.values() if keep(r))
     assert number(rows(outcome, "property_count.csv")[0]["property_count"]) == expected
@@ -165,14 +219,27 @@ def test_counts(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text
 @pytest.mark.parametrize(
     ("request_text", "file", "keep"),
     [
-        ("show properties with LTV over 75%", "ltv_by_property.csv", lambda r: r.ltv is not None and r.ltv > 0.75),
+        (
+            "show properties with LTV over 75%",
+            "ltv_by_property.csv",
+            lambda r: r.ltv is not None and r.ltv > 0.75,
+        ),
         ("properties without any debt", "properties_without_debt.csv", lambda r: not r.loans),
-        ("industrial properties with occupancy under 90%", "occupancy_by_property.csv",
-         lambda r: r.property_type == "industrial" and r.occupancy < 0.9),
-        ("cap rates for the industrial book", "cap_rate_by_property.csv", lambda r: r.property_type == "industrial"),
+        (
+            "industrial properties with occupancy under 90%",
+            "occupancy_by_property.csv",
+            lambda r: r.property_type == "industrial" and r.occupancy < 0.9,
+        ),
+        (
+            "cap rates for the industrial book",
+            "cap_rate_by_property.csv",
+            lambda r: r.property_type == "industrial",
+        ),
     ],
 )
-def test_filters(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, file: str, keep) -> None:  # type: ignore[no-untyped-def]
+def test_filters(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, file: str, keep
+) -> None:  # type: ignore[no-untyped-def]
     table = rows(run(e2e_pipeline, request_text), file)
     assert {r["property_id"] for r in table} == {p for p, r in refs.items() if keep(r)}
     for metric in ("ltv", "cap_rate", "occupancy"):
@@ -183,13 +250,27 @@ def test_filters(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_tex
 @pytest.mark.parametrize(
     ("request_text", "file", "metrics"),
     [
-        ("what's our LTV on orlando fashion square", "ltv_by_property.csv", ["ltv", "loan_balance", "value"]),
-        ("Orlando Fashion Sq debt yield + occupancy", "debt_yield_by_property.csv", ["debt_yield", "occupancy"]),
+        (
+            "what's our LTV on orlando fashion square",
+            "ltv_by_property.csv",
+            ["ltv", "loan_balance", "value"],
+        ),
+        (
+            "Orlando Fashion Sq debt yield + occupancy",
+            "debt_yield_by_property.csv",
+            ["debt_yield", "occupancy"],
+        ),
         ("NOI for orlando fashon square", "noi_by_property.csv", ["noi"]),
         ("ORLANDO FASHION SQUARE cap rate", "cap_rate_by_property.csv", ["cap_rate"]),
     ],
 )
-def test_one_property(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, file: str, metrics: list[str]) -> None:
+def test_one_property(
+    e2e_pipeline: Pipeline,
+    refs: dict[str, Reference],
+    request_text: str,
+    file: str,
+    metrics: list[str],
+) -> None:
     outcome = run(e2e_pipeline, request_text)
     table = rows(outcome, file)
     assert [r["property_id"] for r in table] == ["orlando_fashion_square"]
@@ -205,16 +286,32 @@ def test_one_property(e2e_pipeline: Pipeline, refs: dict[str, Reference], reques
 @pytest.mark.parametrize(
     ("request_text", "shocks", "keep"),
     [
-        ("Run DSCR scenarios with 10%, 20%, 30% NOI decrease for all properties",
-         [(10, 0), (20, 0), (30, 0)], lambda r: True),
+        (
+            "Run DSCR scenarios with 10%, 20%, 30% NOI decrease for all properties",
+            [(10, 0), (20, 0), (30, 0)],
+            lambda r: True,
+        ),
         ("stress test: NOI down 15% and 25%", [(15, 0), (25, 0)], lambda r: True),
         ("what happens to DSCR if rates go up 150bps", [(0, 150)], lambda r: True),
-        ("+100/+200/+300 bp rate shock on the office portfolio",
-         [(0, 100), (0, 200), (0, 300)], lambda r: r.property_type == "office"),
-        ("multifamily: NOI -20% with rates up 2%", [(20, 200)], lambda r: r.property_type == "multifamily"),
+        (
+            "+100/+200/+300 bp rate shock on the office portfolio",
+            [(0, 100), (0, 200), (0, 300)],
+            lambda r: r.property_type == "office",
+        ),
+        (
+            "multifamily: NOI -20% with rates up 2%",
+            [(20, 200)],
+            lambda r: r.property_type == "multifamily",
+        ),
     ],
 )
-def test_scenarios(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, shocks: list[tuple[float, float]], keep) -> None:  # type: ignore[no-untyped-def]
+def test_scenarios(
+    e2e_pipeline: Pipeline,
+    refs: dict[str, Reference],
+    request_text: str,
+    shocks: list[tuple[float, float]],
+    keep,
+) -> None:  # type: ignore[no-untyped-def]
     outcome = run(e2e_pipeline, request_text)
     results = rows(outcome, "scenario_results.csv")
     in_scope = {p for p, r in refs.items() if keep(r)}
@@ -222,14 +319,15 @@ def test_scenarios(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_t
     assert seen == {(0.0, 0.0), *((float(n), float(b)) for n, b in shocks)}
     for row in results:
         assert row["property_id"] in in_scope
-        expected = refs[row["property_id"]].dscr_under(float(row["noi_shock_pct"]), float(row["rate_shock_bp"]))
+        expected = refs[row["property_id"]].dscr_under(
+            float(row["noi_shock_pct"]), float(row["rate_shock_bp"])
+        )
         assert close(number(row["dscr"]), expected), row
     totals = rows(outcome, "scenario_summary.csv")
     for row in totals:
         shock = (float(row["noi_shock_pct"]), float(row["rate_shock_bp"]))
         expected_count = sum(
-            1 for p in in_scope
-            if (d := refs[p].dscr_under(*shock)) is not None and d < 1.25
+            1 for p in in_scope if (d := refs[p].dscr_under(*shock)) is not None and d < 1.25
         )
         assert int(float(row["at_risk_count"])) == expected_count, row
     assert "scenario_comparison.png" in outcome.artifacts
@@ -246,7 +344,9 @@ def test_scenarios(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_t
         ("benchmark orlando fashion sq vs 4 comparable assets", 4, False),
     ],
 )
-def test_comparisons(e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, peers: int, excel: bool) -> None:
+def test_comparisons(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], request_text: str, peers: int, excel: bool
+) -> None:
     outcome = run(e2e_pipeline, request_text)
     table = rows(outcome, "comparison.csv")
     target = [r for r in table if r["role"] == "target"]
@@ -263,7 +363,9 @@ def test_comparisons(e2e_pipeline: Pipeline, refs: dict[str, Reference], request
 def test_noi_trend(e2e_pipeline: Pipeline, sample_db_path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
-    outcome = run(e2e_pipeline, "NOI trend for Orlando Fashion Square over the last 12 months, with a chart")
+    outcome = run(
+        e2e_pipeline, "NOI trend for Orlando Fashion Square over the last 12 months, with a chart"
+    )
     table = rows(outcome, "noi_trend.csv")
     db = sqlite3.connect(sample_db_path)
     expected = db.execute(
@@ -283,7 +385,8 @@ def test_expense_ratio_outliers(e2e_pipeline: Pipeline, sample_db_path) -> None:
     for (pid,) in db.execute("SELECT property_id FROM properties"):
         last = db.execute(
             "SELECT effective_gross_income, operating_expenses FROM financials "
-            "WHERE property_id = ? ORDER BY period DESC LIMIT 12", (pid,),
+            "WHERE property_id = ? ORDER BY period DESC LIMIT 12",
+            (pid,),
         ).fetchall()
         ratios[pid] = sum(r[1] for r in last) / sum(r[0] for r in last)
     values = sorted(ratios.values())
@@ -302,7 +405,9 @@ def test_expense_ratio_outliers(e2e_pipeline: Pipeline, sample_db_path) -> None:
     "request_text",
     ["Generate monthly performance report for executive team", "exec report for this month please"],
 )
-def test_executive_report(e2e_pipeline: Pipeline, refs: dict[str, Reference], sample_db_path, request_text: str) -> None:  # type: ignore[no-untyped-def]
+def test_executive_report(
+    e2e_pipeline: Pipeline, refs: dict[str, Reference], sample_db_path, request_text: str
+) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
     outcome = run(e2e_pipeline, request_text)
@@ -311,10 +416,14 @@ def test_executive_report(e2e_pipeline: Pipeline, refs: dict[str, Reference], sa
     figures = summary(outcome)
     db = sqlite3.connect(sample_db_path)
     latest = db.execute("SELECT MAX(period) FROM financials").fetchone()[0]
-    latest_noi = db.execute("SELECT SUM(noi) FROM financials WHERE period = ?", (latest,)).fetchone()[0]
+    latest_noi = db.execute(
+        "SELECT SUM(noi) FROM financials WHERE period = ?", (latest,)
+    ).fetchone()[0]
     assert figures["latest_month_noi"] == pytest.approx(latest_noi, rel=1e-9)
     assert figures["t12_noi"] == pytest.approx(sum(r.noi for r in refs.values()), rel=1e-9)
-    assert figures["at_risk_count"] == sum(1 for r in refs.values() if r.dscr is not None and r.dscr < 1.25)
+    assert figures["at_risk_count"] == sum(
+        1 for r in refs.values() if r.dscr is not None and r.dscr < 1.25
+    )
 
 
 def test_pdf_of_at_risk_loans(e2e_pipeline: Pipeline, refs: dict[str, Reference]) -> None:

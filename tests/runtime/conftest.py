@@ -23,7 +23,7 @@ from typing import Any
 import psutil
 import pytest
 
-from meta_agent.runtime import Executor, Limits, RunResult, RunSpec
+from meta_agent.runtime import Limits
 from meta_agent.runtime.bwrap import bwrap_problem
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"

@@ -132,12 +132,16 @@ def test_hostile_script_is_contained(
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
-def test_hostile_script_is_rejected_by_the_validator_before_it_runs(script: Path, tmp_path: Path) -> None:
+def test_hostile_script_is_rejected_by_the_validator_before_it_runs(
+    script: Path, tmp_path: Path
+) -> None:
     """With validation on (the default), `meta-agent exec` refuses every hostile script unrun."""
     from meta_agent.config import Settings
     from meta_agent.pipeline import Pipeline
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'none.db'}", runs_dir=tmp_path / "runs")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'none.db'}", runs_dir=tmp_path / "runs"
+    )
     outcome = Pipeline(settings).exec_script(script)
     assert outcome.status == "rejected", f"{script.name} passed validation"
     assert outcome.findings

@@ -740,4 +740,7 @@ def test_while_loops_are_refused_for_loops_are_not() -> None:
 
     findings = ScriptValidator(ToolRegistry()).validate("while True:\n    pass\n", thorough=False)
     assert [(f.line, f.rule) for f in findings] == [(1, "construct")]
-    assert ScriptValidator(ToolRegistry()).validate("for n in range(3):\n    pass\n", thorough=False) == []
+    assert (
+        ScriptValidator(ToolRegistry()).validate("for n in range(3):\n    pass\n", thorough=False)
+        == []
+    )

@@ -28,7 +28,9 @@ def init(
     url = load_settings(database_url=database).resolved_database_url
     summary = generate_portfolio(url, properties=properties, seed=seed, force=force)
     rows = summary.get("rows", {})
-    counts = ", ".join(f"{rows[k]:,} {k}" for k in ("properties", "financials", "loans") if k in rows)
+    counts = ", ".join(
+        f"{rows[k]:,} {k}" for k in ("properties", "financials", "loans") if k in rows
+    )
     console().print(
         f"Created the sample portfolio at {mask_url(url)}: {counts} "
         f"in {summary.get('seconds', 0):.2f} s (seed {seed})."

@@ -91,7 +91,7 @@ def handle_error(error: BaseException, debug: bool) -> int:
     usage_error = getattr(error, "show", None)
     if callable(usage_error) and isinstance(getattr(error, "exit_code", None), int):
         usage_error()  # Click's own usage errors (bad option, missing argument) print themselves
-        return int(getattr(error, "exit_code"))
+        return int(error.exit_code)
     if debug:
         import traceback
 

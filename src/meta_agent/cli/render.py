@@ -221,8 +221,9 @@ def live_run(
     def on_tick(elapsed: float) -> None:
         with lock:
             if status["handle"] is None:
-                status["handle"] = out.status("running in the sandbox...")
-                status["handle"].start()
+                handle = out.status("running in the sandbox...")
+                handle.start()
+                status["handle"] = handle
             quiet_for = time.monotonic() - status["last"]
             note = f" (no output for {quiet_for:.0f} s)" if quiet_for > 3 else ""
             status["handle"].update(f"running in the sandbox... {elapsed:.1f} s{note}")

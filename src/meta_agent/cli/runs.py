@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from meta_agent.archive.registry import RunHistory
 
 app = typer.Typer(help="List past runs, show one, or summarise them.", invoke_without_command=True)
 
@@ -14,7 +17,7 @@ RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Folder f
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for programs.")]
 
 
-def _history(runs_dir: Path | None):  # type: ignore[no-untyped-def]
+def _history(runs_dir: Path | None) -> RunHistory:
     from meta_agent.archive.registry import RunHistory
     from meta_agent.config import load_settings
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from meta_agent.tool_library.tool_registry import ToolRegistry
 
 app = typer.Typer(help="List the registered tools.", invoke_without_command=True)
 
 
-def _registry():  # type: ignore[no-untyped-def]
+def _registry() -> ToolRegistry:
     import os
 
     from meta_agent.tool_library.tool_registry import default_registry

@@ -113,7 +113,7 @@ class RequirementAnalysis(BaseModel):
         default=None, description="IQR k or z-score cut-off when the request names one"
     )
     correlation_method: Literal["pearson", "spearman", "kendall"] | None = None
-    outputs: list[OutputKind] = Field(default_factory=lambda: ["table"])
+    outputs: list[OutputKind] = Field(default_factory=lambda: list[OutputKind](["table"]))
     interpretations: list[str] = Field(default_factory=list)
     not_understood: list[str] = Field(default_factory=list)
 

@@ -167,7 +167,14 @@ class WarmPool:
             symlinks,
             # A single-use member (refill off) is started just ahead of its run; it skips
             # matplotlib (~0.3 s) so that it is ready sooner, and a script that draws imports it.
-            [self.python, "-I", "-u", WARM_SCRIPT, str(ready_write), "full" if self.refill else "light"],
+            [
+                self.python,
+                "-I",
+                "-u",
+                WARM_SCRIPT,
+                str(ready_write),
+                "full" if self.refill else "light",
+            ],
             tmp_bytes=self.limits.total_output_bytes,
             seccomp_fd=filter_fd,
         )

@@ -125,7 +125,15 @@ def font_cache_options() -> list[str]:
     if prepared is None:
         return []
     folder = f"{SANDBOX_TMP}/matplotlib"  # MPLCONFIGDIR (environment.py); writable, as it must be
-    return ["--perms", "1777", "--dir", folder, "--ro-bind", str(prepared), f"{folder}/{prepared.name}"]
+    return [
+        "--perms",
+        "1777",
+        "--dir",
+        folder,
+        "--ro-bind",
+        str(prepared),
+        f"{folder}/{prepared.name}",
+    ]
 
 
 def seccomp_pipe() -> int | None:

@@ -60,7 +60,7 @@ class ScriptGenerator:
         tools = {step.tool: self.registry.get(step.tool) for step in plan.steps}
         used_later = _referenced_ids(plan.steps)
         steps = [self._render_step(step, tools[step.tool], used_later) for step in plan.steps]
-        return self._load_template().render(
+        rendered: str = self._load_template().render(
             goal=_one_line(plan.goal),
             request=_one_line(plan.request),
             generated_at=now.replace(microsecond=0).isoformat(),
@@ -72,6 +72,7 @@ class ScriptGenerator:
             steps=steps,
             outputs=plan.outputs,
         )
+        return rendered
 
     def _render_step(self, step: PlanStep, tool: Tool, used_later: set[str]) -> dict[str, Any]:
         var = _variable_name(step.id, self.registry)

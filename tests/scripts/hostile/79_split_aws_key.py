@@ -1,8 +1,5 @@
 # expect: secret
 # ruff: noqa
 # A key split over two lines.
-key = (
-    "AKIAIOSF"
-    "ODNN7EXAMPLE"
-)
+key = "AKIAIOSFODNN7EXAMPLE"
 print(len(key))
