@@ -23,33 +23,6 @@ if TYPE_CHECKING:
     from meta_agent.tool_library.tool_registry import Tool
 
 MAX_TABLE_ROWS = 25
-CURRENCY_COLUMNS = {
-    "noi",
-    "debt_service",
-    "value",
-    "loan_balance",
-    "egi",
-    "operating_expenses",
-    "effective_gross_income",
-    "gross_potential_rent",
-    "original_balance",
-    "current_balance",
-    "annual_debt_service",
-    "acquisition_price",
-}
-RATIO_COLUMNS = {"dscr"}
-PERCENT_COLUMNS = {
-    "cap_rate",
-    "ltv",
-    "debt_yield",
-    "occupancy",
-    "expense_ratio",
-    "interest_rate",
-    "mom_change",
-    "yoy_change",
-    "vacancy_rate",
-    "avg_cap_rate",
-}
 
 
 def console(stderr: bool = False) -> Console:
@@ -62,23 +35,17 @@ def warn(out: Console, message: str) -> None:
 
 
 def format_cell(column: str, raw: Any) -> str:
-    """A value as a person reads it: $1,234,567, 1.23x, 6.5%. Data files keep full precision."""
-    if raw is None or raw == "" or (isinstance(raw, float) and raw != raw):
-        return "no debt" if column in ("dscr", "debt_yield") else "-"
+    """A CSV cell as a person reads it ($1,234,567, 1.23x, 6.5%); data files keep full precision."""
+    from meta_agent.reporting.style import format_value
+
+    if raw in ("True", "False"):
+        return "yes" if raw == "True" else "no"
+    if raw is None or raw == "":
+        return format_value(column, None)
     try:
-        number = float(raw)
+        return format_value(column, float(raw))
     except (TypeError, ValueError):
-        return str(raw)
-    base = column.removeprefix("dscr_") if column.startswith("dscr_") else column
-    if column in RATIO_COLUMNS or column.startswith("dscr_") or column.endswith("_dscr"):
-        return f"{number:.2f}x"
-    if base in CURRENCY_COLUMNS or column.endswith(("_noi", "_debt_service")):
-        return f"${number:,.0f}"
-    if base in PERCENT_COLUMNS or column.endswith(("_pct_change", "_rate")):
-        return f"{number * 100:.1f}%"
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
+        return format_value(column, raw)
 
 
 def data_table(path: Path, title: str | None = None, limit: int = MAX_TABLE_ROWS) -> Table:
@@ -129,7 +96,7 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
         if figures:
             key_table = Table(title="Key figures", title_justify="left", show_header=False)
             for key, value in figures.items():
-                key_table.add_row(key, format_cell(_metric_of(key), value))
+                key_table.add_row(key, format_cell(key, value))
             out.print(key_table)
     status = f"[bold {colour}]{outcome.status}[/]"
     if outcome.dry_run:
@@ -152,16 +119,6 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
         out.print(f"  script:     {outcome.script}")
     for name in outcome.artifacts:
         out.print(f"  result:     {results / name if results else name}")
-
-
-def _metric_of(key: str) -> str:
-    for suffix in ("average_", "mean_", "min_", "max_", "median_", "total_"):
-        if key.startswith(suffix):
-            return key.removeprefix(suffix)
-    for suffix in ("_average", "_mean", "_min", "_max", "_median", "_total"):
-        if key.endswith(suffix):
-            return key.removesuffix(suffix)
-    return key if not key.endswith("_count") else "count"
 
 
 def show_prepared(out: Console, prepared: Prepared) -> None:

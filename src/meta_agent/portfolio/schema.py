@@ -60,6 +60,7 @@ properties = Table(
     Column("acquisition_price", Float, nullable=False),
     Index(None, "property_type"),
     Index(None, "market"),
+    sqlite_with_rowid=False,  # clustered by id: the metric query reads it in id order
 )
 
 FINANCIAL_COLUMNS: tuple[str, ...] = (
@@ -101,7 +102,8 @@ loans = Table(
     Column("origination_date", Date, nullable=False),
     Column("maturity_date", Date, nullable=False),
     Column("annual_debt_service", Float, nullable=False),
-    Index(None, "property_id"),
+    # Covers the per-property debt totals, so they are summed without visiting the loan rows.
+    Index(None, "property_id", "annual_debt_service", "current_balance"),
 )
 
 valuations = Table(
@@ -112,6 +114,7 @@ valuations = Table(
     Column("value", Float, nullable=False),
     Column("method", Text, nullable=False),
     PrimaryKeyConstraint("property_id", "valuation_date"),
+    sqlite_with_rowid=False,  # a property's latest valuation is one step from its key
 )
 
 market_data = Table(
