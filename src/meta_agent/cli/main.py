@@ -88,10 +88,11 @@ def handle_error(error: BaseException, debug: bool) -> int:
     """Print one clear line for an error (a traceback only with --debug); return the exit code."""
     from meta_agent.errors import MetaAgentError
 
-    usage_error = getattr(error, "show", None)
-    if callable(usage_error) and isinstance(getattr(error, "exit_code", None), int):
-        usage_error()  # Click's own usage errors (bad option, missing argument) print themselves
-        return int(error.exit_code)
+    show = getattr(error, "show", None)
+    code = getattr(error, "exit_code", None)
+    if callable(show) and isinstance(code, int):
+        show()  # Click's own usage errors (bad option, missing argument) print themselves
+        return code
     if debug:
         import traceback
 
