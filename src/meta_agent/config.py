@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from meta_agent.errors import ConfigError
 
 ENV_PREFIX = "META_AGENT_"
 
@@ -54,8 +57,9 @@ class Settings(BaseSettings):
         default=200.0, gt=0, description="All result files together."
     )
     max_log_mb: float = Field(default=10.0, gt=0, description="Largest run log kept.")
-    allowed_hosts: list[str] = Field(
-        default_factory=list, description="Hosts external tools may reach (empty: none)."
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts external tools may reach (empty: none); a JSON list or comma-separated.",
     )
     external_api_key: SecretStr | None = Field(
         default=None, description="Key sent to the configured external data API, if it needs one."
@@ -72,6 +76,17 @@ class Settings(BaseSettings):
     load_plugins: bool = Field(
         default=True, description="Load third-party tools from the meta_agent.tools entry points."
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        """Accept `["a", "b"]` (JSON) as well as `a,b`, the way people write it in a shell."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -96,7 +111,26 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with command-line values (those not None) on top."""
     given = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+    except ValueError as exc:  # e.g. a malformed JSON list in the environment
+        raise ConfigError(f"A setting could not be read: {exc}") from None
+
+
+def _explain(exc: ValidationError) -> str:
+    """One sentence per invalid setting: which, where it is set, what was wrong."""
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        given = error.get("input")
+        problems.append(
+            f"{name} (environment variable META_AGENT_{name.upper()}, or its command-line "
+            f"option) = {given!r}: "
+            f"{error['msg']}"
+        )
+    return "Invalid setting: " + "; ".join(problems) + "."
 
 
 SECRET_WORDS = ("password", "secret", "token", "key")

@@ -301,3 +301,23 @@ def test_exec_no_validate_is_contained_by_the_sandbox(
     log = (Path(payload["run_dir"]) / "logs" / "run.log").read_text()
     assert "CANARY-4242" not in log and "FileNotFoundError" in log
     assert "Validation is OFF" in result.stderr
+
+
+def test_invalid_settings_are_one_clear_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("META_AGENT_MEMORY_MB", "lots")
+    result = cli("config")
+    assert result.code == 2
+    assert "memory_mb" in result.stderr and "META_AGENT_MEMORY_MB" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.delenv("META_AGENT_MEMORY_MB")
+    bad = cli("ask", "dscr for all", "--sandbox", "jail", "--yes", "--json")
+    assert bad.code == 2 and bad.json()["status"] == "rejected" and "sandbox" in bad.json()["error"]
+
+
+def test_allowed_hosts_accept_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meta_agent.config import load_settings
+
+    monkeypatch.setenv("META_AGENT_ALLOWED_HOSTS", "api.census.gov, geocoding.geo.census.gov")
+    assert load_settings().allowed_hosts == ["api.census.gov", "geocoding.geo.census.gov"]
+    monkeypatch.setenv("META_AGENT_ALLOWED_HOSTS", '["a.example"]')
+    assert load_settings().allowed_hosts == ["a.example"]
