@@ -5,9 +5,9 @@ Built once at the edge (the CLI, a service) and passed down; library code never 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator

@@ -16,9 +16,8 @@ from tests.e2e.reference import Reference
 def test_use_case_one_on_postgres_matches_the_sqlite_reference(
     postgres_url: str, refs: dict[str, Reference], tmp_path: Path
 ) -> None:
-    from meta_agent.portfolio.generator import generate_portfolio
-
     from meta_agent.portfolio.engine import dispose_engines
+    from meta_agent.portfolio.generator import generate_portfolio
 
     generate_portfolio(postgres_url, properties=60, seed=42, force=True)
     pipeline = Pipeline(Settings(database_url=postgres_url, runs_dir=tmp_path / "runs"))
