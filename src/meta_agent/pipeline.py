@@ -119,14 +119,21 @@ class Pipeline:
         prewarm: start a sandbox that imports the tool library while the request is being
             planned, so the run does not wait for pandas (worth it for one-shot commands).
         """
-        from meta_agent.tool_library.tool_registry import default_registry
-
         self.settings = settings
         self._executor = executor
         self.prewarm = prewarm
-        self.registry = registry or default_registry(load_plugins=settings.load_plugins)
+        self._registry = registry
         self._planner = planner
         self.runs_dir = settings.resolved_runs_dir
+
+    @property
+    def registry(self) -> ToolRegistry:
+        """The tool registry, loaded on first use (a warm sandbox can start before it)."""
+        if self._registry is None:
+            from meta_agent.tool_library.tool_registry import default_registry
+
+            self._registry = default_registry(load_plugins=self.settings.load_plugins)
+        return self._registry
 
     # --- planning ---------------------------------------------------------------------------
 

@@ -235,11 +235,13 @@ class PlanBuilder:
 
 
 def _lower_first(text: str) -> str:
-    """'At-risk properties' -> 'at-risk properties', but 'DSCR by property' stays."""
-    first = text.split(" ", 1)[0]
-    return (
-        text if first.isupper() or first[1:] != first[1:].lower() else text[:1].lower() + text[1:]
-    )
+    """'At-risk properties' -> 'at-risk properties'; 'DSCR by property' and names stay."""
+    words = text.split(" ")
+    first = words[0]
+    proper_name = len(words) > 1 and words[1][:1].isupper()  # 'Orlando Fashion Square ...'
+    if first.isupper() or first[1:] != first[1:].lower() or proper_name:
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def table_metrics(analysis: RequirementAnalysis, extra: list[str] | None = None) -> list[str]:
