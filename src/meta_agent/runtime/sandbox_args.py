@@ -106,13 +106,15 @@ def sandbox_options(
         options += ["--info-fd", str(info_fd)]
     if seccomp_fd is not None:
         options += ["--seccomp", str(seccomp_fd)]
+    # The private /tmp comes first: a project checked out under /tmp (a CI clone, say) has its
+    # interpreter bound below it, and a tmpfs mounted afterwards would hide it.
+    options += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
+    options += font_cache_options()
     for target, link in symlinks:
         options += ["--symlink", target, link]
     for bind in binds:
         options += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
     options += ["--proc", "/proc", *proc_covers(), "--dev", "/dev"]
-    options += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
-    options += font_cache_options()
     options += ["--dir", SANDBOX_DIR, "--chdir", SANDBOX_DIR, "--remount-ro", "/"]
     return options
 
