@@ -65,10 +65,19 @@ def config(
     console().print(settings_table(describe_settings(settings, overrides)))
 
 
+# Listing the tools is what programs and people run most often; answering it before Typer
+# parses anything saves the ~0.2 s its parameter machinery costs to import (it loads pydantic).
+FAST_PATHS = {("tools",): False, ("tools", "--json"): True}
+
+
 def run() -> None:
     """Console-script entry point: one place turns our errors into a message and an exit code."""
     debug = "--debug" in sys.argv
+    fast = FAST_PATHS.get(tuple(sys.argv[1:]))
     try:
+        if fast is not None:
+            tools_commands.print_listing(as_json=fast)
+            sys.exit(0)
         # Without standalone mode an Exit comes back as the return value.
         returned = app(standalone_mode=False)
         sys.exit(returned if isinstance(returned, int) else 0)

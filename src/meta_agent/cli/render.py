@@ -222,21 +222,6 @@ def info_table(url: str, info: dict[str, Any]) -> Table:
     return table
 
 
-def tools_table(tools: Sequence[Tool]) -> Table:
-    table = Table(title=f"{len(tools)} registered tools", title_justify="left")
-    for column in ("name", "category", "version", "side effects", "description"):
-        table.add_column(column, overflow="fold")
-    for item in tools:
-        table.add_row(
-            item.name,
-            item.category,
-            item.version,
-            ", ".join(sorted(item.side_effects)) or "-",
-            item.description,
-        )
-    return table
-
-
 def tool_panel(item: Tool) -> Panel:
     body = json.dumps(item.to_dict(), indent=2)
     return Panel(Syntax(body, "json"), title=f"{item.name} ({item.category} {item.version})")

@@ -9,6 +9,7 @@ their functions, so listing the registry stays fast.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import inspect
 import logging
@@ -59,7 +60,11 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class Tool:
-    """A registered tool: the function and everything a planner or validator needs to know."""
+    """A registered tool: the function and everything a planner or validator needs to know.
+
+    The JSON Schemas are derived on first use: listing tools needs only names and descriptions,
+    and resolving every annotation of every tool is most of the cost of building the registry.
+    """
 
     name: str
     category: str
@@ -67,9 +72,17 @@ class Tool:
     description: str
     function: Callable[..., Any] = field(repr=False, compare=False)
     module: str
-    parameters: dict[str, Any]
-    returns: dict[str, Any]
     side_effects: frozenset[str]
+
+    @functools.cached_property
+    def parameters(self) -> dict[str, Any]:
+        """JSON Schema of the arguments (an object with one property per parameter)."""
+        return _schemas(self.function)[0]
+
+    @functools.cached_property
+    def returns(self) -> dict[str, Any]:
+        """JSON Schema of the result."""
+        return _schemas(self.function)[1]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form listed by ``meta-agent tools --json``."""
@@ -224,31 +237,18 @@ _TABLE_SCHEMA = {
 
 
 def build_tool(function: Callable[..., Any]) -> Tool:
-    """Build a ``Tool`` from a ``@tool`` function: schema from its signature, text from its docstring."""
+    """Build a ``Tool`` from a ``@tool`` function: name and text now, schemas when first asked."""
     spec: ToolSpec | None = getattr(function, "__meta_agent_tool__", None)
     if spec is None:
         raise TypeError(f"{function!r} is not decorated with @tool")
-    hints = typing.get_type_hints(
-        function, globalns={**function.__globals__, **_LAZY_NAMESPACE}, include_extras=False
-    )
-    signature = inspect.signature(function)
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    param_docs = _parameter_docs(function.__doc__ or "")
+    signature = inspect.signature(function, eval_str=False)
+    annotations = function.__annotations__
     for pname, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             raise TypeError(f"tool {function.__name__} may not take *args or **kwargs")
-        if pname not in hints:
+        if pname not in annotations:
             raise TypeError(f"tool {function.__name__}: parameter {pname!r} has no type annotation")
-        schema = json_schema(hints[pname])
-        if pname in param_docs:
-            schema = {**schema, "description": param_docs[pname]}
-        if param.default is inspect.Parameter.empty:
-            required.append(pname)
-        else:
-            schema = {**schema, "default": _jsonable_default(param.default)}
-        properties[pname] = schema
-    if "return" not in hints:
+    if "return" not in annotations:
         raise TypeError(f"tool {function.__name__} has no return annotation")
     description = (inspect.getdoc(function) or "").strip().splitlines()
     if not description:
@@ -260,15 +260,34 @@ def build_tool(function: Callable[..., Any]) -> Tool:
         description=description[0],
         function=function,
         module=function.__module__,
-        parameters={
-            "type": "object",
-            "properties": properties,
-            "required": required,
-            "additionalProperties": False,
-        },
-        returns=json_schema(hints["return"]),
         side_effects=spec.side_effects,
     )
+
+
+def _schemas(function: Callable[..., Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(parameters, returns) JSON Schemas from the function's resolved type hints."""
+    hints = typing.get_type_hints(
+        function, globalns={**function.__globals__, **_LAZY_NAMESPACE}, include_extras=False
+    )
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    param_docs = _parameter_docs(function.__doc__ or "")
+    for pname, param in inspect.signature(function).parameters.items():
+        schema = json_schema(hints[pname])
+        if pname in param_docs:
+            schema = {**schema, "description": param_docs[pname]}
+        if param.default is inspect.Parameter.empty:
+            required.append(pname)
+        else:
+            schema = {**schema, "default": _jsonable_default(param.default)}
+        properties[pname] = schema
+    parameters = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+    return parameters, json_schema(hints["return"])
 
 
 def json_schema(annotation: Any) -> dict[str, Any]:
