@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 
 from meta_agent.planning.rule_based import RuleBasedPlanner
 from meta_agent.scripts.generate import ScriptGenerator
 from meta_agent.scripts.validate import ScriptValidator
-from meta_agent.tool_library.tool_registry import BUILTIN_MODULES, ToolRegistry
+from meta_agent.tool_library.tool_registry import ToolRegistry, default_registry
 
-from . import contract_stubs
 from .test_requirements import CASES
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -20,17 +18,8 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def registry() -> ToolRegistry:
-    """The built-in tools; contract stand-ins for a family not written yet."""
-    registry = ToolRegistry()
-    for name in BUILTIN_MODULES:
-        try:
-            registry.register_module(importlib.import_module(name))
-        except ModuleNotFoundError:
-            continue
-    for stub in contract_stubs.STUBS:
-        if stub.__name__ not in registry:
-            registry.register(stub)
-    return registry
+    """The built-in tools, as the pipeline uses them."""
+    return default_registry(load_plugins=False)
 
 
 @pytest.mark.parametrize("request_text", [c[0] for c in CASES], ids=[c[0][:60] for c in CASES])
