@@ -237,14 +237,17 @@ class Pipeline:
         created = _now()
         try:
             prepared = self.prepare(request)
-        except (RequestRejected, ScriptRejected) as rejection:
+        except MetaAgentError as problem:
+            # Refused (rejected) or unable to plan at all, e.g. no database (failed): either
+            # way the run folder is completed with a manifest that says why.
+            refused = isinstance(problem, (RequestRejected, ScriptRejected))
             outcome = RunOutcome(
-                status="rejected",
+                status="rejected" if refused else "failed",
                 run_id=folder.run_id,
                 run_dir=folder.root,
-                error=str(rejection),
-                suggestions=getattr(rejection, "suggestions", []),
-                findings=getattr(rejection, "findings", []),
+                error=str(problem),
+                suggestions=getattr(problem, "suggestions", []),
+                findings=getattr(problem, "findings", []),
             )
             self._finish(folder, outcome, "ask", request, created, started)
             return outcome

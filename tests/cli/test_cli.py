@@ -321,3 +321,22 @@ def test_allowed_hosts_accept_a_comma_separated_list(monkeypatch: pytest.MonkeyP
     assert load_settings().allowed_hosts == ["api.census.gov", "geocoding.geo.census.gov"]
     monkeypatch.setenv("META_AGENT_ALLOWED_HOSTS", '["a.example"]')
     assert load_settings().allowed_hosts == ["a.example"]
+
+
+def test_a_missing_database_fails_cleanly_with_a_complete_run_folder(cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nowhere' / 'p.db'}"
+    result = cli(
+        "ask",
+        "dscr for all properties",
+        "--yes",
+        "--json",
+        "--database",
+        url,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    )
+    payload = result.json()
+    assert result.code == 1 and payload["status"] == "failed"
+    assert "db init" in payload["error"]
+    manifest = json.loads((Path(payload["run_dir"]) / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"] == payload["error"]
