@@ -372,7 +372,18 @@ def test_noi_trend(e2e_pipeline: Pipeline, sample_db_path) -> None:  # type: ign
         "SELECT period, noi FROM financials WHERE property_id = 'orlando_fashion_square' "
         "ORDER BY period DESC LIMIT 12"
     ).fetchall()[::-1]
-    assert [(r["period"], float(r["noi"])) for r in table] == [(str(p), n) for p, n in expected]
+    assert [(r["period"][:10], float(r["noi"])) for r in table] == [
+        (str(p), n) for p, n in expected
+    ]
+    year_ago = db.execute(
+        "SELECT noi FROM financials WHERE property_id = 'orlando_fashion_square' "
+        "ORDER BY period DESC LIMIT 1 OFFSET 12"
+    ).fetchone()[0]
+    latest = expected[-1][1]
+    assert float(table[-1]["yoy_change"]) == pytest.approx((latest - year_ago) / abs(year_ago))
+    assert summary(outcome)["latest_yoy_change"] == pytest.approx(
+        (latest - year_ago) / abs(year_ago)
+    )
     assert "noi_trend.png" in outcome.artifacts
 
 

@@ -23,7 +23,7 @@ CONTRACT: dict[str, set[str]] = {
     "fetch_loans": {"property_ids"},
     "fetch_monthly_performance": {"property_ids", "property_types", "markets", "months"},
     "flag_at_risk": {"data", "threshold"},
-    "trend_analysis": {"data", "value_column", "period_column"},
+    "trend_analysis": {"data", "value_column", "period_column", "months"},
     "comparative_analysis": {"property_id", "n", "metrics", "peer_ids"},
     "outlier_detection": {"data", "column", "method", "threshold"},
     "correlation_analysis": {"data", "columns", "method"},
@@ -221,13 +221,16 @@ def test_property_trend_plan(planner: RuleBasedPlanner) -> None:
     plan = plan_for(
         planner, "NOI trend for Orlando Fashion Square over the last 12 months, with a chart"
     )
+    # a year more than shown, so that every month shown has its year-over-year change
     assert step(plan, "fetch_financial_data").arguments == {
         "property_id": "orlando_fashion_square",
         "metrics": ["noi"],
-        "months": 12,
+        "months": 24,
     }
     assert step(plan, "trend_analysis").arguments["value_column"] == "noi"
+    assert step(plan, "trend_analysis").arguments["months"] == 12
     assert step(plan, "plot_trend").arguments["value_columns"] == ["noi"]
+    assert step(plan, "plot_trend").arguments["data"] == {"$ref": "trend_table"}
     assert step(plan, "write_results_json").arguments == {"summary": {"$ref": "trend"}}
 
 

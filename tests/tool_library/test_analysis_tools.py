@@ -534,3 +534,19 @@ def test_trend_of_the_sample_portfolio(sample_db_url: str) -> None:
     assert result["series"]["value"].sum() == pytest.approx(monthly_totals["noi"].sum())
     one = trend_analysis(fetch_financial_data("orlando_fashion_square"), "occupancy")
     assert 0 < one["average"] <= 1
+
+
+def test_trend_window_keeps_year_over_year_from_earlier_rows() -> None:
+    import pandas as pd
+
+    from meta_agent.tool_library.analysis_tools import trend_analysis
+
+    periods = pd.date_range("2024-01-01", periods=24, freq="MS")
+    data = pd.DataFrame({"period": periods, "noi": [100.0 + i for i in range(24)]})
+    result = trend_analysis(data, "noi", months=12)
+    series = result["series"]
+    assert len(series) == 12 and result["months"] == 12
+    assert series["period"].iloc[0] == pd.Timestamp("2025-01-01")
+    assert result["latest_yoy_change"] == pytest.approx((123.0 - 111.0) / 111.0)
+    assert series["yoy_change"].notna().all()
+    assert result["total_growth"] == pytest.approx((123.0 - 112.0) / 112.0)

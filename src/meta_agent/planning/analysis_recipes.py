@@ -114,7 +114,10 @@ def plan_comparison(b: PlanBuilder) -> ExecutionPlan:
 def plan_trend(b: PlanBuilder) -> ExecutionPlan:
     a = b.analysis
     columns = [METRICS[m].monthly_column or m for m in a.metrics]
-    sources = _monthly_sources(b, columns)
+    # One metric over a window: fetch a year more than shown, so the window's year-over-year
+    # changes exist, and report the window itself (monthly values and their growth).
+    windowed = a.trend_months is not None and len(columns) == 1
+    sources = _monthly_sources(b, columns, extra_months=12 if windowed else 0)
     trends = []
     for suffix, monthly, what in sources:
         for metric, column in zip(a.metrics, columns, strict=True):
@@ -126,26 +129,40 @@ def plan_trend(b: PlanBuilder) -> ExecutionPlan:
                     f"Monthly change and growth of {label(metric)} for {what}",
                     data=ref(monthly),
                     value_column=column,
+                    months=a.trend_months if windowed else None,
                 )
             )
         name = f"{a.metrics[0]}_trend{suffix}"
+        table = monthly
+        if windowed:
+            table = b.call(
+                f"trend_table{suffix}",
+                "transform_data",
+                f"Name the monthly values {columns[0]}",
+                data=ref(trends[-1], "series"),
+                operations=[{"op": "rename", "columns": {"value": columns[0]}}],
+            )
         b.chart(
             f"trend_chart{suffix}",
             "plot_trend",
             f"{name}.png",
             f"chart of monthly {labels(a.metrics)} for {what}",
-            data=ref(monthly),
+            data=ref(table),
             value_columns=columns,
-            title=f"{labels(a.metrics)}: {what}",
+            # a monthly series, not the trailing-twelve-month total the metric's label names
+            title=f"Monthly {labels(a.metrics).replace('T12 ', '')}: {what}",
         )
-        b.csv(monthly, f"{name}.csv", f"Monthly {labels(a.metrics)} for {what}")
+        b.csv(table, f"{name}.csv", f"Monthly {labels(a.metrics)} for {what}")
     summary = trends[0] if len(trends) == 1 else b.summarise(sources[0][1], columns, None)
     return b.finish(f"{a.metrics[0]}_trend", summary)
 
 
-def _monthly_sources(b: PlanBuilder, columns: list[str]) -> list[tuple[str, str, str]]:
+def _monthly_sources(
+    b: PlanBuilder, columns: list[str], extra_months: int = 0
+) -> list[tuple[str, str, str]]:
     """(step suffix, monthly step id, what it covers) for each series to trend."""
     a, scope = b.analysis, b.analysis.scope
+    months = a.trend_months + extra_months if a.trend_months is not None else None
     if a.properties:
         sources = []
         for index, match in enumerate(a.properties):
@@ -156,7 +173,7 @@ def _monthly_sources(b: PlanBuilder, columns: list[str]) -> list[tuple[str, str,
                 f"Fetch monthly {', '.join(columns)} for {match.name}",
                 property_id=match.property_id,
                 metrics=columns,
-                months=a.trend_months,
+                months=months,
             )
             sources.append((suffix, step, match.name))
         return sources
@@ -178,7 +195,7 @@ def _monthly_sources(b: PlanBuilder, columns: list[str]) -> list[tuple[str, str,
         property_ids=ids,
         property_types=scope.property_types or None,
         markets=scope.markets or None,
-        months=a.trend_months,
+        months=months,
     )
     return [("", step, what)]
 

@@ -138,7 +138,10 @@ def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd
 
 @tool(category="analysis")
 def trend_analysis(
-    data: pd.DataFrame, value_column: str = "noi", period_column: str = "period"
+    data: pd.DataFrame,
+    value_column: str = "noi",
+    period_column: str = "period",
+    months: int | None = None,
 ) -> dict[str, Any]:
     """Month-over-month and year-over-year changes, slope and growth of a monthly series.
 
@@ -148,6 +151,8 @@ def trend_analysis(
 
     Args:
         data: monthly rows, e.g. fetch_monthly_performance() or fetch_financial_data().
+        months: report only the latest ``months`` months; earlier rows in ``data`` still serve
+            as the base of the changes (give 12 more months than reported for year over year).
     """
     import pandas as pd
 
@@ -172,6 +177,11 @@ def trend_analysis(
             "yoy_change": stats.relative_change(values, earlier(12)).to_numpy(),
         }
     )
+    if months is not None:
+        if months < 1:
+            raise ToolError(f"months must be at least 1 (got {months}).")
+        series = series.iloc[-months:].reset_index(drop=True)
+        values = values.iloc[-months:]
     first, last = values.iloc[0], values.iloc[-1]
     return {
         "series": series,
