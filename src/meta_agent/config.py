@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from meta_agent.errors import ConfigError
+from meta_agent.runtime import backend as limits  # the limits' defaults and why; stdlib only
 
 ENV_PREFIX = "META_AGENT_"
 
@@ -46,17 +47,31 @@ class Settings(BaseSettings):
     sandbox: Literal["auto", "bwrap", "docker", "process"] = Field(
         default="auto", description="Which sandbox runs scripts; auto picks bwrap, docker, process."
     )
-    timeout_seconds: float = Field(default=120.0, gt=0, description="Wall-clock limit per script.")
-    cpu_seconds: int = Field(default=120, gt=0, description="CPU-time limit per script.")
+    timeout_seconds: float = Field(
+        default=limits.DEFAULT_TIMEOUT_SECONDS, gt=0, description="Wall-clock limit per script."
+    )
+    cpu_seconds: int = Field(
+        default=limits.DEFAULT_CPU_SECONDS, gt=0, description="CPU-time limit per script."
+    )
     memory_mb: int = Field(
-        default=512, gt=0, description="Memory limit per script (the plan's 512 MB)."
+        default=limits.DEFAULT_MEMORY_MB,
+        gt=0,
+        description="Memory limit per script (the plan's 512 MB).",
     )
-    max_processes: int = Field(default=64, gt=0, description="Processes/threads a script may hold.")
-    max_output_mb: float = Field(default=50.0, gt=0, description="Largest single result file.")
+    max_processes: int = Field(
+        default=limits.DEFAULT_MAX_PROCESSES,
+        gt=0,
+        description="Processes/threads a script may hold.",
+    )
+    max_output_mb: float = Field(
+        default=limits.DEFAULT_MAX_OUTPUT_MB, gt=0, description="Largest single result file."
+    )
     max_total_output_mb: float = Field(
-        default=200.0, gt=0, description="All result files together."
+        default=limits.DEFAULT_MAX_TOTAL_OUTPUT_MB, gt=0, description="All result files together."
     )
-    max_log_mb: float = Field(default=10.0, gt=0, description="Largest run log kept.")
+    max_log_mb: float = Field(
+        default=limits.DEFAULT_MAX_LOG_MB, gt=0, description="Largest run log kept."
+    )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Hosts external tools may reach (empty: none); a JSON list or comma-separated.",
