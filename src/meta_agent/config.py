@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from meta_agent.errors import ConfigError
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.runtime import backend as limits  # the limits' defaults and why; stdlib only
 
 ENV_PREFIX = "META_AGENT_"
@@ -86,7 +87,9 @@ class Settings(BaseSettings):
         default=None, description="Base URL of an online demographics API; default: offline data."
     )
     at_risk_threshold: float = Field(
-        default=1.25, gt=0, description="DSCR below which a property is at risk (DOMAIN.md)."
+        default=DEFAULT_AT_RISK_THRESHOLD,
+        gt=0,
+        description="DSCR below which a property is at risk (DOMAIN.md).",
     )
     load_plugins: bool = Field(
         default=True, description="Load third-party tools from the meta_agent.tools entry points."

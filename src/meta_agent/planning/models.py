@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
+
 Intent = Literal[
     "metrics",  # show metrics for a set of properties (optionally filtered / flagged)
     "ranking",  # top / bottom N by a metric
@@ -102,7 +104,7 @@ class RequirementAnalysis(BaseModel):
     metrics: list[str] = Field(default_factory=list)
     filters: list[MetricFilter] = Field(default_factory=list)
     at_risk: bool = False
-    threshold: float = 1.25
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD
     ranking: Ranking | None = None
     aggregation: Aggregation | None = None
     scenarios: list[Scenario] = Field(default_factory=list)

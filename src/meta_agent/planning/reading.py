@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, NoReturn, cast
 
 from meta_agent.errors import RequestRejected
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD as DEFAULT_THRESHOLD
 from meta_agent.planning.models import (
     Intent,
     MetricFilter,
@@ -19,7 +20,6 @@ from meta_agent.planning.resolve import FoundProperty, PortfolioDirectory
 from meta_agent.planning.signals import Signals
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS, US_STATES
 
-DEFAULT_THRESHOLD = 1.25
 _INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _AGE_WORDS = ("before", "after", "older than", "newer than", "prior to", "since")
 _PROPERTY_FLAGS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from meta_agent.formulas import annual_debt_service_vector
 from meta_agent.portfolio.reference import (
     AGENCY_LENDERS,
     BASE_RATES,
@@ -54,27 +55,13 @@ HIGHEST_STRESSED_BAND = 2  # bands 1 and 2: DSCR below 1.25x
 WATCH_BAND = 3
 
 
-def annual_debt_service(
-    balance: np.ndarray, rate: np.ndarray, amortization_months: np.ndarray
-) -> np.ndarray:
-    """DOMAIN.md's annual debt service: 12 * pmt(rate/12, n, balance), or balance * rate if n == 0."""
-    balance, rate = np.asarray(balance, dtype=float), np.asarray(rate, dtype=float)
-    n = np.asarray(amortization_months)
-    monthly = rate / 12
-    amortizing = n > 0
-    payment = np.zeros_like(balance)
-    r, periods = monthly[amortizing], n[amortizing]
-    payment[amortizing] = balance[amortizing] * r / (1 - (1 + r) ** (-periods.astype(float)))
-    return np.where(amortizing, 12 * payment, balance * rate)
-
-
 def remaining_balance(
     balance: np.ndarray, rate: np.ndarray, amortization_months: np.ndarray, payments: np.ndarray
 ) -> np.ndarray:
     """Balance left after ``payments`` level monthly payments (unchanged when interest-only)."""
     monthly = rate / 12
     growth = (1 + monthly) ** payments
-    payment = annual_debt_service(balance, rate, amortization_months) / 12
+    payment = annual_debt_service_vector(balance, rate, amortization_months) / 12
     amortized = balance * growth - payment * (growth - 1) / monthly
     return np.where(amortization_months > 0, np.maximum(amortized, 0.0), balance)
 
@@ -127,7 +114,7 @@ def loans_table(
     # Size backwards from the target DSCR. Healthy loans are also held to a loan-to-value target
     # (LTV = cap rate * sum(share / loan constant) / DSCR), as a lender would size them.
     share = np.where(mezz, 1 - senior_share[prop], senior_share[prop])
-    constant = annual_debt_service(np.ones(n), rate, amortization)
+    constant = annual_debt_service_vector(np.ones(n), rate, amortization)
     leverage = np.bincount(prop, weights=share / constant, minlength=count)
     ltv_target = rng.uniform(0.45, 0.70, count)
     floor = rng.uniform(1.40, 1.55, count)
@@ -147,7 +134,7 @@ def loans_table(
         "term_months": term.astype(np.int64),
         "origination_date": month_dates(origination, day),
         "maturity_date": month_dates(origination + term, day),
-        "annual_debt_service": annual_debt_service(original, rate, amortization),
+        "annual_debt_service": annual_debt_service_vector(original, rate, amortization),
     }
 
 

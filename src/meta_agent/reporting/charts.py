@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ToolError
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.reporting import chart_style as cs
 from meta_agent.reporting import style
 
@@ -29,7 +30,9 @@ MAX_TREND_LINES = 10
 MAX_COMPARISON_ROWS = 12
 
 
-def dscr_chart(data: pd.DataFrame, path: Path, threshold: float = 1.25) -> Path:
+def dscr_chart(
+    data: pd.DataFrame, path: Path, threshold: float = DEFAULT_AT_RISK_THRESHOLD
+) -> Path:
     """Horizontal bars of DSCR per property, worst first, at-risk bars in red, threshold drawn."""
     import numpy as np
 
@@ -149,7 +152,9 @@ def trend_chart(
         return cs.save(fig, path)
 
 
-def scenario_chart(summary: pd.DataFrame, path: Path, threshold: float = 1.25) -> Path:
+def scenario_chart(
+    summary: pd.DataFrame, path: Path, threshold: float = DEFAULT_AT_RISK_THRESHOLD
+) -> Path:
     """At-risk count and average / minimum DSCR per scenario, side by side."""
     import numpy as np
     from matplotlib.ticker import MaxNLocator

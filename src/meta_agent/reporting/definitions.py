@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-DEFAULT_THRESHOLD = 1.25
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 
 DEFINITIONS: dict[str, str] = {
     "noi": "T12 NOI is the sum of a property's monthly NOI (effective gross income less "
@@ -49,5 +49,5 @@ def definitions(names: Iterable[str], threshold: float | None = None) -> list[st
     if "dscr" in wanted:
         wanted.add("debt_service")
         wanted.add("noi")
-    limit = f"{threshold if threshold is not None else DEFAULT_THRESHOLD:.2f}x"
+    limit = f"{threshold if threshold is not None else DEFAULT_AT_RISK_THRESHOLD:.2f}x"
     return [DEFINITIONS[k].format(threshold=limit) for k in ORDER if k in wanted]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ToolError
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.reporting import style
 from meta_agent.reporting.files import atomic_path
 
@@ -69,7 +70,7 @@ def write_workbook(
     summary: Mapping[str, Any] | None = None,
     charts: Sequence[Mapping[str, Any]] = (),
     generated_at: dt.datetime | None = None,
-    threshold: float = 1.25,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
 ) -> Path:
     """Write a workbook atomically: Summary first, then ``sheets`` in order, then the charts."""
     import xlsxwriter

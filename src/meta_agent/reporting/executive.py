@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.reporting import charts, excel, pdf, style, summary
 from meta_agent.reporting.figures import MOVER_COUNT, executive_figures
 from meta_agent.reporting.files import write_text_atomic
@@ -45,7 +46,7 @@ def build_report(
     monthly: pd.DataFrame,
     folder: Path,
     request: str | None = None,
-    threshold: float = 1.25,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
     property_monthly: pd.DataFrame | None = None,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ToolError
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.reporting import style
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ MONTHLY_COLUMNS = ("period", "noi", "occupancy")
 def executive_figures(
     metrics: pd.DataFrame,
     monthly: pd.DataFrame,
-    threshold: float = 1.25,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
     property_monthly: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """Key figures and the tables behind them; ``monthly`` may be portfolio totals or per property."""

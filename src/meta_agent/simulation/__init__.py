@@ -3,7 +3,6 @@
 from meta_agent.simulation.scenarios import (
     BASE,
     BASE_SCENARIO,
-    DEFAULT_THRESHOLD,
     LoanBook,
     Scenario,
     ScenarioGrid,
@@ -18,7 +17,6 @@ from meta_agent.simulation.scenarios import (
 __all__ = [
     "BASE",
     "BASE_SCENARIO",
-    "DEFAULT_THRESHOLD",
     "LoanBook",
     "Scenario",
     "ScenarioGrid",

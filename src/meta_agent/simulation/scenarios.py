@@ -22,12 +22,8 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.errors import ToolError
-from meta_agent.tool_library.calculation_tools import (
-    annual_debt_service_vector,
-    calculate_dscr_vector,
-)
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, annual_debt_service_vector, dscr_vector
 
-DEFAULT_THRESHOLD = 1.25  # DOMAIN.md: at risk means DSCR below 1.25 unless a request says otherwise
 BASE = "base"  # the unshocked scenario, always first
 SCENARIO_KEYS = ("name", "noi_shock_pct", "rate_shock_bp")
 LOAN_COLUMNS = ("property_id", "original_balance", "interest_rate", "amortization_months")
@@ -196,7 +192,7 @@ def simulate(
     debt_service: np.ndarray,
     scenarios: Sequence[Scenario],
     loans: LoanBook | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
 ) -> ScenarioGrid:
     """Shocked T12 NOI, debt service, DSCR and at-risk flags for every scenario and property.
 
@@ -215,7 +211,7 @@ def simulate(
     if shocked.any():
         service[shocked] = _matching(loans, base_service).debt_service(rate_shocks[shocked])
     shocked_noi = noi_factors[:, None] * base_noi[None, :]
-    dscr = calculate_dscr_vector(shocked_noi, service)
+    dscr = dscr_vector(shocked_noi, service)
     with np.errstate(invalid="ignore"):
         at_risk = dscr < threshold  # NaN (no debt) compares False: never at risk
     return ScenarioGrid(list(scenarios), shocked_noi, service, dscr, at_risk, threshold)
@@ -272,7 +268,7 @@ def scenario_table(grid: ScenarioGrid, properties: pd.DataFrame) -> pd.DataFrame
 
 
 def summary_arrays(
-    dscr: np.ndarray, debt_service: np.ndarray, threshold: float = DEFAULT_THRESHOLD
+    dscr: np.ndarray, debt_service: np.ndarray, threshold: float = DEFAULT_AT_RISK_THRESHOLD
 ) -> dict[str, np.ndarray]:
     """Per-scenario counts and DSCR statistics from (scenarios x properties) arrays."""
     dscr = np.atleast_2d(np.asarray(dscr, dtype=float))
@@ -291,7 +287,7 @@ def summary_arrays(
     }
 
 
-def summarize(results: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def summarize(results: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOLD) -> pd.DataFrame:
     """One row per scenario of a long result table, in the table's scenario order."""
     check_threshold(threshold)
     rows = []

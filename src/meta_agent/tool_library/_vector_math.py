@@ -35,40 +35,6 @@ def float_array(values: object, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be numbers (an array, list or Series)") from None
 
 
-def dscr(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
-    """NOI / debt service, broadcast; NaN where debt service is not positive or a value is NaN."""
-    noi, service = np.broadcast_arrays(noi, debt_service)
-    has_debt = service > 0
-    with np.errstate(all="ignore"):
-        out = np.where(has_debt, noi / np.where(has_debt, service, 1.0), np.nan)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
-def annual_debt_service(balance: np.ndarray, rate: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """12 * pmt(rate / 12, months, balance), or balance * rate where months == 0; broadcast."""
-    balance, rate, months = np.broadcast_arrays(balance, rate, months)
-    monthly = rate / 12.0
-    amortizing = months > 0
-    n = np.where(amortizing, months, 1.0)
-    with np.errstate(all="ignore"):
-        # 1 - (1 + r)^-n through expm1/log1p, exactly as the scalar tool computes it.
-        shrink = -np.expm1(-n * np.log1p(monthly))
-        factor = np.where(monthly == 0, 1.0 / n, monthly / np.where(monthly == 0, 1.0, shrink))
-        out = np.where(amortizing, 12.0 * (balance * factor), balance * rate)
-    invalid = (
-        (balance < 0)
-        | (rate < 0)
-        | (months < 0)
-        | (months != np.floor(months))
-        | np.isnan(balance)
-        | np.isnan(rate)
-        | np.isnan(months)
-    )
-    out = np.where(invalid | ~np.isfinite(out), np.nan, out)
-    return out
-
-
 def sign_changes(flows: np.ndarray) -> np.ndarray:
     """Sign changes per row of a 2-D array, zeros skipped (Descartes' bound on the IRR count)."""
     signs = np.sign(flows)

@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ToolError, UnknownProperty
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.tool_library.tool_registry import tool
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # DOMAIN.md: at risk means DSCR below 1.25 unless the request names another threshold.
-DEFAULT_THRESHOLD = 1.25
 COMPARISON_METRICS = ["noi", "dscr", "cap_rate", "occupancy", "ltv", "debt_yield"]
 OUTLIER_METHODS = {"iqr": 1.5, "zscore": 3.0}  # method -> default threshold (IQR k, or |z|)
 CORRELATION_METHODS = ("pearson", "spearman", "kendall")
@@ -110,7 +110,7 @@ def _close_ids(metrics: pd.DataFrame, text: str) -> list[str]:
 
 
 @tool(category="analysis")
-def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOLD) -> pd.DataFrame:
     """Add a boolean at_risk column: DSCR below the threshold; properties with no debt never are.
 
     Args:
@@ -358,7 +358,7 @@ def scenario_analysis(
     base_case: pd.DataFrame,
     scenarios: list[dict[str, Any]],
     loans: pd.DataFrame | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
 ) -> pd.DataFrame:
     """NOI and interest-rate stress tests: NOI, debt service, DSCR and at_risk per scenario.
 
@@ -388,7 +388,9 @@ def scenario_analysis(
 
 
 @tool(category="analysis")
-def scenario_summary(results: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def scenario_summary(
+    results: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOLD
+) -> pd.DataFrame:
     """Per scenario: properties, with_debt, at_risk_count, average_dscr and min_dscr.
 
     Args:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
+from meta_agent import formulas
 from meta_agent.errors import UndefinedMetric
 from meta_agent.tool_library import _checks as checks
 from meta_agent.tool_library.tool_registry import tool
@@ -114,13 +115,6 @@ def calculate_roi(initial: float, final: float, period: float) -> float:
 # --- loans -------------------------------------------------------------------------------------
 
 
-def _level_payment(rate: float, n_periods: int, principal: float) -> float:
-    if rate == 0:
-        return principal / n_periods
-    # 1 - (1 + r)^-n through expm1/log1p keeps precision for tiny rates.
-    return principal * (rate / -math.expm1(-n_periods * math.log1p(rate)))
-
-
 @tool(category="calculation")
 def calculate_loan_payment(rate: float, n_periods: int, principal: float) -> float:
     """Level payment per period that amortises a loan to zero (Excel PMT, as a positive number).
@@ -137,7 +131,7 @@ def calculate_loan_payment(rate: float, n_periods: int, principal: float) -> flo
     if count <= 0:
         raise UndefinedMetric(f"A loan payment needs at least one period, got {count}.")
     return checks.finite_result(
-        _level_payment(periodic, count, checks.non_negative(principal, "principal")), "PMT"
+        formulas.level_payment(periodic, count, checks.non_negative(principal, "principal")), "PMT"
     )
 
 
@@ -156,10 +150,8 @@ def calculate_annual_debt_service(
     months = checks.whole(amortization_months, "amortization_months")
     if months < 0:
         raise UndefinedMetric(f"amortization_months cannot be negative (got {months}).")
-    if months == 0:
-        return balance * rate
     return checks.finite_result(
-        12.0 * _level_payment(rate / 12.0, months, balance), "Annual debt service"
+        formulas.annual_debt_service(balance, rate, months), "Annual debt service"
     )
 
 
@@ -339,7 +331,9 @@ def calculate_dscr_vector(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarr
     """DSCR of many properties at once: NOI / debt service, NaN where there is no debt service."""
     from meta_agent.tool_library import _vector_math as vm
 
-    return vm.dscr(vm.float_array(noi, "noi"), vm.float_array(debt_service, "debt_service"))
+    return formulas.dscr_vector(
+        vm.float_array(noi, "noi"), vm.float_array(debt_service, "debt_service")
+    )
 
 
 @tool(category="calculation")
@@ -354,7 +348,7 @@ def annual_debt_service_vector(
     """
     from meta_agent.tool_library import _vector_math as vm
 
-    return vm.annual_debt_service(
+    return formulas.annual_debt_service_vector(
         vm.float_array(original_balance, "original_balance"),
         vm.float_array(interest_rate, "interest_rate"),
         vm.float_array(amortization_months, "amortization_months"),

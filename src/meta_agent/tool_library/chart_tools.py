@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.tool_library.tool_registry import tool
 
 if TYPE_CHECKING:
@@ -21,7 +22,9 @@ CHART_SUFFIXES = (".png", ".svg")
 
 @tool(category="reporting", version="1.0.0", side_effects=["writes_files"])
 def plot_dscr(
-    data: pd.DataFrame, filename: str = "dscr_by_property.png", threshold: float = 1.25
+    data: pd.DataFrame,
+    filename: str = "dscr_by_property.png",
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
 ) -> str:
     """Bar chart of DSCR by property, worst first, with the at-risk threshold drawn and at-risk bars in red.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.tool_library.tool_registry import tool
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def build_executive_report(
     metrics: pd.DataFrame,
     monthly: pd.DataFrame,
     request: str | None = None,
-    threshold: float = 1.25,
+    threshold: float = DEFAULT_AT_RISK_THRESHOLD,
     property_monthly: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Build the monthly executive performance report (PDF, Excel workbook, summary.md, charts).
