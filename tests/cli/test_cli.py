@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import unavailable
+
 
 def test_help_lists_the_commands(cli) -> None:
     result = cli("--help")
@@ -277,7 +279,7 @@ def test_exec_no_validate_is_contained_by_the_sandbox(
     from meta_agent.runtime.executor import backend_problems
 
     if backend_problems()["bwrap"] is not None:
-        pytest.skip("bubblewrap is not usable here")
+        unavailable("bubblewrap is not usable here")
     canary = tmp_path / "host-secret.txt"
     canary.write_text("CANARY-4242")
     script = tmp_path / "snoop.py"

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.needs import unavailable
+
 TYPES = ["retail", "office", "multifamily", "industrial", "hotel", "mixed_use"]
 MARKETS = [
     ("Orlando", "FL"),
@@ -128,7 +130,7 @@ def _render_page(path: Path, page: int, out: Path) -> Path:
         "/usr/bin/pdftoppm" if Path("/usr/bin/pdftoppm").exists() else None
     )
     if executable is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; cannot render the PDF")
+        unavailable("pdftoppm (poppler-utils) is not installed; cannot render the PDF")
     prefix = out / f"page{page}"
     subprocess.run(
         [

@@ -17,11 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from meta_agent.reporting import style
-
-database_tools = pytest.importorskip(
-    "meta_agent.tool_library.database_tools",
-    reason="database_tools (fetch_portfolio_metrics, ...) is not in this tree yet",
-)
+from meta_agent.tool_library import database_tools
 
 THRESHOLD = 1.25
 RECENT_NOI = (

@@ -19,6 +19,7 @@ from meta_agent.runtime.environment import (
     sandbox_environment,
 )
 from meta_agent.runtime.redact import Redactor, database_password
+from tests.needs import unavailable
 
 DUMP_ENV = (
     "import json, os\n"
@@ -176,7 +177,7 @@ def test_database_access_errors(tmp_path: Path) -> None:
 
 def test_local_postgres_goes_through_its_socket() -> None:
     if not Path("/var/run/postgresql/.s.PGSQL.5432").is_socket():
-        pytest.skip("no local PostgreSQL socket on this machine")
+        unavailable("no local PostgreSQL socket on this machine")
     access = database_access("postgresql+psycopg://postgres:pw@127.0.0.1:5432/test")
     from sqlalchemy.engine import make_url
 

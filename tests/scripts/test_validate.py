@@ -336,19 +336,17 @@ def _plans() -> list[object]:
     return [at_risk, scenarios, trend]
 
 
-def test_scripts_rendered_by_the_generator_pass(fake_registry, validator: ScriptValidator) -> None:
-    generate = pytest.importorskip("meta_agent.scripts.generate")
-    generator = generate.ScriptGenerator(fake_registry)
+def test_scripts_rendered_by_the_generator_pass(tool_registry, validator: ScriptValidator) -> None:
+    from meta_agent.scripts import generate
+
+    generator = generate.ScriptGenerator(tool_registry)
     for plan in _plans():
         source = generator.render(plan, plan.content_hash(), dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
         assert validator.validate(source) == [], source
 
 
 def test_default_registry_accepts_generated_scripts_and_rejects_hostile() -> None:
-    try:
-        validator = ScriptValidator()
-    except Exception as exc:  # noqa: BLE001 - any failure means the tool modules are not all in
-        pytest.skip(f"default_registry() cannot load yet: {type(exc).__name__}: {exc}")
+    validator = ScriptValidator()
     for name, source in GENERATED.items():
         assert validator.validate(source) == [], name
     hostile = "from meta_agent.tool_library.database_tools import os\nos.system('id')\n"
@@ -626,12 +624,12 @@ def test_templates_masks_and_hashes_are_not_secrets(source: str) -> None:
     assert policy.secret_findings(source) == []
 
 
-def test_thorough_adds_bandit(fake_registry) -> None:
+def test_thorough_adds_bandit(tool_registry) -> None:
     source = 'def check(token):\n    if token == "Zq3xW8p2Lm4n":\n        return True\n    return False\n'
-    quick = ScriptValidator(fake_registry, thorough=False)
+    quick = ScriptValidator(tool_registry, thorough=False)
     assert (2, "secret") not in lines_and_rules(quick.validate(source))
     assert (2, "secret") in lines_and_rules(quick.validate(source, thorough=True))
-    assert (2, "secret") in lines_and_rules(ScriptValidator(fake_registry).validate(source))
+    assert (2, "secret") in lines_and_rules(ScriptValidator(tool_registry).validate(source))
 
 
 def test_comments_do_not_silence_the_secret_checks(validator: ScriptValidator) -> None:

@@ -150,7 +150,10 @@ def validate(
         source = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ExecutionError(f"Cannot read script {file}: {exc}") from exc
-    findings = ScriptValidator(default_registry()).validate(source)
+    from meta_agent.config import load_settings
+
+    registry = default_registry(load_plugins=load_settings().load_plugins)
+    findings = ScriptValidator(registry).validate(source)
     if as_json:
         typer.echo(json.dumps({"valid": not findings, "findings": [f.__dict__ for f in findings]}))
     else:

@@ -17,13 +17,11 @@ app = typer.Typer(help="List the registered tools.", invoke_without_command=True
 
 
 def _registry() -> ToolRegistry:
-    import os
-
+    from meta_agent.config import load_settings
     from meta_agent.tool_library.tool_registry import default_registry
 
-    # Read directly: loading Settings costs ~0.2 s, and listing tools must stay fast.
-    plugins = os.environ.get("META_AGENT_LOAD_PLUGINS", "true").lower() not in ("0", "false", "no")
-    return default_registry(load_plugins=plugins)
+    # Through Settings like every command, so `tools`, `validate` and `exec` see the same library.
+    return default_registry(load_plugins=load_settings().load_plugins)
 
 
 @app.callback()
