@@ -27,5 +27,5 @@ def test_plans_render_into_valid_scripts(
     planner: RuleBasedPlanner, registry: ToolRegistry, request_text: str
 ) -> None:
     plan = planner.plan(planner.analyse(request_text))
-    source = ScriptGenerator(registry).render(plan, plan.content_hash(), NOW)
+    source = ScriptGenerator(registry).render(plan, plan.content_hash())
     assert ScriptValidator(registry, thorough=False).validate(source) == []

@@ -1,4 +1,4 @@
-"""Render an ExecutionPlan into a readable Python script, cached by the plan's content hash.
+"""Render an ExecutionPlan into a readable Python script, cached by everything that shapes it.
 
 The script is the plan made concrete: imports of exactly the tools used, one logged step per tool
 call, a guard where an empty table would make the rest meaningless, and error handling that logs
@@ -7,7 +7,7 @@ and re-raises. Analysts read, edit and re-run it by hand, so it is plain code, n
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import keyword
 import math
 from dataclasses import dataclass
@@ -39,13 +39,14 @@ class ScriptGenerator:
         self.cache_dir = cache_dir
         self._template: Any = None
 
-    def generate(self, plan: ExecutionPlan, now: dt.datetime | None = None) -> GeneratedScript:
-        """The script for ``plan``, from the cache when this exact plan was rendered before."""
+    def generate(self, plan: ExecutionPlan) -> GeneratedScript:
+        """The script for ``plan``, from the cache when the same plan was rendered before by the
+        same package version, template and tool versions."""
         plan_hash = plan.content_hash()
-        cached = self._cache_path(plan_hash)
+        cached = self._cache_path(self.cache_key(plan, plan_hash))
         if cached is not None and cached.is_file():
             return GeneratedScript(cached.read_text(encoding="utf-8"), plan_hash, True)
-        source = self.render(plan, plan_hash, now or dt.datetime.now(dt.UTC))
+        source = self.render(plan, plan_hash)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             temporary = cached.with_suffix(".tmp")
@@ -53,8 +54,22 @@ class ScriptGenerator:
             temporary.replace(cached)
         return GeneratedScript(source, plan_hash, False)
 
-    def render(self, plan: ExecutionPlan, plan_hash: str, now: dt.datetime) -> str:
-        """Render without the cache."""
+    def cache_key(self, plan: ExecutionPlan, plan_hash: str) -> str:
+        """What the rendered text depends on: the plan, Meta-Agent's version, the template and
+        this module (how steps are laid out), and each used tool's module and version."""
+        from meta_agent import __version__
+
+        digest = hashlib.sha256()
+        digest.update(f"{plan_hash}\0{__version__}\0".encode())
+        digest.update(_source_digest())
+        for name in sorted({step.tool for step in plan.steps}):
+            tool = self.registry.get(name)
+            digest.update(f"{name}\0{tool.module}\0{tool.version}\0".encode())
+        return digest.hexdigest()
+
+    def render(self, plan: ExecutionPlan, plan_hash: str) -> str:
+        """Render without the cache. The text carries no time stamp: the same plan gives the same
+        script byte for byte, and the run's manifest says when it ran."""
         from meta_agent import __version__
 
         tools = {step.tool: self.registry.get(step.tool) for step in plan.steps}
@@ -63,7 +78,6 @@ class ScriptGenerator:
         rendered: str = self._load_template().render(
             goal=_one_line(plan.goal),
             request=_one_line(plan.request),
-            generated_at=now.replace(microsecond=0).isoformat(),
             version=__version__,
             planner=plan.planner,
             plan_hash=plan_hash,
@@ -93,8 +107,8 @@ class ScriptGenerator:
             "guard": guard,
         }
 
-    def _cache_path(self, plan_hash: str) -> Path | None:
-        return None if self.cache_dir is None else self.cache_dir / f"{plan_hash}.py"
+    def _cache_path(self, key: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / f"{key}.py"
 
     def _load_template(self) -> Any:
         if self._template is None:
@@ -111,6 +125,20 @@ class ScriptGenerator:
             environment.filters["pystr"] = _python_string_body
             self._template = environment.get_template(TEMPLATE)
         return self._template
+
+
+_SOURCE_DIGEST: bytes | None = None
+
+
+def _source_digest() -> bytes:
+    """sha256 of the template and of this module, read once per process."""
+    global _SOURCE_DIGEST
+    if _SOURCE_DIGEST is None:
+        here = Path(__file__).resolve()
+        digest = hashlib.sha256(here.read_bytes())
+        digest.update((here.parent / "templates" / TEMPLATE).read_bytes())
+        _SOURCE_DIGEST = digest.digest()
+    return _SOURCE_DIGEST
 
 
 def _imports(tools: Any) -> list[str]:
