@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from meta_agent import sandbox_defaults as limits
 from meta_agent.errors import ConfigError
 from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
-from meta_agent.runtime import backend as limits  # the limits' defaults and why; stdlib only
 
 ENV_PREFIX = "META_AGENT_"
 
