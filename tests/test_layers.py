@@ -21,3 +21,20 @@ def test_settings_do_not_import_the_runtime() -> None:
 def test_simulation_does_not_import_the_tool_library() -> None:
     loaded = _modules_after("import meta_agent.simulation")
     assert not {m for m in loaded if m.startswith("meta_agent.tool_library")}, loaded
+
+
+def test_reporting_does_not_import_the_tool_library() -> None:
+    modules = ("charts", "excel", "pdf", "executive", "figures", "summary", "results_report")
+    statement = "; ".join(f"import meta_agent.reporting.{name}" for name in modules)
+    loaded = _modules_after(statement)
+    assert not {m for m in loaded if m.startswith("meta_agent.tool_library")}, loaded
+
+
+def test_reporting_sources_never_name_the_tool_library() -> None:
+    from pathlib import Path
+
+    import meta_agent.reporting as reporting
+
+    folder = Path(reporting.__file__).parent
+    naming = [p.name for p in folder.glob("*.py") if "meta_agent.tool_library" in p.read_text()]
+    assert naming == []

@@ -98,6 +98,7 @@ def write_workbook(
                 tables[spec["sheet"]],
                 chart_rows,
                 threshold,
+                path.parent,
             )
         _write_summary(summary_sheet, formats, title, request, summary or {}, tables, generated_at)
         workbook.close()
@@ -336,15 +337,21 @@ def _insert_chart(
     frame: pd.DataFrame,
     chart_rows: dict[str, int],
     threshold: float,
+    folder: Path,
 ) -> None:
-    from meta_agent.tool_library.outputs import results_path
-
     name = spec["sheet"]
     row = chart_rows.get(name, 1)
     col = len(frame.columns) + 1
     if spec.get("image"):
-        image = results_path(str(spec["image"]), (".png",))
-        if not image.exists():
+        # Images sit beside the workbook, in the results folder: a bare .png file name only.
+        image_name = str(spec["image"])
+        image = folder / image_name
+        if Path(image_name).name != image_name or image.suffix.lower() != ".png":
+            raise ToolError(
+                f"Chart image {image_name!r} must be the file name of a .png chart in the "
+                "results folder, e.g. 'dscr_by_property.png'."
+            )
+        if not image.is_file() or image.is_symlink():
             raise ToolError(
                 f"Chart image {spec['image']!r} is not in the results folder; draw it "
                 "first with a chart tool."
