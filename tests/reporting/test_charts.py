@@ -109,3 +109,39 @@ def test_distribution_chart(tmp_path: Path, frames) -> None:
     _png(charts.distribution_chart(same, "occupancy", tmp_path / "same.png"))
     skewed = pd.DataFrame({"dscr": [1.1, 1.3, 1.4, 1.5, 1.6, 1.7, 25.0]})
     _png(charts.distribution_chart(skewed, "dscr", tmp_path / "tail.png", threshold=1.25))
+
+
+@pytest.mark.parametrize(
+    ("unit", "ticks", "labels"),
+    [
+        ("currency", [0, 2.5e6, 5e6, 7.5e6], ["$0", "$2.5M", "$5.0M", "$7.5M"]),
+        ("currency", [0, 2e6, 4e6], ["$0", "$2M", "$4M"]),
+        ("currency", [0, 250_000, 500_000], ["$0", "$250K", "$500K"]),
+        ("percent", [0.0, 0.025, 0.05], ["0.0%", "2.5%", "5.0%"]),
+        ("percent", [0.0, 0.05, 0.10], ["0%", "5%", "10%"]),
+        ("ratio", [0.0, 0.5, 1.25], ["0.00x", "0.50x", "1.25x"]),
+        ("integer", [0, 5, 10], ["0", "5", "10"]),
+    ],
+)
+def test_tick_labels_are_exact_at_the_tick(
+    unit: str, ticks: list[float], labels: list[str]
+) -> None:
+    from meta_agent.reporting import chart_style
+
+    assert chart_style.formatter(unit).format_ticks(ticks) == labels
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("base", "Base case"),
+        ("noi_-10pct", "NOI -10%"),
+        ("rate_+200bp", "rates +200 bp"),
+        ("noi_-5pct_rate_+75bp", "NOI -5%, rates +75 bp"),
+        ("Severe recession", "Severe recession"),
+    ],
+)
+def test_scenario_axes_read_as_words(name: str, label: str) -> None:
+    from meta_agent.reporting import style
+
+    assert style.scenario_label(name) == label

@@ -8,7 +8,7 @@ atomically into the results folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -160,27 +160,35 @@ def axis_label(column: str) -> str:
 
 
 def formatter(unit: str) -> Any:
-    """Tick labels in the unit's style, with just enough decimals to tell the ticks apart."""
+    """Tick labels in the unit's style, exact at every tick: the fewest decimals (up to 3) that
+    state each tick's value without rounding it, so $2.5M never reads "$2M"."""
     from matplotlib.ticker import Formatter
 
-    def currency(value: float, digits: int) -> str:
-        size, sign = abs(value), "-" if value < 0 else ""
-        for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if size >= scale:
-                return f"{sign}${size / scale:,.{digits}f}{suffix}"
-        return f"{sign}${size:,.0f}"
+    def scaled(value: float) -> tuple[float, str, str]:
+        """(number shown, prefix, suffix) for a value in this unit."""
+        if unit == "currency":
+            size, sign = abs(value), "-" if value < 0 else ""
+            for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+                if size >= scale:
+                    return size / scale, f"{sign}$", suffix
+            return size, f"{sign}$", ""
+        if unit == "percent":
+            return value * 100, "", "%"
+        if unit == "ratio":
+            return value, "", "x"
+        return value, "", ""
 
-    renderers: dict[str, Callable[[float, int], str]] = {
-        "currency": currency,
-        "percent": lambda v, d: f"{v * 100:,.{d}f}%",
-        "ratio": lambda v, d: f"{v:,.{max(d, 2)}f}x",
-        "integer": lambda v, d: f"{v:,.0f}",
-    }
+    def render(value: float, digits: int) -> str:
+        number, prefix, suffix = scaled(value)
+        if unit == "currency" and number == 0:
+            return "$0"
+        if unit == "ratio":
+            digits = max(digits, 2)
+        return f"{prefix}{number:,.{digits}f}{suffix}"
 
-    def plain(value: float, digits: int) -> str:
-        return f"{value:,.{digits}f}"
-
-    render = renderers.get(unit, plain)
+    def exact(value: float, digits: int) -> bool:
+        number = scaled(value)[0]
+        return abs(round(number, digits) - number) <= 1e-9 * max(1.0, abs(number))
 
     class UnitFormatter(Formatter):
         digits = 1
@@ -189,12 +197,15 @@ def formatter(unit: str) -> Any:
             return render(x, self.digits)
 
         def format_ticks(self, values: Any) -> list[str]:
-            for digits in range(0, 4):
-                labels = [render(v, digits) for v in values]
-                if len(set(labels)) == len(labels):
-                    break
+            finite = [float(v) for v in values]
+            digits = next(
+                (d for d in range(0, 4) if all(exact(v, d) for v in finite)),
+                3,
+            )
+            if unit == "integer":
+                digits = 0
             self.digits = digits
-            return labels
+            return [render(v, digits) for v in finite]
 
     return UnitFormatter()
 

@@ -160,7 +160,7 @@ def scenario_chart(
     from matplotlib.ticker import MaxNLocator
 
     table = _scenario_table(summary, threshold)
-    names = [cs.shorten(str(s), 18) for s in table["scenario"]]
+    names = [cs.shorten(style.scenario_label(s), 24) for s in table["scenario"]]
     positions = np.arange(len(table))
     with cs.rc():
         fig = cs.figure(9.0, 3.8)
@@ -241,7 +241,7 @@ def comparison_chart(data: pd.DataFrame, path: Path, metrics: Sequence[str] | No
         else ["target"] + ["peer"] * (len(frame) - 1)
     )
     labels = [
-        ("Peer average" if role == "peer_average" else cs.shorten(str(value), 26))
+        ("Peer average" if role == "peer_average" else cs.shorten(_text(label_column, value), 26))
         for role, value in zip(roles, frame[label_column], strict=True)
     ]
     colors = [{"target": style.AMBER, "peer_average": style.GREY}.get(r, style.NAVY) for r in roles]
@@ -366,6 +366,11 @@ def _require(data: Any, columns: Sequence[str], what: str) -> None:
             f"Cannot draw {what}: column(s) {missing} are missing; the table has "
             f"{list(data.columns)}."
         )
+
+
+def _text(column: str, value: object) -> str:
+    """A bar's label: scenarios by their readable name, everything else as it is."""
+    return style.scenario_label(str(value)) if column == "scenario" else str(value)
 
 
 def _label_column(data: pd.DataFrame) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
@@ -257,6 +258,26 @@ def format_value(name: str, value: Any) -> str:
     if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:,.2f}"
+
+
+_SHOCK = re.compile(r"(noi|rate)_([+-]?\d+(?:\.\d+)?)(pct|bp)")
+
+
+def scenario_label(name: str) -> str:
+    """A scenario's name as a person reads it: ``noi_-10pct_rate_+200bp`` is "NOI -10%, rates
+    +200 bp"; ``base`` is "Base case"; a name someone chose is kept as written."""
+    text = str(name)
+    if text == "base":
+        return "Base case"
+    parts = _SHOCK.findall(text)
+    if not parts or _SHOCK.sub("", text).strip("_"):
+        return text
+    words = []
+    for metric, amount, _unit in parts:
+        number = float(amount)
+        signed = f"{number:+g}"
+        words.append(f"NOI {signed}%" if metric == "noi" else f"rates {signed} bp")
+    return ", ".join(words)
 
 
 def label(name: str) -> str:
