@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import threading
 import time
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from meta_agent.pipeline import Prepared, RunOutcome
     from meta_agent.tool_library.tool_registry import Tool
 
-MAX_TABLE_ROWS = 25
-
 
 def console(stderr: bool = False) -> Console:
     """A console on stdout (or stderr, when stdout is reserved for JSON)."""
@@ -32,46 +29,6 @@ def console(stderr: bool = False) -> Console:
 
 def warn(out: Console, message: str) -> None:
     out.print(f"[bold yellow]Warning:[/] {message}")
-
-
-def format_cell(column: str, raw: Any) -> str:
-    """A CSV cell as a person reads it ($1,234,567, 1.23x, 6.5%); data files keep full precision."""
-    from meta_agent.reporting.style import format_value
-
-    if raw in ("True", "False"):
-        return "yes" if raw == "True" else "no"
-    if raw is None or raw == "":
-        return format_value(column, None)
-    try:
-        return format_value(column, float(raw))
-    except (TypeError, ValueError):
-        return format_value(column, raw)
-
-
-def data_table(path: Path, title: str | None = None, limit: int = MAX_TABLE_ROWS) -> Table:
-    """The first rows of a result CSV, formatted for reading."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    columns = list(rows[0]) if rows else []
-    hidden = {"latitude", "longitude", "units", "year_built", "latest_period", "has_debt", "city"}
-    shown = [c for c in columns if c not in hidden][:10]
-    table = Table(title=title or path.name, title_justify="left")
-    for column in shown:
-        numeric = rows and _is_number(rows[0].get(column))
-        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
-    for row in rows[:limit]:
-        table.add_row(*(format_cell(c, row.get(c)) for c in shown))
-    if len(rows) > limit:
-        table.caption = f"first {limit} of {len(rows)} rows; the full table is in {path.name}"
-    return table
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def show_outcome(out: Console, outcome: RunOutcome) -> None:
@@ -88,16 +45,10 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
         for finding in outcome.findings[5:]:
             out.print(f"  {finding}")
     results = outcome.run_dir / "results" if outcome.run_dir else None
-    if results is not None and outcome.status == "succeeded" and not outcome.dry_run:
-        tables = [name for name in outcome.artifacts if name.endswith(".csv")]
-        for name in tables[:2]:
-            out.print(data_table(results / name))
-        figures = {k: v for k, v in outcome.summary.items() if not isinstance(v, (dict, list))}
-        if figures:
-            key_table = Table(title="Key figures", title_justify="left", show_header=False)
-            for key, value in figures.items():
-                key_table.add_row(key, format_cell(key, value))
-            out.print(key_table)
+    if outcome.run_dir is not None and outcome.status == "succeeded" and not outcome.dry_run:
+        from meta_agent.cli.answer import show_answer
+
+        show_answer(out, outcome.run_dir, outcome.artifacts, outcome.summary)
     status = f"[bold {colour}]{outcome.status}[/]"
     if outcome.dry_run:
         status += " (dry run: nothing executed)"
@@ -117,8 +68,10 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
         out.print(f"  run folder: {outcome.run_dir}")
     if outcome.script and outcome.script.exists():
         out.print(f"  script:     {outcome.script}")
-    for name in outcome.artifacts:
-        out.print(f"  result:     {results / name if results else name}")
+    if outcome.artifacts:
+        out.print(f"  results:    {results if results else ''}")
+        for name in outcome.artifacts:
+            out.print(f"    {name}")
 
 
 def show_prepared(out: Console, prepared: Prepared) -> None:
@@ -214,12 +167,25 @@ def info_table(url: str, info: dict[str, Any]) -> Table:
     for key, value in info.items():
         if isinstance(value, dict):
             value = ", ".join(
-                f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in value.items()
+                f"{k.replace('_', ' ')}: {_info_value(k, v)}" for k, v in value.items()
             )
-        elif isinstance(value, int):
-            value = f"{value:,}"
-        table.add_row(key.replace("_", " "), str(value))
+        else:
+            value = _info_value(key, value)
+        table.add_row(key.replace("_", " "), value)
     return table
+
+
+def _info_value(name: str, value: Any) -> str:
+    """A figure of ``db info`` as a person reads it: $1,747,221,223, 6.25%, 1,728."""
+    from meta_agent.reporting import style
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) and style.column_kind(name) not in ("currency", "currency_cents"):
+        return f"{value:,}"
+    if "rate" in name:
+        return f"{value * 100:.2f}%"
+    return style.format_value(name, value)
 
 
 def tool_panel(item: Tool) -> Panel:

@@ -260,12 +260,12 @@ def format_value(name: str, value: Any) -> str:
     return f"{number:,.2f}"
 
 
-_SHOCK = re.compile(r"(noi|rate)_([+-]?\d+(?:\.\d+)?)(pct|bp)")
+_SHOCK = re.compile(r"(noi|rates?)_(?:(up|down)_)?([+-]?\d+(?:\.\d+)?)(pct|bp)?")
 
 
 def scenario_label(name: str) -> str:
-    """A scenario's name as a person reads it: ``noi_-10pct_rate_+200bp`` is "NOI -10%, rates
-    +200 bp"; ``base`` is "Base case"; a name someone chose is kept as written."""
+    """A scenario's name as a person reads it: ``noi_-10pct_rate_+200bp`` and ``noi_down_10``
+    read "NOI -10%", "rates +200 bp"; ``base`` is "Base case"; a name someone chose is kept."""
     text = str(name)
     if text == "base":
         return "Base case"
@@ -273,8 +273,8 @@ def scenario_label(name: str) -> str:
     if not parts or _SHOCK.sub("", text).strip("_"):
         return text
     words = []
-    for metric, amount, _unit in parts:
-        number = float(amount)
+    for metric, direction, amount, _unit in parts:
+        number = float(amount) * (-1 if direction == "down" else 1)
         signed = f"{number:+g}"
         words.append(f"NOI {signed}%" if metric == "noi" else f"rates {signed} bp")
     return ", ".join(words)

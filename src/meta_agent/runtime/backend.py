@@ -91,6 +91,15 @@ class Limits:
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
+    def describe(self) -> str:
+        """The limits in a line a person reads: "120 s wall, 120 s CPU, 512 MB memory, ..."."""
+        return (
+            f"{self.timeout_seconds:g} s wall, {self.cpu_seconds:g} s CPU, "
+            f"{self.memory_mb:g} MB memory, {self.max_processes:g} processes, "
+            f"{self.max_output_mb:g} MB per file, {self.max_total_output_mb:g} MB of results, "
+            f"{self.max_log_mb:g} MB of log"
+        )
+
 
 @dataclass
 class RunSpec:

@@ -61,7 +61,7 @@ class RunContext:
         secrets = [*spec.secrets.values(), database_password(spec.database_url) or ""]
         writer = LogWriter(spec.log_path, limits.log_bytes, Redactor(secrets), spec.on_log)
         context = cls(spec, limits, backend, writer)
-        writer.line("runtime", f"backend {backend}; limits {limits.to_dict()}")
+        writer.line("runtime", f"sandbox {backend}; limits: {limits.describe()}")
         return context
 
     @contextlib.contextmanager
