@@ -3,7 +3,8 @@
     MetaAgentError
     ├── ConfigError               a setting is missing or malformed
     ├── DatabaseError             the portfolio database cannot be reached or is not initialised
-    │   └── PortfolioExists       ``db init`` would overwrite a portfolio without --force
+    │   ├── PortfolioExists       ``db init`` would overwrite a portfolio without --force
+    │   └── ImportRejected        ``db import`` files that cannot be loaded; carries every problem
     ├── ToolError                 a tool was called with input it cannot work with
     │   ├── UnknownTool           no tool of that name in the registry
     │   ├── UndefinedMetric       a metric has no defined value (DSCR with no debt, ...)
@@ -49,6 +50,17 @@ class PortfolioExists(DatabaseError):
     """``db init`` would overwrite an existing portfolio."""
 
     http_status = 409
+
+
+class ImportRejected(DatabaseError):
+    """Files given to ``db import`` cannot be loaded as they are; nothing was written."""
+
+    exit_code = 3
+    http_status = 422
+
+    def __init__(self, message: str, problems: Sequence[str]) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class ToolError(MetaAgentError):

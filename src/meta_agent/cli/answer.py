@@ -81,13 +81,13 @@ def data_table(path: Path, width: int, limit: int = MAX_TABLE_ROWS) -> Table:
 
     table = Table(title=path.name, title_justify="left")
     for column in kept:
-        numeric = bool(shown) and _is_number(shown[0].get(column))
+        is_figure = bool(shown) and _is_number(shown[0].get(column))
         table.add_column(
             label(column),
-            justify="right" if numeric else "left",
+            justify="right" if is_figure else "left",
             no_wrap=True,
-            overflow="fold" if numeric else "ellipsis",
-            max_width=None if numeric else NAME_WIDTH,
+            overflow="fold" if is_figure else "ellipsis",
+            max_width=None if is_figure else NAME_WIDTH,
         )
     for index in range(len(shown)):
         table.add_row(*(rendered[c][index] for c in kept))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,3 +47,75 @@ def info(database: DatabaseOption = None) -> None:
 
     url = load_settings(database_url=database).resolved_database_url
     console().print(info_table(mask_url(url), portfolio_info(url)))
+
+
+@app.command("import")
+def import_files(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of CSV files named after the tables (properties.csv, financials.csv, "
+            "loans.csv, valuations.csv, market_data.csv) or an Excel workbook, a sheet per table."
+        ),
+    ],
+    database: DatabaseOption = None,
+    replace: Annotated[
+        bool, typer.Option(help="Replace an existing portfolio (a SQLite file is backed up).")
+    ] = False,
+    recompute_debt_service: Annotated[
+        bool,
+        typer.Option(
+            help="Use DOMAIN.md's formula for loans' annual debt service instead of refusing "
+            "values that disagree with it."
+        ),
+    ] = False,
+) -> None:
+    """Import your own portfolio from CSV files or an Excel workbook, whole or not at all."""
+    from meta_agent.cli.render import console
+    from meta_agent.config import load_settings
+    from meta_agent.errors import ImportRejected
+    from meta_agent.portfolio.importing import import_portfolio
+
+    url = load_settings(database_url=database).resolved_database_url
+    out = console()
+    try:
+        report = import_portfolio(
+            path,
+            url,
+            replace=replace,
+            debt_service="recompute" if recompute_debt_service else "check",
+        )
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            out.print(f"  {problem}", markup=False, highlight=False)
+        raise
+    counts = ", ".join(f"{n:,} {table}" for table, n in report.rows.items())
+    out.print(f"Imported {path} into {report.database}: {counts} in {report.seconds:.2f} s.")
+    for line in report.readings:
+        out.print(f"  read: {line}", markup=False)
+    for line in report.disabled:
+        out.print(f"  [yellow]missing:[/] {line}")
+    if report.backup:
+        out.print(f"  the previous portfolio is kept in {report.backup}")
+
+
+@app.command("template")
+def template(
+    path: Annotated[
+        Path, typer.Argument(help="Where to write it: a .xlsx file, or a folder for CSV.")
+    ],
+    template_format: Annotated[
+        str, typer.Option("--format", help="xlsx (one workbook) or csv (a folder of files).")
+    ] = "xlsx",
+) -> None:
+    """Write an empty import template with every column and what it means."""
+    from typing import cast
+
+    from meta_agent.cli.render import console
+    from meta_agent.portfolio.templates import TemplateFormat, write_template
+
+    written = write_template(path, cast(TemplateFormat, template_format))
+    console().print(
+        f"Wrote {', '.join(str(p) for p in written)}; fill it in, then run "
+        f"`meta-agent db import {written[0] if template_format == 'xlsx' else path}`."
+    )

@@ -7,7 +7,7 @@ SQLite receives the Python floats, PostgreSQL their shortest round-trip text (``
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,14 +33,22 @@ PG_BINARY_TRAILER = b"\xff\xff"
 LOAD_ORDER = ("portfolio_meta", "properties", "financials", "loans", "valuations", "market_data")
 
 
-def write_tables(engine: Engine, tables: dict[str, dict[str, Any]]) -> None:
-    """Insert every table (columns keyed by schema name) into empty tables, in one transaction."""
+def write_tables(
+    engine: Engine,
+    tables: dict[str, dict[str, Any]],
+    prepare: Callable[[Any], None] | None = None,
+) -> None:
+    """Insert every table (columns keyed by schema name) into empty tables, in one transaction.
+
+    ``prepare`` runs first on the driver connection, inside that transaction (PostgreSQL only):
+    an import creates its tables there, so a failed load leaves the database as it was.
+    """
     raw = engine.raw_connection()
     try:
         if engine.dialect.name == "sqlite":
             _write_sqlite(raw.driver_connection, tables, engine.dialect)
         else:
-            _write_postgres(raw.driver_connection, tables, engine.dialect)
+            _write_postgres(raw.driver_connection, tables, engine.dialect, prepare)
     finally:
         raw.close()
 
@@ -102,12 +110,19 @@ def _write_sqlite(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) ->
         conn.execute("PRAGMA synchronous = FULL")
 
 
-def _write_postgres(conn: Any, tables: dict[str, dict[str, Any]], dialect: Any) -> None:
+def _write_postgres(
+    conn: Any,
+    tables: dict[str, dict[str, Any]],
+    dialect: Any,
+    prepare: Callable[[Any], None] | None = None,
+) -> None:
     # Keys and foreign keys of the big tables are added after COPY: one index build and one
     # join instead of a check per row.
     keys = _deferred_keys(dialect.identifier_preparer)
     indexes = _deferred_indexes()
     try:
+        if prepare is not None:
+            prepare(conn)
         with conn.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
