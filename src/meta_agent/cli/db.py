@@ -119,3 +119,31 @@ def template(
         f"Wrote {', '.join(str(p) for p in written)}; fill it in, then run "
         f"`meta-agent db import {written[0] if template_format == 'xlsx' else path}`."
     )
+
+
+@app.command("map")
+def map_database(
+    mapping_file: Annotated[
+        Path, typer.Argument(help="YAML: for each DOMAIN.md table, `from:` and `columns:`.")
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Read your own PostgreSQL tables through DOMAIN.md's names: check the mapping, create views."""
+    from meta_agent.cli.render import console
+    from meta_agent.config import load_settings, mask_url
+    from meta_agent.portfolio.mapping import MappingRejected, apply_mapping, load_mapping
+
+    url = load_settings(database_url=database).resolved_database_url
+    out = console()
+    try:
+        report = apply_mapping(load_mapping(mapping_file), url)
+    except MappingRejected as exc:
+        for problem in exc.problems:
+            out.print(f"  {problem}", markup=False, highlight=False)
+        raise
+    counts = ", ".join(f"{n:,} {table}" for table, n in report.rows.items())
+    out.print(f"Mapped {mask_url(url)} through views in schema meta_agent: {counts}.")
+    for line in report.disabled:
+        out.print(f"  [yellow]missing:[/] {line}")
+    out.print("Ask questions of it with:", markup=False)
+    out.print(f"  meta-agent ask \"...\" --database '{mask_url(report.url)}'", markup=False)

@@ -125,7 +125,9 @@ def check_portfolio(engine: Engine) -> None:
     where = masked(engine.url.render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
-            present = set(sa.inspect(conn).get_table_names())
+            inspector = sa.inspect(conn)
+            # Views count: a mapped database (``db map``) shows its tables as views.
+            present = set(inspector.get_table_names()) | set(inspector.get_view_names())
     except sa.exc.DBAPIError as exc:
         raise DatabaseError(
             f"Cannot open the portfolio database at {where} ({_reason(exc)}); check "
@@ -157,7 +159,16 @@ def _create_read_only(url: str) -> Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_read_only(parsed)
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"options": POSTGRES_OPTIONS})
+    # Keep the URL's own options (a mapped database sets its search_path there) and add ours.
+    given = parsed.query.get("options")
+    options = " ".join(
+        [*(given if isinstance(given, tuple) else [given] if given else []), POSTGRES_OPTIONS]
+    )
+    return sa.create_engine(
+        parsed.difference_update_query(["options"]),
+        pool_pre_ping=True,
+        connect_args={"options": options},
+    )
 
 
 def _sqlite_read_only(url: URL) -> Engine:

@@ -131,7 +131,8 @@ def portfolio_info(database_url: str) -> dict[str, Any]:
         sa.select(loans.c.property_id, sa.func.count().label("n")).group_by(loans.c.property_id)
     ).subquery()
     with engine.connect() as conn:
-        present = set(sa.inspect(conn).get_table_names())
+        inspector = sa.inspect(conn)
+        present = set(inspector.get_table_names()) | set(inspector.get_view_names())
         counts = {
             name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for name, table in schema.TABLES.items()
