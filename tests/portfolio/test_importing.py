@@ -243,3 +243,15 @@ def test_postgres_import_is_one_transaction(
         assert conn.execute(sa.text("SELECT count(*) FROM financials")).scalar_one() == count
         assert conn.execute(sa.text("SELECT count(*) FROM properties")).scalar_one() == 60
     engine.dispose()
+
+
+def test_every_schema_column_is_described_for_users() -> None:
+    from meta_agent.portfolio import columns
+    from meta_agent.portfolio.schema import TABLES
+
+    for table in PORTFOLIO_TABLES:
+        assert sorted(columns.COLUMNS[table]) == sorted(c.name for c in TABLES[table].columns)
+        mapping, unknown = columns.resolve_headers(
+            table, ["Property ID"] if table != "market_data" else ["MSA"]
+        )
+        assert not unknown and mapping
