@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 
 from meta_agent.runtime import seccomp
+from meta_agent.runtime.bwrap_locate import find_bwrap
 from meta_agent.runtime.environment import SANDBOX_DIR, Bind
 
 SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
@@ -64,7 +64,10 @@ def proc_covers() -> tuple[str, ...]:
 
 
 def bwrap_binary() -> str:
-    return shutil.which("bwrap") or "bwrap"
+    """The bwrap that works here (bwrap_locate.py); a bare "bwrap" when none does, so the run
+    reports why it could not start."""
+    found = find_bwrap().found
+    return found.path if found is not None else "bwrap"
 
 
 def sandbox_argv(
