@@ -48,6 +48,10 @@ PROC_MASKED = (
     "vmallocinfo", "kallsyms", "slabinfo", "kpagecount", "kpageflags", "kpagecgroup",
     "pagetypeinfo", "iomem", "ioports", "config.gz",
 )  # fmt: skip
+# The sandbox's pid 1 is bwrap's own init, same uid, so its memory file is writable by the
+# script (ptrace and process_vm_writev are refused by seccomp, /proc/PID/mem is not): a script
+# that took over init could clear its parent-death signal and outlive the run. Masked too.
+INIT_MEMORY = ("1/mem", "1/task/1/mem")
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,6 +64,8 @@ def proc_covers() -> tuple[str, ...]:
     for name in PROC_MASKED:
         if os.path.isfile(f"/proc/{name}"):
             args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+    for name in INIT_MEMORY:
+        args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
     return tuple(args)
 
 
