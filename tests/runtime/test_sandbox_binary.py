@@ -121,9 +121,8 @@ def test_a_bwrap_that_cannot_make_namespaces_is_passed_over(
     )
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     search = find_bwrap()
-    assert "cannot create a sandbox here: bwrap: Unknown option --disable-userns" in (
-        search.problems[0]
-    )
+    refusal = "cannot create a sandbox here: bwrap: Unknown option --disable-userns"
+    assert refusal in search.problems[0]
     assert search.found is None or search.found.source == "bundled"
 
 
