@@ -285,3 +285,24 @@ def test_with_no_bwrap_at_all_auto_refuses_and_process_runs_when_named(
     assert any("isolation is weak" in warning for warning in payload["warnings"])
     by_setting = _cli(hide, "exec", str(script), *common, env={"META_AGENT_SANDBOX": "process"})
     assert _payload(by_setting)["status"] == "succeeded"
+
+
+def test_config_shows_the_sandbox_and_its_bwrap(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meta_agent.cli.main import run
+
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(sys, "argv", ["meta-agent", "config"])
+    with pytest.raises(SystemExit) as done:
+        run()
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    found = find_bwrap().found
+    if found is None:
+        assert "none:" in rows["(bwrap binary)"]
+    else:
+        assert "│ bwrap " in rows["(sandbox in force)"]
+        assert found.path in rows["(bwrap binary)"] and found.source in rows["(bwrap binary)"]
+        assert f"bubblewrap {found.version}" in rows["(bwrap binary)"]
