@@ -115,14 +115,14 @@ def inspect(path: str, source: Source) -> BwrapBinary | str:
     name, _, version = done.stdout.strip().partition(" ")
     if done.returncode != 0 or name != "bubblewrap" or not version:
         return f"{source} bwrap {path} is not bubblewrap (its --version said {done.stdout[:80]!r})"
-    trial = _trial(path)
+    trial = trial(path)
     if trial is not None:
         return f"{source} bwrap {path} (bubblewrap {version}) cannot create a sandbox here: {trial}"
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return BwrapBinary(path=path, source=source, version=version, sha256=digest)
 
 
-def _trial(path: str) -> str | None:
+def trial(path: str) -> str | None:
     """Start a sandbox with every namespace, /proc and /dev a run has; None when it works."""
     from meta_agent.runtime.sandbox_args import NAMESPACE_FLAGS  # that module imports this one
 
