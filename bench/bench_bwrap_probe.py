@@ -14,7 +14,7 @@ import argparse
 import statistics
 import time
 
-from meta_agent.runtime.bwrap_locate import trial, candidates, find_bwrap
+from meta_agent.runtime.bwrap_locate import candidates, find_bwrap, trial
 
 
 def probe_ms(runs: int) -> list[float]:

@@ -115,9 +115,11 @@ def inspect(path: str, source: Source) -> BwrapBinary | str:
     name, _, version = done.stdout.strip().partition(" ")
     if done.returncode != 0 or name != "bubblewrap" or not version:
         return f"{source} bwrap {path} is not bubblewrap (its --version said {done.stdout[:80]!r})"
-    trial = trial(path)
-    if trial is not None:
-        return f"{source} bwrap {path} (bubblewrap {version}) cannot create a sandbox here: {trial}"
+    refused = trial(path)
+    if refused is not None:
+        return (
+            f"{source} bwrap {path} (bubblewrap {version}) cannot create a sandbox here: {refused}"
+        )
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return BwrapBinary(path=path, source=source, version=version, sha256=digest)
 
