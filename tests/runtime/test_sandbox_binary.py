@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from meta_agent.runtime import bwrap_locate
+from meta_agent.runtime import bwrap_locate, seccomp
 from meta_agent.runtime.bwrap_locate import (
     CHECKED_BUNDLED_SHA256,
     BwrapBinary,
@@ -306,3 +306,42 @@ def test_config_shows_the_sandbox_and_its_bwrap(
         assert "│ bwrap " in rows["(sandbox in force)"]
         assert found.path in rows["(bwrap binary)"] and found.source in rows["(bwrap binary)"]
         assert f"bubblewrap {found.version}" in rows["(bwrap binary)"]
+
+
+@pytest.mark.skipif(not seccomp.supported(), reason="the seccomp filter is x86_64 only")
+def test_where_namespaces_are_forbidden_auto_refuses(sample_db_url: str, tmp_path: Path) -> None:
+    """As in a container whose seccomp profile forbids mount and unshare (Docker's default):
+    every bwrap is found but none can build a sandbox, so auto refuses; process still runs."""
+    script = tmp_path / "benign.py"
+    script.write_text(BENIGN)
+    forbid = (
+        "import os, sys; from meta_agent.runtime.seccomp import Installer; Installer()(); "
+        "os.execv(sys.executable, [sys.executable, '-c', "
+        "'from meta_agent.cli.main import run; run()', *sys.argv[1:]])"
+    )
+    common = ["--yes", "--json", "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs")]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", forbid, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "DOCKER_HOST": NO_DOCKER},
+        )
+
+    refused = cli("exec", str(script), *common)
+    payload = _payload(refused)
+    assert refused.returncode == 1 and payload["status"] == "error", payload
+    sources = [source for source, _ in bwrap_locate.candidates()]
+    assert sources, "no bwrap candidate at all: nothing to forbid"
+    for source in sources:
+        assert f"{source} bwrap " in payload["error"]
+    assert payload["error"].count("cannot create a sandbox here") == len(sources)
+    assert "allow unprivileged user namespaces" in payload["error"]
+    assert "seccomp profile that allows mount and unshare" in payload["error"]
+    assert "install bubblewrap" not in payload["error"]  # it is installed: that is not the fix
+    named = cli("exec", str(script), *common, "--sandbox", "process")
+    payload = _payload(named)
+    assert named.returncode == 0 and payload["status"] == "succeeded", payload
+    assert any("isolation is weak" in warning for warning in payload["warnings"])

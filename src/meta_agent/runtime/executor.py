@@ -85,18 +85,26 @@ def select_backend(name: str = "auto") -> str:
 
 
 def unavailable_message(name: str, problems: dict[str, str]) -> str:
-    """Why no sandbox could start, and the three ways out."""
+    """Why no sandbox could start, and the ways out that fit the reason."""
+    from meta_agent.runtime.bwrap_locate import candidates
+
     why = "; ".join(f"{backend}: {reason}" for backend, reason in problems.items())
     asked = "No sandbox that isolates scripts" if name == "auto" else f"The {name} sandbox"
-    fixes = (
-        "install bubblewrap (apt-get install bubblewrap; `pip install meta-agent` brings one on "
-        "Linux x86_64 and aarch64), or allow unprivileged user namespaces "
-        "(sysctl -w kernel.unprivileged_userns_clone=1, and on Ubuntu "
-        "kernel.apparmor_restrict_unprivileged_userns=0), or accept weak isolation by naming it: "
-        "--sandbox process (META_AGENT_SANDBOX=process)"
-    )
+    weak = "or accept weak isolation by naming it: --sandbox process (META_AGENT_SANDBOX=process)"
     if name == "docker":
         fixes = "start a Docker engine (or set DOCKER_HOST), or choose another --sandbox"
+    elif candidates():  # a bwrap is here, but the kernel or a container forbids its namespaces
+        fixes = (
+            "allow unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1; "
+            "on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0; in a container, a "
+            f"seccomp profile that allows mount and unshare), {weak}"
+        )
+    else:
+        fixes = (
+            "install bubblewrap (apt-get install bubblewrap; on Linux x86_64 and aarch64 "
+            "`pip install meta-agent` brings one too), and where user namespaces are forbidden "
+            f"allow them (sysctl -w kernel.unprivileged_userns_clone=1), {weak}"
+        )
     return f"{asked} can start here, so the script was not run ({why}). To fix it: {fixes}."
 
 
