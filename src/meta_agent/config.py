@@ -46,7 +46,11 @@ class Settings(BaseSettings):
         description="Where run folders and the run history live; default: data_dir/runs.",
     )
     sandbox: Literal["auto", "bwrap", "docker", "process"] = Field(
-        default="auto", description="Which sandbox runs scripts; auto picks bwrap, docker, process."
+        default="auto",
+        description=(
+            "Which sandbox runs scripts; auto picks bwrap, then docker, and refuses without "
+            "either; the weak process sandbox runs only when named."
+        ),
     )
     timeout_seconds: float = Field(
         default=limits.DEFAULT_TIMEOUT_SECONDS, gt=0, description="Wall-clock limit per script."

@@ -15,6 +15,7 @@
     ├── RequestRejected           a request that cannot be understood or must not be done
     ├── ScriptRejected            a script failed validation; carries the findings
     ├── ExecutionError            the sandbox could not run a script
+    │   └── SandboxUnavailable    no sandbox that isolates scripts can start here (status error)
     └── RunNotFound               no archived run with that id
 
 Error classes do no I/O and no logging; the CLI renders them in one place.
@@ -143,6 +144,16 @@ class ScriptRejected(MetaAgentError):
 
 class ExecutionError(MetaAgentError):
     """The sandbox could not start or run a script."""
+
+
+class SandboxUnavailable(ExecutionError):
+    """No sandbox that isolates scripts can start here, so scripts are refused (status ``error``).
+
+    Never answered by silently running the weak ``process`` backend: the message says why and
+    what to do, and naming ``process`` is one of the choices.
+    """
+
+    http_status = 503
 
 
 class RunNotFound(MetaAgentError):

@@ -24,6 +24,7 @@ from meta_agent.errors import (
     Finding,
     MetaAgentError,
     RequestRejected,
+    SandboxUnavailable,
     ScriptRejected,
 )
 
@@ -361,6 +362,9 @@ class Pipeline:
                 else:
                     with Executor(self.settings.sandbox, self.limits()) as fresh:
                         result = fresh.run(spec)
+            except SandboxUnavailable as exc:
+                outcome.status, outcome.error = "error", str(exc)  # nothing could isolate it
+                return
             except MetaAgentError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
                 return
@@ -401,6 +405,7 @@ class Pipeline:
             "peak_memory_mb": round(result.peak_memory_mb, 2),
             "exit_code": result.exit_code,
             "limits": _as_dict(result.limits),
+            "sandbox": dict(result.sandbox),
         }
 
     def _tools_imported(self, source: str) -> list[str]:

@@ -276,6 +276,7 @@ def run_hostile(
         results_dir=outcome.run_dir / "results",
         run_dir=outcome.run_dir,
         warnings=outcome.warnings,
+        sandbox=outcome.resources.get("sandbox", {}),
     )
 
 

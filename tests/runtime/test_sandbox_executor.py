@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 
 import meta_agent.runtime as runtime
-from meta_agent.errors import ExecutionError
+from meta_agent.errors import ExecutionError, SandboxUnavailable
 from meta_agent.runtime import Executor, FakeBackend, FakeOutcome, Limits, RunSpec, SandboxBackend
 from meta_agent.runtime import executor as executor_module
+from meta_agent.runtime.bwrap_locate import find_bwrap
 
 
 def test_public_names() -> None:
@@ -40,9 +42,17 @@ def _unavailable(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
         monkeypatch.setitem(executor_module.BACKENDS, name, (factory, lambda: "not here"))
 
 
-def test_auto_falls_back_to_docker_then_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_never_falls_back_to_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without bwrap or Docker, auto refuses and says why and what to do; docker still counts."""
     _unavailable(monkeypatch, "bwrap", "docker")
-    assert Executor("auto").backend_name == "process"
+    with pytest.raises(SandboxUnavailable) as refused:
+        Executor("auto")
+    message = str(refused.value)
+    assert isinstance(refused.value, ExecutionError)
+    assert "bwrap: not here; docker: not here" in message
+    for fix in ("unprivileged_userns_clone=1", "--sandbox process", "META_AGENT_SANDBOX=process"):
+        assert fix in message
+    assert Executor("process").backend_name == "process"  # named explicitly, it runs
     created: list[str] = []
     monkeypatch.setitem(
         executor_module.BACKENDS,
@@ -53,18 +63,45 @@ def test_auto_falls_back_to_docker_then_process(monkeypatch: pytest.MonkeyPatch)
     assert created == ["docker"]
 
 
+def test_process_is_never_in_the_auto_order() -> None:
+    assert "process" not in executor_module.AUTO_ORDER
+    assert executor_module.AUTO_ORDER[0] == "bwrap"
+
+
 def test_explicit_backend_must_be_available(monkeypatch: pytest.MonkeyPatch) -> None:
     _unavailable(monkeypatch, "docker")
-    with pytest.raises(ExecutionError, match="docker sandbox cannot run here: not here"):
+    with pytest.raises(SandboxUnavailable, match=r"docker sandbox can start.*docker: not here"):
         Executor("docker")
     with pytest.raises(ValueError, match="Unknown sandbox backend"):
         Executor("chroot")
+
+
+def test_sandbox_report_says_what_would_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = dict(executor_module.sandbox_report("process"))
+    assert report["sandbox in force"].startswith("process (weak isolation")
+    _unavailable(monkeypatch, "bwrap", "docker")
+    report = dict(executor_module.sandbox_report("auto"))
+    assert report["sandbox in force"].startswith("none: scripts are refused.")
+    assert "--sandbox process" in report["sandbox in force"]
+
+
+def test_bwrap_run_records_its_binary(bwrap_ok: None, make_script: Any, run_dir: Path) -> None:
+    found = find_bwrap().found
+    assert found is not None
+    with Executor("bwrap") as executor:
+        result = executor.run(RunSpec(make_script("print(1)\n"), run_dir))
+    assert result.status == "succeeded"
+    sandbox = result.to_dict()["sandbox"]
+    assert sandbox["backend"] == "bwrap" and sandbox["path"] == found.path
+    assert sandbox["source"] in ("system", "bundled") and sandbox["version"] == found.version
+    assert sandbox["sha256"] == hashlib.sha256(Path(found.path).read_bytes()).hexdigest()
 
 
 def test_process_run_warns_once(make_script: Any, run_dir: Path) -> None:
     result = Executor("process").run(RunSpec(make_script("print(1)\n"), run_dir))
     assert result.status == "succeeded"
     assert len(result.warnings) == 1 and "isolation is weak" in result.warnings[0]
+    assert result.sandbox == {"backend": "process"}
 
 
 def test_fake_backend_replays_outcomes(tmp_path: Path) -> None:

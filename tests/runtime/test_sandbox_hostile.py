@@ -13,6 +13,7 @@ scripts marked ``xfail`` are known escapes of the process backend (it runs as th
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,9 @@ from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.process import can_unshare_network
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
+# Which bwrap ("system" or "bundled") must run the scripts, when set; read at import, since the
+# autouse fixture clears META_AGENT_* variables.
+EXPECTED_BWRAP = os.environ.get("META_AGENT_TEST_BWRAP_SOURCE")
 SCRIPTS = sorted(HOSTILE_DIR.glob("[0-9][0-9]_*.py"))
 HEADER = re.compile(r"^# (expect|process|limits): (.*)$", re.MULTILINE)
 
@@ -127,6 +131,10 @@ def test_hostile_script_is_contained(
         assert hostile_host.intact() == []
         assert hostile_host.contacts() == []
         assert survivors(str(run_dir)) == []
+        # test_sandbox_binary.py runs this suite with the system's bwrap hidden: it must be the
+        # bundled one that contained every script.
+        if backend == "bwrap" and EXPECTED_BWRAP:
+            assert result.sandbox.get("source") == EXPECTED_BWRAP, result.sandbox
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 

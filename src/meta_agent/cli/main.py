@@ -62,7 +62,11 @@ def config(
 
     overrides = {"database_url": database, "runs_dir": runs_dir}
     settings = load_settings(**overrides)
-    console().print(settings_table(describe_settings(settings, overrides)))
+    from meta_agent.runtime.executor import sandbox_report
+
+    rows = describe_settings(settings, overrides)
+    rows += [(f"({what})", value, "detected") for what, value in sandbox_report(settings.sandbox)]
+    console().print(settings_table(rows))
 
 
 # Listing the tools is what programs and people run most often; answering it before Typer

@@ -217,6 +217,11 @@ def run_detail(out: Console, record: RunRecord, manifest: dict[str, Any]) -> Non
             f"sandbox: {resources.get('backend')}, peak {resources.get('peak_memory_mb')} MB, "
             f"{resources.get('cpu_seconds')} s CPU"
         )
+        binary = resources.get("sandbox") or {}
+        if binary.get("path"):
+            out.print(
+                f"bwrap:   {binary['path']} ({binary.get('version')}, {binary.get('source')})"
+            )
     table = Table(title=f"files in {record.run_dir}", title_justify="left")
     table.add_column("file")
     table.add_column("bytes", justify="right")

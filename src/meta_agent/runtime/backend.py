@@ -149,6 +149,9 @@ class RunResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    # What isolated the run (the executor fills it in): the backend and, for bwrap, the binary
+    # that ran, its version, its sha256 and whether it was the system's or the bundled one.
+    sandbox: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -21,17 +21,17 @@ capabilities would trust it; run the runtime as an unprivileged user where the l
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import platform
-import shutil
 import subprocess
 import weakref
 from collections.abc import Sequence
+from typing import Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
+from meta_agent.runtime.bwrap_locate import find_bwrap
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     SANDBOX_RESULTS,
@@ -44,7 +44,6 @@ from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import child_setup
 from meta_agent.runtime.sandbox_args import (
-    NAMESPACE_FLAGS,
     SANDBOX_SCRIPT,
     SANDBOX_TMP,
     sandbox_argv,
@@ -59,25 +58,9 @@ from meta_agent.runtime.supervise import RunContext, finish, watch
 Launched = tuple[subprocess.Popen[bytes], Cgroup | None, int]
 
 
-@functools.lru_cache(maxsize=1)
 def bwrap_problem() -> str | None:
-    """Why bwrap cannot be used here, or None when a trial sandbox works."""
-    path = shutil.which("bwrap")
-    if path is None:
-        return "bubblewrap (bwrap) is not installed"
-    try:
-        done = subprocess.run(
-            [path, "--ro-bind", "/", "/", *NAMESPACE_FLAGS, "true"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            env={},
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap could not start: {exc}"
-    if done.returncode != 0:
-        return f"bwrap cannot create namespaces here: {done.stderr.strip()[:200]}"
-    return None
+    """Why bwrap cannot be used here, or None when a trial sandbox works (probed once)."""
+    return find_bwrap().problem
 
 
 def check_network(spec: RunSpec, backend: str) -> None:
@@ -125,6 +108,13 @@ class BwrapBackend:
         self._slots = SlotKeeper(self.python, use_cgroup=use_cgroup) if prestart else None
         if self._slots is not None:
             weakref.finalize(self, self._slots.close)
+
+    def describe(self) -> dict[str, Any]:
+        """The bwrap binary these sandboxes run on (for the run's manifest)."""
+        search = find_bwrap()
+        if search.found is None:
+            return {"backend": self.name, "path": None, "problem": search.problem}
+        return {"backend": self.name, **search.found.to_dict()}
 
     def prepare(self, limits: Limits) -> None:
         """Get a launcher ready for runs under ``limits`` (the executor calls this once)."""

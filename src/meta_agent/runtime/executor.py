@@ -1,8 +1,9 @@
 """The one entry point callers use: pick a sandbox backend, optionally keep a warm pool, run.
 
-``Executor(backend="auto")`` takes bwrap when it works here, then a reachable Docker engine,
-then the weak process backend (whose RunResult carries a warning). The choice and the limits
-are recorded in every RunResult.
+``Executor(backend="auto")`` takes bwrap when it works here (the system's or the bundled one,
+bwrap_locate.py), then a reachable Docker engine, and otherwise refuses with SandboxUnavailable:
+it never falls back to the weak process backend, which runs only when named (and warns in every
+RunResult). The choice, the bwrap binary and the limits are recorded in every RunResult.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from meta_agent.errors import ExecutionError
+from meta_agent.errors import ExecutionError, SandboxUnavailable
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
 from meta_agent.runtime.supervise import RunContext
 
 logger = logging.getLogger(__name__)
 
-AUTO_ORDER = ("bwrap", "docker", "process")
+AUTO_ORDER = ("bwrap", "docker")  # sandboxes that isolate; "process" only when named
 # A pool member still importing is worth waiting for up to about one cold import of pandas;
 # past that a cold sandbox is no slower.
 POOL_WAIT_SECONDS = 1.0
@@ -69,23 +70,69 @@ def backend_problems() -> dict[str, str | None]:
     return {name: problem() for name, (_, problem) in BACKENDS.items()}
 
 
-def choose_backend(name: str = "auto") -> SandboxBackend:
-    """The backend called ``name``, or the first usable one for "auto"."""
-    if name == "auto":
-        for candidate in AUTO_ORDER:
-            factory, problem = BACKENDS[candidate]
-            reason = problem()
-            if reason is None:
-                return factory()
-            logger.info("sandbox backend skipped", extra={"backend": candidate, "reason": reason})
-        raise ExecutionError("No sandbox backend can run here.")  # unreachable: process always can
-    if name not in BACKENDS:
+def select_backend(name: str = "auto") -> str:
+    """The backend that ``name`` runs on here, or SandboxUnavailable saying why and what to do."""
+    if name != "auto" and name not in BACKENDS:
         raise ValueError(f"Unknown sandbox backend {name!r}; choose auto, {', '.join(BACKENDS)}.")
-    factory, problem = BACKENDS[name]
-    reason = problem()
-    if reason is not None:
-        raise ExecutionError(f"The {name} sandbox cannot run here: {reason}.")
-    return factory()
+    problems: dict[str, str] = {}
+    for candidate in AUTO_ORDER if name == "auto" else (name,):
+        reason = BACKENDS[candidate][1]()
+        if reason is None:
+            return candidate
+        problems[candidate] = reason
+        logger.info("sandbox backend skipped", extra={"backend": candidate, "reason": reason})
+    raise SandboxUnavailable(unavailable_message(name, problems))
+
+
+def unavailable_message(name: str, problems: dict[str, str]) -> str:
+    """Why no sandbox could start, and the ways out that fit the reason."""
+    from meta_agent.runtime.bwrap_locate import candidates
+
+    why = "; ".join(f"{backend}: {reason}" for backend, reason in problems.items())
+    asked = "No sandbox that isolates scripts" if name == "auto" else f"The {name} sandbox"
+    weak = "or accept weak isolation by naming it: --sandbox process (META_AGENT_SANDBOX=process)"
+    if name == "docker":
+        fixes = "start a Docker engine (or set DOCKER_HOST), or choose another --sandbox"
+    elif candidates():  # a bwrap is here, but the kernel or a container forbids its namespaces
+        fixes = (
+            "allow unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1; "
+            "on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0; in a container, a "
+            f"seccomp profile that allows mount and unshare), {weak}"
+        )
+    else:
+        fixes = (
+            "install bubblewrap (apt-get install bubblewrap; on Linux x86_64 and aarch64 "
+            "`pip install meta-agent` brings one too), and where user namespaces are forbidden "
+            f"allow them (sysctl -w kernel.unprivileged_userns_clone=1), {weak}"
+        )
+    return f"{asked} can start here, so the script was not run ({why}). To fix it: {fixes}."
+
+
+def choose_backend(name: str = "auto") -> SandboxBackend:
+    """The backend called ``name``, or the first usable one for "auto" (never "process")."""
+    return BACKENDS[select_backend(name)][0]()
+
+
+def sandbox_report(name: str = "auto") -> list[tuple[str, str]]:
+    """(what, value) lines about the sandbox ``name`` would give here, for ``meta-agent config``."""
+    from meta_agent.runtime.bwrap_locate import find_bwrap
+
+    try:
+        chosen = select_backend(name)
+    except (SandboxUnavailable, ValueError) as exc:
+        shown = f"none: scripts are refused. {exc}"
+    else:
+        shown = chosen
+        if chosen == "process":
+            shown += " (weak isolation: it can read and write your files; named explicitly)"
+    search = find_bwrap()
+    if search.found is not None:
+        binary = search.found.describe()
+        if search.problems:
+            binary += f"; skipped: {'; '.join(search.problems)}"
+    else:
+        binary = f"none: {search.problem}"
+    return [("sandbox in force", shown), ("bwrap binary", binary)]
 
 
 class Executor:
@@ -152,8 +199,21 @@ class Executor:
         """The warm pool (a ``WarmPool``), or None."""
         return self._pool
 
+    @property
+    def sandbox_info(self) -> dict[str, Any]:
+        """What isolates the runs, for the manifest: the backend and, for bwrap, its binary."""
+        describe = getattr(self.backend, "describe", None)
+        info = describe() if callable(describe) else None
+        return dict(info) if isinstance(info, dict) else {"backend": self.backend.name}
+
     def run(self, spec: RunSpec) -> RunResult:
         """Run one script; problems of the run come back as a status, never as an exception."""
+        result = self._run(spec)
+        if not result.sandbox:
+            result.sandbox = self.sandbox_info
+        return result
+
+    def _run(self, spec: RunSpec) -> RunResult:
         submitted = time.monotonic()
         if self._pool is not None and self._pool.accepts(spec):
             member = self._pool.acquire(self._pool_wait)

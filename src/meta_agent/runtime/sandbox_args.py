@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 
 from meta_agent.runtime import seccomp
+from meta_agent.runtime.bwrap_locate import find_bwrap
 from meta_agent.runtime.environment import SANDBOX_DIR, Bind
 
 SANDBOX_UID = 1000  # any unprivileged id: host root maps to it, so it holds no capability
@@ -48,6 +48,10 @@ PROC_MASKED = (
     "vmallocinfo", "kallsyms", "slabinfo", "kpagecount", "kpageflags", "kpagecgroup",
     "pagetypeinfo", "iomem", "ioports", "config.gz",
 )  # fmt: skip
+# The sandbox's pid 1 is bwrap's own init, same uid, so its memory file is writable by the
+# script (ptrace and process_vm_writev are refused by seccomp, /proc/PID/mem is not): a script
+# that took over init could clear its parent-death signal and outlive the run. Masked too.
+INIT_MEMORY = ("1/mem", "1/task/1/mem")
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,11 +64,16 @@ def proc_covers() -> tuple[str, ...]:
     for name in PROC_MASKED:
         if os.path.isfile(f"/proc/{name}"):
             args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
+    for name in INIT_MEMORY:
+        args += ["--ro-bind", "/dev/null", f"/proc/{name}"]
     return tuple(args)
 
 
 def bwrap_binary() -> str:
-    return shutil.which("bwrap") or "bwrap"
+    """The bwrap that works here (bwrap_locate.py); a bare "bwrap" when none does, so the run
+    reports why it could not start."""
+    found = find_bwrap().found
+    return found.path if found is not None else "bwrap"
 
 
 def sandbox_argv(
