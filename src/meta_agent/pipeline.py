@@ -20,6 +20,7 @@ from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
+    ConfigError,
     ExecutionError,
     Finding,
     MetaAgentError,
@@ -343,12 +344,17 @@ class Pipeline:
             for name in tools
             if name in self.registry
         )
+        try:
+            access = self._tool_access(uses_network)
+        except ConfigError as exc:
+            outcome.status, outcome.error = "failed", str(exc)
+            return
         spec = RunSpec(
             script=folder.script,
             run_dir=folder.root,
             database_url=self.database_url,
             allowed_hosts=list(self.settings.allowed_hosts) if uses_network else [],
-            secrets=self._secrets(uses_network),
+            **access,
             expected_outputs=expected,
             on_log=on_log,
             on_tick=on_tick,
@@ -375,19 +381,31 @@ class Pipeline:
 
         return Limits.from_settings(self.settings)
 
-    def _secrets(self, uses_network: bool) -> dict[str, str]:
+    def _tool_access(self, uses_network: bool) -> dict[str, Any]:
+        """What the external tools get: plain settings in the sandbox, the API key at the broker.
+
+        The key never enters the sandbox: the run's broker adds it to the requests for the
+        Census endpoint it was configured for (runtime/broker.py).
+        """
         if not uses_network:
             return {}
+        from meta_agent.runtime.broker import Credential
+
         s = self.settings
-        secrets: dict[str, str] = {}
-        if s.external_api_key is not None:
-            secrets["META_AGENT_EXTERNAL_API_KEY"] = s.external_api_key.get_secret_value()
-        if s.allowed_hosts:
-            secrets["META_AGENT_ALLOWED_HOSTS"] = json.dumps(list(s.allowed_hosts))
+        variables: dict[str, str] = {}
         for name, value in (("GEOCODER_URL", s.geocoder_url), ("CENSUS_URL", s.census_url)):
             if value:
-                secrets[f"META_AGENT_{name}"] = value
-        return secrets
+                if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+                    raise ConfigError(
+                        f"META_AGENT_{name} carries a user name or password; credentials never "
+                        "go in URLs. Put an API key in META_AGENT_EXTERNAL_API_KEY instead."
+                    )
+                variables[f"META_AGENT_{name}"] = value
+        credentials = []
+        if s.external_api_key is not None and s.census_url:
+            key = s.external_api_key.get_secret_value()
+            credentials.append(Credential(s.census_url, "key", key))
+        return {"variables": variables, "credentials": credentials}
 
     @staticmethod
     def _absorb(outcome: RunOutcome, result: RunResult) -> None:

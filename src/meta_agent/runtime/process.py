@@ -27,9 +27,8 @@ from pathlib import Path
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.bwrap import check_network
 from meta_agent.runtime.cgroup import Cgroup
-from meta_agent.runtime.environment import database_access, sandbox_environment
+from meta_agent.runtime.environment import PASSWORD_WARNING, database_access, sandbox_environment
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import project_python
 from meta_agent.runtime.rlimits import child_setup
@@ -71,8 +70,8 @@ class ProcessBackend:
         isolated_net = can_unshare_network()
         context.warn(WEAK_ISOLATION.format(network="" if isolated_net else ", and use the network"))
         try:
-            check_network(spec, self.name)
             database = database_access(spec.database_url, rewrite=False)
+            database.refuse_network_password()
             if database.needs_network and isolated_net:
                 raise ExecutionError(
                     "The database is a network server, and the process backend cuts the "
@@ -85,8 +84,13 @@ class ProcessBackend:
                 raise ExecutionError(
                     f"The results folder {spec.results_dir} must be a real folder."
                 )
+            broker = context.open_broker()  # the run's only way to its allowed hosts
         except ExecutionError as exc:
             return context.error_result(str(exc))
+        except OSError as exc:
+            return context.error_result(f"The run's network broker could not start: {exc}")
+        if database.password_removed:
+            context.warn(PASSWORD_WARNING)
         scratch = Path(tempfile.mkdtemp(prefix="meta-agent-tmp-"))
         cgroup = (
             Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
@@ -96,7 +100,8 @@ class ProcessBackend:
                 results_dir=str(spec.results_dir.resolve()),
                 tmp_dir=str(scratch),
                 database_url=database.url,
-                secrets=spec.secrets,
+                variables=spec.variables,
+                broker_socket=str(broker.channel.socket_path) if broker is not None else None,
             )
             setup = child_setup(
                 limits,
@@ -119,6 +124,8 @@ class ProcessBackend:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 return context.error_result(f"The script could not be started: {exc}")
+            if broker is not None:
+                broker.serve(peer_root=proc.pid)
             monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
             watched = watch(context, proc, monitor, cgroup)
             return finish(context, watched, exit_code_carries_signal=False)
