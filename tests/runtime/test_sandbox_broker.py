@@ -65,9 +65,7 @@ def _check_run(run_dir: Path, api: Any) -> dict[str, Any]:
     # The API echoed the key it was sent: the broker handed back only the mask.
     assert out["echoed"]["data"]["query"]["key"] == ["***"]
     assert "META_AGENT_BROKER" in out["env"]
-    everything = "\n".join(
-        p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file()
-    )
+    everything = "\n".join(p.read_text(errors="replace") for p in run_dir.rglob("*") if p.is_file())
     assert api.leaks_in(everything) == []
     log = (run_dir / "logs" / "run.log").read_text()
     assert "broker GET http://127.0.0.1" in log and "-> 200" in log

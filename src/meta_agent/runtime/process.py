@@ -11,7 +11,8 @@ What it does NOT protect against: the script runs as *your user, on your filesys
 every file you can read (your home, the repository, other runs, /etc), write wherever you can
 write, signal your other processes (including the one that started it), see every
 process on the machine, and read your other processes' environments through /proc. Without the
-network namespace it can reach any host. Without a cgroup, a process that double-forks and
+network namespace it can reach any host (the external tools still go through the run's broker
+and so hold no key, but a script can open sockets of its own). Without a cgroup, a process that double-forks and
 calls ``setsid`` between two 50 ms samples can outlive the run. Use it only for scripts that
 already passed validation, on machines with neither bubblewrap nor Docker.
 """
@@ -38,6 +39,23 @@ WEAK_ISOLATION = (
     "process backend: isolation is weak; the script can read and write your files and see "
     "your processes{network}. Install bubblewrap for a real sandbox."
 )
+
+
+PR_SET_DUMPABLE = 4
+
+
+@functools.lru_cache(maxsize=1)
+def hide_supervisor() -> bool:
+    """Make this (the supervising) process non-dumpable, once: a script running as the same
+    user can then no longer read its environment or memory through /proc (where a key set in
+    the user's shell would be). Root scripts still can; core dumps of this process are off."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,6 +86,7 @@ class ProcessBackend:
 
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         isolated_net = can_unshare_network()
+        hide_supervisor()
         context.warn(WEAK_ISOLATION.format(network="" if isolated_net else ", and use the network"))
         try:
             database = database_access(spec.database_url, rewrite=False)

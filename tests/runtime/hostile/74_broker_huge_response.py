@@ -20,8 +20,14 @@ sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 sock.settimeout(60)
 sock.connect(os.environ["META_AGENT_BROKER"])
 data = json.dumps(
-    {"version": 1, "method": "GET", "url": TARGETS["api"]["huge"], "params": {}, "headers": {},
-     "body": None}
+    {
+        "version": 1,
+        "method": "GET",
+        "url": TARGETS["api"]["huge"],
+        "params": {},
+        "headers": {},
+        "body": None,
+    }
 ).encode()
 sock.sendall(struct.pack(">I", len(data)) + data)
 (size,) = struct.unpack(">I", sock.recv(4, socket.MSG_WAITALL))
