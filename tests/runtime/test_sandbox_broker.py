@@ -307,3 +307,62 @@ def test_requests_of_the_run_itself_are_answered(broker: Any, external_api: Any)
     assert broker.requests == 3
     assert oct(broker.channel.socket_path.stat().st_mode & 0o777) == "0o600"
     assert oct(broker.channel.folder.stat().st_mode & 0o777) == "0o700"
+
+
+VALID_SCRIPT = """
+from meta_agent.tool_library.data_tools import write_results_json
+from meta_agent.tool_library.external_tools import get_demographics
+
+people = get_demographics("Orlando, FL")
+write_results_json({"population": people["population"], "source": people["source"]})
+"""
+
+
+def test_a_validated_run_of_the_external_tools_runs_in_bwrap(
+    bwrap_ok: None, external_api: Any, tmp_path: Path, sqlite_db: Path
+) -> None:
+    """The whole path a user takes: settings with the key and allowed host, `meta-agent exec`
+    with the validator on, the bwrap sandbox (no network), the broker."""
+    from meta_agent.config import Settings
+    from meta_agent.pipeline import Pipeline
+
+    settings = Settings(
+        database_url=f"sqlite:///{sqlite_db}",
+        runs_dir=tmp_path / "runs",
+        sandbox="bwrap",
+        allowed_hosts=[external_api.host_entry],
+        census_url=external_api.url("/data/acs"),
+        external_api_key=external_api.key,  # type: ignore[arg-type]
+    )
+    script = tmp_path / "demographics.py"
+    script.write_text(VALID_SCRIPT)
+    outcome = Pipeline(settings).exec_script(script)
+    assert outcome.status == "succeeded", outcome.error
+    assert outcome.summary == {"population": 309154, "source": "census_acs"}
+    assert outcome.run_dir is not None
+    everything = "\n".join(
+        p.read_bytes().decode("utf-8", "replace")
+        for p in (tmp_path / "runs").rglob("*")
+        if p.is_file()
+    )
+    assert (outcome.run_dir / "manifest.json").is_file()
+    assert external_api.leaks_in(everything) == []
+
+
+def test_a_source_url_carrying_a_password_is_refused(tmp_path: Path, sqlite_db: Path) -> None:
+    from meta_agent.config import Settings
+    from meta_agent.pipeline import Pipeline
+
+    settings = Settings(
+        database_url=f"sqlite:///{sqlite_db}",
+        runs_dir=tmp_path / "runs",
+        sandbox="process",
+        allowed_hosts=["api.example.org"],
+        census_url="https://user:hunter2@api.example.org/acs",
+    )
+    script = tmp_path / "demographics.py"
+    script.write_text(VALID_SCRIPT)
+    outcome = Pipeline(settings).exec_script(script)
+    assert outcome.status == "failed"
+    assert "META_AGENT_CENSUS_URL carries a user name or password" in (outcome.error or "")
+    assert outcome.resources == {}  # nothing ran
