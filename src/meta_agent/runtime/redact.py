@@ -20,18 +20,20 @@ class Redactor:
     """Replaces every known secret value, and its common encodings, with ``***``."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        variants: set[str] = set()
+        forms: set[str] = set()
+        reversed_forms: set[str] = set()
         for value in secrets:
             if not value:
                 continue
             # Raw, URL-encoded (as in a database URL) and JSON/repr-escaped forms.
-            variants.update(
-                {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
-            )
-            variants.add(value.encode("unicode_escape").decode("ascii"))
-            variants.add(value[::-1])
-        # Longest first, so a secret containing another is masked whole.
-        self._values = sorted((v for v in variants if v), key=len, reverse=True)
+            forms.update({value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]})
+            forms.add(value.encode("unicode_escape").decode("ascii"))
+            reversed_forms.add(value[::-1])  # the cheapest disguise; no list of them is complete
+        # Longest first, so a secret containing another is masked whole; at equal length the
+        # forward forms first, so "abab" masks as two "ab" rather than around a "ba".
+        ranked = [(v, 0) for v in forms] + [(v, 1) for v in reversed_forms - forms]
+        ranked.sort(key=lambda item: (-len(item[0]), item[1], item[0]))
+        self._values = [v for v, _ in ranked if v]
 
     def __bool__(self) -> bool:
         return bool(self._values)
