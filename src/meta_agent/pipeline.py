@@ -382,30 +382,12 @@ class Pipeline:
         return Limits.from_settings(self.settings)
 
     def _tool_access(self, uses_network: bool) -> dict[str, Any]:
-        """What the external tools get: plain settings in the sandbox, the API key at the broker.
-
-        The key never enters the sandbox: the run's broker adds it to the requests for the
-        Census endpoint it was configured for (runtime/broker.py).
-        """
+        """The RunSpec's ``variables`` and ``credentials``: no secret enters the sandbox."""
         if not uses_network:
             return {}
-        from meta_agent.runtime.broker import Credential
+        from meta_agent.runtime.broker import tool_access
 
-        s = self.settings
-        variables: dict[str, str] = {}
-        for name, value in (("GEOCODER_URL", s.geocoder_url), ("CENSUS_URL", s.census_url)):
-            if value:
-                if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
-                    raise ConfigError(
-                        f"META_AGENT_{name} carries a user name or password; credentials never "
-                        "go in URLs. Put an API key in META_AGENT_EXTERNAL_API_KEY instead."
-                    )
-                variables[f"META_AGENT_{name}"] = value
-        credentials = []
-        if s.external_api_key is not None and s.census_url:
-            key = s.external_api_key.get_secret_value()
-            credentials.append(Credential(s.census_url, "key", key))
-        return {"variables": variables, "credentials": credentials}
+        return tool_access(self.settings)
 
     @staticmethod
     def _absorb(outcome: RunOutcome, result: RunResult) -> None:

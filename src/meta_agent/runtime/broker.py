@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from meta_agent.errors import MetaAgentError
+from meta_agent.errors import ConfigError, MetaAgentError
 from meta_agent.runtime.environment import Bind
 from meta_agent.runtime.redact import Redactor
 from meta_agent.tool_library.providers.broker_client import (
@@ -355,3 +355,29 @@ def open_broker(
         return None
     owned = channel is None
     return Broker(channel or Channel(), allowed_hosts, credentials, log=log, owns_channel=owned)
+
+
+def tool_access(settings: Any) -> dict[str, Any]:
+    """What a network run's tools get from ``config.Settings``, as RunSpec arguments.
+
+    ``variables``: the online sources' URLs (plain settings, in the sandbox; refused when they
+    carry a user name or password). ``credentials``: the external API key, for the broker to add
+    to requests for the Census endpoint (``key``, as the Census API wants it), never the sandbox.
+    """
+    variables: dict[str, str] = {}
+    for name, value in (
+        ("GEOCODER_URL", settings.geocoder_url),
+        ("CENSUS_URL", settings.census_url),
+    ):
+        if value:
+            if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+                raise ConfigError(
+                    f"META_AGENT_{name} carries a user name or password; credentials never go "
+                    "in URLs. Put an API key in META_AGENT_EXTERNAL_API_KEY instead."
+                )
+            variables[f"META_AGENT_{name}"] = value
+    credentials: list[Credential] = []
+    if settings.external_api_key is not None and settings.census_url:
+        key = settings.external_api_key.get_secret_value()
+        credentials.append(Credential(settings.census_url, "key", key))
+    return {"variables": variables, "credentials": credentials}
