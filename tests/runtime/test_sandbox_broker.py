@@ -72,7 +72,9 @@ def _check_run(run_dir: Path, api: Any) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("backend", ["bwrap", "process"])
+@pytest.mark.parametrize(
+    "backend", ["bwrap", pytest.param("bwrap-cold", marks=pytest.mark.bwrap), "process"]
+)
 def test_external_tools_run_through_the_broker(
     backend: str,
     external_api: Any,
@@ -80,10 +82,15 @@ def test_external_tools_run_through_the_broker(
     run_dir: Path,
     request: pytest.FixtureRequest,
 ) -> None:
-    if backend == "bwrap":
+    chosen: Any = backend
+    if backend.startswith("bwrap"):
         request.getfixturevalue("bwrap_ok")
+    if backend == "bwrap-cold":  # no pre-started launcher: bwrap started for the run
+        from meta_agent.runtime.bwrap import BwrapBackend
+
+        chosen = BwrapBackend(prestart=False)
     before = len(external_api.seen)
-    with Executor(backend, LIMITS) as executor:
+    with Executor(chosen, LIMITS) as executor:
         result = executor.run(_spec(make_script(USE_THE_TOOLS), run_dir, external_api))
     assert result.status == "succeeded", (run_dir / "logs" / "run.log").read_text()[-3000:]
     _check_run(run_dir, external_api)
