@@ -20,6 +20,7 @@ from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
+    ConfigError,
     ExecutionError,
     Finding,
     MetaAgentError,
@@ -344,12 +345,17 @@ class Pipeline:
             for name in tools
             if name in self.registry
         )
+        try:
+            access = self._tool_access(uses_network)
+        except ConfigError as exc:
+            outcome.status, outcome.error = "failed", str(exc)
+            return
         spec = RunSpec(
             script=folder.script,
             run_dir=folder.root,
             database_url=self.database_url,
             allowed_hosts=list(self.settings.allowed_hosts) if uses_network else [],
-            secrets=self._secrets(uses_network),
+            **access,
             expected_outputs=expected,
             on_log=on_log,
             on_tick=on_tick,
@@ -379,19 +385,13 @@ class Pipeline:
 
         return Limits.from_settings(self.settings)
 
-    def _secrets(self, uses_network: bool) -> dict[str, str]:
+    def _tool_access(self, uses_network: bool) -> dict[str, Any]:
+        """The RunSpec's ``variables`` and ``credentials``: no secret enters the sandbox."""
         if not uses_network:
             return {}
-        s = self.settings
-        secrets: dict[str, str] = {}
-        if s.external_api_key is not None:
-            secrets["META_AGENT_EXTERNAL_API_KEY"] = s.external_api_key.get_secret_value()
-        if s.allowed_hosts:
-            secrets["META_AGENT_ALLOWED_HOSTS"] = json.dumps(list(s.allowed_hosts))
-        for name, value in (("GEOCODER_URL", s.geocoder_url), ("CENSUS_URL", s.census_url)):
-            if value:
-                secrets[f"META_AGENT_{name}"] = value
-        return secrets
+        from meta_agent.runtime.broker import tool_access
+
+        return tool_access(self.settings)
 
     @staticmethod
     def _absorb(outcome: RunOutcome, result: RunResult) -> None:

@@ -6,6 +6,7 @@ be pointed at ``meta-agent exec FILE --no-validate --yes --json`` by changing th
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -17,8 +18,10 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import psutil
 import pytest
@@ -231,6 +234,131 @@ def hostile_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileHo
             listener.sock.close()
 
 
+# -- the external API of the broker tests: real HTTP on loopback, reached only by the broker ------
+ACS_HEADER = [
+    "NAME", "B01003_001E", "B19013_001E", "B01002_001E", "B25064_001E", "B25077_001E",
+    "B23025_003E", "B23025_005E", "B25002_001E", "B25002_003E", "state", "place",
+]  # fmt: skip
+ACS_FLORIDA_PLACES = [
+    ACS_HEADER,
+    ["Miami city, Florida", "443665", "54858", "40.1", "1555", "417300", "239857", "11996", "220000", "22000", "12", "45000"],
+    ["Orlando city, Florida", "309154", "66292", "34.4", "1492", "330900", "185344", "8340", "150000", "12000", "12", "53000"],
+]  # fmt: skip
+HUGE_BYTES = 12 * 1024 * 1024  # over the broker's 5 MiB answer cap
+
+
+@dataclass
+class ExternalApi:
+    """A loopback HTTP server standing in for the Census API, with an echo and a flood.
+
+    ``/data/acs`` wants the key (403 without it) and, asked with ``echo``, sends back the whole
+    request, key included, as a careless API would; ``/echo`` reflects any request; ``/huge``
+    streams more than the broker accepts; ``/json`` is a plain answer; ``/away`` redirects to
+    another host. Every request is recorded.
+    """
+
+    key: str
+    server: ThreadingHTTPServer
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def host_entry(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def variants(self) -> list[str]:
+        """The key as a leaking script might write it: raw, reversed, spaced, encoded."""
+        key = self.key
+        return [
+            key,
+            key[::-1],
+            " ".join(key),
+            " ".join(key[::-1]),
+            "\n".join(key),
+            ",".join(key),
+            base64.b64encode(key.encode()).decode(),
+            key.encode().hex(),
+        ]
+
+    def leaks_in(self, text: str) -> list[str]:
+        return [v for v in self.variants() if v in text]
+
+
+def _external_api(key: str) -> ExternalApi:
+    api: ExternalApi
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
+            api.seen.append({"path": parts.path, "query": query, "headers": dict(self.headers)})
+            if parts.path == "/data/acs":
+                if query.get("key") != [key]:
+                    return self._json(403, {"error": "invalid key"})
+                if "echo" in query:
+                    return self._json(200, {"query": query, "headers": dict(self.headers)})
+                return self._json(200, ACS_FLORIDA_PLACES)
+            if parts.path == "/echo":
+                return self._json(200, {"query": query, "headers": dict(self.headers)})
+            if parts.path == "/json":
+                return self._json(200, {"ok": 1, "rows": [1, 2, 3]})
+            if parts.path == "/away":
+                self.send_response(302)
+                self.send_header("Location", "http://example.org/collect")
+                self.end_headers()
+                return None
+            if parts.path == "/huge":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()  # no Content-Length: the cap must hold while streaming
+                chunk = b" " * 65536
+                with contextlib.suppress(OSError):
+                    for _ in range(HUGE_BYTES // len(chunk)):
+                        self.wfile.write(chunk)
+                return None
+            return self._json(404, {"error": "no such path"})
+
+        def _json(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        block_on_close = False
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a client that gave up on a flood is expected
+
+    api = ExternalApi(key, Server(("127.0.0.1", 0), Handler))
+    threading.Thread(
+        target=api.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return api
+
+
+@pytest.fixture(scope="session")
+def external_api() -> Iterator[ExternalApi]:
+    api = _external_api(f"mak-{uuid.uuid4().hex}")
+    try:
+        yield api
+    finally:
+        api.server.shutdown()
+        api.server.server_close()
+
+
 def run_hostile(
     script_path: Path,
     backend: str,
@@ -239,12 +367,15 @@ def run_hostile(
     run_dir: Path,
     database_url: str | None = None,
     limits: Limits | None = None,
+    api: ExternalApi | None = None,
 ) -> Any:
     """Run one hostile script through the real exec path (``meta-agent exec --no-validate``).
 
     ``Pipeline.exec_script`` is what the CLI command calls: a run folder of its own, the sandbox
     chosen by name, the limits from settings, and the validator switched off, so the sandbox
-    alone must contain the script. The run folder is created under ``run_dir``.
+    alone must contain the script. The run folder is created under ``run_dir``. With ``api``,
+    the settings name it as the Census source, with its key and its host allowed, as a user
+    configures the external tools.
     """
     from types import SimpleNamespace
 
@@ -265,6 +396,15 @@ def run_hostile(
         max_output_mb=chosen.max_output_mb,
         max_total_output_mb=chosen.max_total_output_mb,
         max_log_mb=chosen.max_log_mb,
+        **(
+            {
+                "allowed_hosts": [api.host_entry],
+                "census_url": api.url("/data/acs"),
+                "external_api_key": api.key,
+            }
+            if api is not None
+            else {}
+        ),
     )
     outcome = Pipeline(settings).exec_script(script, validate=False)
     assert outcome.run_dir is not None

@@ -1,4 +1,4 @@
-"""What a script sees: an environment built from nothing, its database, its secrets (redacted)."""
+"""What a script sees: an environment built from nothing, its database, and never a secret."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import Executor, FakeBackend, FakeOutcome, Limits, RunSpec
+from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET, Credential
 from meta_agent.runtime.environment import (
+    BROKER_VAR,
     RESERVED,
     SANDBOX_DB_DIR,
     THREAD_VARS,
@@ -45,15 +47,23 @@ def test_environment_is_only_what_the_runtime_injects(
         script=script,
         run_dir=run_dir,
         database_url=f"sqlite:///{sqlite_db}",
-        secrets={"GEOCODER_KEY": "k-123"},
+        allowed_hosts=["api.example.org"],
+        variables={"META_AGENT_CENSUS_URL": "https://api.example.org/acs"},
+        credentials=[Credential("https://api.example.org/acs", "key", "k-123-never-inside")],
     )
     with Executor(backend) as executor:
         result = executor.run(spec)
     assert result.status == "succeeded", result.error
     env = json.loads((run_dir / "results" / "env.json").read_text())
-    expected = {*RESERVED, "GEOCODER_KEY"} | ({"PWD"} if backend == "bwrap" else set())
+    expected = {*RESERVED, "META_AGENT_CENSUS_URL"} | ({"PWD"} if backend == "bwrap" else set())
     assert set(env) == expected
-    assert env["GEOCODER_KEY"] == "k-123"
+    assert env["META_AGENT_CENSUS_URL"] == "https://api.example.org/acs"
+    assert not any("k-123" in value for value in env.values())  # the key stays with the broker
+    if backend == "bwrap":
+        assert env[BROKER_VAR] == SANDBOX_BROKER_SOCKET
+    else:
+        assert env[BROKER_VAR].endswith("/broker.sock")
+        assert not Path(env[BROKER_VAR]).exists()  # the run's channel is gone with the run
     assert env["PYTHONHASHSEED"] == "0" and env["LANG"] == "C.UTF-8"
     assert all(env[name] == "1" for name in THREAD_VARS)
     assert env["MPLCONFIGDIR"].startswith(env["HOME"])
@@ -90,26 +100,33 @@ def test_database_is_readable_and_read_only(
         assert "refused" in log and "WROTE" not in log
 
 
-def test_secrets_and_db_password_are_redacted_everywhere(
+def test_credentials_are_still_redacted_everywhere(
     backend: str, make_script: Any, run_dir: Path
 ) -> None:
+    """Defence in depth: a credential the script never holds (here, one an API echoed into
+    its source) is still masked in every log line, reversed too."""
     secret = "s3cr3t-value-XYZ"
     script = make_script(
-        "import os, sys\n"
-        "key = os.environ['API_KEY']\n"
+        "import sys\n"
+        f"key = {secret!r}\n"
         "print('stdout has', key)\n"
         "print('stderr has', key, file=sys.stderr)\n"
+        "print('reversed', key[::-1])\n"
         "raise RuntimeError('failing with ' + key)\n"
     )
     seen: list[tuple[str, str]] = []
     spec = RunSpec(
-        script, run_dir, secrets={"API_KEY": secret}, on_log=lambda s, line: seen.append((s, line))
+        script,
+        run_dir,
+        credentials=[Credential("https://api.example.org/x", "key", secret)],
+        on_log=lambda s, line: seen.append((s, line)),
     )
     with Executor(backend) as executor:
         result = executor.run(spec)
     assert result.status == "failed"
     written = (run_dir / "logs" / "run.log").read_text()
     assert secret not in written and "stdout has ***" in written and "stderr has ***" in written
+    assert secret[::-1] not in written and "reversed ***" in written
     assert secret not in json.dumps(result.to_dict())
     assert all(secret not in line for _, line in seen)
     assert "failing with ***" in (result.error or "")
@@ -133,27 +150,24 @@ def test_redactor_masks_encoded_forms() -> None:
     assert Redactor(["ab"])("abab") == "******"
 
 
-def test_secret_names_are_checked() -> None:
+def test_variable_names_are_checked_and_hold_no_credential() -> None:
     with pytest.raises(ValueError, match="UPPER_CASE"):
-        RunSpec(Path("s.py"), Path("run"), secrets={"lower": "x"})
+        RunSpec(Path("s.py"), Path("run"), variables={"lower": "x"})
     with pytest.raises(ValueError, match="replace runtime variables"):
         sandbox_environment(
-            results_dir="/r", tmp_dir="/t", database_url=None, secrets={"HOME": "/"}
+            results_dir="/r", tmp_dir="/t", database_url=None, variables={"HOME": "/"}
         )
-
-
-@pytest.mark.parametrize("backend_name", ["bwrap", "process"])
-def test_network_requests_are_refused_clearly(
-    backend_name: str, request: pytest.FixtureRequest, make_script: Any, run_dir: Path
-) -> None:
-    if backend_name == "bwrap":
-        request.getfixturevalue("bwrap_ok")
-    script = make_script("print('never runs')\n")
-    with Executor(backend_name) as executor:
-        result = executor.run(RunSpec(script, run_dir, allowed_hosts=["api.census.gov"]))
-    assert result.status == "error"
-    assert "api.census.gov" in (result.error or "") and "refuses" in (result.error or "")
-    assert "never runs" not in (run_dir / "logs" / "run.log").read_text()
+    with pytest.raises(ValueError, match="replace runtime variables"):
+        sandbox_environment(
+            results_dir="/r", tmp_dir="/t", database_url=None, variables={BROKER_VAR: "/x"}
+        )
+    with pytest.raises(ValueError, match="hold a credential"):
+        RunSpec(
+            Path("s.py"),
+            Path("run"),
+            variables={"URL": "https://x.org/?key=abc-123"},
+            credentials=[Credential("https://x.org/", "key", "abc-123")],
+        )
 
 
 def test_database_access_rewrites_sqlite(sqlite_db: Path) -> None:
@@ -173,6 +187,10 @@ def test_database_access_errors(tmp_path: Path) -> None:
         database_access(f"sqlite:///{tmp_path}/missing.db")
     remote = database_access("postgresql+psycopg://u:p@db.example.com/x")
     assert remote.needs_network and not remote.binds
+    assert remote.password_removed and ":p@" not in (remote.url or "")
+    with pytest.raises(ExecutionError, match="passwords never enter the sandbox"):
+        remote.refuse_network_password()
+    database_access("postgresql+psycopg://u@db.example.com/x").refuse_network_password()
 
 
 def test_local_postgres_goes_through_its_socket() -> None:
@@ -182,7 +200,9 @@ def test_local_postgres_goes_through_its_socket() -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(access.url or "")
-    assert (url.host, url.port, url.password, url.database) == (None, None, "pw", "test")
+    # The password stays on the host: the socket authenticates the run's user.
+    assert (url.host, url.port, url.password, url.database) == (None, None, None, "test")
+    assert "pw" not in (access.url or "") and access.password_removed
     assert dict(url.query) == {"host": "/run/postgresql", "port": "5432"}
     assert not access.needs_network
     assert access.binds[0].inside == "/run/postgresql/.s.PGSQL.5432"
@@ -207,11 +227,11 @@ def test_postgres_query_inside_bwrap(
 
 def test_host_environment_untouched_by_runs(make_script: Any, run_dir: Path) -> None:
     before = dict(os.environ)
-    Executor(FakeBackend()).run(RunSpec(make_script("pass\n"), run_dir, secrets={"X_KEY": "v"}))
+    Executor(FakeBackend()).run(RunSpec(make_script("pass\n"), run_dir, variables={"X_KEY": "v"}))
     assert dict(os.environ) == before
 
 
-def test_secrets_never_appear_on_a_command_line(
+def test_run_variables_never_appear_on_a_command_line(
     bwrap_ok: None, make_script: Any, run_dir: Path
 ) -> None:
     import psutil
@@ -230,7 +250,7 @@ def test_secrets_never_appear_on_a_command_line(
     with Executor("bwrap") as executor:
         for _ in range(2):  # the first run may start bwrap directly, the second uses a slot
             result = executor.run(
-                RunSpec(script, run_dir, secrets={"TOKEN_X": secret}, on_log=scan)
+                RunSpec(script, run_dir, variables={"TOKEN_X": secret}, on_log=scan)
             )
             assert result.status == "succeeded", result.error
     assert seen and all(secret not in cmdline for cmdline in seen)

@@ -9,6 +9,11 @@ Backend matrix: bwrap must contain every script. The process backend runs the sc
 ``pass`` (and ``netns``/``cgroup`` ones where this host gives it a network namespace/cgroup);
 scripts marked ``xfail`` are known escapes of the process backend (it runs as the host user);
 ``skip`` ones are not even tried, because under that backend they would really harm the host.
+
+Scripts marked ``# network: broker`` run as a user's run of the external tools does: a loopback
+HTTP server (the test's) as the Census API, its host allowed, its key configured. They attack
+the key and the broker; the key, reversed, spaced or encoded, must appear in no file of the run
+folder (log, results, manifest, history) and in no error.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ HOSTILE_DIR = Path(__file__).parent / "hostile"
 # autouse fixture clears META_AGENT_* variables.
 EXPECTED_BWRAP = os.environ.get("META_AGENT_TEST_BWRAP_SOURCE")
 SCRIPTS = sorted(HOSTILE_DIR.glob("[0-9][0-9]_*.py"))
-HEADER = re.compile(r"^# (expect|process|limits): (.*)$", re.MULTILINE)
+HEADER = re.compile(r"^# (expect|process|limits|network): (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Expectation:
     holds: str
     process: str = "pass"  # pass | netns | cgroup | xfail <why> | skip <why>
     limits: dict[str, float] = field(default_factory=dict)
+    network: str = ""  # "broker": the run has the external API configured and allowed
 
 
 def expectation(path: Path) -> Expectation:
@@ -51,7 +57,9 @@ def expectation(path: Path) -> Expectation:
     for item in found.get("limits", "").split():
         key, _, value = item.partition("=")
         limits[key] = float(value)
-    return Expectation(status, holds, found.get("process", "pass"), limits)
+    return Expectation(
+        status, holds, found.get("process", "pass"), limits, found.get("network", "")
+    )
 
 
 def test_the_suite_is_big_enough() -> None:
@@ -103,14 +111,21 @@ def test_hostile_script_is_contained(
     limits = replace(hostile_limits, **expected.limits)  # type: ignore[arg-type]
     run_dir = tmp_path / f"run-{script.stem}"
     hostile_host.reset()
+    api = request.getfixturevalue("external_api") if expected.network == "broker" else None
+    targets = dict(hostile_host.targets)
+    if api is not None:
+        names = ("census:/data/acs", "echo:/echo", "huge:/huge", "json:/json", "away:/away")
+        targets["api"] = {n: api.url(path) for n, path in (x.split(":") for x in names)}
+        targets["api"]["port"] = api.port
     try:
         result = hostile_runner(
             script,
             backend,
-            targets=hostile_host.targets,
+            targets=targets,
             run_dir=run_dir,
             database_url=f"sqlite:///{hostile_host.db_path}",
             limits=limits,
+            api=api,
         )
         log = result.log_path.read_text(errors="replace") if result.log_path else ""
         outputs = b"".join(
@@ -124,6 +139,14 @@ def test_hostile_script_is_contained(
             if hostile_host.token in text or hostile_host.env_value in text or "ESCAPED" in text
         ]
         assert not leaks, f"host data reached the {leaks}: {log[-2000:]}"
+        if api is not None:
+            everything = "\n".join(
+                path.read_bytes().decode("utf-8", "replace")
+                for path in run_dir.rglob("*")
+                if path.is_file() and not path.is_symlink()
+            )
+            assert "network broker for" in log, f"the run had no broker:\n{log[-3000:]}"
+            assert api.leaks_in(everything + (result.error or "")) == [], "the API key leaked"
         assert result.status == expected.status, (
             f"{script.name}: expected {expected.status} ({expected.holds}), got {result.status}: "
             f"{result.error}\n{log[-3000:]}"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from meta_agent.runtime.backend import RunSpec as RunSpec
     from meta_agent.runtime.backend import SandboxBackend as SandboxBackend
     from meta_agent.runtime.backend import Status as Status
+    from meta_agent.runtime.broker import Credential as Credential
     from meta_agent.runtime.executor import Executor as Executor
     from meta_agent.runtime.executor import backend_problems as backend_problems
     from meta_agent.runtime.executor import choose_backend as choose_backend
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from meta_agent.runtime.fake import FakeOutcome as FakeOutcome
 
 _EXPORTS = {
+    "Credential": "meta_agent.runtime.broker",
     "Executor": "meta_agent.runtime.executor",
     "FakeBackend": "meta_agent.runtime.fake",
     "FakeOutcome": "meta_agent.runtime.fake",
@@ -35,6 +37,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Credential",
     "Executor",
     "FakeBackend",
     "FakeOutcome",

@@ -10,7 +10,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.broker import Credential
 
 from meta_agent.sandbox_defaults import (
     DEFAULT_CPU_SECONDS,
@@ -47,7 +50,7 @@ LogCallback = Callable[[str, str], None]
 TickCallback = Callable[[float], None]
 
 MB = 1024 * 1024
-SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
+VARIABLE_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,19 @@ class Limits:
 
 @dataclass
 class RunSpec:
-    """One script to run, where its run folder is, and what it may use."""
+    """One script to run, where its run folder is, and what it may use.
+
+    ``variables`` are plain settings put in the script's environment (never a secret).
+    ``credentials`` stay on the host: the run's broker adds them to the requests they are for,
+    and only a run with ``allowed_hosts`` has a broker (and so any way out).
+    """
 
     script: Path
     run_dir: Path
     database_url: str | None = None
     allowed_hosts: Sequence[str] = ()
-    secrets: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str] = field(default_factory=dict)
+    credentials: Sequence[Credential] = ()
     expected_outputs: Sequence[str] | None = None
     on_log: LogCallback | None = None
     on_tick: TickCallback | None = None
@@ -117,9 +126,13 @@ class RunSpec:
     def __post_init__(self) -> None:
         self.script = Path(self.script)
         self.run_dir = Path(self.run_dir)
-        for name, value in self.secrets.items():
-            if not SECRET_NAME.match(name) or not isinstance(value, str):
-                raise ValueError(f"Secret {name!r} needs an UPPER_CASE name and a string value.")
+        for name, value in self.variables.items():
+            if not VARIABLE_NAME.match(name) or not isinstance(value, str):
+                raise ValueError(f"Variable {name!r} needs an UPPER_CASE name and a string value.")
+        secrets = {c.value for c in self.credentials if c.value}
+        leaked = sorted(n for n, v in self.variables.items() if any(x in v for x in secrets))
+        if leaked:
+            raise ValueError(f"Variables {leaked} hold a credential; credentials stay on the host.")
 
     @property
     def results_dir(self) -> Path:

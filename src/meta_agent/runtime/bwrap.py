@@ -32,8 +32,10 @@ from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.bwrap_locate import find_bwrap
+from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
+    PASSWORD_WARNING,
     SANDBOX_RESULTS,
     Bind,
     DatabaseAccess,
@@ -61,16 +63,6 @@ Launched = tuple[subprocess.Popen[bytes], Cgroup | None, int]
 def bwrap_problem() -> str | None:
     """Why bwrap cannot be used here, or None when a trial sandbox works (probed once)."""
     return find_bwrap().problem
-
-
-def check_network(spec: RunSpec, backend: str) -> None:
-    """Refuse runs that would need a network this backend cannot restrict to named hosts."""
-    if spec.allowed_hosts:
-        raise ExecutionError(
-            f"This run asks for network access to {', '.join(spec.allowed_hosts)}, but the "
-            f"{backend} sandbox can only allow all of the network or none of it, so it refuses; "
-            "run the external tools outside the sandbox or leave allowed_hosts empty."
-        )
 
 
 def run_binds(spec: RunSpec, database: DatabaseAccess, script_inside: str) -> list[Bind]:
@@ -133,7 +125,6 @@ class BwrapBackend:
 
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         try:
-            check_network(spec, self.name)
             database = database_access(spec.database_url)
             if database.needs_network:
                 raise ExecutionError(
@@ -142,14 +133,22 @@ class BwrapBackend:
                 )
             interpreter, symlinks = interpreter_binds(self.python)
             binds = [*interpreter, *run_binds(spec, database, SANDBOX_SCRIPT)]
+            broker = context.open_broker()  # the run's only way out, when it may use the network
+            if broker is not None:
+                binds.append(broker.channel.bind())
             env = sandbox_environment(
                 results_dir=SANDBOX_RESULTS,
                 tmp_dir=SANDBOX_TMP,
                 database_url=database.url,
-                secrets=spec.secrets,
+                variables=spec.variables,
+                broker_socket=SANDBOX_BROKER_SOCKET if broker is not None else None,
             )
         except ExecutionError as exc:
             return context.error_result(str(exc))
+        except OSError as exc:
+            return context.error_result(f"The run's network broker could not start: {exc}")
+        if database.password_removed:
+            context.warn(PASSWORD_WARNING)
         if not seccomp.supported():
             context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
         command = sandbox_command(self.python)
@@ -162,6 +161,8 @@ class BwrapBackend:
         if isinstance(launched, RunResult):
             return launched  # bwrap could not even be started
         proc, cgroup, info_read = launched
+        if broker is not None:
+            broker.serve(peer_root=proc.pid)
         if cgroup is None:
             context.warn("no cgroup available: memory is limited by address space and sampling")
         try:
@@ -190,7 +191,7 @@ class BwrapBackend:
             tmp_bytes=limits.total_output_bytes,
             info_fd=slot.info_child_fd,
             seccomp_fd=slot.seccomp_child_fd,
-            env=env,  # as options: secrets travel through the pipe, never a command line
+            env=env,  # as options: through the pipe, never on a command line
         )
         if slot.launch(arguments):
             return slot.proc, slot.cgroup, slot.info_fd

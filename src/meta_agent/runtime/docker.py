@@ -23,8 +23,14 @@ from typing import Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
-from meta_agent.runtime.bwrap import check_network, run_binds
-from meta_agent.runtime.environment import SANDBOX_DIR, database_access, sandbox_environment
+from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET
+from meta_agent.runtime.bwrap import run_binds
+from meta_agent.runtime.environment import (
+    PASSWORD_WARNING,
+    SANDBOX_DIR,
+    database_access,
+    sandbox_environment,
+)
 from meta_agent.runtime.logstream import LineSplitter
 from meta_agent.runtime.monitor import (
     MAX_RESULT_ENTRIES,
@@ -138,17 +144,24 @@ class DockerBackend:
 
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         try:
-            check_network(spec, self.name)
             database = database_access(spec.database_url)
             if database.needs_network:
                 raise ExecutionError("The docker sandbox has no network for a database server.")
+            if database.password_removed:
+                context.warn(PASSWORD_WARNING)
             script_inside = f"{SANDBOX_DIR}/script.py"
             binds = run_binds(spec, database, script_inside)
+            # The channel is bound into this one container; its processes are not the host's
+            # children, so the broker checks no peer (serve(None)).
+            broker = context.open_broker()
+            if broker is not None:
+                binds.append(broker.channel.bind())
             env = sandbox_environment(
                 results_dir=f"{SANDBOX_DIR}/results",
                 tmp_dir="/tmp",
                 database_url=database.url,
-                secrets=spec.secrets,
+                variables=spec.variables,
+                broker_socket=SANDBOX_BROKER_SOCKET if broker is not None else None,
             )
             options = container_options(spec, limits, self.image, env, script_inside, binds)
             container = self.client.containers.create(**options)
@@ -167,6 +180,8 @@ class DockerBackend:
 
     def _supervise(self, context: RunContext, container: Any) -> RunResult:
         spec = context.spec
+        if context.broker is not None:
+            context.broker.serve(peer_root=None)
         peak = {"bytes": 0}
         streams = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
         logs = threading.Thread(target=_pump_demuxed, args=(streams, context), daemon=True)

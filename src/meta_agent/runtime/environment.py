@@ -1,8 +1,12 @@
 """What a script sees of the world: its environment variables and its way to the database.
 
-The environment is built from nothing: the variables below, the secrets the run declares, and no
-value of the host's. A SQLite file is mounted read-only and the URL rewritten to the mount; a
-local PostgreSQL is reached through its Unix socket, so the sandbox keeps no network at all.
+The environment is built from nothing: the variables below, the plain settings the run's tools
+read (e.g. which online source to use), the broker's socket for a run that may use the network,
+and no value of the host's. No secret is ever among them: credentials stay with the broker on the
+host (broker.py), and a database password is taken out of the URL the sandbox sees. A SQLite file
+is mounted read-only and the URL rewritten to the mount; a local PostgreSQL is reached through its
+Unix socket (authenticated as the run's user, by peer or trust rules, never by a password), so
+the sandbox keeps no network at all.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ THREAD_VARS = {
     "NUMEXPR_NUM_THREADS": "1",
     "VECLIB_MAXIMUM_THREADS": "1",
 }
+BROKER_VAR = "META_AGENT_BROKER"  # the broker's socket (providers/http.py reads it)
 RESERVED = {
+    BROKER_VAR,
     "META_AGENT_DATABASE_URL",
     "META_AGENT_RESULTS_DIR",
     "HOME",
@@ -61,6 +67,22 @@ class DatabaseAccess:
     url: str | None
     binds: tuple[Bind, ...] = ()
     needs_network: bool = False
+    password_removed: bool = False  # the host's URL had one; the sandbox's URL has none
+
+    def refuse_network_password(self) -> None:
+        """A server reached over the network would need the password the sandbox never gets."""
+        if self.needs_network and self.password_removed:
+            raise ExecutionError(
+                "The database URL carries a password, and passwords never enter the sandbox; "
+                "a script can only reach a PostgreSQL server on this machine, through its Unix "
+                "socket with peer or trust authentication for local connections (pg_hba.conf)."
+            )
+
+
+PASSWORD_WARNING = (
+    "the database password stays on the host: the script connects through PostgreSQL's Unix "
+    "socket without it (peer or trust authentication for local connections)"
+)
 
 
 def database_access(url: str | None, *, rewrite: bool = True) -> DatabaseAccess:
@@ -92,7 +114,11 @@ def database_access(url: str | None, *, rewrite: bool = True) -> DatabaseAccess:
         return _sqlite(parsed, rewrite)
     if backend == "postgresql" and (parsed.host or "") in LOCAL_HOSTS:
         return _local_postgres(parsed, rewrite)
-    return DatabaseAccess(url, needs_network=True)
+    return DatabaseAccess(
+        parsed._replace(password=None).render_as_string(hide_password=False),
+        needs_network=True,
+        password_removed=parsed.password is not None,
+    )
 
 
 def _sqlite(parsed: URL, rewrite: bool) -> DatabaseAccess:
@@ -147,19 +173,22 @@ def _local_postgres(parsed: URL, rewrite: bool) -> DatabaseAccess:
     query.update(host=SANDBOX_PG_SOCKET_DIR if rewrite else str(socket.parent), port=str(port))
     from sqlalchemy.engine import URL as SAURL
 
-    # URL.set() cannot clear host/port; the socket directory replaces them in the query.
+    # URL.set() cannot clear host/port; the socket directory replaces them in the query. The
+    # password is left out: it would be readable by the script (its environment, /proc).
+    removed = parsed.password is not None
     bare = SAURL.create(
         parsed.drivername,
         username=parsed.username,
-        password=parsed.password,
+        password=None,
         database=parsed.database,
         query=query,
     )
     url = bare.render_as_string(hide_password=False)
     if not rewrite:
-        return DatabaseAccess(url)
+        return DatabaseAccess(url, password_removed=removed)
     # The socket file alone, not its directory: connect() works on a read-only mount.
-    return DatabaseAccess(url, (Bind(socket, f"{SANDBOX_PG_SOCKET_DIR}/{socket.name}"),))
+    socket_bind = Bind(socket, f"{SANDBOX_PG_SOCKET_DIR}/{socket.name}")
+    return DatabaseAccess(url, (socket_bind,), password_removed=removed)
 
 
 def sandbox_environment(
@@ -167,12 +196,15 @@ def sandbox_environment(
     results_dir: str,
     tmp_dir: str,
     database_url: str | None,
-    secrets: Mapping[str, str],
+    variables: Mapping[str, str],
+    broker_socket: str | None = None,
 ) -> dict[str, str]:
-    """The complete environment of a script: nothing from the host's."""
-    clash = RESERVED.intersection(secrets)
+    """The complete environment of a script: nothing from the host's, and no secret."""
+    clash = RESERVED.intersection(variables)
     if clash:
-        raise ValueError(f"Secrets may not replace runtime variables: {', '.join(sorted(clash))}.")
+        raise ValueError(
+            f"Variables may not replace runtime variables: {', '.join(sorted(clash))}."
+        )
     env = {
         "HOME": tmp_dir,
         "TMPDIR": tmp_dir,
@@ -185,5 +217,7 @@ def sandbox_environment(
     }
     if database_url:
         env["META_AGENT_DATABASE_URL"] = database_url
-    env.update(secrets)
+    if broker_socket:
+        env[BROKER_VAR] = broker_socket
+    env.update(variables)
     return env

@@ -28,8 +28,11 @@ from pathlib import Path
 import psutil
 
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
+from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET, Channel
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
+    BROKER_VAR,
+    PASSWORD_WARNING,
     RESERVED,
     SANDBOX_RESULTS,
     Bind,
@@ -59,6 +62,7 @@ class Member:
     proc: subprocess.Popen[bytes]
     staging: Path
     cgroup: Cgroup | None
+    channel: Channel  # its broker socket's folder, bound in from the start, unused until a run
     ready: threading.Event = field(default_factory=threading.Event)
     settled: threading.Event = field(default_factory=threading.Event)  # ready, or dead
     failed: bool = False
@@ -76,6 +80,7 @@ class Member:
             if pipe is not None:
                 pipe.close()
         shutil.rmtree(self.staging.parent, ignore_errors=True)
+        self.channel.remove()
 
 
 class WarmPool:
@@ -151,9 +156,18 @@ class WarmPool:
         staging = home / "results"
         staging.mkdir(parents=True)
         interpreter, symlinks = interpreter_binds(self.python)
-        binds = [*interpreter, Bind(staging, SANDBOX_RESULTS, writable=True), *self._database.binds]
+        channel = Channel()
+        binds = [
+            *interpreter,
+            Bind(staging, SANDBOX_RESULTS, writable=True),
+            *self._database.binds,
+            channel.bind(),
+        ]
         env = sandbox_environment(
-            results_dir=SANDBOX_RESULTS, tmp_dir="/tmp", database_url=self._database.url, secrets={}
+            results_dir=SANDBOX_RESULTS,
+            tmp_dir="/tmp",
+            database_url=self._database.url,
+            variables={},
         )
         cgroup = (
             Cgroup.create(self.limits.memory_bytes, self.limits.max_processes)
@@ -207,11 +221,12 @@ class WarmPool:
             if cgroup is not None:
                 cgroup.remove()
             shutil.rmtree(home, ignore_errors=True)
+            channel.remove()
             raise
         finally:
             for fd in passed:
                 os.close(fd)
-        member = Member(proc, staging, cgroup)
+        member = Member(proc, staging, cgroup, channel)
         with self._lock:
             self._pending -= 1
             late = self._closed
@@ -261,8 +276,8 @@ class WarmPool:
 
     # -- using --------------------------------------------------------------------------------
     def accepts(self, spec: RunSpec) -> bool:
-        """Whether this pool can run ``spec`` (same database, no network wanted)."""
-        return spec.database_url == self.database_url and not spec.allowed_hosts
+        """Whether this pool can run ``spec`` (same database; a network run gets its broker)."""
+        return spec.database_url == self.database_url
 
     def acquire(self, timeout: float) -> Member | None:
         """A ready member, waiting up to ``timeout`` for one still importing; None if none."""
@@ -304,10 +319,19 @@ class WarmPool:
                 source = spec.script.read_bytes()
             except OSError as exc:
                 return context.error_result(f"The script {spec.script} cannot be read: {exc}.")
-            clash = RESERVED.intersection(spec.secrets)
+            clash = RESERVED.intersection(spec.variables)
             if clash:
-                raise ValueError(f"Secrets may not replace runtime variables: {sorted(clash)}.")
-            env = {**spec.secrets}
+                raise ValueError(f"Variables may not replace runtime variables: {sorted(clash)}.")
+            env = {**spec.variables}
+            if self._database.password_removed:
+                context.warn(PASSWORD_WARNING)
+            try:
+                broker = context.open_broker(member.channel)
+            except OSError as exc:
+                return context.error_result(f"The run's network broker could not start: {exc}")
+            if broker is not None:
+                env[BROKER_VAR] = SANDBOX_BROKER_SOCKET
+                broker.serve(peer_root=member.proc.pid)
             header = {
                 "env": env,
                 "cpu_seconds": int(limits.cpu_seconds),

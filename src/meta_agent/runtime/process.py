@@ -11,7 +11,8 @@ What it does NOT protect against: the script runs as *your user, on your filesys
 every file you can read (your home, the repository, other runs, /etc), write wherever you can
 write, signal your other processes (including the one that started it), see every
 process on the machine, and read your other processes' environments through /proc. Without the
-network namespace it can reach any host. Without a cgroup, a process that double-forks and
+network namespace it can reach any host (the external tools still go through the run's broker
+and so hold no key, but a script can open sockets of its own). Without a cgroup, a process that double-forks and
 calls ``setsid`` between two 50 ms samples can outlive the run. Use it only for scripts that
 already passed validation, on machines with neither bubblewrap nor Docker.
 """
@@ -27,9 +28,8 @@ from pathlib import Path
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.bwrap import check_network
 from meta_agent.runtime.cgroup import Cgroup
-from meta_agent.runtime.environment import database_access, sandbox_environment
+from meta_agent.runtime.environment import PASSWORD_WARNING, database_access, sandbox_environment
 from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import project_python
 from meta_agent.runtime.rlimits import child_setup
@@ -39,6 +39,23 @@ WEAK_ISOLATION = (
     "process backend: isolation is weak; the script can read and write your files and see "
     "your processes{network}. Install bubblewrap for a real sandbox."
 )
+
+
+PR_SET_DUMPABLE = 4
+
+
+@functools.lru_cache(maxsize=1)
+def hide_supervisor() -> bool:
+    """Make this (the supervising) process non-dumpable, once: a script running as the same
+    user can then no longer read its environment or memory through /proc (where a key set in
+    the user's shell would be). Root scripts still can; core dumps of this process are off."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,10 +86,11 @@ class ProcessBackend:
 
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         isolated_net = can_unshare_network()
+        hide_supervisor()
         context.warn(WEAK_ISOLATION.format(network="" if isolated_net else ", and use the network"))
         try:
-            check_network(spec, self.name)
             database = database_access(spec.database_url, rewrite=False)
+            database.refuse_network_password()
             if database.needs_network and isolated_net:
                 raise ExecutionError(
                     "The database is a network server, and the process backend cuts the "
@@ -85,8 +103,13 @@ class ProcessBackend:
                 raise ExecutionError(
                     f"The results folder {spec.results_dir} must be a real folder."
                 )
+            broker = context.open_broker()  # the run's only way to its allowed hosts
         except ExecutionError as exc:
             return context.error_result(str(exc))
+        except OSError as exc:
+            return context.error_result(f"The run's network broker could not start: {exc}")
+        if database.password_removed:
+            context.warn(PASSWORD_WARNING)
         scratch = Path(tempfile.mkdtemp(prefix="meta-agent-tmp-"))
         cgroup = (
             Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
@@ -96,7 +119,8 @@ class ProcessBackend:
                 results_dir=str(spec.results_dir.resolve()),
                 tmp_dir=str(scratch),
                 database_url=database.url,
-                secrets=spec.secrets,
+                variables=spec.variables,
+                broker_socket=str(broker.channel.socket_path) if broker is not None else None,
             )
             setup = child_setup(
                 limits,
@@ -119,6 +143,8 @@ class ProcessBackend:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 return context.error_result(f"The script could not be started: {exc}")
+            if broker is not None:
+                broker.serve(peer_root=proc.pid)
             monitor = Monitor(limits, proc.pid, spec.results_dir, cgroup, scratch_dirs=(scratch,))
             watched = watch(context, proc, monitor, cgroup)
             return finish(context, watched, exit_code_carries_signal=False)

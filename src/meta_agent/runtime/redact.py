@@ -1,8 +1,10 @@
 """Secret values never leave the runtime: every line is redacted before it is written or streamed.
 
-This guards against accidents (a traceback that prints a connection URL, a tool that logs its
-request); it is not a data-loss filter against a script that *wants* to leak a secret it was given
-(it can print it reversed or encoded), which is why scripts only receive the secrets they declare.
+This is defence in depth, against accidents (a traceback that prints a connection URL, a tool
+that logs its request, an API that echoes the key it was sent). It cannot stop a script that
+*wants* to leak a secret it holds (it can print it spaced or encoded), which is why no script
+ever holds one: credentials stay with the host's broker (broker.py), and database passwords are
+taken out of the URL a sandbox sees (environment.py).
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ class Redactor:
     """Replaces every known secret value, and its common encodings, with ``***``."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        variants: set[str] = set()
+        forms: set[str] = set()
+        reversed_forms: set[str] = set()
         for value in secrets:
             if not value:
                 continue
             # Raw, URL-encoded (as in a database URL) and JSON/repr-escaped forms.
-            variants.update(
-                {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
-            )
-            variants.add(value.encode("unicode_escape").decode("ascii"))
-        # Longest first, so a secret containing another is masked whole.
-        self._values = sorted((v for v in variants if v), key=len, reverse=True)
+            forms.update({value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]})
+            forms.add(value.encode("unicode_escape").decode("ascii"))
+            reversed_forms.add(value[::-1])  # the cheapest disguise; no list of them is complete
+        # Longest first, so a secret containing another is masked whole; at equal length the
+        # forward forms first, so "abab" masks as two "ab" rather than around a "ba".
+        ranked = [(v, 0) for v in forms] + [(v, 1) for v in reversed_forms - forms]
+        ranked.sort(key=lambda item: (-len(item[0]), item[1], item[0]))
+        self._values = [v for v, _ in ranked if v]
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -38,6 +43,14 @@ class Redactor:
             if value in text:
                 text = text.replace(value, MASK)
         return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """The same replacement on raw bytes (an answer body, whatever its encoding)."""
+        for value in self._values:
+            raw = value.encode("utf-8")
+            if raw in data:
+                data = data.replace(raw, MASK.encode())
+        return data
 
 
 def database_password(url: str | None) -> str | None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
 from meta_agent.runtime.cgroup import Cgroup
@@ -25,6 +26,9 @@ from meta_agent.runtime.collect import collect
 from meta_agent.runtime.logstream import READ_CHUNK_BYTES, LineSplitter, LogWriter
 from meta_agent.runtime.monitor import SAMPLE_INTERVAL_SECONDS, TICK_INTERVAL_SECONDS, Monitor
 from meta_agent.runtime.redact import Redactor, database_password
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.broker import Broker, Channel
 
 # After the kill, how long to wait for the pipes to drain and the process to be reaped.
 DRAIN_TIMEOUT_SECONDS = 3.0
@@ -52,17 +56,44 @@ class RunContext:
     writer: LogWriter
     started: float = field(default_factory=time.monotonic)
     warnings: list[str] = field(default_factory=list)
+    broker: Broker | None = None
 
     @classmethod
     def open(cls, spec: RunSpec, limits: Limits, backend: str) -> RunContext:
         """Create results/ and logs/ and start the log; secrets are known to the log from here on."""
         spec.results_dir.mkdir(parents=True, exist_ok=True)
         spec.logs_dir.mkdir(parents=True, exist_ok=True)
-        secrets = [*spec.secrets.values(), database_password(spec.database_url) or ""]
+        # No secret enters the sandbox; the log still masks them (defence in depth).
+        secrets = [
+            *(c.value for c in spec.credentials),
+            database_password(spec.database_url) or "",
+        ]
         writer = LogWriter(spec.log_path, limits.log_bytes, Redactor(secrets), spec.on_log)
         context = cls(spec, limits, backend, writer)
         writer.line("runtime", f"sandbox {backend}; limits: {limits.describe()}")
         return context
+
+    def open_broker(self, channel: Channel | None = None) -> Broker | None:
+        """The run's network broker, listening (None when the run may not use the network)."""
+        from meta_agent.runtime.broker import open_broker
+
+        spec = self.spec
+        self.broker = open_broker(
+            spec.allowed_hosts,
+            spec.credentials,
+            lambda line: self.writer.line("runtime", line),
+            channel,
+        )
+        if self.broker is not None:
+            hosts = ", ".join(self.broker.entries)
+            self.writer.line("runtime", f"network broker for {hosts}; the sandbox has no network")
+        return self.broker
+
+    def close_broker(self) -> None:
+        """Stop the broker (and remove its private folder unless a pool member owns it)."""
+        broker, self.broker = self.broker, None
+        if broker is not None:
+            broker.close()
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
@@ -70,9 +101,12 @@ class RunContext:
         try:
             yield
         except BaseException:
+            self.close_broker()
             self.writer.line("runtime", "error: the runtime failed while supervising this run")
             self.writer.close()
             raise
+        finally:
+            self.close_broker()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -80,6 +114,7 @@ class RunContext:
 
     def error_result(self, message: str) -> RunResult:
         """The run could not start: status 'error', the message logged and returned."""
+        self.close_broker()
         message = self.writer.redact(message)
         self.writer.line("runtime", f"error: {message}")
         self.writer.close()
@@ -292,6 +327,7 @@ def finish(
 ) -> RunResult:
     """Classify, check the results folder, log the outcome and build the RunResult."""
     limits, writer = context.limits, context.writer
+    context.close_broker()  # the sandbox is gone: nothing may ask any more
     status, exit_code = classify(
         watched, writer.stderr_tail, limits, exit_code_carries_signal=exit_code_carries_signal
     )

@@ -3,7 +3,9 @@
 Every tool works offline out of the box (the portfolio's own tables and the packaged GeoNames
 gazetteer). Online sources are used only when configured in the environment the tool runs in:
 META_AGENT_GEOCODER_URL, META_AGENT_CENSUS_URL, META_AGENT_EXTERNAL_API_KEY, and every host they
-reach must be in META_AGENT_ALLOWED_HOSTS. See ``providers/`` for the sources themselves.
+reach must be in META_AGENT_ALLOWED_HOSTS. In a sandbox, the tools hold neither network nor key:
+their requests go to the run's broker on the host (META_AGENT_BROKER, see runtime/broker.py),
+which enforces the allow-list and adds the key. See ``providers/`` for the sources themselves.
 """
 
 from __future__ import annotations

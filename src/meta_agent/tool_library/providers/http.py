@@ -1,5 +1,11 @@
 """One guarded HTTP GET for external tools: allow-listed host, bounded time, size and retries, JSON.
 
+Two transports, one policy. Outside a sandbox ``get_json`` calls ``fetch`` itself. Inside one
+(META_AGENT_BROKER names a socket) it holds no network and no credential: the request crosses the
+run's channel to the broker on the host (runtime/broker.py), which calls ``fetch`` with the
+allow-list, limits and credentials of the run and sends back the answer; only the JSON decoding
+happens in the sandbox.
+
 What this does not protect against: a DNS name on the allow-list that resolves to an internal
 address (the allow-list is checked on names, not on addresses), and a slow server that trickles
 bytes just inside the read timeout (the size cap bounds it, a total deadline does not).
@@ -8,6 +14,7 @@ bytes just inside the read timeout (the size cap bounds it, a total deadline doe
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import os
@@ -20,12 +27,15 @@ from meta_agent import __version__
 from meta_agent.errors import ConfigError, ExternalServiceError
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_HOSTS_ENV = "META_AGENT_ALLOWED_HOSTS"
 API_KEY_ENV = "META_AGENT_EXTERNAL_API_KEY"
+BROKER_ENV = "META_AGENT_BROKER"  # the broker's socket, set by the runtime for a network run
 
 # A public API that has not connected in 5 s is down or blocked; one that takes more than 20 s to
 # answer a single lookup will not do better on a retry.
@@ -64,6 +74,19 @@ class HttpPolicy:
 
 
 DEFAULT_POLICY = HttpPolicy()
+# Answer headers worth passing on (the rest stay with whoever fetched).
+KEPT_HEADERS = ("content-type", "content-length")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A final answer (after retries and redirects): what crosses back from the broker."""
+
+    url: str  # the URL answered, secret query values masked
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
 
 
 def allowed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:
@@ -158,18 +181,56 @@ def get_json(
     policy: HttpPolicy = DEFAULT_POLICY,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """GET an allow-listed URL and return ``{"url", "status_code", "data"}`` with the decoded JSON."""
+    """GET an allow-listed URL and return ``{"url", "status_code", "data"}`` with the decoded JSON.
+
+    In a sandbox the request goes through the run's broker (the host decides and fetches);
+    elsewhere it is fetched here under the same policy.
+    """
+    env = os.environ if environ is None else environ
+    if not isinstance(endpoint, str):
+        raise TypeError(f"endpoint must be a URL string, not {type(endpoint).__name__}")
+    query = _query_params(params) if params else {}
+    broker = env.get(BROKER_ENV, "").strip()
+    if broker:
+        from meta_agent.tool_library.providers.broker_client import broker_fetch
+
+        fetched = broker_fetch(broker, "GET", endpoint, query)
+    else:
+        fetched = fetch(endpoint, query, entries=allowed_hosts(env), policy=policy)
+    return _decode(fetched)
+
+
+def fetch(
+    endpoint: str,
+    params: Mapping[str, str | list[str]] | None = None,
+    *,
+    entries: Sequence[str],
+    policy: HttpPolicy = DEFAULT_POLICY,
+    added_params: Mapping[str, str] | None = None,
+) -> Fetched:
+    """GET ``endpoint`` on an allowed host: retries, same-origin redirects, size cap, no decoding.
+
+    ``added_params`` (a credential the caller holds) replace any parameter of the same name.
+    Errors of the call itself (refused host, too big, retries exhausted) raise
+    ExternalServiceError; an answer with any other status is returned for the caller to judge.
+    """
     import httpx
 
-    entries = allowed_hosts(environ)
     url = check_url(endpoint, entries)
     if params:
-        url = url.copy_merge_params(_query_params(params))
+        url = url.copy_merge_params(dict(params))
+    if added_params:
+        kept = [(n, v) for n, v in url.params.multi_items() if n not in added_params]
+        url = url.copy_with(params=[*kept, *added_params.items()])
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     headers = {"Accept": "application/json", "User-Agent": f"meta-agent/{__version__}"}
     # trust_env=False: no proxy, netrc or certificate settings picked up from the environment.
     with httpx.Client(
-        timeout=timeout, follow_redirects=False, trust_env=False, headers=headers
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers=headers,
+        verify=_tls_context(),
     ) as client:
         for attempt in range(1, policy.max_attempts + 1):
             last = attempt == policy.max_attempts
@@ -204,8 +265,20 @@ def get_json(
                     )
                 _wait(url, attempt, _retry_delay(url, response, attempt, policy), str(status))
                 continue
-            return _decode(final_url, response, body)
+            kept_headers = {
+                name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
+            }
+            return Fetched(_shown(final_url), status, response.reason_phrase, kept_headers, body)
     raise AssertionError("unreachable: the retry loop always returns or raises")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verification, built once: building it costs ~50 ms, which a broker
+    answering many calls of a run would otherwise pay on each."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 def _query_params(params: Mapping[str, Any]) -> dict[str, str | list[str]]:
@@ -331,8 +404,11 @@ def _wait(url: httpx.URL, attempt: int, seconds: float, reason: str) -> None:
     time.sleep(seconds)
 
 
-def _decode(url: httpx.URL, response: httpx.Response, body: bytes) -> dict[str, Any]:
-    status = response.status_code
+def _decode(fetched: Fetched) -> dict[str, Any]:
+    import httpx
+
+    url = httpx.URL(fetched.url)
+    status, body = fetched.status, fetched.body
     where = f"{url.host}{url.path}"
     if status >= 400:
         hint = {
@@ -341,14 +417,13 @@ def _decode(url: httpx.URL, response: httpx.Response, body: bytes) -> dict[str, 
             404: "check the endpoint URL",
         }.get(status, "check the parameters sent")
         raise ExternalServiceError(
-            f"{url.host} answered {status} {response.reason_phrase} for {url.path}; {hint}."
-            f"{_snippet(body)}"
+            f"{url.host} answered {status} {fetched.reason} for {url.path}; {hint}.{_snippet(body)}"
         )
     if status >= 300:
         raise ExternalServiceError(
             f"{where} answered {status}, which external tools do not handle."
         )
-    content_type = response.headers.get("content-type", "(none)").split(";")[0].strip()
+    content_type = fetched.headers.get("content-type", "(none)").split(";")[0].strip()
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -356,7 +431,7 @@ def _decode(url: httpx.URL, response: httpx.Response, body: bytes) -> dict[str, 
             f"{where} answered with {content_type} that is not JSON; external tools accept "
             f"JSON answers only, so check that the endpoint is a JSON API.{_snippet(body)}"
         ) from None
-    return {"url": _shown(url), "status_code": status, "data": data}
+    return {"url": fetched.url, "status_code": status, "data": data}
 
 
 def _snippet(body: bytes) -> str:
