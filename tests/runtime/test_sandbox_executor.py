@@ -19,6 +19,7 @@ from meta_agent.runtime.bwrap_locate import find_bwrap
 def test_public_names() -> None:
     assert sorted(runtime.__all__) == runtime.__all__
     assert set(runtime.__all__) == {
+        "Credential",
         "Executor",
         "FakeBackend",
         "FakeOutcome",

@@ -31,8 +31,8 @@ from typing import Any
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.bwrap_locate import find_bwrap
 from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET
+from meta_agent.runtime.bwrap_locate import find_bwrap
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     PASSWORD_WARNING,
