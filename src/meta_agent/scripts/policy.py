@@ -296,6 +296,8 @@ def logging_config_problem(
     if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
         return "it must be a string literal, so that it is checked"
     if keyword == "format":
+        if "{" in value.value or "$" in value.value:
+            return "'{' and '$' have no place in a %-style format (they walk attributes)"
         for match in _PERCENT_FIELD.finditer(value.value):
             field, kind = match.group("name"), match.group("kind")
             if match.group() == "%%":
