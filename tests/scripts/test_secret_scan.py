@@ -189,3 +189,73 @@ def test_detect_secrets_is_imported_only_for_a_line_it_could_report() -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+HEX64 = "0123456789abcdef" * 4
+ALNUM = "a1b2c3d4e5f6g7h8i9j0"
+# At least one example of every known format, several written with '_' and '-' so that no long
+# run of letters and digits helps the hints.
+FORMAT_EXAMPLES = [
+    "AKIAIOSFODNN7EXAMPLE",
+    'aws_secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+    " AKCp5btd1rLsRzRyRnvMa7 ",
+    '="AP6xxxxxxxxxx"',
+    "AccountKey=" + "ab+/" * 22,
+    "https://user:pw@host",
+    f'cloudant_password = "{HEX64}"',
+    "cl_key: abcdefghijklmnopqrstuvwx",
+    f"https://user:{HEX64}@acc.cloudant.com",
+    "https://user:abcdefghijklmnopqrstuvwx@acc.cloudant.com",
+    "M_-_-_-_-_-_-_-_-_-_-_-_-_.a_-_-_.-_-_-_-_-_-_-_-_-_-_-_-_-_-",
+    "ghp_" + "a_" * 18,
+    "glpat-" + "a-" * 10,
+    "GR1348941" + "a-" * 10,
+    "glcbt-" + "a-" * 10,
+    "glimt-" + "a-" * 12 + "a",
+    "glptt-" + "a-" * 20,
+    "glagent-" + "a-" * 25,
+    "gloas-" + "a-" * 32,
+    f'cos_hmac_secret_access_key = "{HEX64[:48]}"',
+    'ibm_cloud_iam_api_key = "' + "a_-b" * 11 + '"',
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+    "0123456789abcdefghijklmnopqrstuv-us12",
+    "//registry.npmjs.org/:_authToken=npm_abc",
+    "sk-" + ALNUM + "T3BlbkFJ" + ALNUM,
+    "-----BEGIN DSA PRIVATE KEY-----",
+    "-----BEGIN EC PRIVATE KEY-----",
+    "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+    "-----BEGIN PRIVATE KEY-----",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----",
+    "PuTTY-User-Key-File-2: ssh-rsa",
+    "server = 8.8.8.8",
+    "pypi-AgEIcHlwaS5vcmc" + "a-" * 35,
+    "pypi-AgENdGVzdC5weXBpLm9yZw" + "a-" * 35,
+    "SG." + "a-" * 11 + "." + "a_" * 21 + "a",
+    "xoxb-123-abc",
+    "https://hooks.slack.com/services/T123/B456/abc",
+    f'softlayer_api_key = "{HEX64}"',
+    f"https://api.softlayer.com/soap/v3/{HEX64}",
+    "sq0csp-" + "a-" * 21 + "a",
+    "sk_live_" + "a1" * 12,
+    "123456789:" + "a_" * 17 + "a",
+    "AC" + HEX64[:32],
+    "SK" + HEX64[:32],
+]
+
+
+def test_every_known_format_is_searched_where_it_could_match() -> None:
+    assert set(secret_scan.FORMAT_HINTS) == {kind for kind, _, _ in secret_scan.KNOWN_FORMATS}
+    for kind, pattern, flags in secret_scan.KNOWN_FORMATS:
+        compiled = re.compile(pattern, flags)
+        examples = [example for example in FORMAT_EXAMPLES if compiled.search(example)]
+        assert examples, f"no example of {kind}: {pattern}"
+        for example in examples:
+            assert secret_scan.FORMAT_HINTS[kind](example, example.lower()), (kind, example)
+            assert (kind, compiled) in list(secret_scan._formats_for(example))
+
+
+def test_plain_code_compiles_no_format() -> None:
+    assert list(secret_scan._formats_for("x = 1")) == []
+    assert list(secret_scan._formats_for("rank_data(frame, by='noi', limit=10)")) == []

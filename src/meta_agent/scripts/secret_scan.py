@@ -27,7 +27,7 @@ import math
 import re
 import string
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +132,66 @@ KNOWN_FORMATS: tuple[tuple[str, str, int], ...] = (
     ("Twilio API Key", "SK[a-z0-9]{32}", 0),
 )
 
+# A cheap test per secret type that every text one of its formats matches passes (a necessary
+# condition, checked with substrings and a few small patterns), so that a format is compiled and
+# searched only where it could match: compiling all of them costs more than checking a script.
+_LONG_RUN = re.compile(r"[A-Za-z0-9]{11}")  # 11+ letters and digits in a row
+_DOTTED = re.compile(r"\.[\w-]{6}\.")  # Discord's ".xxxxxx."
+_DOTTED_QUAD = re.compile(r"\d\.\d+\.\d+\.\d")
+_DIGITS_COLON = re.compile(r"\d{8}:")  # Telegram's bot id
+
+
+def _any(*needles: str) -> Callable[[str, str], bool]:
+    return lambda text, lower: any(needle in text for needle in needles)
+
+
+def _any_lower(*needles: str) -> Callable[[str, str], bool]:
+    return lambda text, lower: any(needle in lower for needle in needles)
+
+
+def _run(text: str, lower: str) -> bool:
+    return _LONG_RUN.search(text) is not None
+
+
+FORMAT_HINTS: dict[str, Callable[[str, str], bool]] = {
+    "AWS Access Key": lambda text, lower: _run(text, lower) or "aws" in lower,
+    "Artifactory Credentials": _run,
+    "Azure Storage Account access key": _any("AccountKey="),
+    "Basic Auth Credentials": _any("://"),
+    "Cloudant Credentials": _run,
+    "Discord Bot Token": lambda text, lower: _DOTTED.search(text) is not None,
+    "GitHub Token": _any("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    "GitLab Token": _any(
+        "glpat-",
+        "gldt-",
+        "glft-",
+        "glsoat-",
+        "glrt-",
+        "GR1348941",
+        "glcbt-",
+        "glimt-",
+        "glptt-",
+        "glagent-",
+        "gloas-",
+    ),
+    "IBM COS HMAC Credentials": _run,
+    "IBM Cloud IAM Key": _any_lower("key", "pwd", "pass", "token"),
+    "JSON Web Token": _any("eyJ"),
+    "Mailchimp Access Key": _run,
+    "NPM tokens": _any("_authToken="),
+    "OpenAI Token": _any("T3BlbkFJ"),
+    "Private Key": _any("PRIVATE KEY", "PuTTY-User-Key-File-2"),
+    "Public IP (ipv4)": lambda text, lower: _DOTTED_QUAD.search(text) is not None,
+    "PyPI Token": _any("pypi-Ag"),
+    "SendGrid API Key": _any("SG."),
+    "Slack Token": _any_lower("xox", "hooks.slack.com"),
+    "SoftLayer Credentials": _run,
+    "Square OAuth Secret": _any("sq0csp-"),
+    "Stripe Access Key": _any("k_live_"),
+    "Telegram Bot Token": lambda text, lower: _DIGITS_COLON.search(text) is not None,
+    "Twilio API Key": _run,
+}
+
 # detect-secrets' keyword plugin reports nothing on a line without one of these words.
 KEYWORD_DENYLIST = (
     "api_?key",
@@ -234,7 +294,7 @@ def scan(source: str, tree: ast.AST | None = None) -> list[Hit]:
 
 def value_secrets(value: str) -> Iterator[str]:
     """The kinds of credential a string's value holds, whatever code surrounds it."""
-    for kind, pattern in _known_formats():
+    for kind, pattern in _formats_for(value):
         for match in pattern.finditer(value):
             secret = match.group(match.lastindex or 0) if match.lastindex else match.group()
             if secret and not _filtered(secret):
@@ -272,7 +332,7 @@ def _worth_a_look(line: str) -> bool:
     """Whether detect-secrets could report anything on ``line`` (a superset of its triggers)."""
     if _KEYWORD_LINE.search(line) or URL_WITH_PASSWORD.search(line):
         return True
-    if any(pattern.search(line) for _, pattern in _known_formats()):
+    if any(pattern.search(line) for _, pattern in _formats_for(line)):
         return True
     for kind, charset, limit in ENTROPY_TESTS:
         for match in _QUOTED[kind].finditer(line):
@@ -281,9 +341,19 @@ def _worth_a_look(line: str) -> bool:
     return False
 
 
+def _formats_for(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
+    """The compiled known formats that could match ``text`` (``FORMAT_HINTS`` says which)."""
+    lower = text.lower()
+    hinted = {kind for kind, hint in FORMAT_HINTS.items() if hint(text, lower)}
+    for index, (kind, _, _) in enumerate(KNOWN_FORMATS):
+        if kind in hinted or kind not in FORMAT_HINTS:  # an unknown type: always searched
+            yield kind, _compiled(index)
+
+
 @functools.cache
-def _known_formats() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((kind, re.compile(pattern, flags)) for kind, pattern, flags in KNOWN_FORMATS)
+def _compiled(index: int) -> re.Pattern[str]:
+    _, pattern, flags = KNOWN_FORMATS[index]
+    return re.compile(pattern, flags)
 
 
 _SEQUENCES = (
