@@ -22,6 +22,7 @@ the text findings too. Values are never quoted in findings.
 from __future__ import annotations
 
 import ast
+import collections
 import functools
 import math
 import re
@@ -141,25 +142,38 @@ _DOTTED_QUAD = re.compile(r"\d\.\d+\.\d+\.\d")
 _DIGITS_COLON = re.compile(r"\d{8}:")  # Telegram's bot id
 
 
-def _any(*needles: str) -> Callable[[str, str], bool]:
-    return lambda text, lower: any(needle in text for needle in needles)
+# A hint gets the text and its casefold (what a case-insensitive pattern matches: casefold maps
+# the Kelvin sign to "k" and the long s to "s", as re.IGNORECASE does; lower() does not).
+Hint = Callable[[str, str], bool]
+# Words one of which every case-insensitive credential name in a format contains (key, pwd,
+# password, pass, token; pw for Cloudant).
+_NAME_WORDS = ("key", "pw", "pass", "token")
 
 
-def _any_lower(*needles: str) -> Callable[[str, str], bool]:
-    return lambda text, lower: any(needle in lower for needle in needles)
+def _any(*needles: str) -> Hint:
+    return lambda text, folded: any(needle in text for needle in needles)
 
 
-def _run(text: str, lower: str) -> bool:
+def _any_folded(*needles: str) -> Hint:
+    return lambda text, folded: any(needle in folded for needle in needles)
+
+
+def _run(text: str, folded: str) -> bool:
     return _LONG_RUN.search(text) is not None
 
 
-FORMAT_HINTS: dict[str, Callable[[str, str], bool]] = {
-    "AWS Access Key": lambda text, lower: _run(text, lower) or "aws" in lower,
+def _run_and(*needles: str) -> Hint:
+    """A long run of letters and digits, and one of ``needles`` (casefolded)."""
+    return lambda text, folded: any(n in folded for n in needles) and _run(text, folded)
+
+
+FORMAT_HINTS: dict[str, Hint] = {
+    "AWS Access Key": lambda text, folded: _run(text, folded) or "aws" in folded,
     "Artifactory Credentials": _run,
     "Azure Storage Account access key": _any("AccountKey="),
     "Basic Auth Credentials": _any("://"),
-    "Cloudant Credentials": _run,
-    "Discord Bot Token": lambda text, lower: _DOTTED.search(text) is not None,
+    "Cloudant Credentials": _run_and(*_NAME_WORDS, "cloudant.com"),
+    "Discord Bot Token": lambda text, folded: _DOTTED.search(text) is not None,
     "GitHub Token": _any("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     "GitLab Token": _any(
         "glpat-",
@@ -174,21 +188,21 @@ FORMAT_HINTS: dict[str, Callable[[str, str], bool]] = {
         "glagent-",
         "gloas-",
     ),
-    "IBM COS HMAC Credentials": _run,
-    "IBM Cloud IAM Key": _any_lower("key", "pwd", "pass", "token"),
+    "IBM COS HMAC Credentials": _run_and("secret"),
+    "IBM Cloud IAM Key": _any_folded(*_NAME_WORDS),
     "JSON Web Token": _any("eyJ"),
     "Mailchimp Access Key": _run,
     "NPM tokens": _any("_authToken="),
     "OpenAI Token": _any("T3BlbkFJ"),
     "Private Key": _any("PRIVATE KEY", "PuTTY-User-Key-File-2"),
-    "Public IP (ipv4)": lambda text, lower: _DOTTED_QUAD.search(text) is not None,
+    "Public IP (ipv4)": lambda text, folded: _DOTTED_QUAD.search(text) is not None,
     "PyPI Token": _any("pypi-Ag"),
     "SendGrid API Key": _any("SG."),
-    "Slack Token": _any_lower("xox", "hooks.slack.com"),
-    "SoftLayer Credentials": _run,
+    "Slack Token": _any_folded("xox", "hooks.slack.com"),
+    "SoftLayer Credentials": _run_and(*_NAME_WORDS, "softlayer"),
     "Square OAuth Secret": _any("sq0csp-"),
     "Stripe Access Key": _any("k_live_"),
-    "Telegram Bot Token": lambda text, lower: _DIGITS_COLON.search(text) is not None,
+    "Telegram Bot Token": lambda text, folded: _DIGITS_COLON.search(text) is not None,
     "Twilio API Key": _run,
 }
 
@@ -214,6 +228,8 @@ KEYWORD_DENYLIST = (
     "contrasena",
 )
 _KEYWORD_LINE = re.compile("|".join(KEYWORD_DENYLIST), re.IGNORECASE)
+# Every keyword contains one of these (casefolded); the regex runs only on text that does.
+_KEYWORD_HINTS = ("key", "pass", "pwd", "secret", "contrase")
 
 # detect-secrets' high-entropy plugins: (name, charset, limit).
 BASE64_CHARSET = string.ascii_letters + string.digits + "+/" + "\\-_" + "="
@@ -238,9 +254,20 @@ PLACEHOLDER = re.compile(
 )
 # An HTTP authorization value: "Bearer <token>", "Basic <base64>", "Token <t>" (a token has a
 # digit and at least 12 characters, so "Basic information" is prose, not a credential).
+_SCHEMES = (
+    "Bearer",
+    "BEARER",
+    "bearer",
+    "Basic",
+    "BASIC",
+    "Token",
+    "token",
+    "Bot",
+    "Digest",
+    "ApiKey",
+)
 AUTHORIZATION_VALUE = re.compile(
-    r"\b(?:Bearer|BEARER|bearer|Basic|BASIC|Token|token|Bot|Digest|ApiKey|Key)\s+"
-    r"(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{12,}"
+    rf"\b(?:{'|'.join(_SCHEMES)})\s+(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{{12,}}"
 )
 # Names that hold credentials: bandit's B105-B107 words as it matches them, detect-secrets'
 # keyword list anywhere in the name, and the usual header and parameter names.
@@ -270,23 +297,37 @@ class Hit:
 
 
 def scan(source: str, tree: ast.AST | None = None) -> list[Hit]:
-    """Every credential in ``source`` (and its parsed ``tree``, when given), one hit per kind."""
+    """Every credential in ``source`` (and its parsed ``tree``, when given), one hit per kind.
+
+    Each line-by-line pass runs only if the same test on the whole text finds something: no
+    pattern here matches across a line break where it would not match within a line, so what
+    the whole text does not hold, no line holds.
+    """
     lines = re.split(r"\r\n|\r|\n", source)  # the tokenizer's line breaks, so numbers match
     hits: set[Hit] = set()
-    pieces: list[tuple[int, str]] = []  # (line, '"piece"') of every string constant
+    values: list[tuple[int, str]] = []
     if tree is not None:
-        for line, value in _string_constants(tree):
-            hits.update(Hit(line, kind) for kind in value_secrets(value))
-            pieces.extend((line, f'"{piece}"') for piece in re.split(r"\r\n|\r|\n", value))
+        values = list(_string_constants(tree))
+        joined = "\n".join(value for _, value in values)
+        if _value_could_hold(joined) or any(_high_entropy(value) for _, value in values):
+            for line, value in values:
+                hits.update(Hit(line, kind) for kind in value_secrets(value))
         hits.update(_context_hits(tree))
-    for number, line in enumerate(lines, start=1):
-        for match in URL_WITH_PASSWORD.finditer(line):
-            if not PLACEHOLDER.fullmatch(match.group("password")):
-                hits.add(Hit(number, "URL with a password"))
-    candidates = [
-        (number, line) for number, line in enumerate(lines, start=1) if _worth_a_look(line)
+    if "://" in source and URL_WITH_PASSWORD.search(source):
+        for number, line in enumerate(lines, start=1):
+            for match in URL_WITH_PASSWORD.finditer(line):
+                if not PLACEHOLDER.fullmatch(match.group("password")):
+                    hits.add(Hit(number, "URL with a password"))
+    candidates: list[tuple[int, str]] = []
+    if _worth_a_look(source):
+        candidates += [(n, line) for n, line in enumerate(lines, start=1) if _worth_a_look(line)]
+    # A string's pieces between line breaks, quoted: what detect-secrets would see of a value
+    # written over several lines (("AKIA..." "...") joined at run time).
+    pieces = [
+        (line, f'"{piece}"') for line, value in values for piece in re.split(r"\r\n|\r|\n", value)
     ]
-    candidates += [(number, piece) for number, piece in pieces if _worth_a_look(piece)]
+    if pieces and _worth_a_look("\n".join(piece for _, piece in pieces)):
+        candidates += [(number, piece) for number, piece in pieces if _worth_a_look(piece)]
     if candidates:
         hits.update(_detect_secrets_hits(candidates))
     return sorted(hits, key=lambda hit: (hit.line, hit.kind))
@@ -308,19 +349,42 @@ def value_secrets(value: str) -> Iterator[str]:
         if not _filtered(token):
             yield "authorization value"
     for kind, charset, limit in ENTROPY_TESTS:
-        whole = _WHOLE[kind].fullmatch(value)
-        if whole and entropy(value, charset) > limit and not _filtered(value):
+        high = _could_exceed(value, kind, limit) and entropy(value, charset) > limit
+        if high and not _filtered(value):
             yield kind
+
+
+def _value_could_hold(text: str) -> bool:
+    """Whether a known format, a URL with a password or an authorization value is in ``text``."""
+    return bool(
+        ("://" in text and URL_WITH_PASSWORD.search(text))
+        or (any(scheme in text for scheme in _SCHEMES) and AUTHORIZATION_VALUE.search(text))
+        or any(pattern.search(text) for _, pattern in _formats_for(text))
+    )
+
+
+def _could_exceed(value: str, kind: str, limit: float) -> bool:
+    # Entropy is at most log2(len): a value of 2**limit characters or fewer cannot exceed it.
+    return len(value) > 2**limit and _WHOLE[kind].fullmatch(value) is not None
+
+
+def _high_entropy(value: str) -> bool:
+    return any(
+        _could_exceed(value, kind, limit) and entropy(value, charset) > limit
+        for kind, charset, limit in ENTROPY_TESTS
+    )
 
 
 def entropy(data: str, charset: str) -> float:
     """Shannon entropy of ``data`` over ``charset``, exactly as detect-secrets computes it."""
     if not data:
         return 0.0
+    counts = collections.Counter(data)
     result = 0.0
-    for symbol in charset:
-        p = data.count(symbol) / len(data)
-        if p > 0:
+    for symbol in charset:  # detect-secrets' order, so the sum is the same to the last bit
+        count = counts.get(symbol)
+        if count:
+            p = count / len(data)
             result -= p * math.log(p, 2)
     if charset == HEX_CHARSET and len(data) > 1 and data.isdigit():
         # detect-secrets' correction: all-digit strings are mostly numbers, not keys.
@@ -330,21 +394,25 @@ def entropy(data: str, charset: str) -> float:
 
 def _worth_a_look(line: str) -> bool:
     """Whether detect-secrets could report anything on ``line`` (a superset of its triggers)."""
-    if _KEYWORD_LINE.search(line) or URL_WITH_PASSWORD.search(line):
+    folded = line.casefold()
+    if any(hint in folded for hint in _KEYWORD_HINTS) and _KEYWORD_LINE.search(line):
         return True
-    if any(pattern.search(line) for _, pattern in _formats_for(line)):
+    if "://" in line and URL_WITH_PASSWORD.search(line):
+        return True
+    if any(pattern.search(line) for _, pattern in _formats_for(line, folded)):
         return True
     for kind, charset, limit in ENTROPY_TESTS:
         for match in _QUOTED[kind].finditer(line):
-            if entropy(match.group(2), charset) > limit:
+            found = match.group(2)
+            if len(found) > 2**limit and entropy(found, charset) > limit:
                 return True
     return False
 
 
-def _formats_for(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
+def _formats_for(text: str, folded: str | None = None) -> Iterator[tuple[str, re.Pattern[str]]]:
     """The compiled known formats that could match ``text`` (``FORMAT_HINTS`` says which)."""
-    lower = text.lower()
-    hinted = {kind for kind, hint in FORMAT_HINTS.items() if hint(text, lower)}
+    folded = text.casefold() if folded is None else folded
+    hinted = {kind for kind, hint in FORMAT_HINTS.items() if hint(text, folded)}
     for index, (kind, _, _) in enumerate(KNOWN_FORMATS):
         if kind in hinted or kind not in FORMAT_HINTS:  # an unknown type: always searched
             yield kind, _compiled(index)
