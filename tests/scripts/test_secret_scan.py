@@ -101,10 +101,10 @@ def test_known_formats_are_detect_secrets_own() -> None:
 def test_keyword_and_entropy_settings_are_detect_secrets_own() -> None:
     assert secret_scan.KEYWORD_DENYLIST == keyword_plugin.DENYLIST
     base64, hexadecimal = Base64HighEntropyString(), HexHighEntropyString()
-    assert secret_scan.ENTROPY_TESTS == (
+    assert (
         (base64.secret_type, base64.charset, base64.entropy_limit),
         (hexadecimal.secret_type, hexadecimal.charset, hexadecimal.entropy_limit),
-    )
+    ) == secret_scan.ENTROPY_TESTS
     for sample in ["", "a", "0123456789", "5d41402abc4b2a76", "kJ8s9dF2lQ0pZx7V", "1111"]:
         assert secret_scan.entropy(sample, base64.charset) == pytest.approx(
             base64.calculate_shannon_entropy(sample)

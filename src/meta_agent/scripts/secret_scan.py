@@ -310,12 +310,12 @@ def scan(source: str, tree: ast.AST | None = None) -> list[Hit]:
         values = list(_string_constants(tree))
         joined = "\n".join(value for _, value in values)
         if _value_could_hold(joined) or any(_high_entropy(value) for _, value in values):
-            for line, value in values:
-                hits.update(Hit(line, kind) for kind in value_secrets(value))
+            for number, value in values:
+                hits.update(Hit(number, kind) for kind in value_secrets(value))
         hits.update(_context_hits(tree))
     if "://" in source and URL_WITH_PASSWORD.search(source):
-        for number, line in enumerate(lines, start=1):
-            for match in URL_WITH_PASSWORD.finditer(line):
+        for number, text in enumerate(lines, start=1):
+            for match in URL_WITH_PASSWORD.finditer(text):
                 if not PLACEHOLDER.fullmatch(match.group("password")):
                     hits.add(Hit(number, "URL with a password"))
     candidates: list[tuple[int, str]] = []
@@ -486,7 +486,8 @@ def _context_hits(tree: ast.AST) -> Iterator[Hit]:
             for target in targets:
                 for element in _flatten(target):
                     name = _target_name(element)
-                    if name and secret_name(name) and _contains_literal(node.value):
+                    literal = node.value is not None and _contains_literal(node.value)
+                    if name and secret_name(name) and literal:
                         yield Hit(node.lineno, "bandit B105 hardcoded_password_string")
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
@@ -584,7 +585,8 @@ def _detect_secrets() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
         from detect_secrets.filters import heuristic
 
-    plugins = tuple(cls() for cls in get_mapping_from_secret_type_to_class().values())
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    plugins = tuple(cls() for cls in classes)
     filters = (
         heuristic.is_sequential_string,
         heuristic.is_potential_uuid,
