@@ -168,6 +168,8 @@ def test_call_arguments_detect_secrets_drops_are_found() -> None:
         'dsn = connect("postgres://u:Vx9qLm27Tr@h/db")',
         'r = get(url, headers={"Authorization": "Bearer 9f8e7d6c5b4a3928170abcdZ"})',
         'print(str("kJ8s9dF2lQ0pZx7VbN3mT6yR1wE4uH5cGa"))',
+        'key = str("AKIAIOSFODNN7" + "EXAM" + "PLE")',
+        'url = "postgres://analyst:" + "Vx9qLm27Tr" + "@db.internal/portfolio"',
     ]:
         assert lines(scan(line + "\n", ast.parse(line))) == {1}, line
 

@@ -450,11 +450,29 @@ def _filtered(secret: str) -> bool:
 
 
 def _string_constants(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Every string (and bytes) constant, and every ``"..." + "..."`` chain of them joined."""
+    inner: set[int] = set()  # ids of additions inside a larger chain, joined with it
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield node.lineno, node.value
         elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
             yield node.lineno, node.value.decode("latin-1")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and id(node) not in inner:
+            joined = _joined(node, inner)
+            if joined is not None:
+                yield node.lineno, joined
+
+
+def _joined(node: ast.expr, inner: set[int]) -> str | None:
+    """``"AKIA" + "..."`` as the one string it is at run time (None: not all literal)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        inner.add(id(node.left))
+        left = _joined(node.left, inner)
+        right = _joined(node.right, inner) if left is not None else None
+        return None if left is None or right is None else left + right
+    return None
 
 
 def _literal_secret(node: ast.AST | None) -> bool:
