@@ -113,9 +113,9 @@ class ScriptValidator:
 
     Args:
         registry: the tools scripts may call (``default_registry()`` when None).
-        thorough: also run bandit's hard-coded password tests (B105-B107) on top of
-            detect-secrets; about 3 ms more per typical script. ``validate`` and ``check``
-            can override it per call.
+        thorough: kept for callers written when bandit's password tests were optional; every
+            check now always runs (their B105-B107 are AST checks of ``secret_scan``), so it
+            changes nothing and no caller can weaken the validator with it.
     """
 
     def __init__(self, registry: ToolRegistry | None = None, *, thorough: bool = True) -> None:
