@@ -69,7 +69,8 @@ CLEAN = textwrap.dedent(
     mask = "postgresql://analyst:***@db.internal/portfolio"
     password = ""
     token = None
-    print("Token expires in 10 minutes", "Basic information")
+    print("Token expires in 10 minutes", "Basic information", "token: expired")
+    print("password: {pw}", "secret=%s" % name, "?format=json&key=value_name")
     frame = fetch_portfolio_metrics(property_types=["office", "retail"])
     export_to_csv(frame, filename="dscr_by_property.csv")
     rows = query_database("SELECT property_id, noi FROM financials WHERE period >= :start")
@@ -170,6 +171,9 @@ def test_call_arguments_detect_secrets_drops_are_found() -> None:
         'print(str("kJ8s9dF2lQ0pZx7VbN3mT6yR1wE4uH5cGa"))',
         'key = str("AKIAIOSFODNN7" + "EXAM" + "PLE")',
         'url = "postgres://analyst:" + "Vx9qLm27Tr" + "@db.internal/portfolio"',
+        'dsn = connect("host=db user=u password=Zq3xW8p2Lm4n dbname=p")',
+        'r = get("https://api.example.com/v1?api_key=Zq3xW8p2Lm4nR7&q=1")',
+        'r = send("X-Token: Zq3xW8p2Lm4nR7")',
     ]:
         assert lines(scan(line + "\n", ast.parse(line))) == {1}, line
 

@@ -269,6 +269,16 @@ _SCHEMES = (
 AUTHORIZATION_VALUE = re.compile(
     rf"\b(?:{'|'.join(_SCHEMES)})\s+(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{{12,}}"
 )
+# A credential inside a string as key=value or key: value (a DSN "password=...", a query string
+# "?api_key=...", a header line "token: ..."); the value must look like one (6+ characters with a
+# digit, mixed case or punctuation), so that "token: expired" is prose.
+KEY_VALUE_SECRET = re.compile(
+    r"(?:^|[^a-z0-9])(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|apikey|access[_-]?key"
+    r"|(?:access|auth|refresh|bearer)?[_-]?token|client[_-]?secret|private[_-]?key|credentials?)"
+    r"\s*[=:]\s*(?P<value>[^\s;&,'\"]{6,})",
+    re.IGNORECASE,
+)
+_KEY_VALUE_HINTS = ("pass", "pwd", "secret", "key", "token", "credential")
 # Names that hold credentials: bandit's B105-B107 words as it matches them, detect-secrets'
 # keyword list anywhere in the name, and the usual header and parameter names.
 _BANDIT_WORDS = "(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)"
@@ -348,16 +358,34 @@ def value_secrets(value: str) -> Iterator[str]:
         token = match.group().split(None, 1)[1]
         if not _filtered(token):
             yield "authorization value"
+    if any(hint in value.casefold() for hint in _KEY_VALUE_HINTS):
+        for match in KEY_VALUE_SECRET.finditer(value):
+            if _looks_like_a_credential(match.group("value")):
+                yield "key=value credential"
+                break
     for kind, charset, limit in ENTROPY_TESTS:
         high = _could_exceed(value, kind, limit) and entropy(value, charset) > limit
         if high and not _filtered(value):
             yield kind
 
 
+def _looks_like_a_credential(value: str) -> bool:
+    if PLACEHOLDER.fullmatch(value) or (_filtered(value) and not value.isdigit()):
+        return False
+    kinds = (
+        any(c.isdigit() for c in value),
+        any(c.isupper() for c in value) and any(c.islower() for c in value),
+        any(not c.isalnum() for c in value),
+    )
+    return any(kinds)
+
+
 def _value_could_hold(text: str) -> bool:
     """Whether a known format, a URL with a password or an authorization value is in ``text``."""
+    folded = text.casefold()
     return bool(
-        ("://" in text and URL_WITH_PASSWORD.search(text))
+        (any(hint in folded for hint in _KEY_VALUE_HINTS) and KEY_VALUE_SECRET.search(text))
+        or ("://" in text and URL_WITH_PASSWORD.search(text))
         or (any(scheme in text for scheme in _SCHEMES) and AUTHORIZATION_VALUE.search(text))
         or any(pattern.search(text) for _, pattern in _formats_for(text))
     )
