@@ -289,11 +289,12 @@ class Pipeline:
         title: str | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own."""
-        from meta_agent.scripts.validate import ScriptValidator
+        from meta_agent.scripts.validate import ScriptValidator, decode_script
 
         started = time.perf_counter()
         try:
-            source = path.read_text(encoding="utf-8")
+            # Decoded once; script.py below is this text as UTF-8, the bytes that are checked.
+            source = decode_script(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
             raise ExecutionError(f"Cannot read script {path}: {exc}") from exc
         request = title or f"exec {path.name}"

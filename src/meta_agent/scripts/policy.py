@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import functools
-import os
 import re
-import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from meta_agent.errors import Finding
@@ -253,9 +250,65 @@ DENIED_ATTRIBUTE_PREFIXES: dict[str, str] = {
 FILE_KEYWORDS = frozenset(
     {"file", "buf", "path", "path_or_buf", "filename", "filepath", "fname", "stream", "handlers"}
 )
-# logging.basicConfig: level and format only. Not filename/filemode/stream/handlers (they write
-# files), not style (a "{" format walks attributes of the log record).
+# Keywords that choose a "{" or "$" format style, refused on every call that is not a tool: a
+# "{" format walks attributes and items ("{msg.__globals__[os].environ}").
+STYLE_KEYWORDS = frozenset({"style"})
+# Module callables a script may only call directly, under the name it imported, never store,
+# pass on or hand to another call (functools.partial, defaultdict, map...), so that the checks
+# on their arguments always apply. The reason is given in the finding.
+CALL_ONLY: dict[str, str] = {
+    "logging.basicConfig": "it configures logging, and only its one checked form is allowed",
+}
+# logging.basicConfig: level, format and datefmt only, as literals. Not filename/filemode/
+# stream/handlers (they write files), not style (a "{" format walks attributes of the log
+# record), not force (it replaces the runtime's handlers).
 LOGGING_CONFIG_KEYWORDS = frozenset({"level", "format", "datefmt"})
+# The log record fields a %-style format may name.
+LOG_RECORD_FIELDS = _words(
+    """
+    asctime created filename funcName levelname levelno lineno message module msecs name
+    pathname process processName relativeCreated thread threadName taskName
+    """
+)
+LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+_PERCENT_FIELD = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\d+)?(?:\.\d+)?(?P<kind>.)?")
+
+
+def logging_config_problem(
+    keyword: str, value: ast.expr, resolve: Callable[[ast.expr], str | None]
+) -> str | None:
+    """Why ``value`` is not allowed for ``logging.basicConfig(keyword=...)``, or None.
+
+    ``level`` is a level (``logging.INFO``, ``"INFO"`` or 10-50); ``format`` a literal %-style
+    format of log record fields (``%(asctime)s %(message)s``); ``datefmt`` a literal string.
+    ``resolve`` says what a name or attribute stands for (``"logging.INFO"``).
+    """
+    if keyword == "level":
+        name = resolve(value)
+        if name is not None and name.startswith("logging.") and name[8:] in LOG_LEVELS:
+            return None
+        if isinstance(value, ast.Constant) and (
+            value.value in LOG_LEVELS
+            or (type(value.value) is int and value.value in (10, 20, 30, 40, 50))
+        ):
+            return None
+        return "the level must be logging.DEBUG/INFO/WARNING/ERROR/CRITICAL"
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return "it must be a string literal, so that it is checked"
+    if keyword == "format":
+        if "{" in value.value or "$" in value.value:
+            return "'{' and '$' have no place in a %-style format (they walk attributes)"
+        for match in _PERCENT_FIELD.finditer(value.value):
+            field, kind = match.group("name"), match.group("kind")
+            if match.group() == "%%":
+                continue
+            if field is None or field not in LOG_RECORD_FIELDS or kind not in ("s", "d", "f"):
+                return (
+                    f"{match.group()!r} is not a log record field; use %(name)s fields such as "
+                    "%(asctime)s %(levelname)s %(message)s"
+                )
+    return None
+
 
 # --- syntax ------------------------------------------------------------------------------------
 
@@ -353,6 +406,8 @@ MAX_SOURCE_CHARS = 200_000
 # Tool parameters that receive SQL (one query) or a batch of {"query": ..., "params": ...}.
 SQL_PARAMETERS = frozenset({"query", "sql"})
 SQL_BATCH_PARAMETERS = frozenset({"queries"})
+# The only keys of a batch's query dict: literals, so a computed key cannot replace the query.
+SQL_BATCH_KEYS = frozenset({"query", "params"})
 # Tool parameters that name a file the tool writes.
 OUTPUT_PARAMETERS = frozenset({"filename"})
 
@@ -514,44 +569,31 @@ def _describe(schema: dict[str, Any]) -> str:
 
 # --- secrets -----------------------------------------------------------------------------------
 
-# scheme://user:password@host, with or without a user name.
-_URL_WITH_PASSWORD = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'\"]*:(?P<password>[^\s/?#@'\"]+)@"
-)
-# A password part that is a template or a mask, not a password: {pw}, ${PW}, %s, <pw>, ***.
-_PASSWORD_PLACEHOLDER = re.compile(
-    r"\{[^}]*\}|\$\{[^}]*\}|\$\w+|%\(\w+\)s|%s|<[^>]*>|\*+|x+|\.\.\.", re.IGNORECASE
-)
-# bandit's hard-coded password tests: string assigned to / compared with a password-like name,
-# passed as a password-like keyword, or used as a password-like parameter default.
-BANDIT_SECRET_TESTS = frozenset({"B105", "B106", "B107"})
-
 
 def secret_findings(
-    source: str, strings: Iterable[tuple[int, str]] = (), *, thorough: bool = True
+    source: str, tree: ast.AST | None = None, *, thorough: bool = True
 ) -> list[Finding]:
     """Hard-coded credentials in ``source``: one finding per line, never quoting the value.
 
-    detect-secrets' plugins judge every line (and strings split across lines), with its default
-    heuristic filters but without its allow-list pragma; bandit (``thorough``) runs its password
-    tests once on the whole source, ignoring ``# nosec``. ``strings`` are the (line, value) of
-    the script's strings that span lines, so that a key split over lines is seen whole.
+    ``tree`` is the parsed ``source`` (parsed here when None): every string constant is judged
+    on its own and in its context (``meta_agent.scripts.secret_scan``), every line by the known
+    formats and, where it could find anything, by detect-secrets. ``thorough`` is accepted for
+    compatibility: every check always runs, since none of them is slow any more. ``# nosec`` and
+    ``pragma: allowlist secret`` comments are ignored: the script does not get to silence them.
     """
-    lines = re.split(r"\r\n|\r|\n", source)
+    from meta_agent.scripts import secret_scan
+
+    del thorough
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
     kinds: dict[int, set[str]] = {}
-    seen: set[str] = set()
-    for index, kind, secret in _text_secrets(lines):
-        kinds.setdefault(index + 1, set()).add(kind)
-        seen.add(secret)
-    for number, value in strings:
-        # ("AKIA..." "...EXAMPLE") split over lines is one string at run time.
-        pieces = [f'"{piece}"' for piece in value.split("\n")]
-        for _, kind, secret in _text_secrets(pieces):
-            if secret not in seen:
-                kinds.setdefault(number, set()).add(kind)
-    if thorough:
-        for number, kind in _bandit_secrets(source):
-            kinds.setdefault(number, set()).add(kind)
+    for hit in secret_scan.scan(source, tree):
+        kinds.setdefault(hit.line, set()).add(hit.kind)
     return [
         Finding(
             number,
@@ -561,109 +603,3 @@ def secret_findings(
         )
         for number, found in sorted(kinds.items())
     ]
-
-
-def _text_secrets(lines: list[str]) -> Iterator[tuple[int, str, str]]:
-    """(line index, kind, secret) for every secret detect-secrets finds on a line of ``lines``.
-
-    The result is what running every plugin on every line gives; running them once on the whole
-    text first only picks the lines worth a look (the plugins' patterns cannot span a newline,
-    and the keyword plugin cannot match a line without one of its keywords).
-    """
-    plugins, keyword_line = _secret_plugins()
-    text = "\n".join(lines)
-    values = {
-        potential.secret_value
-        for plugin in plugins
-        if plugin.secret_type != "Secret Keyword"
-        for potential in plugin.analyze_line(filename="script.py", line=text)
-    }
-    for index, line in enumerate(lines):
-        candidate = keyword_line.search(line) or any(v and v in line for v in values)
-        if candidate or _URL_WITH_PASSWORD.search(line):
-            for kind, secret in _line_secrets(line, plugins):
-                yield index, kind, secret
-
-
-def _line_secrets(line: str, plugins: tuple[Any, ...]) -> Iterator[tuple[str, str]]:
-    for plugin in plugins:
-        for potential in plugin.analyze_line(filename="script.py", line=line):
-            secret = potential.secret_value
-            if secret and not _ignored_secret(secret, line, plugin):
-                yield plugin.secret_type, secret
-    for match in _URL_WITH_PASSWORD.finditer(line):
-        password = match.group("password")
-        if not _PASSWORD_PLACEHOLDER.fullmatch(password):
-            yield "URL with a password", password
-
-
-@functools.cache
-def _secret_plugins() -> tuple[tuple[Any, ...], re.Pattern[str]]:
-    """detect-secrets' built-in plugins with their default settings, and its keyword pattern.
-
-    Built directly rather than through detect-secrets' process-wide settings, which are not
-    thread-safe and include the ``pragma: allowlist secret`` filter a script could use.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-        from detect_secrets.plugins.keyword import DENYLIST_REGEX
-
-    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
-    plugins = tuple(cls() for cls in classes)
-    return plugins, re.compile(DENYLIST_REGEX, re.IGNORECASE)
-
-
-def _ignored_secret(secret: str, line: str, plugin: Any) -> bool:
-    # detect-secrets' default heuristic filters (sequences, UUIDs, ids, templates, $VARS,
-    # indirect references, punctuation-only values), not its line allow-list; and %s templates.
-    from detect_secrets.filters import heuristic
-
-    return bool(
-        _PASSWORD_PLACEHOLDER.fullmatch(secret)
-        or heuristic.is_sequential_string(secret)
-        or heuristic.is_potential_uuid(secret)
-        or heuristic.is_likely_id_string(secret, line, plugin)
-        or heuristic.is_templated_secret(secret)
-        or heuristic.is_prefixed_with_dollar_sign(secret)
-        or heuristic.is_indirect_reference(line)
-        or heuristic.is_not_alphanumeric_string(secret)
-    )
-
-
-def _bandit_secrets(source: str) -> list[tuple[int, str]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # stevedore, loading bandit's plugins
-        from bandit.core import manager
-
-    bandit = manager.BanditManager(
-        _bandit_config(),
-        "file",
-        profile={"include": set(BANDIT_SECRET_TESTS)},
-        ignore_nosec=True,  # the script must not silence its own checks
-        quiet=True,
-    )
-    handle, name = tempfile.mkstemp(prefix="meta-agent-validate-", suffix=".py")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(source)
-        bandit.discover_files([name])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bandit.run_tests()
-    finally:
-        os.unlink(name)
-    return [
-        (issue.lineno, f"bandit {issue.test_id} {issue.test}")
-        for issue in bandit.get_issue_list()
-        if issue.test_id in BANDIT_SECRET_TESTS
-    ]
-
-
-@functools.cache
-def _bandit_config() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from bandit.core import config
-
-    return config.BanditConfig()

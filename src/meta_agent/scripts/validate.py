@@ -3,8 +3,9 @@
 ``ScriptValidator(registry).validate(source)`` returns every finding, each with its line and rule;
 ``check(source)`` raises ``ScriptRejected`` carrying them. The rules:
 
-- ``syntax``: the source parses (and declares no encoding other than UTF-8, which would change
-  what runs from what was checked).
+- ``syntax``: the source parses, as the UTF-8 bytes the sandbox will run: no encoding
+  declaration other than UTF-8 where Python or any other reader of the first two lines could
+  find one (``decode_script`` turns a file's bytes into the one text that is checked and run).
 - ``import``: registered tools (``from <tool module> import <tool>``), the standard-library modules
   of ``policy.ALLOWED_MODULES`` (``import X [as Y]``, ``from X import name``), the error classes of
   ``meta_agent.errors``, and ``from __future__ import annotations``. Nothing else: no relative or
@@ -12,29 +13,37 @@
 - ``call``: calls name a function (a builtin, an imported function, a tool, a function the script
   defines); ``eval``, ``exec``, ``open``, ``getattr`` with a computed name and the rest of
   ``policy.DANGEROUS_BUILTINS`` are refused even when only named; no ``**kwargs`` unpacking and no
-  file or stream keywords (``print(file=...)``) outside tool calls.
+  file, stream or style keywords (``print(file=...)``) outside tool calls. Calls are judged by
+  what they resolve to (``from logging import basicConfig as b`` is ``logging.basicConfig``):
+  ``policy.CALL_ONLY`` callables are only called directly, never passed or stored, and
+  ``logging.basicConfig`` only in its one harmless form (``policy.LOGGING_CONFIG_KEYWORDS``, a
+  literal %-style format of log record fields).
 - ``attribute``: no dunder or private attribute anywhere; module attributes from the module's list;
   attributes on values from ``policy.VALUE_ATTRIBUTES`` only; no assigning to attributes.
 - ``builtin``: names are defined by the script or are allowed builtins; nothing shadows a builtin;
   ``__name__`` only in ``if __name__ == "__main__":``.
 - ``tool``: tools are only called, never rebound or passed as values; arguments bind to the
   signature, and literal arguments fit the tool's JSON Schema.
-- ``sql``: SQL given to database tools is one string literal holding one read-only SELECT.
+- ``sql``: SQL given to database tools is one string literal holding one read-only SELECT;
+  ``batch_query`` takes a list literal of dict literals whose keys are the literals ``"query"``
+  and ``"params"``, so no SQL is built or chosen at run time.
 - ``output``: file names given to tools are string literals that ``outputs.SAFE_NAME`` accepts.
-- ``secret``: no hard-coded credentials (detect-secrets' plugins, bandit's B105/B106/B107, and
-  URLs with a password). ``# nosec`` and ``pragma: allowlist secret`` comments are ignored: the
-  script is untrusted, so it does not get to silence its own checks.
+- ``secret``: no hard-coded credentials (``meta_agent.scripts.secret_scan``: every string
+  constant on its own and in its context, every line by detect-secrets' formats and plugins).
+  ``# nosec`` and ``pragma: allowlist secret`` comments are ignored: the script is untrusted,
+  so it does not get to silence its own checks.
 - ``construct``: every node type is on ``policy.ALLOWED_NODES`` (no classes, decorators, async,
   with, del, global, walrus, yield, match); lambdas only as plain call arguments.
+- ``internal``: a check failed with an error of its own; the script is refused, never passed.
 
 The policy itself, with the reason for every list, is in ``meta_agent.scripts.policy``. This is a
 static filter in front of the sandbox, not a replacement for it: it does not bound CPU, memory or
 output, and it trusts the registered tools to check their own arguments at run time. It checks
-the text it is given: the runtime must run exactly that text, as UTF-8.
+the text it is given: the runtime must run exactly that text, encoded as UTF-8 (what
+``ScriptValidator.validate`` parses is those bytes, decoded as Python decodes a file).
 
-Cost: a typical generated script (50-60 lines) takes about 3 ms without bandit and about 6 ms
-with it on an idle core; bandit (``thorough``) is the expensive part, so callers may turn it off
-for scripts our own generator wrote and keep it for scripts users bring.
+Cost (``bench/bench_validate.py``): a few milliseconds for a typical generated script, in a warm
+process or a fresh one; detect-secrets is imported only for a script with a line it could report.
 """
 
 from __future__ import annotations
@@ -43,7 +52,9 @@ import ast
 import builtins
 import codecs
 import inspect
+import io
 import re
+import tokenize
 import warnings
 
 from meta_agent import errors
@@ -52,7 +63,7 @@ from meta_agent.scripts import policy
 from meta_agent.tool_library.outputs import SAFE_NAME
 from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
 
-__all__ = ["RULES", "ScriptValidator"]
+__all__ = ["RULES", "ScriptValidator", "decode_script"]
 
 # The rule ids findings use.
 RULES = (
@@ -66,6 +77,7 @@ RULES = (
     "secret",
     "output",
     "construct",
+    "internal",
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -74,8 +86,10 @@ _ERROR_CLASSES = frozenset(
     for name, value in vars(errors).items()
     if isinstance(value, type) and issubclass(value, errors.MetaAgentError)
 )
-# PEP 263: an encoding declaration in the first two lines.
-_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+# PEP 263's declaration, searched for anywhere in the first two lines (not only in a comment at
+# the start of one): stricter than Python, so no reader's notion of a line can hide one.
+_CODING = re.compile(r"coding[:=][ \t]*([-\w.]+)")
+_UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
 _CONSTRUCT_MESSAGES: dict[type[ast.AST], str] = {
     ast.ClassDef: "class definitions are not allowed: scripts call tools and need no classes",
     ast.AsyncFunctionDef: "async code is not allowed",
@@ -99,9 +113,9 @@ class ScriptValidator:
 
     Args:
         registry: the tools scripts may call (``default_registry()`` when None).
-        thorough: also run bandit's hard-coded password tests (B105-B107) on top of
-            detect-secrets; about 3 ms more per typical script. ``validate`` and ``check``
-            can override it per call.
+        thorough: kept for callers written when bandit's password tests were optional; every
+            check now always runs (their B105-B107 are AST checks of ``secret_scan``), so it
+            changes nothing and no caller can weaken the validator with it.
     """
 
     def __init__(self, registry: ToolRegistry | None = None, *, thorough: bool = True) -> None:
@@ -116,8 +130,12 @@ class ScriptValidator:
     def validate(self, source: str, *, thorough: bool | None = None) -> list[Finding]:
         """Every finding in ``source``, sorted by line; an empty list means it may run.
 
-        ``thorough`` overrides the validator's setting for this call (bandit on or off).
+        ``source`` is checked as the UTF-8 bytes the sandbox will run: the runtime must be handed
+        ``source.encode("utf-8")`` (``decode_script`` gives the text of a file). ``thorough`` is
+        accepted for compatibility; every check always runs. A check that fails with an error of
+        its own is a finding (rule ``internal``): the validator fails closed.
         """
+        del thorough
         if len(source) > policy.MAX_SOURCE_CHARS:
             return [
                 Finding(
@@ -127,14 +145,26 @@ class ScriptValidator:
                     "characters; generated scripts are far shorter",
                 )
             ]
-        coding = _encoding_problem(source)
+        try:
+            return self._validate(source)
+        except Exception as exc:  # noqa: BLE001 - any failure of a check refuses the script
+            return [_internal(exc)]
+
+    def _validate(self, source: str) -> list[Finding]:
+        try:
+            data = source.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return [Finding(1, "syntax", f"the script is not valid Unicode text: {exc.reason}")]
+        coding = _encoding_problem(source, data)
         if coding:
             return [coding]
         try:
             with warnings.catch_warnings():
                 # Invalid escapes in the script's strings are its business, not ours to print.
                 warnings.simplefilter("ignore")
-                tree = ast.parse(source)
+                # The bytes, as ``python script.py`` reads them; not a str, whose declaration
+                # Python would ignore.
+                tree = ast.parse(data)
         except SyntaxError as exc:
             return [Finding(exc.lineno or 1, "syntax", f"the script does not parse: {exc.msg}")]
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -145,13 +175,14 @@ class ScriptValidator:
             checker.run(tree)
         except RecursionError:
             findings.append(Finding(1, "construct", "the script is nested too deeply to check"))
-        findings.extend(
-            policy.secret_findings(
-                source,
-                checker.strings,
-                thorough=self.thorough if thorough is None else thorough,
-            )
-        )
+        except Exception as exc:  # noqa: BLE001 - fail closed, keep the other checks' findings
+            findings.append(_internal(exc))
+        try:
+            findings.extend(policy.secret_findings(source, tree))
+        except RecursionError:
+            findings.append(Finding(1, "construct", "the script is nested too deeply to check"))
+        except Exception as exc:  # noqa: BLE001 - fail closed
+            findings.append(_internal(exc))
         return sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
 
     def check(
@@ -173,23 +204,53 @@ class ScriptValidator:
         return self._signatures[registered.name]
 
 
-def _encoding_problem(source: str) -> Finding | None:
-    for line_number, line in enumerate(source.lstrip("\ufeff").splitlines()[:2], start=1):
-        match = _CODING.match(line)
-        if not match:
-            continue
+def decode_script(data: bytes) -> str:
+    """The text of a script file, decoded once as UTF-8 (a leading BOM dropped).
+
+    This is the text to validate and to hand the runtime, re-encoded as UTF-8: a declaration of
+    another encoding stays in it, so ``validate`` refuses it. Raises ``UnicodeDecodeError``
+    when the bytes are not UTF-8.
+    """
+    return data.decode("utf-8-sig")
+
+
+def _encoding_problem(source: str, data: bytes) -> Finding | None:
+    """Why ``data`` (``source`` as UTF-8) might not run as ``source``, or None.
+
+    Python decodes a file by a declaration in its first two lines (PEP 263, ``\\n`` lines in a
+    str, universal newlines in a file). ``tokenize.detect_encoding`` is Python's own reading;
+    the search below covers every other notion of a line (``\\r``, form feeds, U+2028...), since
+    all of them end no later than the second ``\\n``.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return Finding(1, "syntax", f"the script's encoding declaration is refused: {exc}")
+    names = [encoding]
+    head = "\n".join(source.split("\n", 2)[:2])
+    names += [match.group(1) for match in _CODING.finditer(head)]
+    for name in names:
         try:
-            name = codecs.lookup(match.group(1)).name
+            normal = codecs.lookup(name).name
         except LookupError:
-            name = match.group(1)
-        if name != "utf-8":
+            normal = name
+        if normal not in _UTF8_NAMES:
             return Finding(
-                line_number,
+                1,
                 "syntax",
-                f"the script declares the encoding {name!r}; "
-                "scripts are UTF-8, and another encoding changes what runs",
+                f"the script declares the encoding {name!r}; scripts are UTF-8, and another "
+                "encoding changes what runs from what was checked",
             )
     return None
+
+
+def _internal(exc: BaseException) -> Finding:
+    return Finding(
+        1,
+        "internal",
+        f"the validator could not finish its checks ({type(exc).__name__}: {exc}); "
+        "the script is refused rather than run unchecked",
+    )
 
 
 class _Checker(ast.NodeVisitor):
@@ -201,12 +262,13 @@ class _Checker(ast.NodeVisitor):
         self.modules: dict[str, str] = {}  # alias -> allowed standard-library module
         self.tools: dict[str, Tool] = {}  # alias -> registered tool
         self.imported: set[str] = set()  # allowed names from ``from X import name``
+        self.origins: dict[str, str] = {}  # name bound by ``from X import n`` -> "X.n"
+        self.called: set[int] = set()  # ids of the nodes that are a call's function
         self.rejected: set[str] = set()  # names bound by refused imports (already reported)
         self.functions: set[str] = set()  # functions the script defines
         self.bound: set[str] = set()  # every name the script binds, anywhere
         self.lambdas: set[int] = set()  # ids of lambdas that are plain call arguments
         self.main_guard: set[int] = set()  # id of the ``__name__`` in ``if __name__ == ...``
-        self.strings: list[tuple[int, str]] = []  # (line, value) of strings spanning lines
         self.line = 1
 
     def report(self, node: ast.AST | None, rule: str, message: str) -> None:
@@ -228,12 +290,6 @@ class _Checker(ast.NodeVisitor):
                 bindings.append((node.arg, node))
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 bindings.append((node.name, node))
-            elif (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and (node.end_lineno or node.lineno) > node.lineno
-            ):
-                self.strings.append((node.lineno, node.value))
         for statement in imports:
             self._import(statement)
         self._bindings(imports, bindings)
@@ -267,6 +323,7 @@ class _Checker(ast.NodeVisitor):
                 self.tools[bound] = tools[alias.name]
             elif module != "__future__":
                 self.imported.add(bound)
+                self.origins[bound] = f"{module}.{alias.name}"
 
     def _from_import_problem(self, node: ast.ImportFrom, module: str, name: str) -> str | None:
         if node.level:
@@ -318,6 +375,31 @@ class _Checker(ast.NodeVisitor):
             elif name in imports:
                 self.report(node, "import", f"the imported name {name} is rebound")
             self._check_name_binding(name, node)
+
+    def resolve(self, node: ast.expr) -> str | None:
+        """What ``node`` names, spelling aside: ``"logging.basicConfig"`` for ``L.basicConfig``
+        after ``import logging as L`` and for ``b`` after ``from logging import basicConfig as
+        b``; None for anything that is not an allowed module or one of its names."""
+        if isinstance(node, ast.Name):
+            return self.origins.get(node.id) or self.modules.get(node.id)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.modules
+        ):
+            return f"{self.modules[node.value.id]}.{node.attr}"
+        return None
+
+    def _call_only(self, node: ast.expr) -> None:
+        """Refuse a ``policy.CALL_ONLY`` callable anywhere but as the function of a call."""
+        resolved = self.resolve(node)
+        if resolved in policy.CALL_ONLY and id(node) not in self.called:
+            self.report(
+                node,
+                "call",
+                f"{resolved} may only be called directly, never stored or passed on "
+                f"({policy.CALL_ONLY[resolved]})",
+            )
 
     def _check_name_binding(self, name: str, node: ast.AST) -> None:
         if name.startswith("__"):
@@ -383,6 +465,7 @@ class _Checker(ast.NodeVisitor):
         if not isinstance(node.ctx, ast.Load) or id(node) in self.main_guard:
             return
         name = node.id
+        self._call_only(node)
         if name in self.tools:
             self.report(
                 node,
@@ -436,6 +519,7 @@ class _Checker(ast.NodeVisitor):
             )
         if isinstance(base, ast.Name) and base.id in self.modules:
             module = self.modules[base.id]
+            self._call_only(node)
             if attribute not in policy.ALLOWED_MODULES[module]:
                 reason = _attribute_problem(attribute) or "it is not on the module's list"
                 self.report(
@@ -455,6 +539,7 @@ class _Checker(ast.NodeVisitor):
             if isinstance(argument, ast.Lambda):
                 self.lambdas.add(id(argument))
         func = node.func
+        self.called.add(id(func))
         if isinstance(func, ast.Name) and func.id in self.tools:
             _ToolCall(self, node, self.tools[func.id]).check()
             return
@@ -507,26 +592,12 @@ class _Checker(ast.NodeVisitor):
             )
 
     def _call_keywords(self, node: ast.Call) -> None:
-        func = node.func
-        is_logging_config = (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and self.modules.get(func.value.id) == "logging"
-            and func.attr == "basicConfig"
-        )
-        if is_logging_config and node.args:
-            self.report(node, "call", "logging.basicConfig takes keywords only (level, format)")
+        is_logging_config = self.resolve(node.func) == "logging.basicConfig"
+        if is_logging_config:
+            self._logging_config(node)
         for keyword in node.keywords:
             if keyword.arg is None:
                 self.report(node, "call", "**mapping arguments are not allowed; name each keyword")
-            elif is_logging_config and keyword.arg not in policy.LOGGING_CONFIG_KEYWORDS:
-                self.report(
-                    node,
-                    "call",
-                    f"logging.basicConfig({keyword.arg}=...) is not allowed;"
-                    f" only {', '.join(sorted(policy.LOGGING_CONFIG_KEYWORDS))}: the "
-                    "runtime captures the log",
-                )
             elif not is_logging_config and keyword.arg in policy.FILE_KEYWORDS:
                 self.report(
                     node,
@@ -534,6 +605,33 @@ class _Checker(ast.NodeVisitor):
                     f"the keyword {keyword.arg}= hands a file or stream to "
                     "a call; write files with the export tools",
                 )
+            elif not is_logging_config and keyword.arg in policy.STYLE_KEYWORDS:
+                self.report(
+                    node,
+                    "call",
+                    f"the keyword {keyword.arg}= is not allowed: a '{{' or '$' style "
+                    "format walks attributes of what it formats",
+                )
+
+    def _logging_config(self, node: ast.Call) -> None:
+        """``logging.basicConfig`` in its one form: level, a literal %-style format, datefmt."""
+        if node.args:
+            self.report(node, "call", "logging.basicConfig takes keywords only (level, format)")
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                continue  # reported with the other calls' ** arguments
+            if keyword.arg not in policy.LOGGING_CONFIG_KEYWORDS:
+                self.report(
+                    node,
+                    "call",
+                    f"logging.basicConfig({keyword.arg}=...) is not allowed;"
+                    f" only {', '.join(sorted(policy.LOGGING_CONFIG_KEYWORDS))}: the "
+                    "runtime captures the log, and scripts do not configure logging",
+                )
+                continue
+            problem = policy.logging_config_problem(keyword.arg, keyword.value, self.resolve)
+            if problem:
+                self.report(node, "call", f"logging.basicConfig({keyword.arg}=...): {problem}")
 
 
 class _ToolCall:
@@ -640,15 +738,24 @@ class _ToolCall:
                     element,
                 )
                 continue
-            queries = [
-                value
-                for key, value in zip(element.keys, element.values, strict=True)
-                if isinstance(key, ast.Constant) and key.value == "query"
-            ]
-            if not queries:
+            keys = [key.value if isinstance(key, ast.Constant) else None for key in element.keys]
+            if any(key not in policy.SQL_BATCH_KEYS for key in keys):
+                # A computed key could be "query" at run time and replace the checked one.
+                self.report(
+                    "sql",
+                    f"a query dict given to {self.tool.name}() may only have the literal keys "
+                    f"{' and '.join(repr(k) for k in sorted(policy.SQL_BATCH_KEYS))}, so that "
+                    "its SQL is the literal that is checked",
+                    element,
+                )
+                continue
+            if len(set(keys)) != len(keys):
+                self.report("sql", "a query dict repeats a key", element)
+                continue
+            if "query" not in keys:
                 self.report("sql", 'a query dict has no literal "query" key', element)
-            for query in queries:
-                self.sql(query)
+                continue
+            self.sql(element.values[keys.index("query")])
 
 
 def _is_main_guard(test: ast.expr) -> bool:

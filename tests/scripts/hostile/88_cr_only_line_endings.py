@@ -1,0 +1,1 @@
+#!/usr/bin/env python# coding: utf-7# expect: syntax# Old Mac line endings: Python reads universal newlines +AAo-open(__file__.replace('.py', '.ran'), 'w').close()
