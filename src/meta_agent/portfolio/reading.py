@@ -18,10 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from meta_agent.errors import ToolError, UnknownProperty, UnsafeQuery
-from meta_agent.portfolio.engine import read_only_engine
+from meta_agent.portfolio.engine import read_only_engine, resolve_url
 from meta_agent.portfolio.queries import PropertyFilter, market_matches
 from meta_agent.portfolio.schema import FINANCIAL_COLUMNS, loans, properties, valuations
-from meta_agent.portfolio.sqlguard import check_select
+from meta_agent.portfolio.sqlguard import check_select, dialect_of_url
 
 FINANCIAL_ALIASES = {
     "egi": "effective_gross_income",
@@ -101,10 +101,13 @@ def metrics_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
-    """A validated SELECT with its parameters bound; UnsafeQuery or ToolError otherwise."""
+    """A SELECT the guard accepts, its parameters bound; UnsafeQuery or ToolError otherwise.
+
+    The guard reads the query in the dialect of the database in force, as the validator did.
+    """
     if not isinstance(query, str):
         raise ToolError("query must be a string holding one SELECT statement.")
-    checked = check_select(query)
+    checked = check_select(query, dialect_of_url(resolve_url()))
     params = {} if params is None else params
     if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
         raise ToolError("params must be a dict of parameter name -> value.")
