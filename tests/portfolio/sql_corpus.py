@@ -117,6 +117,7 @@ ACCEPTED = [
     postgres_only("SELECT EXTRACT(YEAR FROM period) AS y FROM financials", mentions="extract"),
     postgres_only("SELECT date_trunc('year', period) AS y FROM financials"),
     postgres_only("SELECT period::date AS d FROM financials", mentions="CAST(value AS type)"),
+    Case("SELECT :day::date AS d", False, True, {"day": "2025-01-01"}, "CAST(value AS type)"),
     postgres_only("SELECT period + INTERVAL '1 month' AS next FROM financials"),
     postgres_only("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY noi) AS m FROM financials"),
     postgres_only("SELECT greatest(noi, capex) AS g, string_agg(property_id, ',') AS s "
@@ -174,6 +175,7 @@ REFUSED = [
     no("SELECT * FROM portfolio_meta", mentions="portfolio_meta"),
     no("SELECT * FROM generate_series(1, 1000000000)", mentions="generate_series"),
     no("SELECT * FROM json_each('[1, 2]')", mentions="json_each"),
+    no("SELECT * FROM upper('x')", mentions="table-valued"),
     no("SELECT * FROM (WITH sqlite_master AS (SELECT 1 AS x) SELECT * FROM sqlite_master) q, "
        "sqlite_master", mentions="sqlite_master"),
     no("WITH b AS (SELECT * FROM sqlite_master), sqlite_master AS (SELECT 1 AS x) "

@@ -103,9 +103,10 @@ FUNCTIONS: dict[str, frozenset[str]] = {
 }
 # Functions sqlglot reads without keeping the spelled name (keyword syntax such as CASE and
 # CAST, or a name it normalises): accepted by what sqlglot recognised them as.
-_NAMELESS_COMMON = frozenset(
-    ["Case", "If", "Cast", "Exists", "CurrentDate", "CurrentTimestamp", "Substring", "StrPosition", "Trim", "GroupConcat"]
-)
+_NAMELESS_COMMON = frozenset({
+    "Case", "If", "Cast", "Exists", "CurrentDate", "CurrentTimestamp", "Substring",
+    "StrPosition", "Trim", "GroupConcat",
+})  # fmt: skip
 _NAMELESS = {
     "sqlite": _NAMELESS_COMMON | {"Chr"},
     "postgres": _NAMELESS_COMMON | {"Extract"},
@@ -117,19 +118,27 @@ CONSTRUCTS = {
 # Nodes sqlglot adds inside a function it recognised (strftime's argument becomes a timestamp).
 _IMPLIED = frozenset({"TsOrDsToTimestamp", "TsOrDsToDate", "TimeStrToTime"})
 # Types CAST may convert to.
-CAST_TYPES = frozenset(
-    ["INT", "BIGINT", "SMALLINT", "FLOAT", "DOUBLE", "DECIMAL", "TEXT", "VARCHAR", "CHAR", "DATE", "TIMESTAMP", "BOOLEAN"]
-)
+CAST_TYPES = frozenset({
+    "INT", "BIGINT", "SMALLINT", "FLOAT", "DOUBLE", "DECIMAL", "TEXT", "VARCHAR", "CHAR",
+    "DATE", "TIMESTAMP", "BOOLEAN",
+})  # fmt: skip
 # Date parts in EXTRACT(... FROM x), INTERVAL '1' MONTH and date_trunc('month', x).
-DATE_UNITS = frozenset(
-    ["YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "DOW", "DOY", "HOUR", "MINUTE", "SECOND", "EPOCH", "ISODOW", "ISOYEAR"]
-)
+DATE_UNITS = frozenset({
+    "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "DOW", "DOY", "HOUR", "MINUTE", "SECOND",
+    "EPOCH", "ISODOW", "ISOYEAR",
+})  # fmt: skip
 # The grammar of a read-only SELECT: every node of the tree must be one of these (or a function
 # above). Anything else (Into, Lock, Returning, Lateral, Values, Pragma...) is refused, including
 # whatever a later sqlglot adds. SQLite has no INTERVAL or ILIKE; PostgreSQL has no GLOB.
-_STRUCTURE_COMMON = frozenset(
-    ["Select", "Union", "Intersect", "Except", "Subquery", "With", "CTE", "From", "Join", "Where", "Group", "Having", "Order", "Ordered", "Limit", "Offset", "Distinct", "Alias", "TableAlias", "Table", "Column", "Identifier", "Star", "Literal", "Boolean", "Null", "Placeholder", "Paren", "Tuple", "Neg", "Not", "And", "Or", "Xor", "EQ", "NEQ", "GT", "GTE", "LT", "LTE", "NullSafeEQ", "NullSafeNEQ", "Is", "Add", "Sub", "Mul", "Div", "Mod", "DPipe", "Like", "Escape", "In", "Between", "Window", "WindowSpec", "Filter", "WithinGroup", "DataType", "DataTypeParam", "Var"]
-)
+_STRUCTURE_COMMON = frozenset({
+    "Select", "Union", "Intersect", "Except", "Subquery", "With", "CTE", "From", "Join",
+    "Where", "Group", "Having", "Order", "Ordered", "Limit", "Offset", "Distinct", "Alias",
+    "TableAlias", "Table", "Column", "Identifier", "Star", "Literal", "Boolean", "Null",
+    "Placeholder", "Paren", "Tuple", "Neg", "Not", "And", "Or", "Xor", "EQ", "NEQ", "GT", "GTE",
+    "LT", "LTE", "NullSafeEQ", "NullSafeNEQ", "Is", "Add", "Sub", "Mul", "Div", "Mod", "DPipe",
+    "Like", "Escape", "In", "Between", "Window", "WindowSpec", "Filter", "WithinGroup",
+    "DataType", "DataTypeParam", "Var",
+})  # fmt: skip
 _STRUCTURE = {
     "sqlite": _STRUCTURE_COMMON | {"Glob"},
     "postgres": _STRUCTURE_COMMON | {"ILike", "Interval", "IntDiv"},
@@ -328,7 +337,7 @@ class _Checker:
 
     # --- the tree ----------------------------------------------------------------------------
 
-    def check_tree(self, tree: exp.Expression) -> None:
+    def check_tree(self, tree: exp.Expr) -> None:
         from sqlglot import exp
 
         if isinstance(tree, exp.Subquery):
@@ -356,7 +365,7 @@ class _Checker:
                     f"query. {_ACCEPTED}"
                 )
 
-    def check_structure(self, node: exp.Expression, kind: str) -> None:
+    def check_structure(self, node: exp.Expr, kind: str) -> None:
         from sqlglot import exp
 
         if isinstance(node, exp.With) and node.args.get("recursive"):
@@ -391,41 +400,47 @@ class _Checker:
                 f"{', '.join(sorted(DATE_UNITS))}."
             )
 
-    def check_function(self, node: exp.Expression, kind: str) -> None:
+    def check_function(self, node: exp.Func, kind: str) -> None:
         from sqlglot import exp
 
-        allowed = FUNCTIONS[self.dialect]
-        if isinstance(node, exp.Anonymous):
-            name = str(node.name).lower()
-        else:
-            meta = node.meta
-            start, end = meta.get("start"), meta.get("end")
-            if isinstance(start, int) and isinstance(end, int):
-                name = self.query[start : end + 1].lower()
-            elif kind in _NAMELESS[self.dialect] or kind in _IMPLIED and isinstance(node.parent, exp.Func):
+        name = self.function_name(node)
+        if name is None:  # keyword syntax sqlglot recognised (CASE, CAST...), or implied by one
+            if kind in _NAMELESS[self.dialect]:
                 return
-            else:
-                name = kind.lower()
-        if name in allowed:
-            return
-        if isinstance(node.parent, exp.Table | exp.From | exp.Join):
-            self.refuse(
-                f"{name}() is a table-valued function, which is not accepted: read "
-                f"{', '.join(TABLES)}."
-            )
-            return
+            if kind in _IMPLIED and isinstance(node.parent, exp.Func):
+                return
+            name = kind.lower()
+        allowed = FUNCTIONS[self.dialect]
+        if name in allowed or isinstance(node.parent, exp.Table):
+            return  # a function in FROM is refused by the table check, naming it
         self.refuse(
             f"The function {name}() is not accepted. Functions accepted on {self.dialect}: "
             f"{', '.join(sorted(allowed))}, plus {CONSTRUCTS[self.dialect]}."
         )
 
+    def function_name(self, node: exp.Func) -> str | None:
+        """The function's name as the query spells it (lower case); None if it spells none."""
+        from sqlglot import exp
+
+        if isinstance(node, exp.Anonymous):
+            return str(node.name).lower()
+        start, end = node.meta.get("start"), node.meta.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            return self.query[start : end + 1].lower()
+        return None
+
     def check_table(self, node: exp.Table) -> None:
         from sqlglot import exp
 
         target = node.this
+        if isinstance(target, exp.Func):
+            name = self.function_name(target) or type(target).__name__.lower()
+            self.refuse(
+                f"{name}() is a table-valued function, which is not accepted: read "
+                f"{', '.join(TABLES)}."
+            )
+            return
         if not isinstance(target, exp.Identifier):
-            if isinstance(target, exp.Func):
-                return  # the function check names it
             self.refuse(f"{node.sql(self.dialect)} is not a table the query may read.")
             return
         if node.args.get("db") or node.args.get("catalog"):
@@ -480,7 +495,7 @@ def _name(identifier: exp.Identifier) -> str:
     return text if identifier.quoted else text.lower()
 
 
-def _defined_names(tree: exp.Expression) -> frozenset[str]:
+def _defined_names(tree: exp.Expr) -> frozenset[str]:
     """Names the query defines: column and table aliases, WITH names and their column lists."""
     from sqlglot import exp
 
@@ -504,8 +519,8 @@ def _visible_ctes(table: exp.Table) -> set[str]:
     from sqlglot import exp
 
     names: set[str] = set()
-    node: exp.Expression = table
-    skip_with_of: exp.Expression | None = None
+    node: exp.Expr = table
+    skip_with_of: exp.Expr | None = None
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, exp.With) and isinstance(node, exp.CTE):
@@ -520,13 +535,13 @@ def _visible_ctes(table: exp.Table) -> set[str]:
     return names
 
 
-def _table_names(tree: exp.Expression) -> set[str]:
+def _table_names(tree: exp.Expr) -> set[str]:
     from sqlglot import exp
 
     return {_name(t.this) for t in tree.find_all(exp.Table) if isinstance(t.this, exp.Identifier)}
 
 
-def _statement_name(tree: exp.Expression, query: str) -> str:
+def _statement_name(tree: exp.Expr, query: str) -> str:
     from sqlglot import exp
 
     if isinstance(tree, exp.Command):
@@ -546,7 +561,11 @@ def _runnable_text(query: str, tokens: list[Any]) -> str:
         span = query[token.start : token.end + 1]
         if token.token_type.name in ("STRING", "IDENTIFIER"):
             span = span.replace(":", "\\:")
-        if previous_end is not None and token.start > previous_end + 1:
+        # A gap (space or comment) becomes one space; so does the join of :name and a :: cast,
+        # which SQLAlchemy would otherwise not read as a parameter.
+        if previous_end is not None and (
+            token.start > previous_end + 1 or token.token_type.name == "DCOLON"
+        ):
             parts.append(" ")
         parts.append(span)
         previous_end = token.end
