@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meta_agent.errors import UnsafeQuery
 from meta_agent.portfolio import sqlguard
@@ -271,3 +273,36 @@ def test_importing_the_guard_does_not_import_sqlglot() -> None:
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- any text -----------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "SELECT", "*", "FROM", "properties", "loans", "sqlite_master", "pg_class", ";", "/*", "*/",
+    "--", "\n", "'", '"', "(", ")", ",", ".", "pragma_table_info", "WITH", "RECURSIVE", "AS",
+    "x", "name", ":p", "?", "UNION", "1", "$$", "E'", "\\", "::", "DELETE", "RETURNING", "INTO",
+    "count", "upper", "load_extension", "WHERE", "=", "||", "ORDER BY", "LIMIT", "é", "\u00a0",
+    "`", "[", "]", "%", "$1", "JOIN", "ON", "t", "FOR UPDATE", "ATTACH", "PRAGMA", "::date",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "SELECT ", "SELECT name FROM properties "]),
+    parts=st.lists(st.sampled_from(FRAGMENTS), max_size=10),
+    joiner=st.sampled_from(["", " "]),
+    dialect=st.sampled_from(DIALECTS),
+)
+def test_any_text_gets_a_verdict_and_what_runs_is_itself_accepted(
+    prefix: str, parts: list[str], joiner: str, dialect: str
+) -> None:
+    query = prefix + joiner.join(parts)
+    problems = sqlguard.sql_problems(query, dialect)
+    assert all(isinstance(p, str) and p for p in problems)
+    if problems:
+        with pytest.raises(UnsafeQuery):
+            sqlguard.check_select(query, dialect)
+        return
+    checked = sqlguard.check_select(query, dialect)
+    runs = checked.sql.replace("\\:", ":")
+    assert sqlguard.check_select(runs, dialect) == checked

@@ -115,6 +115,8 @@ CONSTRUCTS = {
     "sqlite": "CASE, CAST and EXISTS",
     "postgres": "CASE, CAST, EXISTS, EXTRACT(part FROM date) and INTERVAL '...'",
 }
+# Reserved words followed by "(" that sqlglot's tokenizer leaves as plain words.
+_SYNTAX_WORDS = frozenset({"cast", "extract", "group", "filter", "over", "exists", "in"})
 # Nodes sqlglot adds inside a function it recognised (strftime's argument becomes a timestamp).
 _IMPLIED = frozenset({"TsOrDsToTimestamp", "TsOrDsToDate", "TimeStrToTime"})
 # Types CAST may convert to.
@@ -260,6 +262,7 @@ class _Checker:
         self.problems: list[str] = []
         self.parameters: set[str] = set()
         self.aliases: frozenset[str] = frozenset()
+        self.cte_names: frozenset[str] = frozenset()
 
     def run(self) -> CheckedQuery | None:
         query = self.query
@@ -277,6 +280,8 @@ class _Checker:
             tokens = engine.tokenize(query)
         except SqlglotError as exc:
             return self.fail(f"The query could not be read as SQL: {_first_line(exc)}. {_ACCEPTED}")
+        except Exception:  # noqa: BLE001 - whatever sqlglot cannot read is refused, not run
+            return self.fail(f"The query could not be read as SQL. {_ACCEPTED}")
         if all(token.token_type.name == "SEMICOLON" for token in tokens):
             return self.fail("The query is empty; send one SELECT statement.")
         self.check_tokens(tokens)
@@ -288,6 +293,8 @@ class _Checker:
             return self.fail(f"The query could not be read as SQL: {_first_line(exc)}. {_ACCEPTED}")
         except RecursionError:
             return self.fail("The query is nested too deeply to check.")
+        except Exception:  # noqa: BLE001 - whatever sqlglot cannot read is refused, not run
+            return self.fail(f"The query could not be read as SQL. {_ACCEPTED}")
         statements = [tree for tree in trees if tree is not None]
         if len(trees) != 1 or len(statements) != 1:
             return self.fail(
@@ -295,6 +302,8 @@ class _Checker:
             )
         tree = statements[0]
         self.check_tree(tree)
+        if not self.problems:
+            self.check_calls(tokens)
         if self.problems:
             return None
         return CheckedQuery(_runnable_text(query, tokens), frozenset(self.parameters))
@@ -335,6 +344,29 @@ class _Checker:
                     "or :name parameters."
                 )
 
+    def check_calls(self, tokens: list[Any]) -> None:
+        """Every ``name(`` in the text is a listed function or a WITH name (``WITH t(a) AS``).
+
+        A second net under the tree check, independent of how sqlglot parsed the call: the
+        database runs the text, so a call it would make must be allowed whatever the tree says.
+        """
+        allowed = FUNCTIONS[self.dialect]
+        for token, following in zip(tokens, tokens[1:], strict=False):
+            if following.token_type.name != "L_PAREN":
+                continue
+            if token.token_type.name not in ("VAR", "IDENTIFIER"):
+                continue  # keywords: CAST, EXISTS, IN, OVER, AS, USING...
+            quoted = token.token_type.name == "IDENTIFIER"
+            name = token.text if quoted else token.text.lower()
+            if not quoted and name in _SYNTAX_WORDS:
+                continue  # reserved words of the grammar, which the tree check judged
+            if name.lower() not in allowed and name not in self.cte_names:
+                self.refuse(
+                    f"The function {name}() is not accepted. Functions accepted on "
+                    f"{self.dialect}: {', '.join(sorted(allowed))}, plus "
+                    f"{CONSTRUCTS[self.dialect]}."
+                )
+
     # --- the tree ----------------------------------------------------------------------------
 
     def check_tree(self, tree: exp.Expr) -> None:
@@ -351,6 +383,7 @@ class _Checker:
             )
             return
         self.aliases = _defined_names(tree)
+        self.cte_names = frozenset(_name(cte.args["alias"].this) for cte in tree.find_all(exp.CTE))
         for node in tree.walk():
             kind = type(node).__name__
             if (
@@ -373,6 +406,8 @@ class _Checker:
                 "WITH RECURSIVE is not accepted (an unbounded recursion never ends); use a "
                 "plain WITH, GROUP BY or window functions."
             )
+        elif isinstance(node, exp.Select) and not node.expressions:
+            self.refuse("The SELECT names nothing to return; list columns or expressions.")
         elif isinstance(node, exp.Table):
             self.check_table(node)
         elif isinstance(node, exp.Column):
