@@ -306,3 +306,65 @@ def test_any_text_gets_a_verdict_and_what_runs_is_itself_accepted(
     checked = sqlguard.check_select(query, dialect)
     runs = checked.sql.replace("\\:", ":")
     assert sqlguard.check_select(runs, dialect) == checked
+
+
+# --- SQLite's own view: the authorizer ---------------------------------------------------------
+
+BYPASSING_THE_GUARD = [
+    "SELECT sql FROM sqlite_master",
+    "SELECT * FROM pragma_database_list",
+    "SELECT * FROM pragma_table_info('loans')",
+    "SELECT sqlite_version() AS v",
+    "SELECT load_extension('/tmp/evil.so')",
+    "SELECT * FROM portfolio_meta",
+    "DELETE FROM loans",
+    "PRAGMA query_only = OFF",
+]
+
+
+@pytest.mark.parametrize("statement", BYPASSING_THE_GUARD)
+def test_sqlite_refuses_what_slips_past_the_guard(sample_db_url: str, statement: str) -> None:
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio import reading
+
+    with reading.connect() as conn, pytest.raises(UnsafeQuery, match="SQLite refused"):
+        reading.run_select(conn, sa.text(statement))
+    with reading.connect() as conn:  # the authorizer is lifted after the statement
+        assert conn.execute(sa.text("SELECT count(*) FROM sqlite_master")).scalar_one() > 0
+
+
+SQL_WORDS = [
+    "SELECT", "*", "FROM", "properties", "loans", "sqlite_master", "pragma_table_info",
+    "pragma_database_list", ";", "/*", "*/", "--", "\n", "'x'", '"sqlite_master"', "(", ")", ",",
+    ".", "WITH", "AS", "t", "name", "sql", "UNION", "1", "count", "upper", "load_extension",
+    "WHERE", "=", "||", "ORDER BY", "LIMIT", "JOIN", "ON", "main", "temp", "INDEXED BY",
+    "NATURAL", "USING", "(SELECT", "IN", "readfile", "sqlite_schema", "x", "GROUP BY", "CROSS",
+    "LEFT", "t.", "properties.", ":p", "EXISTS", "CASE", "WHEN", "THEN", "END", "rowid", "oid",
+    "like", "'%a%'", "max", "noi", "financials",
+]  # fmt: skip
+
+
+def test_what_the_guard_accepts_sqlite_authorizes(sample_db_path: Any) -> None:
+    """Differential check on random text: every query the guard accepts compiles in SQLite
+    under the authorizer (it reads only portfolio tables and calls only listed functions)."""
+    import random
+    import sqlite3
+
+    rng = random.Random(7)
+    conn = sqlite3.connect(f"file:{sample_db_path}?mode=ro", uri=True)
+    conn.set_authorizer(sqlguard.sqlite_authorizer())
+    accepted = 0
+    for _ in range(6000):
+        query = rng.choice(["", "SELECT ", "SELECT name FROM properties ", "SELECT * FROM "])
+        query += rng.choice(["", " "]).join(rng.choices(SQL_WORDS, k=rng.randint(0, 6)))
+        if sqlguard.sql_problems(query, "sqlite"):
+            continue
+        accepted += 1
+        checked = sqlguard.check_select(query, "sqlite")
+        try:
+            conn.execute(checked.sql.replace("\\:", ":"), dict.fromkeys(checked.parameters, 1))
+        except sqlite3.DatabaseError as exc:
+            assert "not authorized" not in str(exc) and "prohibited" not in str(exc), query
+    conn.close()
+    assert accepted > 300

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 from meta_agent.errors import UnsafeQuery
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlglot import exp
 
 MAX_QUERY_CHARS = 20_000  # a hand-written analytical query is far shorter; longer is suspect
@@ -101,6 +103,10 @@ FUNCTIONS: dict[str, frozenset[str]] = {
         ).split()
     ),
 }
+# Functions SQLite reports to its authorizer for operators and keywords of accepted queries.
+_SQLITE_OPERATOR_FUNCTIONS = frozenset(
+    {"like", "glob", "current_date", "current_time", "current_timestamp"}
+)
 # Functions sqlglot reads without keeping the spelled name (keyword syntax such as CASE and
 # CAST, or a name it normalises): accepted by what sqlglot recognised them as.
 _NAMELESS_COMMON = frozenset({
@@ -218,6 +224,42 @@ def dialect_in_force() -> str:
     from meta_agent.config import Settings
 
     return dialect_of_url(Settings().resolved_database_url)
+
+
+def sqlite_authorizer() -> Callable[[int, str | None, str | None, str | None, str | None], int]:
+    """A ``sqlite3`` authorizer that lets a statement do only what the guard accepts.
+
+    The second line on SQLite, below the parse: reading the portfolio tables' columns of the
+    main database, and calling the listed functions (plus ``like``/``glob``, which implement
+    LIKE and GLOB, and the CURRENT_* keywords); every other action (writes, PRAGMA, ATTACH, other
+    tables, other functions) is denied by SQLite while it compiles the statement.
+    """
+    import sqlite3
+
+    functions = FUNCTIONS["sqlite"] | _SQLITE_OPERATOR_FUNCTIONS
+
+    def authorize(
+        action: int, arg1: str | None, arg2: str | None, database: str | None, _: str | None
+    ) -> int:
+        if action == sqlite3.SQLITE_SELECT:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_READ:
+            columns = TABLES.get(arg1 or "")
+            if (
+                columns is not None
+                and database in (None, "main")
+                and (arg2 or "")
+                in (
+                    "",
+                    *columns,
+                )
+            ):
+                return sqlite3.SQLITE_OK
+        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in functions:
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+    return authorize
 
 
 def check_select(query: str, dialect: str = "sqlite") -> CheckedQuery:
