@@ -232,6 +232,8 @@ REFUSED = [
     no("SELECT * FROM sqlite_mas\u0442er"),
     no("SELECT * FROM properties\u037e DROP TABLE loans"),
     no("SELECT name FROM properties\u200b"),
+    no("SELECT 1 AS one\uff1b DROP TABLE loans"),
+    no("SELECT 1 AS one \u202e; DROP TABLE loans"),
     no("SELECT * FROM\u00a0sqlite_master"),
     no("SELECT " + "1 + " * 6000 + "1", mentions="longer than"),
     # PostgreSQL nests block comments (all of it is one comment), SQLite does not (two statements)

@@ -240,7 +240,12 @@ def test_the_guard_tables_are_the_schema_tables() -> None:
     assert in_schema == sqlguard.TABLES
 
 
-def test_dialect_names() -> None:
+def test_dialect_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sqlguard.dialect_in_force() == "sqlite"
+    monkeypatch.setenv("META_AGENT_DATABASE_URL", "postgresql://u@h/db")
+    assert sqlguard.dialect_in_force() == "postgres"
+    monkeypatch.setenv("META_AGENT_DATABASE_URL", "mysql://u@h/db")
+    assert sqlguard.dialect_in_force() == "sqlite"
     assert sqlguard.dialect_of_url("sqlite:////tmp/x.db") == "sqlite"
     assert sqlguard.dialect_of_url("postgresql+psycopg://u@h/db") == "postgres"
     assert sqlguard.normalize_dialect("postgresql") == "postgres"

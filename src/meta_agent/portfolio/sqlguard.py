@@ -220,10 +220,17 @@ def dialect_of_url(url: str) -> str:
 
 
 def dialect_in_force() -> str:
-    """The dialect of the database in force (``Settings``), for checks made before a run."""
+    """The dialect of the database in force (``Settings``), for checks made before a run.
+
+    A URL of another kind of database is the run's configuration error to report, not the
+    validator's: its queries are judged as SQLite's meanwhile.
+    """
     from meta_agent.config import Settings
 
-    return dialect_of_url(Settings().resolved_database_url)
+    try:
+        return dialect_of_url(Settings().resolved_database_url)
+    except ValueError:
+        return "sqlite"
 
 
 def sqlite_authorizer() -> Callable[[int, str | None, str | None, str | None, str | None], int]:
