@@ -373,3 +373,50 @@ def test_what_the_guard_accepts_sqlite_authorizes(sample_db_path: Any) -> None:
             assert "not authorized" not in str(exc) and "prohibited" not in str(exc), query
     conn.close()
     assert accepted > 300
+
+
+def _relations(plan: Any) -> set[tuple[str, str]]:
+    """(schema, table) of every relation a PostgreSQL JSON plan reads."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(plan, dict):
+        if "Relation Name" in plan:
+            found.add((plan.get("Schema", ""), plan["Relation Name"]))
+        for value in plan.values():
+            found |= _relations(value)
+    elif isinstance(plan, list):
+        for value in plan:
+            found |= _relations(value)
+    return found
+
+
+@pytest.mark.postgres
+def test_what_the_guard_accepts_postgres_plans_over_portfolio_tables_only(
+    pg_sample_url: str,
+) -> None:
+    """Differential check on random text: PostgreSQL's own plan of every query the guard
+    accepts reads only the portfolio tables (EXPLAIN VERBOSE names each relation)."""
+    import random
+
+    import sqlalchemy as sa
+
+    rng = random.Random(11)
+    engine = sa.create_engine(pg_sample_url)
+    accepted = planned = 0
+    with engine.connect() as conn:
+        for _ in range(4000):
+            query = rng.choice(["", "SELECT ", "SELECT name FROM properties ", "SELECT * FROM "])
+            query += rng.choice(["", " "]).join(rng.choices(SQL_WORDS, k=rng.randint(0, 6)))
+            if sqlguard.sql_problems(query, "postgres"):
+                continue
+            accepted += 1
+            checked = sqlguard.check_select(query, "postgres")
+            statement = sa.text("EXPLAIN (VERBOSE, FORMAT JSON) " + checked.sql)
+            try:
+                with conn.begin_nested():
+                    plan = conn.execute(statement, dict.fromkeys(checked.parameters, 1)).scalar()
+            except sa.exc.DBAPIError:
+                continue  # not valid SQL to PostgreSQL: it runs nothing
+            planned += 1
+            assert _relations(plan) <= {("public", table) for table in sqlguard.TABLES}, query
+    engine.dispose()
+    assert accepted > 300 and planned > 100
