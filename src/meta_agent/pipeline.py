@@ -143,6 +143,13 @@ class Pipeline:
     def database_url(self) -> str:
         return self.settings.resolved_database_url
 
+    @property
+    def sql_dialect(self) -> str:
+        """The dialect scripts' SQL is judged in: the one of the database they run on."""
+        from meta_agent.portfolio.sqlguard import dialect_of_url
+
+        return dialect_of_url(self.database_url)
+
     def ensure_database(self) -> None:
         """Create the default sample portfolio on first use (never touches a configured URL)."""
         if self.settings.uses_default_database and not self.settings.default_database_path.exists():
@@ -182,7 +189,9 @@ class Pipeline:
             script = generator.generate(plan)
         with _timed(phases, "validate"):
             # Our own generator's output: the AST policy in full, bandit's second opinion skipped.
-            ScriptValidator(self.registry).check(script.source, "generated script", thorough=False)
+            ScriptValidator(self.registry, sql_dialect=self.sql_dialect).check(
+                script.source, "generated script", thorough=False
+            )
         return Prepared(request, analysis, plan, script, phases)
 
     # --- running ----------------------------------------------------------------------------
@@ -308,7 +317,9 @@ class Pipeline:
         tools = self._tools_imported(source)
         if validate:
             with _timed(outcome.phases, "validate"):
-                findings = ScriptValidator(self.registry).validate(source)
+                findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(
+                    source
+                )
             if findings:
                 outcome.status = "rejected"
                 outcome.findings = findings

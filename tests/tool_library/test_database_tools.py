@@ -435,8 +435,10 @@ def test_query_database_with_parameters(backend: str) -> None:
         db.query_database("SELECT * FROM properties WHERE state = :state")
     with pytest.raises(ToolError, match="not in the query: extra"):
         db.query_database("SELECT 1 AS one", {"extra": 1})
-    with pytest.raises(ToolError, match="could not run"):
+    with pytest.raises(UnsafeQuery, match="'no_such_column' that no portfolio table has"):
         db.query_database("SELECT no_such_column FROM properties")
+    with pytest.raises(ToolError, match="could not run"):
+        db.query_database("SELECT property_id FROM properties JOIN loans USING (property_id, x)")
 
 
 INJECTIONS = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,10 +19,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from meta_agent.errors import ToolError, UnknownProperty, UnsafeQuery
-from meta_agent.portfolio.engine import read_only_engine
+from meta_agent.portfolio.engine import read_only_engine, resolve_url
 from meta_agent.portfolio.queries import PropertyFilter, market_matches
 from meta_agent.portfolio.schema import FINANCIAL_COLUMNS, loans, properties, valuations
-from meta_agent.portfolio.sqlguard import check_select
+from meta_agent.portfolio.sqlguard import check_select, dialect_of_url, sqlite_authorizer
 
 FINANCIAL_ALIASES = {
     "egi": "effective_gross_income",
@@ -101,10 +102,13 @@ def metrics_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
-    """A validated SELECT with its parameters bound; UnsafeQuery or ToolError otherwise."""
+    """A SELECT the guard accepts, its parameters bound; UnsafeQuery or ToolError otherwise.
+
+    The guard reads the query in the dialect of the database in force, as the validator did.
+    """
     if not isinstance(query, str):
         raise ToolError("query must be a string holding one SELECT statement.")
-    checked = check_select(query)
+    checked = check_select(query, dialect_of_url(resolve_url()))
     params = {} if params is None else params
     if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
         raise ToolError("params must be a dict of parameter name -> value.")
@@ -133,9 +137,21 @@ def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
 
 
 def run_select(conn: sa.Connection, statement: sa.TextClause) -> pd.DataFrame:
-    """Run a prepared SELECT; its rows as a DataFrame (column types as the driver gives them)."""
-    result = _execute(conn, statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """Run a prepared SELECT; its rows as a DataFrame (column types as the driver gives them).
+
+    On SQLite the statement is compiled under ``sqlguard.sqlite_authorizer``: SQLite itself then
+    refuses any table, function or action outside what the guard accepts, whatever the text.
+    """
+    raw = conn.connection.dbapi_connection
+    sqlite_conn = raw if isinstance(raw, sqlite3.Connection) else None
+    if sqlite_conn is not None:
+        sqlite_conn.set_authorizer(sqlite_authorizer())
+    try:
+        result = _execute(conn, statement)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    finally:
+        if sqlite_conn is not None:
+            sqlite_conn.set_authorizer(None)
 
 
 def financial_columns(metrics: list[str] | None) -> list[str]:
@@ -255,6 +271,11 @@ def _execute(conn: sa.Connection, statement: sa.Executable) -> sa.CursorResult[A
         original = getattr(exc, "orig", None)
         reason = str(original or exc).strip().splitlines()[0]
         lowered = reason.lower()
+        if "not authorized" in lowered or "is prohibited" in lowered:  # the authorizer
+            raise UnsafeQuery(
+                "The portfolio database is read-only and queries read only the portfolio tables "
+                f"with the listed functions; SQLite refused this one ({reason})."
+            ) from exc
         if "read-only" in lowered or "readonly" in lowered or "query_only" in lowered:
             raise UnsafeQuery(
                 f"The portfolio database is read-only; the query tried to write ({reason})."

@@ -24,7 +24,8 @@
   ``__name__`` only in ``if __name__ == "__main__":``.
 - ``tool``: tools are only called, never rebound or passed as values; arguments bind to the
   signature, and literal arguments fit the tool's JSON Schema.
-- ``sql``: SQL given to database tools is one string literal holding one read-only SELECT;
+- ``sql``: SQL given to database tools is one string literal that ``portfolio.sqlguard`` (the
+  guard the tools run too) accepts, in the dialect of the database the script runs on;
   ``batch_query`` takes a list literal of dict literals whose keys are the literals ``"query"``
   and ``"params"``, so no SQL is built or chosen at run time.
 - ``output``: file names given to tools are string literals that ``outputs.SAFE_NAME`` accepts.
@@ -59,6 +60,7 @@ import warnings
 
 from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
+from meta_agent.portfolio import sqlguard
 from meta_agent.scripts import policy
 from meta_agent.tool_library.outputs import SAFE_NAME
 from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
@@ -113,14 +115,23 @@ class ScriptValidator:
 
     Args:
         registry: the tools scripts may call (``default_registry()`` when None).
+        sql_dialect: the dialect SQL given to tools is judged in (``sqlite`` or ``postgres``):
+            the database the script will run on; the database in force (Settings) when None.
         thorough: kept for callers written when bandit's password tests were optional; every
             check now always runs (their B105-B107 are AST checks of ``secret_scan``), so it
             changes nothing and no caller can weaken the validator with it.
     """
 
-    def __init__(self, registry: ToolRegistry | None = None, *, thorough: bool = True) -> None:
+    def __init__(
+        self,
+        registry: ToolRegistry | None = None,
+        *,
+        thorough: bool = True,
+        sql_dialect: str | None = None,
+    ) -> None:
         self.registry = registry if registry is not None else default_registry()
         self.thorough = thorough
+        self._sql_dialect = sql_dialect
         self._tools_by_module: dict[str, dict[str, Tool]] = {}
         for registered in self.registry.tools():
             attribute = getattr(registered.function, "__name__", registered.name)
@@ -196,6 +207,13 @@ class ScriptValidator:
     def tools_in(self, module: str) -> dict[str, Tool] | None:
         """The tools a module may export to scripts, by attribute name (None: not a tool module)."""
         return self._tools_by_module.get(module)
+
+    @property
+    def sql_dialect(self) -> str:
+        """The dialect SQL is judged in; the database in force's, looked up on first use."""
+        if self._sql_dialect is None:
+            self._sql_dialect = sqlguard.dialect_in_force()
+        return sqlguard.normalize_dialect(self._sql_dialect)
 
     def signature(self, registered: Tool) -> inspect.Signature:
         """The tool's signature, cached."""
@@ -709,7 +727,7 @@ class _ToolCall:
 
     def sql(self, node: ast.expr) -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            problem = policy.sql_problem(node.value)
+            problem = sqlguard.sql_problem(node.value, self.checker.validator.sql_dialect)
             if problem:
                 self.report("sql", f"{self.tool.name}(): {problem}", node)
             return
