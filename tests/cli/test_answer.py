@@ -50,7 +50,11 @@ def test_a_wide_table_fits_80_columns_and_never_splits_a_number(tmp_path: Path) 
     body = "\n".join(lines)
     # Money is abbreviated rather than broken, and every amount sits whole on one line.
     assert "$1.65M" in body and "$1.77M" in body
-    assert all(re.search(r"\$\d[\d.,]*[KMB]?\s*│", line) for line in lines if line.startswith("│") and "$" in line)
+    assert all(
+        re.search(r"\$\d[\d.,]*[KMB]?\s*│", line)
+        for line in lines
+        if line.startswith("│") and "$" in line
+    )
     assert "DSCR" in body and "1.32x" in body
     assert "also in the file" in body  # what did not fit is named
 
