@@ -1,13 +1,13 @@
 """From request to archived results: analyse, plan, generate, validate, execute, collect, archive.
 
-The CLI (and later the service) are thin callers of ``Pipeline``; every decision lives here, where
-tests reach it without a terminal.
+``Pipeline`` is the conductor: it decides what happens next and hands each job to the package
+that owns it (the sample database to ``portfolio.provision``, run specs, secrets and executors to
+``runtime.launch``, manifests, history, re-run comparison and packing to ``archive``). The CLI
+(and later the service) are thin callers of it, reachable by tests without a terminal.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.manifest import build_manifest
-from meta_agent.archive.registry import RunHistory, RunRecord
+from meta_agent.archive.record import now_iso, record_run
+from meta_agent.archive.registry import RunHistory
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
     ExecutionError,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from meta_agent.config import Settings
     from meta_agent.planning.models import ExecutionPlan, RequirementAnalysis
     from meta_agent.planning.planner import Planner
-    from meta_agent.runtime import Executor, Limits, RunResult
+    from meta_agent.runtime import Executor, Limits
     from meta_agent.scripts.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 LogSink = Callable[[str, str], None]
 TickSink = Callable[[float], None]
-MAX_RESULTS_JSON_BYTES = 5_000_000  # results.json is a summary, not a data dump
 
 
 @dataclass
@@ -143,11 +142,9 @@ class Pipeline:
 
     def ensure_database(self) -> None:
         """Create the default sample portfolio on first use (never touches a configured URL)."""
-        if self.settings.uses_default_database and not self.settings.default_database_path.exists():
-            from meta_agent.portfolio.generator import generate_portfolio
+        from meta_agent.portfolio.provision import ensure_default_portfolio
 
-            logger.info("creating the default sample portfolio")
-            generate_portfolio(self.database_url)
+        ensure_default_portfolio(self.settings)
 
     def planner(self) -> Planner:
         if self._planner is None:
@@ -206,21 +203,13 @@ class Pipeline:
         """An executor whose one pool member imports the tool library while we plan."""
         if self._executor is not None:
             return None
-        from meta_agent.runtime import Executor
+        from meta_agent.runtime.launch import prewarmed_executor
 
         try:
             self.ensure_database()
-            (self.runs_dir / ".pool").mkdir(parents=True, exist_ok=True)
-            return Executor(
-                self.settings.sandbox,
-                self.limits(),
-                pool_size=1,
-                database_url=self.database_url,
-                pool_dir=self.runs_dir / ".pool",
-                prewarm_only=True,
-            )
         except (MetaAgentError, OSError):
-            return None  # the run itself will report why the sandbox cannot start
+            return None  # planning will report why the database cannot be used
+        return prewarmed_executor(self.settings, self.runs_dir / ".pool")
 
     def _ask(
         self,
@@ -234,7 +223,7 @@ class Pipeline:
     ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        created = _now()
+        created = now_iso()
         try:
             prepared = self.prepare(request)
         except MetaAgentError as problem:
@@ -287,6 +276,7 @@ class Pipeline:
         title: str | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own."""
+        from meta_agent.scripts.imports import tools_imported
         from meta_agent.scripts.validate import ScriptValidator
 
         started = time.perf_counter()
@@ -298,11 +288,11 @@ class Pipeline:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request + "\n")
         folder.write_text("script.py", source)
-        created = _now()
+        created = now_iso()
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
-        tools = self._tools_imported(source)
+        tools = tools_imported(source, self.registry)
         if validate:
             with _timed(outcome.phases, "validate"):
                 findings = ScriptValidator(self.registry).validate(source)
@@ -336,88 +326,37 @@ class Pipeline:
         on_tick: TickSink | None,
         executor: Executor | None = None,
     ) -> None:
-        from meta_agent.runtime import Executor, RunSpec
+        from meta_agent.runtime.launch import build_run_spec, resources_of, run_spec
 
-        uses_network = any(
-            "uses_network" in self.registry.get(name).side_effects
-            for name in tools
-            if name in self.registry
-        )
-        spec = RunSpec(
-            script=folder.script,
-            run_dir=folder.root,
-            database_url=self.database_url,
-            allowed_hosts=list(self.settings.allowed_hosts) if uses_network else [],
-            secrets=self._secrets(uses_network),
+        spec = build_run_spec(
+            self.settings,
+            self.registry,
+            folder.root,
+            folder.script,
+            tools,
             expected_outputs=expected,
             on_log=on_log,
             on_tick=on_tick,
         )
         with _timed(outcome.phases, "execute"):
             try:
-                chosen = executor or self._executor
-                if chosen is not None:
-                    result = chosen.run(spec)
-                else:
-                    with Executor(self.settings.sandbox, self.limits()) as fresh:
-                        result = fresh.run(spec)
+                result = run_spec(self.settings, spec, executor or self._executor)
             except MetaAgentError as exc:
                 outcome.status, outcome.error = "failed", str(exc)
                 return
-        self._absorb(outcome, result)
+        outcome.status = result.status
+        outcome.error = result.error
+        outcome.warnings.extend(result.warnings)
+        outcome.resources = resources_of(result)
         with _timed(outcome.phases, "collect"):
             outcome.artifacts = folder.artifacts()
-            outcome.summary = _read_summary(folder.results / "results.json")
+            outcome.summary = folder.summary()
 
     def limits(self) -> Limits:
         """The sandbox limits in force."""
         from meta_agent.runtime import Limits
 
         return Limits.from_settings(self.settings)
-
-    def _secrets(self, uses_network: bool) -> dict[str, str]:
-        if not uses_network:
-            return {}
-        s = self.settings
-        secrets: dict[str, str] = {}
-        if s.external_api_key is not None:
-            secrets["META_AGENT_EXTERNAL_API_KEY"] = s.external_api_key.get_secret_value()
-        if s.allowed_hosts:
-            secrets["META_AGENT_ALLOWED_HOSTS"] = json.dumps(list(s.allowed_hosts))
-        for name, value in (("GEOCODER_URL", s.geocoder_url), ("CENSUS_URL", s.census_url)):
-            if value:
-                secrets[f"META_AGENT_{name}"] = value
-        return secrets
-
-    @staticmethod
-    def _absorb(outcome: RunOutcome, result: RunResult) -> None:
-        outcome.status = result.status
-        outcome.error = result.error
-        outcome.warnings.extend(result.warnings)
-        outcome.resources = {
-            "backend": result.backend,
-            "wall_seconds": round(result.wall_seconds, 4),
-            "cpu_seconds": round(result.cpu_seconds, 4),
-            "peak_memory_mb": round(result.peak_memory_mb, 2),
-            "exit_code": result.exit_code,
-            "limits": _as_dict(result.limits),
-        }
-
-    def _tools_imported(self, source: str) -> list[str]:
-        """Registered tools a script imports (best effort; the validator does the real check)."""
-        import ast
-
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return []
-        names = [
-            alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom)
-            for alias in node.names
-        ]
-        return [name for name in names if name in self.registry]
 
     # --- archive ----------------------------------------------------------------------------
 
@@ -432,8 +371,6 @@ class Pipeline:
         plan: ExecutionPlan | None = None,
         tools: list[str] | None = None,
     ) -> None:
-        from meta_agent import __version__
-
         tools = plan.tools_used() if plan is not None else (tools or [])
         outcome.phases["total"] = time.perf_counter() - started
         if outcome.script is None and folder.script.exists():
@@ -441,46 +378,17 @@ class Pipeline:
         versions = {
             name: self.registry.get(name).version for name in tools if name in self.registry
         }
-        manifest = build_manifest(
-            folder.root,
-            run_id=folder.run_id,
+        record_run(
+            self.runs_dir,
+            folder,
+            outcome,
             kind=kind,
             request=request,
-            status=outcome.status,
-            error=outcome.error,
             created_at=created,
-            finished_at=_now(),
-            meta_agent_version=__version__,
             plan_hash=plan.content_hash() if plan is not None else None,
-            phases_seconds={k: round(v, 4) for k, v in outcome.phases.items()},
-            resources=outcome.resources,
+            tools_used=tools,
             tool_versions=versions,
-            interpretations=outcome.interpretations,
-            findings=[f.__dict__ for f in outcome.findings],
-            warnings=outcome.warnings,
-            artifacts=outcome.artifacts,
-            dry_run=outcome.dry_run,
         )
-        folder.write_json("manifest.json", manifest)
-        with RunHistory(self.runs_dir) as history:
-            history.record(
-                RunRecord(
-                    run_id=folder.run_id,
-                    kind=kind,
-                    request=request,
-                    status=outcome.status,
-                    created_at=created,
-                    finished_at=manifest["finished_at"],
-                    duration_seconds=outcome.phases.get("execute"),
-                    run_dir=str(folder.root),
-                    error=outcome.error,
-                    backend=outcome.resources.get("backend"),
-                    peak_memory_mb=outcome.resources.get("peak_memory_mb"),
-                    cpu_seconds=outcome.resources.get("cpu_seconds"),
-                    tools_used=tools,
-                    plan_hash=manifest["plan_hash"],
-                )
-            )
 
     def rerun(
         self,
@@ -504,84 +412,18 @@ class Pipeline:
             title=f"rerun of {original.run_id}",
         )
         if outcome.run_dir is not None:
+            from meta_agent.archive.compare import compare_results
+
             outcome.identical, outcome.differences = compare_results(
                 old.results, outcome.run_dir / "results"
             )
         return outcome
 
     def archive(self, run_id: str, output: Path | None = None) -> Path:
-        """Pack a run folder into a .tar.gz (default: next to the runs folder's runs)."""
-        import tarfile
+        """Pack a run folder into a .tar.gz (default: ``RUNS_DIR/archives/<id>.tar.gz``)."""
+        from meta_agent.archive.pack import pack_run
 
-        with RunHistory(self.runs_dir) as history:
-            record = history.get(run_id)
-        root = Path(record.run_dir)
-        if not root.is_dir():
-            raise ExecutionError(f"The folder of run {record.run_id} is gone: {root}")
-        target = output or self.runs_dir / "archives" / f"{record.run_id}.tar.gz"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
-        with tarfile.open(temporary, "w:gz") as tar:
-            tar.add(root, arcname=record.run_id, filter=_no_links)
-        temporary.replace(target)
-        return target
-
-
-DOCUMENT_SUFFIXES = (".pdf", ".xlsx", ".png", ".svg")  # they embed their generation time
-
-
-def compare_results(old: Path, new: Path) -> tuple[bool, list[str]]:
-    """Compare two results folders: data files byte for byte (sha256), documents by presence.
-
-    PDFs, workbooks and charts carry the time they were made, so two faithful runs never match
-    byte for byte; what must match is the data they were made from (CSV, JSON, Markdown).
-    """
-    from meta_agent.archive.manifest import file_inventory
-
-    before = file_inventory(old, skip=()) if old.is_dir() else {}
-    after = file_inventory(new, skip=()) if new.is_dir() else {}
-    differences = []
-    for name in sorted(set(before) | set(after)):
-        if name not in after:
-            differences.append(f"{name}: missing from the re-run")
-        elif name not in before:
-            differences.append(f"{name}: new in the re-run")
-        elif name.lower().endswith(DOCUMENT_SUFFIXES):
-            continue
-        elif before[name]["sha256"] != after[name]["sha256"]:
-            differences.append(f"{name}: content differs")
-    return not differences, differences
-
-
-def _no_links(member: Any) -> Any:
-    return None if member.issym() or member.islnk() else member
-
-
-def _read_summary(path: Path) -> dict[str, Any]:
-    """The script's results.json, parsed as plain JSON and nothing else."""
-    if not path.is_file() or path.is_symlink():
-        return {}
-    if path.stat().st_size > MAX_RESULTS_JSON_BYTES:
-        return {"error": "results.json is larger than the summary limit; not read"}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return {"error": "results.json is not valid JSON"}
-    return data if isinstance(data, dict) else {"value": data}
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "model_dump"):
-        return dict(value.model_dump())
-    return dict(value) if isinstance(value, dict) else {"value": str(value)}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        return pack_run(self.runs_dir, run_id, output)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 SLUG_WORDS = 6
+MAX_RESULTS_JSON_BYTES = 5_000_000  # results.json is a summary, not a data dump
 
 
 def slugify(text: str, max_words: int = SLUG_WORDS) -> str:
@@ -87,3 +88,16 @@ class RunFolder:
             for path in self.results.rglob("*")
             if path.is_file() and not path.is_symlink()
         )
+
+    def summary(self) -> dict[str, Any]:
+        """The script's ``results/results.json``, parsed as plain JSON and nothing else."""
+        path = self.results / "results.json"
+        if not path.is_file() or path.is_symlink():
+            return {}
+        if path.stat().st_size > MAX_RESULTS_JSON_BYTES:
+            return {"error": "results.json is larger than the summary limit; not read"}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return {"error": "results.json is not valid JSON"}
+        return data if isinstance(data, dict) else {"value": data}
