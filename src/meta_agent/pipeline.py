@@ -22,6 +22,7 @@ from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
     ExecutionError,
     Finding,
+    Interrupted,
     MetaAgentError,
     RequestRejected,
     ScriptRejected,
@@ -72,6 +73,9 @@ class RunOutcome:
     dry_run: bool = False
     identical: bool | None = None
     differences: list[str] = field(default_factory=list)
+    # The exit code of the error that failed the run, when it names one (a configuration
+    # error such as an unusable database: 2); None: the status decides.
+    error_exit_code: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,6 +103,19 @@ class RunOutcome:
             data["identical"] = self.identical
             data["differences"] = self.differences
         return data
+
+
+@dataclass
+class _RunRecord:
+    """What the record of a run in progress needs, filled in as the run goes."""
+
+    folder: RunFolder
+    kind: str
+    request: str
+    created: str
+    started: float
+    plan: ExecutionPlan | None = None
+    tools: list[str] = field(default_factory=list)
 
 
 class Pipeline:
@@ -150,8 +167,12 @@ class Pipeline:
         if self._planner is None:
             from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
+            from meta_agent.portfolio.engine import read_only_engine
 
             self.ensure_database()
+            # Opened read-only first: an unusable database raises the error that names its
+            # cause, and a missing SQLite file is never created as a side effect.
+            read_only_engine(self.database_url)
             self._planner = RuleBasedPlanner(PortfolioDirectory.from_database(self.database_url))
         return self._planner
 
@@ -223,47 +244,50 @@ class Pipeline:
     ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        created = now_iso()
+        run = _RunRecord(folder, "ask", request, now_iso(), started)
+        outcome = RunOutcome(
+            status="succeeded", run_id=folder.run_id, run_dir=folder.root, dry_run=dry_run
+        )
+        with self._recorded(run, outcome):
+            self._ask_steps(run, outcome, approve, on_log, on_tick, warm)
+        return outcome
+
+    def _ask_steps(
+        self,
+        run: _RunRecord,
+        outcome: RunOutcome,
+        approve: Callable[[Prepared], bool] | None,
+        on_log: LogSink | None,
+        on_tick: TickSink | None,
+        warm: Executor | None,
+    ) -> None:
+        folder = run.folder
         try:
-            prepared = self.prepare(request)
+            prepared = self.prepare(run.request)
         except MetaAgentError as problem:
             # Refused (rejected) or unable to plan at all, e.g. no database (failed): either
             # way the run folder is completed with a manifest that says why.
             refused = isinstance(problem, (RequestRejected, ScriptRejected))
-            outcome = RunOutcome(
-                status="rejected" if refused else "failed",
-                run_id=folder.run_id,
-                run_dir=folder.root,
-                error=str(problem),
-                suggestions=getattr(problem, "suggestions", []),
-                findings=getattr(problem, "findings", []),
-            )
-            self._finish(folder, outcome, "ask", request, created, started)
-            return outcome
+            outcome.status = "rejected" if refused else "failed"
+            outcome.error = str(problem)
+            outcome.suggestions = getattr(problem, "suggestions", [])
+            outcome.findings = getattr(problem, "findings", [])
+            outcome.error_exit_code = None if refused else problem.exit_code
+            return
+        run.plan = prepared.plan
         folder.write_json("analysis.json", prepared.analysis.model_dump(mode="json"))
         folder.write_json("plan.json", prepared.plan.model_dump(mode="json"))
         folder.write_text("script.py", prepared.script.source)
-        outcome = RunOutcome(
-            status="succeeded",
-            run_id=folder.run_id,
-            run_dir=folder.root,
-            script=folder.script,
-            interpretations=list(prepared.analysis.interpretations),
-            phases=dict(prepared.phases),
-            dry_run=dry_run,
-        )
-        if dry_run:
-            self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-            return outcome
+        outcome.script = folder.script
+        outcome.interpretations = list(prepared.analysis.interpretations)
+        outcome.phases.update(prepared.phases)
+        if outcome.dry_run:
+            return
         if approve is not None and not approve(prepared):
             outcome.status, outcome.error = "rejected", "The plan was not approved; nothing ran."
-            self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-            return outcome
+            return
         expected = [output.filename for output in prepared.plan.outputs]
-        tools = prepared.plan.tools_used()
-        self._execute(folder, outcome, tools, expected, on_log, on_tick, warm)
-        self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-        return outcome
+        self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick, warm)
 
     def exec_script(
         self,
@@ -276,9 +300,6 @@ class Pipeline:
         title: str | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own."""
-        from meta_agent.scripts.imports import tools_imported
-        from meta_agent.scripts.validate import ScriptValidator
-
         started = time.perf_counter()
         try:
             source = path.read_text(encoding="utf-8")
@@ -288,11 +309,29 @@ class Pipeline:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request + "\n")
         folder.write_text("script.py", source)
-        created = now_iso()
+        run = _RunRecord(folder, kind, request, now_iso(), started)
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
-        tools = tools_imported(source, self.registry)
+        with self._recorded(run, outcome):
+            self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick)
+        return outcome
+
+    def _exec_steps(
+        self,
+        run: _RunRecord,
+        outcome: RunOutcome,
+        source: str,
+        approve: Callable[[str], bool] | None,
+        validate: bool,
+        on_log: LogSink | None,
+        on_tick: TickSink | None,
+    ) -> None:
+        from meta_agent.portfolio.provision import require_sqlite_file
+        from meta_agent.scripts.imports import tools_imported
+        from meta_agent.scripts.validate import ScriptValidator
+
+        run.tools = tools_imported(source, self.registry)
         if validate:
             with _timed(outcome.phases, "validate"):
                 findings = ScriptValidator(self.registry).validate(source)
@@ -300,8 +339,7 @@ class Pipeline:
                 outcome.status = "rejected"
                 outcome.findings = findings
                 outcome.error = str(ScriptRejected(findings, "script"))
-                self._finish(folder, outcome, kind, request, created, started, tools=tools)
-                return outcome
+                return
         else:
             outcome.warnings.append(
                 "Validation was switched off (--no-validate): only the sandbox stands between "
@@ -309,12 +347,48 @@ class Pipeline:
             )
         if approve is not None and not approve(source):
             outcome.status, outcome.error = "rejected", "The script was not approved; nothing ran."
-            self._finish(folder, outcome, kind, request, created, started, tools=tools)
-            return outcome
-        self.ensure_database()
-        self._execute(folder, outcome, tools, None, on_log, on_tick)
-        self._finish(folder, outcome, kind, request, created, started, tools=tools)
-        return outcome
+            return
+        try:
+            self.ensure_database()
+            require_sqlite_file(self.database_url)
+        except MetaAgentError as problem:
+            outcome.status, outcome.error = "failed", str(problem)
+            outcome.error_exit_code = problem.exit_code
+            return
+        self._execute(run.folder, outcome, run.tools, None, on_log, on_tick)
+
+    @contextmanager
+    def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:
+        """Record the run however it ends: its manifest and history row are always written.
+
+        A stop asked for by a signal (Ctrl-C, SIGTERM) records the run as ``cancelled`` and
+        goes on up as ``Interrupted`` carrying the outcome; an error that escapes the steps (a
+        bug) is recorded as ``failed`` and raised on.
+        """
+        try:
+            yield
+            self._finish(run, outcome)
+        except KeyboardInterrupt as stop:
+            interrupted = stop if isinstance(stop, Interrupted) else Interrupted()
+            ran = "execute" in outcome.phases
+            outcome.status = "cancelled"
+            outcome.error = f"The run was cancelled: {interrupted.reason}" + (
+                "; its sandbox was stopped and its partial log kept." if ran else "; nothing ran."
+            )
+            outcome.artifacts = run.folder.artifacts()
+            self._finish(run, outcome)
+            interrupted.outcome = outcome
+            if interrupted is stop:
+                raise
+            raise interrupted from stop
+        except Exception as problem:
+            outcome.status = "failed"
+            if isinstance(problem, MetaAgentError):
+                outcome.error, outcome.error_exit_code = str(problem), problem.exit_code
+            else:
+                outcome.error = f"Internal error: {type(problem).__name__}: {problem}"
+            self._finish(run, outcome)
+            raise
 
     def _execute(
         self,
@@ -342,7 +416,9 @@ class Pipeline:
             try:
                 result = run_spec(self.settings, spec, executor or self._executor)
             except MetaAgentError as exc:
-                outcome.status, outcome.error = "failed", str(exc)
+                # No sandbox could be started for it (e.g. the backend asked for is missing).
+                outcome.status = "error" if isinstance(exc, ExecutionError) else "failed"
+                outcome.error, outcome.error_exit_code = str(exc), exc.exit_code
                 return
         outcome.status = result.status
         outcome.error = result.error
@@ -360,19 +436,11 @@ class Pipeline:
 
     # --- archive ----------------------------------------------------------------------------
 
-    def _finish(
-        self,
-        folder: RunFolder,
-        outcome: RunOutcome,
-        kind: str,
-        request: str,
-        created: str,
-        started: float,
-        plan: ExecutionPlan | None = None,
-        tools: list[str] | None = None,
-    ) -> None:
-        tools = plan.tools_used() if plan is not None else (tools or [])
-        outcome.phases["total"] = time.perf_counter() - started
+    def _finish(self, run: _RunRecord, outcome: RunOutcome) -> None:
+        """Write the manifest and the history row of a run that has ended."""
+        plan, folder = run.plan, run.folder
+        tools = plan.tools_used() if plan is not None else run.tools
+        outcome.phases["total"] = time.perf_counter() - run.started
         if outcome.script is None and folder.script.exists():
             outcome.script = folder.script
         versions = {
@@ -382,9 +450,9 @@ class Pipeline:
             self.runs_dir,
             folder,
             outcome,
-            kind=kind,
-            request=request,
-            created_at=created,
+            kind=run.kind,
+            request=run.request,
+            created_at=run.created,
             plan_hash=plan.content_hash() if plan is not None else None,
             tools_used=tools,
             tool_versions=versions,

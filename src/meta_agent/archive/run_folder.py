@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meta_agent.errors import ConfigError
+
 SLUG_WORDS = 6
 MAX_RESULTS_JSON_BYTES = 5_000_000  # results.json is a summary, not a data dump
 
@@ -50,13 +52,18 @@ class RunFolder:
         """A new, empty run folder named after the time and the request."""
         moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         stem = f"{moment:%Y%m%d-%H%M%S}-{slugify(title)}"
-        runs_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unusable_runs_dir(runs_dir, exc) from exc
         for attempt in range(1000):
             candidate = runs_dir / (stem if attempt == 0 else f"{stem}-{attempt + 1}")
             try:
                 candidate.mkdir()
             except FileExistsError:
                 continue
+            except OSError as exc:
+                raise unusable_runs_dir(runs_dir, exc) from exc
             folder = cls(candidate)
             folder.results.mkdir()
             folder.logs.mkdir()
@@ -101,3 +108,11 @@ class RunFolder:
         except (ValueError, UnicodeDecodeError):
             return {"error": "results.json is not valid JSON"}
         return data if isinstance(data, dict) else {"value": data}
+
+
+def unusable_runs_dir(runs_dir: Path, exc: OSError) -> ConfigError:
+    """The configuration error for a runs folder that cannot be written."""
+    return ConfigError(
+        f"Cannot use the runs folder {runs_dir} ({exc.strerror or exc}); point --runs-dir or "
+        "META_AGENT_RUNS_DIR at a folder you can write to."
+    )
