@@ -372,8 +372,9 @@ class Pipeline:
             interrupted = stop if isinstance(stop, Interrupted) else Interrupted()
             ran = "execute" in outcome.phases
             outcome.status = "cancelled"
-            outcome.error = f"The run was cancelled: {interrupted.reason}" + (
-                "; its sandbox was stopped and its partial log kept." if ran else "; nothing ran."
+            why = interrupted.reason
+            outcome.error = f"{why[:1].upper()}{why[1:]}: the run was cancelled" + (
+                "; its sandbox was stopped and its partial log kept." if ran else " before it ran."
             )
             outcome.artifacts = run.folder.artifacts()
             self._finish(run, outcome)

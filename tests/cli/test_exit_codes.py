@@ -395,7 +395,8 @@ def assert_cancelled(
     cli: Callable[..., Any], runs: Path, payload: dict[str, Any], stderr: str, reason: str
 ) -> None:
     assert payload["status"] == "cancelled"
-    assert reason in payload["error"] and "sandbox was stopped" in payload["error"]
+    assert reason.lower() in payload["error"].lower()
+    assert "the run was cancelled; its sandbox was stopped" in payload["error"]
     assert "Traceback" not in stderr
     assert_whole_run(cli, runs, payload)
     log = (Path(payload["run_dir"]) / "logs" / "run.log").read_text()

@@ -30,6 +30,7 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as stop:
+            stop_signals.handled()
             raise _Stopped(getattr(stop, "signum", 2)) from None
 
 
@@ -111,11 +112,14 @@ def run() -> None:
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except _Stopped as stopped:
+        stop_signals.handled()
         sys.exit(cancelled(stopped.signum))
     except typer.Abort:
         # Click's prompts turn Ctrl-C and Ctrl-D into Abort; nothing had started.
+        stop_signals.handled()
         sys.exit(cancelled(stop_signals.received or EXIT_SIGINT - 128))
     except KeyboardInterrupt as stop:
+        stop_signals.handled()
         sys.exit(cancelled(getattr(stop, "signum", EXIT_SIGINT - 128)))
     except Exception as error:  # noqa: BLE001 - the single place errors become exit codes
         sys.exit(handle_error(error, debug))
@@ -131,7 +135,8 @@ def cancelled(signum: int) -> int:
         import json
 
         sys.stdout.write(json.dumps(_empty_outcome("cancelled", message)) + "\n")
-    sys.stderr.write(message + "\n")
+    # On a terminal the "^C" echo is still on the line.
+    sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
     return stop.exit_code
 
 

@@ -214,6 +214,7 @@ def _confirm(question: str) -> bool:
     try:
         return typer.confirm(question, default=False)
     except typer.Abort:
+        typer.echo("", err=True)  # off the prompt's line
         if stop_signals.received is None:
             return False
         raise Interrupted(stop_signals.received) from None
@@ -229,6 +230,9 @@ def _reporting_cancel(as_json: bool, console: Any) -> Iterator[None]:
     except Interrupted as stop:
         if stop.outcome is None:
             raise  # nothing had started: the entry point says so in one line
+        from meta_agent.cli.context import stop_signals
+
+        stop_signals.handled()
         _finish(stop.outcome, as_json, console, code=stop.exit_code)
 
 
