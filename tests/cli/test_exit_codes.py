@@ -287,8 +287,9 @@ def test_a_refused_postgres_connection_names_host_and_port_not_the_password(
 def test_usage_and_setting_errors_exit_2(
     cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    missing = cli("exec", "nowhere.py", "--yes")
+    missing = cli("exec", "nowhere.py", "--yes", "--json")
     assert missing.code == 2 and "does not exist" in missing.stderr
+    assert missing.json()["status"] == "rejected" and "does not exist" in missing.json()["error"]
     (tmp_path / "x.py").write_text(GOOD)
     unknown = cli("exec", "x.py", "--bogus")
     assert unknown.code == 2 and "--bogus" in unknown.stderr
@@ -323,6 +324,7 @@ def test_an_internal_error_exits_70_and_still_completes_the_run(
     )  # fmt: skip
     assert result.code == 70
     assert "Internal error: ZeroDivisionError: planted bug" in result.stderr
+    assert result.stderr.count("\n") == 1
     assert "please report it" in result.stderr and "Traceback" not in result.stderr
     (row,) = history(cli, runs).values()
     assert row["status"] == "failed" and "planted bug" in row["error"]

@@ -131,42 +131,49 @@ def cancelled(signum: int) -> int:
 
     stop = Interrupted(signum)
     message = f"{stop} Nothing ran."
-    if "--json" in sys.argv:
-        import json
-
-        sys.stdout.write(json.dumps(_empty_outcome("cancelled", message)) + "\n")
+    _json_outcome("cancelled", message)
     # On a terminal the "^C" echo is still on the line.
     sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
     return stop.exit_code
 
 
 def handle_error(error: BaseException, debug: bool) -> int:
-    """Print one clear line for an error (a traceback only with --debug); return the exit code."""
+    """Print one clear line for an error (a traceback only with --debug); return the exit code.
+
+    With --json, stdout still carries exactly one JSON object, even when no run started.
+    """
     from meta_agent.errors import MetaAgentError
 
     show = getattr(error, "show", None)
     code = getattr(error, "exit_code", None)
     if callable(show) and isinstance(code, int):
         show()  # Click's own usage errors (bad option, missing argument) print themselves
+        format_message = getattr(error, "format_message", None)
+        _json_outcome("rejected", format_message() if callable(format_message) else str(error))
         return code
     if debug:
         import traceback
 
         traceback.print_exception(error)
     if isinstance(error, MetaAgentError):
-        if "--json" in sys.argv:
-            # stdout stays exactly one JSON object, even when the run never started
-            import json
-
-            status = "rejected" if error.http_status in (400, 404, 409, 422) else "failed"
-            sys.stdout.write(json.dumps(_empty_outcome(status, str(error))) + "\n")
+        status = "rejected" if error.http_status in (400, 404, 409, 422) else "failed"
+        _json_outcome(status, str(error))
         sys.stderr.write(f"Error: {error}\n")
         return error.exit_code
-    sys.stderr.write(
+    message = (
         f"Internal error: {type(error).__name__}: {error}. "
-        "Re-run with --debug for the traceback, and please report it.\n"
+        "Re-run with --debug for the traceback, and please report it."
     )
+    _json_outcome("failed", message)
+    sys.stderr.write(message + "\n")
     return EXIT_INTERNAL_ERROR
+
+
+def _json_outcome(status: str, message: str) -> None:
+    if "--json" in sys.argv:
+        import json
+
+        sys.stdout.write(json.dumps(_empty_outcome(status, message)) + "\n")
 
 
 def _empty_outcome(status: str, message: str) -> dict[str, object]:
