@@ -211,7 +211,11 @@ class Pipeline:
         on_tick: TickSink | None = None,
         dry_run: bool = False,
     ) -> RunOutcome:
-        """Do it all for one request; a rejected request still leaves a run folder saying why."""
+        """Do it all for one request; a rejected request still leaves a run folder saying why.
+
+        A stop by signal (KeyboardInterrupt, or ``errors.Interrupted`` from the CLI's handlers)
+        records the run as ``cancelled`` and raises ``Interrupted`` with that outcome.
+        """
         started = time.perf_counter()
         warm = self._warm_executor() if self.prewarm and not dry_run else None
         try:
@@ -299,7 +303,10 @@ class Pipeline:
         kind: str = "exec",
         title: str | None = None,
     ) -> RunOutcome:
-        """Validate and run a script a user wrote or edited, in a run folder of its own."""
+        """Validate and run a script a user wrote or edited, in a run folder of its own.
+
+        Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
+        """
         started = time.perf_counter()
         try:
             source = path.read_text(encoding="utf-8")
