@@ -2,7 +2,11 @@
 
     MetaAgentError
     ├── ConfigError               a setting is missing or malformed
-    ├── DatabaseError             the portfolio database cannot be reached or is not initialised
+    ├── DatabaseError             the portfolio database cannot be used (exit code 2)
+    │   ├── DatabaseMissing       a SQLite file that does not exist (never created as a side effect)
+    │   ├── NotADatabase          a file that is not a SQLite database
+    │   ├── DatabaseUnreachable   a server that refuses the connection (host and port, no password)
+    │   ├── PortfolioMissing      a database without the portfolio's tables: run ``db init``
     │   ├── PortfolioExists       ``db init`` would overwrite a portfolio without --force
     │   └── ImportRejected        ``db import`` files that cannot be loaded; carries every problem
     ├── ToolError                 a tool was called with input it cannot work with
@@ -18,13 +22,19 @@
     │   └── SandboxUnavailable    no sandbox that isolates scripts can start here (status error)
     └── RunNotFound               no archived run with that id
 
+Apart from the family: ``Interrupted`` (a ``KeyboardInterrupt``) is how a stop asked for by a
+signal (Ctrl-C's SIGINT, a service manager's SIGTERM) travels up, so that nothing catching
+``Exception`` swallows it; the pipeline records the run as ``cancelled`` on its way.
+
 Error classes do no I/O and no logging; the CLI renders them in one place.
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class MetaAgentError(Exception):
@@ -42,9 +52,26 @@ class ConfigError(MetaAgentError):
 
 
 class DatabaseError(MetaAgentError):
-    """The portfolio database cannot be reached, or holds no portfolio."""
+    """The portfolio database cannot be used: a configuration problem, so exit code 2."""
 
+    exit_code = 2
     http_status = 503
+
+
+class DatabaseMissing(DatabaseError):
+    """A SQLite database file that does not exist."""
+
+
+class NotADatabase(DatabaseError):
+    """A file that SQLite cannot read as a database."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """A database server that cannot be connected to (refused, unknown host, bad password)."""
+
+
+class PortfolioMissing(DatabaseError):
+    """A database that opens but holds none (or not all) of the portfolio's tables."""
 
 
 class PortfolioExists(DatabaseError):
@@ -164,3 +191,34 @@ class RunNotFound(MetaAgentError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"No run with id {run_id!r}; `meta-agent runs` lists them.")
         self.run_id = run_id
+
+
+# How a stop asked for by a signal is described to the user.
+SIGNAL_REASONS: dict[int, str] = {
+    signal.SIGINT: "the user pressed Ctrl-C (SIGINT)",
+    signal.SIGTERM: "the process was asked to stop (SIGTERM, e.g. by a service manager or CI job)",
+}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop asked for by a signal; exit code 128 + the signal's number, as shells report it.
+
+    ``outcome`` is the run that was cancelled (a ``pipeline.RunOutcome``, recorded as
+    ``cancelled`` with its manifest and history row), or None when no run had started.
+    """
+
+    def __init__(self, signum: int = signal.SIGINT, outcome: Any = None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.outcome = outcome
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def reason(self) -> str:
+        return SIGNAL_REASONS.get(self.signum, f"the process received signal {self.signum}")
+
+    def __str__(self) -> str:
+        return f"Cancelled: {self.reason}."

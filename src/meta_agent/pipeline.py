@@ -1,13 +1,13 @@
 """From request to archived results: analyse, plan, generate, validate, execute, collect, archive.
 
-The CLI (and later the service) are thin callers of ``Pipeline``; every decision lives here, where
-tests reach it without a terminal.
+``Pipeline`` is the conductor: it decides what happens next and hands each job to the package
+that owns it (the sample database to ``portfolio.provision``, run specs, secrets and executors to
+``runtime.launch``, manifests, history, re-run comparison and packing to ``archive``). The CLI
+(and later the service) are thin callers of it, reachable by tests without a terminal.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.manifest import build_manifest
-from meta_agent.archive.registry import RunHistory, RunRecord
+from meta_agent.archive.record import now_iso, record_run
+from meta_agent.archive.registry import RunHistory
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
-    ConfigError,
     ExecutionError,
     Finding,
+    Interrupted,
     MetaAgentError,
     RequestRejected,
-    SandboxUnavailable,
     ScriptRejected,
 )
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from meta_agent.config import Settings
     from meta_agent.planning.models import ExecutionPlan, RequirementAnalysis
     from meta_agent.planning.planner import Planner
-    from meta_agent.runtime import Executor, Limits, RunResult
+    from meta_agent.runtime import Executor, Limits
     from meta_agent.scripts.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -41,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 LogSink = Callable[[str, str], None]
 TickSink = Callable[[float], None]
-MAX_RESULTS_JSON_BYTES = 5_000_000  # results.json is a summary, not a data dump
 
 
 @dataclass
@@ -75,6 +73,9 @@ class RunOutcome:
     dry_run: bool = False
     identical: bool | None = None
     differences: list[str] = field(default_factory=list)
+    # The exit code of the error that failed the run, when it names one (a configuration
+    # error such as an unusable database: 2); None: the status decides.
+    error_exit_code: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,6 +103,19 @@ class RunOutcome:
             data["identical"] = self.identical
             data["differences"] = self.differences
         return data
+
+
+@dataclass
+class _RunRecord:
+    """What the record of a run in progress needs, filled in as the run goes."""
+
+    folder: RunFolder
+    kind: str
+    request: str
+    created: str
+    started: float
+    plan: ExecutionPlan | None = None
+    tools: list[str] = field(default_factory=list)
 
 
 class Pipeline:
@@ -152,18 +166,20 @@ class Pipeline:
 
     def ensure_database(self) -> None:
         """Create the default sample portfolio on first use (never touches a configured URL)."""
-        if self.settings.uses_default_database and not self.settings.default_database_path.exists():
-            from meta_agent.portfolio.generator import generate_portfolio
+        from meta_agent.portfolio.provision import ensure_default_portfolio
 
-            logger.info("creating the default sample portfolio")
-            generate_portfolio(self.database_url)
+        ensure_default_portfolio(self.settings)
 
     def planner(self) -> Planner:
         if self._planner is None:
             from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
+            from meta_agent.portfolio.engine import read_only_engine
 
             self.ensure_database()
+            # Opened read-only first: an unusable database raises the error that names its
+            # cause, and a missing SQLite file is never created as a side effect.
+            read_only_engine(self.database_url)
             self._planner = RuleBasedPlanner(PortfolioDirectory.from_database(self.database_url))
         return self._planner
 
@@ -204,7 +220,11 @@ class Pipeline:
         on_tick: TickSink | None = None,
         dry_run: bool = False,
     ) -> RunOutcome:
-        """Do it all for one request; a rejected request still leaves a run folder saying why."""
+        """Do it all for one request; a rejected request still leaves a run folder saying why.
+
+        A stop by signal (KeyboardInterrupt, or ``errors.Interrupted`` from the CLI's handlers)
+        records the run as ``cancelled`` and raises ``Interrupted`` with that outcome.
+        """
         started = time.perf_counter()
         warm = self._warm_executor() if self.prewarm and not dry_run else None
         try:
@@ -217,21 +237,13 @@ class Pipeline:
         """An executor whose one pool member imports the tool library while we plan."""
         if self._executor is not None:
             return None
-        from meta_agent.runtime import Executor
+        from meta_agent.runtime.launch import prewarmed_executor
 
         try:
             self.ensure_database()
-            (self.runs_dir / ".pool").mkdir(parents=True, exist_ok=True)
-            return Executor(
-                self.settings.sandbox,
-                self.limits(),
-                pool_size=1,
-                database_url=self.database_url,
-                pool_dir=self.runs_dir / ".pool",
-                prewarm_only=True,
-            )
         except (MetaAgentError, OSError):
-            return None  # the run itself will report why the sandbox cannot start
+            return None  # planning will report why the database cannot be used
+        return prewarmed_executor(self.settings, self.runs_dir / ".pool")
 
     def _ask(
         self,
@@ -245,47 +257,50 @@ class Pipeline:
     ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        created = _now()
+        run = _RunRecord(folder, "ask", request, now_iso(), started)
+        outcome = RunOutcome(
+            status="succeeded", run_id=folder.run_id, run_dir=folder.root, dry_run=dry_run
+        )
+        with self._recorded(run, outcome):
+            self._ask_steps(run, outcome, approve, on_log, on_tick, warm)
+        return outcome
+
+    def _ask_steps(
+        self,
+        run: _RunRecord,
+        outcome: RunOutcome,
+        approve: Callable[[Prepared], bool] | None,
+        on_log: LogSink | None,
+        on_tick: TickSink | None,
+        warm: Executor | None,
+    ) -> None:
+        folder = run.folder
         try:
-            prepared = self.prepare(request)
+            prepared = self.prepare(run.request)
         except MetaAgentError as problem:
             # Refused (rejected) or unable to plan at all, e.g. no database (failed): either
             # way the run folder is completed with a manifest that says why.
             refused = isinstance(problem, (RequestRejected, ScriptRejected))
-            outcome = RunOutcome(
-                status="rejected" if refused else "failed",
-                run_id=folder.run_id,
-                run_dir=folder.root,
-                error=str(problem),
-                suggestions=getattr(problem, "suggestions", []),
-                findings=getattr(problem, "findings", []),
-            )
-            self._finish(folder, outcome, "ask", request, created, started)
-            return outcome
+            outcome.status = "rejected" if refused else "failed"
+            outcome.error = str(problem)
+            outcome.suggestions = getattr(problem, "suggestions", [])
+            outcome.findings = getattr(problem, "findings", [])
+            outcome.error_exit_code = None if refused else problem.exit_code
+            return
+        run.plan = prepared.plan
         folder.write_json("analysis.json", prepared.analysis.model_dump(mode="json"))
         folder.write_json("plan.json", prepared.plan.model_dump(mode="json"))
         folder.write_text("script.py", prepared.script.source)
-        outcome = RunOutcome(
-            status="succeeded",
-            run_id=folder.run_id,
-            run_dir=folder.root,
-            script=folder.script,
-            interpretations=list(prepared.analysis.interpretations),
-            phases=dict(prepared.phases),
-            dry_run=dry_run,
-        )
-        if dry_run:
-            self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-            return outcome
+        outcome.script = folder.script
+        outcome.interpretations = list(prepared.analysis.interpretations)
+        outcome.phases.update(prepared.phases)
+        if outcome.dry_run:
+            return
         if approve is not None and not approve(prepared):
             outcome.status, outcome.error = "rejected", "The plan was not approved; nothing ran."
-            self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-            return outcome
+            return
         expected = [output.filename for output in prepared.plan.outputs]
-        tools = prepared.plan.tools_used()
-        self._execute(folder, outcome, tools, expected, on_log, on_tick, warm)
-        self._finish(folder, outcome, "ask", request, created, started, prepared.plan)
-        return outcome
+        self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick, warm)
 
     def exec_script(
         self,
@@ -297,8 +312,11 @@ class Pipeline:
         kind: str = "exec",
         title: str | None = None,
     ) -> RunOutcome:
-        """Validate and run a script a user wrote or edited, in a run folder of its own."""
-        from meta_agent.scripts.validate import ScriptValidator, decode_script
+        """Validate and run a script a user wrote or edited, in a run folder of its own.
+
+        Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
+        """
+        from meta_agent.scripts.validate import decode_script
 
         started = time.perf_counter()
         try:
@@ -310,11 +328,29 @@ class Pipeline:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request + "\n")
         folder.write_text("script.py", source)
-        created = _now()
+        run = _RunRecord(folder, kind, request, now_iso(), started)
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
-        tools = self._tools_imported(source)
+        with self._recorded(run, outcome):
+            self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick)
+        return outcome
+
+    def _exec_steps(
+        self,
+        run: _RunRecord,
+        outcome: RunOutcome,
+        source: str,
+        approve: Callable[[str], bool] | None,
+        validate: bool,
+        on_log: LogSink | None,
+        on_tick: TickSink | None,
+    ) -> None:
+        from meta_agent.portfolio.provision import require_sqlite_file
+        from meta_agent.scripts.imports import tools_imported
+        from meta_agent.scripts.validate import ScriptValidator
+
+        run.tools = tools_imported(source, self.registry)
         if validate:
             with _timed(outcome.phases, "validate"):
                 findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(
@@ -324,8 +360,7 @@ class Pipeline:
                 outcome.status = "rejected"
                 outcome.findings = findings
                 outcome.error = str(ScriptRejected(findings, "script"))
-                self._finish(folder, outcome, kind, request, created, started, tools=tools)
-                return outcome
+                return
         else:
             outcome.warnings.append(
                 "Validation was switched off (--no-validate): only the sandbox stands between "
@@ -333,12 +368,49 @@ class Pipeline:
             )
         if approve is not None and not approve(source):
             outcome.status, outcome.error = "rejected", "The script was not approved; nothing ran."
-            self._finish(folder, outcome, kind, request, created, started, tools=tools)
-            return outcome
-        self.ensure_database()
-        self._execute(folder, outcome, tools, None, on_log, on_tick)
-        self._finish(folder, outcome, kind, request, created, started, tools=tools)
-        return outcome
+            return
+        try:
+            self.ensure_database()
+            require_sqlite_file(self.database_url)
+        except MetaAgentError as problem:
+            outcome.status, outcome.error = "failed", str(problem)
+            outcome.error_exit_code = problem.exit_code
+            return
+        self._execute(run.folder, outcome, run.tools, None, on_log, on_tick)
+
+    @contextmanager
+    def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:
+        """Record the run however it ends: its manifest and history row are always written.
+
+        A stop asked for by a signal (Ctrl-C, SIGTERM) records the run as ``cancelled`` and
+        goes on up as ``Interrupted`` carrying the outcome; an error that escapes the steps (a
+        bug) is recorded as ``failed`` and raised on.
+        """
+        try:
+            yield
+            self._finish(run, outcome)
+        except KeyboardInterrupt as stop:
+            interrupted = stop if isinstance(stop, Interrupted) else Interrupted()
+            ran = "execute" in outcome.phases
+            outcome.status = "cancelled"
+            why = interrupted.reason
+            outcome.error = f"{why[:1].upper()}{why[1:]}: the run was cancelled" + (
+                "; its sandbox was stopped and its partial log kept." if ran else " before it ran."
+            )
+            outcome.artifacts = run.folder.artifacts()
+            self._finish(run, outcome)
+            interrupted.outcome = outcome
+            if interrupted is stop:
+                raise
+            raise interrupted from stop
+        except Exception as problem:
+            outcome.status = "failed"
+            if isinstance(problem, MetaAgentError):
+                outcome.error, outcome.error_exit_code = str(problem), problem.exit_code
+            else:
+                outcome.error = f"Internal error: {type(problem).__name__}: {problem}"
+            self._finish(run, outcome)
+            raise
 
     def _execute(
         self,
@@ -350,46 +422,33 @@ class Pipeline:
         on_tick: TickSink | None,
         executor: Executor | None = None,
     ) -> None:
-        from meta_agent.runtime import Executor, RunSpec
+        from meta_agent.runtime.launch import build_run_spec, resources_of, run_spec
 
-        uses_network = any(
-            "uses_network" in self.registry.get(name).side_effects
-            for name in tools
-            if name in self.registry
-        )
-        try:
-            access = self._tool_access(uses_network)
-        except ConfigError as exc:
-            outcome.status, outcome.error = "failed", str(exc)
-            return
-        spec = RunSpec(
-            script=folder.script,
-            run_dir=folder.root,
-            database_url=self.database_url,
-            allowed_hosts=list(self.settings.allowed_hosts) if uses_network else [],
-            **access,
+        spec = build_run_spec(
+            self.settings,
+            self.registry,
+            folder.root,
+            folder.script,
+            tools,
             expected_outputs=expected,
             on_log=on_log,
             on_tick=on_tick,
         )
         with _timed(outcome.phases, "execute"):
             try:
-                chosen = executor or self._executor
-                if chosen is not None:
-                    result = chosen.run(spec)
-                else:
-                    with Executor(self.settings.sandbox, self.limits()) as fresh:
-                        result = fresh.run(spec)
-            except SandboxUnavailable as exc:
-                outcome.status, outcome.error = "error", str(exc)  # nothing could isolate it
-                return
+                result = run_spec(self.settings, spec, executor or self._executor)
             except MetaAgentError as exc:
-                outcome.status, outcome.error = "failed", str(exc)
+                # No sandbox could be started for it (e.g. the backend asked for is missing).
+                outcome.status = "error" if isinstance(exc, ExecutionError) else "failed"
+                outcome.error, outcome.error_exit_code = str(exc), exc.exit_code
                 return
-        self._absorb(outcome, result)
+        outcome.status = result.status
+        outcome.error = result.error
+        outcome.warnings.extend(result.warnings)
+        outcome.resources = resources_of(result)
         with _timed(outcome.phases, "collect"):
             outcome.artifacts = folder.artifacts()
-            outcome.summary = _read_summary(folder.results / "results.json")
+            outcome.summary = folder.summary()
 
     def limits(self) -> Limits:
         """The sandbox limits in force."""
@@ -397,107 +456,29 @@ class Pipeline:
 
         return Limits.from_settings(self.settings)
 
-    def _tool_access(self, uses_network: bool) -> dict[str, Any]:
-        """The RunSpec's ``variables`` and ``credentials``: no secret enters the sandbox."""
-        if not uses_network:
-            return {}
-        from meta_agent.runtime.broker import tool_access
-
-        return tool_access(self.settings)
-
-    @staticmethod
-    def _absorb(outcome: RunOutcome, result: RunResult) -> None:
-        outcome.status = result.status
-        outcome.error = result.error
-        outcome.warnings.extend(result.warnings)
-        outcome.resources = {
-            "backend": result.backend,
-            "wall_seconds": round(result.wall_seconds, 4),
-            "cpu_seconds": round(result.cpu_seconds, 4),
-            "peak_memory_mb": round(result.peak_memory_mb, 2),
-            "exit_code": result.exit_code,
-            "limits": _as_dict(result.limits),
-            "sandbox": dict(result.sandbox),
-        }
-
-    def _tools_imported(self, source: str) -> list[str]:
-        """Registered tools a script imports (best effort; the validator does the real check)."""
-        import ast
-
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return []
-        names = [
-            alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom)
-            for alias in node.names
-        ]
-        return [name for name in names if name in self.registry]
-
     # --- archive ----------------------------------------------------------------------------
 
-    def _finish(
-        self,
-        folder: RunFolder,
-        outcome: RunOutcome,
-        kind: str,
-        request: str,
-        created: str,
-        started: float,
-        plan: ExecutionPlan | None = None,
-        tools: list[str] | None = None,
-    ) -> None:
-        from meta_agent import __version__
-
-        tools = plan.tools_used() if plan is not None else (tools or [])
-        outcome.phases["total"] = time.perf_counter() - started
+    def _finish(self, run: _RunRecord, outcome: RunOutcome) -> None:
+        """Write the manifest and the history row of a run that has ended."""
+        plan, folder = run.plan, run.folder
+        tools = plan.tools_used() if plan is not None else run.tools
+        outcome.phases["total"] = time.perf_counter() - run.started
         if outcome.script is None and folder.script.exists():
             outcome.script = folder.script
         versions = {
             name: self.registry.get(name).version for name in tools if name in self.registry
         }
-        manifest = build_manifest(
-            folder.root,
-            run_id=folder.run_id,
-            kind=kind,
-            request=request,
-            status=outcome.status,
-            error=outcome.error,
-            created_at=created,
-            finished_at=_now(),
-            meta_agent_version=__version__,
+        record_run(
+            self.runs_dir,
+            folder,
+            outcome,
+            kind=run.kind,
+            request=run.request,
+            created_at=run.created,
             plan_hash=plan.content_hash() if plan is not None else None,
-            phases_seconds={k: round(v, 4) for k, v in outcome.phases.items()},
-            resources=outcome.resources,
+            tools_used=tools,
             tool_versions=versions,
-            interpretations=outcome.interpretations,
-            findings=[f.__dict__ for f in outcome.findings],
-            warnings=outcome.warnings,
-            artifacts=outcome.artifacts,
-            dry_run=outcome.dry_run,
         )
-        folder.write_json("manifest.json", manifest)
-        with RunHistory(self.runs_dir) as history:
-            history.record(
-                RunRecord(
-                    run_id=folder.run_id,
-                    kind=kind,
-                    request=request,
-                    status=outcome.status,
-                    created_at=created,
-                    finished_at=manifest["finished_at"],
-                    duration_seconds=outcome.phases.get("execute"),
-                    run_dir=str(folder.root),
-                    error=outcome.error,
-                    backend=outcome.resources.get("backend"),
-                    peak_memory_mb=outcome.resources.get("peak_memory_mb"),
-                    cpu_seconds=outcome.resources.get("cpu_seconds"),
-                    tools_used=tools,
-                    plan_hash=manifest["plan_hash"],
-                )
-            )
 
     def rerun(
         self,
@@ -521,84 +502,18 @@ class Pipeline:
             title=f"rerun of {original.run_id}",
         )
         if outcome.run_dir is not None:
+            from meta_agent.archive.compare import compare_results
+
             outcome.identical, outcome.differences = compare_results(
                 old.results, outcome.run_dir / "results"
             )
         return outcome
 
     def archive(self, run_id: str, output: Path | None = None) -> Path:
-        """Pack a run folder into a .tar.gz (default: next to the runs folder's runs)."""
-        import tarfile
+        """Pack a run folder into a .tar.gz (default: ``RUNS_DIR/archives/<id>.tar.gz``)."""
+        from meta_agent.archive.pack import pack_run
 
-        with RunHistory(self.runs_dir) as history:
-            record = history.get(run_id)
-        root = Path(record.run_dir)
-        if not root.is_dir():
-            raise ExecutionError(f"The folder of run {record.run_id} is gone: {root}")
-        target = output or self.runs_dir / "archives" / f"{record.run_id}.tar.gz"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
-        with tarfile.open(temporary, "w:gz") as tar:
-            tar.add(root, arcname=record.run_id, filter=_no_links)
-        temporary.replace(target)
-        return target
-
-
-DOCUMENT_SUFFIXES = (".pdf", ".xlsx", ".png", ".svg")  # they embed their generation time
-
-
-def compare_results(old: Path, new: Path) -> tuple[bool, list[str]]:
-    """Compare two results folders: data files byte for byte (sha256), documents by presence.
-
-    PDFs, workbooks and charts carry the time they were made, so two faithful runs never match
-    byte for byte; what must match is the data they were made from (CSV, JSON, Markdown).
-    """
-    from meta_agent.archive.manifest import file_inventory
-
-    before = file_inventory(old, skip=()) if old.is_dir() else {}
-    after = file_inventory(new, skip=()) if new.is_dir() else {}
-    differences = []
-    for name in sorted(set(before) | set(after)):
-        if name not in after:
-            differences.append(f"{name}: missing from the re-run")
-        elif name not in before:
-            differences.append(f"{name}: new in the re-run")
-        elif name.lower().endswith(DOCUMENT_SUFFIXES):
-            continue
-        elif before[name]["sha256"] != after[name]["sha256"]:
-            differences.append(f"{name}: content differs")
-    return not differences, differences
-
-
-def _no_links(member: Any) -> Any:
-    return None if member.issym() or member.islnk() else member
-
-
-def _read_summary(path: Path) -> dict[str, Any]:
-    """The script's results.json, parsed as plain JSON and nothing else."""
-    if not path.is_file() or path.is_symlink():
-        return {}
-    if path.stat().st_size > MAX_RESULTS_JSON_BYTES:
-        return {"error": "results.json is larger than the summary limit; not read"}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return {"error": "results.json is not valid JSON"}
-    return data if isinstance(data, dict) else {"value": data}
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "model_dump"):
-        return dict(value.model_dump())
-    return dict(value) if isinstance(value, dict) else {"value": str(value)}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        return pack_run(self.runs_dir, run_id, output)
 
 
 @contextmanager

@@ -338,7 +338,8 @@ def test_a_missing_database_fails_cleanly_with_a_complete_run_folder(cli, tmp_pa
         str(tmp_path / "runs"),
     )
     payload = result.json()
-    assert result.code == 1 and payload["status"] == "failed"
-    assert "db init" in payload["error"]
+    assert result.code == 2 and payload["status"] == "failed"
+    assert "db init" in payload["error"] and "does not exist" in payload["error"]
+    assert not (tmp_path / "nowhere").exists()  # never created as a side effect
     manifest = json.loads((Path(payload["run_dir"]) / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["error"] == payload["error"]

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from meta_agent.errors import DatabaseError
+from meta_agent.errors import (
+    DatabaseError,
+    DatabaseMissing,
+    DatabaseUnreachable,
+    NotADatabase,
+    PortfolioMissing,
+)
 from meta_agent.portfolio import schema
 from meta_agent.portfolio.engine import (
     dispose_engines,
@@ -64,21 +70,35 @@ def test_engines_are_cached_per_url(sample_db_url: str) -> None:
 
 
 def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
-    with pytest.raises(DatabaseError, match="meta-agent db init"):
+    with pytest.raises(DatabaseMissing, match="does not exist.*meta-agent db init") as raised:
         read_only_engine(f"sqlite:///{tmp_path / 'nothing.db'}")
+    assert raised.value.exit_code == 2
     assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_file_that_is_not_a_database_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(NotADatabase, match="is not a SQLite database"):
+        read_only_engine(f"sqlite:///{path}")
+    with pytest.raises(NotADatabase, match="is a folder"):
+        read_only_engine(f"sqlite:///{tmp_path}")
 
 
 def test_database_without_the_tables_says_how_to_create_them(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     sqlite3.connect(path).close()
-    with pytest.raises(DatabaseError, match="missing table.*meta-agent db init"):
+    with pytest.raises(PortfolioMissing, match="holds no portfolio.*meta-agent db init") as raised:
         read_only_engine(f"sqlite:///{path}")
+    assert f"--database sqlite:///{path}" in str(raised.value)
 
 
-def test_unreachable_server_is_a_database_error() -> None:
-    with pytest.raises(DatabaseError, match="Cannot open"):
-        read_only_engine("postgresql://nobody@127.0.0.1:1/none")
+def test_unreachable_server_names_host_and_port_never_the_password() -> None:
+    with pytest.raises(DatabaseUnreachable, match="PostgreSQL server at 127.0.0.1:1 ") as raised:
+        read_only_engine("postgresql://nobody:s3cret-pw@127.0.0.1:1/none")
+    message = str(raised.value)
+    assert "s3cret-pw" not in message and "refused" in message.lower()
+    assert raised.value.exit_code == 2
 
 
 @pytest.mark.parametrize("statement", WRITES)

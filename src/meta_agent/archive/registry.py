@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from meta_agent.archive.migrations import migrate
-from meta_agent.errors import RunNotFound
+from meta_agent.errors import ConfigError, RunNotFound
 
 HISTORY_FILE = "history.db"
 
@@ -53,11 +53,23 @@ class RunHistory:
     """Reads and writes the history database; the schema grows through migrations."""
 
     def __init__(self, runs_dir: Path) -> None:
-        runs_dir.mkdir(parents=True, exist_ok=True)
+        from meta_agent.archive.run_folder import unusable_runs_dir
+
+        try:
+            runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unusable_runs_dir(runs_dir, exc) from exc
         self.path = runs_dir / HISTORY_FILE
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.row_factory = sqlite3.Row
-        migrate(self._db)
+        try:
+            migrate(self._db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise ConfigError(
+                f"The run history {self.path} cannot be used ({exc}); move it aside and a new "
+                "one is started (the run folders stay as they are)."
+            ) from exc
 
     def close(self) -> None:
         self._db.close()

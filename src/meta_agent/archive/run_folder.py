@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meta_agent.errors import ConfigError
+
 SLUG_WORDS = 6
+MAX_RESULTS_JSON_BYTES = 5_000_000  # results.json is a summary, not a data dump
 
 
 def slugify(text: str, max_words: int = SLUG_WORDS) -> str:
@@ -49,13 +52,18 @@ class RunFolder:
         """A new, empty run folder named after the time and the request."""
         moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         stem = f"{moment:%Y%m%d-%H%M%S}-{slugify(title)}"
-        runs_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unusable_runs_dir(runs_dir, exc) from exc
         for attempt in range(1000):
             candidate = runs_dir / (stem if attempt == 0 else f"{stem}-{attempt + 1}")
             try:
                 candidate.mkdir()
             except FileExistsError:
                 continue
+            except OSError as exc:
+                raise unusable_runs_dir(runs_dir, exc) from exc
             folder = cls(candidate)
             folder.results.mkdir()
             folder.logs.mkdir()
@@ -87,3 +95,24 @@ class RunFolder:
             for path in self.results.rglob("*")
             if path.is_file() and not path.is_symlink()
         )
+
+    def summary(self) -> dict[str, Any]:
+        """The script's ``results/results.json``, parsed as plain JSON and nothing else."""
+        path = self.results / "results.json"
+        if not path.is_file() or path.is_symlink():
+            return {}
+        if path.stat().st_size > MAX_RESULTS_JSON_BYTES:
+            return {"error": "results.json is larger than the summary limit; not read"}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return {"error": "results.json is not valid JSON"}
+        return data if isinstance(data, dict) else {"value": data}
+
+
+def unusable_runs_dir(runs_dir: Path, exc: OSError) -> ConfigError:
+    """The configuration error for a runs folder that cannot be written."""
+    return ConfigError(
+        f"Cannot use the runs folder {runs_dir} ({exc.strerror or exc}); point --runs-dir or "
+        "META_AGENT_RUNS_DIR at a folder you can write to."
+    )

@@ -33,7 +33,9 @@ def warn(out: Console, message: str) -> None:
 
 def show_outcome(out: Console, outcome: RunOutcome) -> None:
     """The end of a run: status, interpretations, results table, key figures, where things are."""
-    colour = {"succeeded": "green", "rejected": "yellow"}.get(outcome.status, "red")
+    colour = {"succeeded": "green", "rejected": "yellow", "cancelled": "yellow"}.get(
+        outcome.status, "red"
+    )
     for line in outcome.interpretations:
         out.print(f"[cyan]Note:[/] {line}")
     for line in outcome.warnings:

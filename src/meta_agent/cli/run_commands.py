@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +25,14 @@ TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
 ]
 
+
+def ScriptArgument(help: str) -> Any:  # noqa: N802 - reads as the option types above
+    """A script file argument; a missing one is a usage error (exit 2) before anything starts."""
+    return typer.Argument(help=help, exists=True, dir_okay=False, readable=True)
+
+
+# A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
+# configuration error behind a failure 2, and a cancelled run 128 + the signal (130, 143).
 EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
 
 
@@ -82,9 +92,12 @@ def ask(
 
     def approve(prepared: Prepared) -> bool:
         render.show_prepared(console, prepared)
-        return typer.confirm("Run this script?", default=False)
+        return _confirm("Run this script?")
 
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+    with (
+        _reporting_cancel(as_json, console),
+        render.live_run(console, quiet=as_json) as (on_log, on_tick),
+    ):
         outcome = pipeline.ask(
             request,
             approve=None if yes or dry_run else approve,
@@ -96,7 +109,7 @@ def ask(
 
 
 def exec_(
-    file: Annotated[Path, typer.Argument(help="A Python script to validate and run.")],
+    file: Annotated[Path, ScriptArgument("A Python script to validate and run.")],
     yes: YesOption = False,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
@@ -123,9 +136,12 @@ def exec_(
 
     def approve(source: str) -> bool:
         render.show_script(console, source)
-        return typer.confirm("Run this script?", default=False)
+        return _confirm("Run this script?")
 
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+    with (
+        _reporting_cancel(as_json, console),
+        render.live_run(console, quiet=as_json) as (on_log, on_tick),
+    ):
         outcome = pipeline.exec_script(
             file,
             approve=None if yes else approve,
@@ -137,7 +153,7 @@ def exec_(
 
 
 def validate(
-    file: Annotated[Path, typer.Argument(help="A Python script to check.")],
+    file: Annotated[Path, ScriptArgument("A Python script to check.")],
     as_json: JsonOption = False,
 ) -> None:
     """Check a script against the validation policy; list every finding with its line."""
@@ -173,7 +189,10 @@ def rerun(
 
     pipeline = _pipeline(database, runs_dir, sandbox)
     console = render.console(stderr=as_json)
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
+    with (
+        _reporting_cancel(as_json, console),
+        render.live_run(console, quiet=as_json) as (on_log, on_tick),
+    ):
         outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
     _finish(outcome, as_json, console)
 
@@ -190,7 +209,50 @@ def archive(
     render.console().print(f"Archived to {path}")
 
 
-def _finish(outcome: RunOutcome, as_json: bool, console: Any, show_script: bool = False) -> None:
+def _confirm(question: str) -> bool:
+    """Ask; Ctrl-C (or SIGTERM) at the prompt cancels the run, Ctrl-D declines it."""
+    from meta_agent.cli.context import stop_signals
+    from meta_agent.errors import Interrupted
+
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        typer.echo("", err=True)  # off the prompt's line
+        if stop_signals.received is None:
+            return False
+        raise Interrupted(stop_signals.received) from None
+
+
+@contextmanager
+def _reporting_cancel(as_json: bool, console: Any) -> Iterator[None]:
+    """A run cancelled by a signal is reported like any other run, exiting 128 + the signal."""
+    from meta_agent.errors import Interrupted
+
+    try:
+        yield
+    except Interrupted as stop:
+        if stop.outcome is None:
+            raise  # nothing had started: the entry point says so in one line
+        from meta_agent.cli.context import stop_signals
+
+        stop_signals.handled()
+        _finish(stop.outcome, as_json, console, code=stop.exit_code)
+
+
+def exit_code(outcome: RunOutcome) -> int:
+    """The exit code of a finished run (see the README's table)."""
+    if outcome.status in EXIT_FOR_STATUS:
+        return EXIT_FOR_STATUS[outcome.status]
+    return outcome.error_exit_code or 1
+
+
+def _finish(
+    outcome: RunOutcome,
+    as_json: bool,
+    console: Any,
+    show_script: bool = False,
+    code: int | None = None,
+) -> None:
     from meta_agent.cli import render
 
     if as_json:
@@ -199,6 +261,6 @@ def _finish(outcome: RunOutcome, as_json: bool, console: Any, show_script: bool 
         if show_script and outcome.script is not None:
             render.show_script(console, outcome.script.read_text(encoding="utf-8"))
         render.show_outcome(console, outcome)
-    code = EXIT_FOR_STATUS.get(outcome.status, 1)
+    code = exit_code(outcome) if code is None else code
     if code:
         raise typer.Exit(code)

@@ -21,7 +21,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from meta_agent.errors import DatabaseError
+from meta_agent.errors import (
+    DatabaseError,
+    DatabaseMissing,
+    DatabaseUnreachable,
+    NotADatabase,
+    PortfolioMissing,
+)
+from meta_agent.portfolio.provision import missing_file_message
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +128,11 @@ def read_only_engine(url: str | None = None) -> Engine:
 
 
 def check_portfolio(engine: Engine) -> None:
-    """Raise DatabaseError unless the database is reachable and holds the portfolio tables."""
+    """Raise the DatabaseError that names the cause unless the database holds the portfolio.
+
+    NotADatabase (a file SQLite cannot read), DatabaseUnreachable (a server that refuses the
+    connection, by host and port, the password never shown), PortfolioMissing (no tables).
+    """
     where = masked(engine.url.render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
@@ -129,16 +140,47 @@ def check_portfolio(engine: Engine) -> None:
             # Views count: a mapped database (``db map``) shows its tables as views.
             present = set(inspector.get_table_names()) | set(inspector.get_view_names())
     except sa.exc.DBAPIError as exc:
-        raise DatabaseError(
-            f"Cannot open the portfolio database at {where} ({_reason(exc)}); check "
-            f"{DATABASE_URL_ENV} or {INIT_HINT}."
-        ) from exc
+        raise _connection_error(engine.url, exc) from exc
     missing = [name for name in REQUIRED_TABLES if name not in present]
     if missing:
-        raise DatabaseError(
-            f"The database at {where} holds no portfolio (missing table(s): "
-            f"{', '.join(missing)}); {INIT_HINT}."
+        what = "no portfolio" if len(missing) == len(REQUIRED_TABLES) else "an incomplete portfolio"
+        raise PortfolioMissing(
+            f"The database at {where} holds {what} (missing table(s): {', '.join(missing)}); "
+            f"{_init_hint(engine.url)}."
         )
+
+
+def _connection_error(url: URL, exc: sa.exc.DBAPIError) -> DatabaseError:
+    """The error that names why a database could not be opened."""
+    reason = _reason(exc)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ":memory:"
+        if "not a database" in reason or "malformed" in reason:
+            return NotADatabase(
+                f"{path} is not a SQLite database ({reason}); point --database or "
+                f"{DATABASE_URL_ENV} at a portfolio file, or create one with `meta-agent db init "
+                f"--database sqlite:///NEW_FILE`."
+            )
+        return DatabaseError(
+            f"Cannot open the SQLite database {path} ({reason}); check that it is a readable "
+            "file, not a folder."
+        )
+    host = url.host or "the local socket"
+    port = f":{url.port or 5432}" if url.host else ""
+    return DatabaseUnreachable(
+        f"Cannot connect to the PostgreSQL server at {host}{port} ({reason}); check that it is "
+        f"running and accepts connections, and the URL "
+        f"{masked(url.render_as_string(hide_password=False))} (from --database or "
+        f"{DATABASE_URL_ENV})."
+    )
+
+
+def _init_hint(url: URL) -> str:
+    """How to create the portfolio at this URL (masked: the user knows the password)."""
+    shown = masked(url.render_as_string(hide_password=False))
+    return f"run `meta-agent db init --database {shown}` to create the sample portfolio there"
 
 
 def dispose_engines(database_url: str | None = None) -> None:
@@ -178,8 +220,10 @@ def _sqlite_read_only(url: URL) -> Engine:
             "An in-memory SQLite database holds no portfolio; point META_AGENT_DATABASE_URL at a "
             f"portfolio file, or {INIT_HINT}."
         )
+    if path.is_dir():
+        raise NotADatabase(f"{path} is a folder, not a SQLite database file.")
     if not path.is_file():
-        raise DatabaseError(f"No portfolio database at {path}; {INIT_HINT}.")
+        raise DatabaseMissing(missing_file_message(path))
     # mode=ro makes the driver refuse every write, whatever SQL reaches it.
     uri = f"{path.resolve().as_uri()}?mode=ro"
 

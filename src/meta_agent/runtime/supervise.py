@@ -97,9 +97,15 @@ class RunContext:
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
-        """Close the log if the runtime itself fails (a bug), then let the error through."""
+        """Close the log if the run is interrupted or the runtime fails, then let it through."""
         try:
             yield
+        except KeyboardInterrupt as stop:
+            # Ctrl-C or SIGTERM (errors.Interrupted): the sandbox is already stopped by watch().
+            why = getattr(stop, "reason", "the run was interrupted")
+            self.writer.line("runtime", f"cancelled: {why}; the sandbox was stopped")
+            self.writer.close()
+            raise
         except BaseException:
             self.close_broker()
             self.writer.line("runtime", "error: the runtime failed while supervising this run")
@@ -166,6 +172,19 @@ class _Exit:
         if self.status is None:
             _, self.status, self.usage = os.wait4(self.pid, 0)
 
+    def reap_within(self, seconds: float) -> None:
+        """Reap if the process ends within ``seconds`` (after a SIGKILL it does at once)."""
+        deadline = time.monotonic() + seconds
+        with contextlib.suppress(ChildProcessError):
+            while self.status is None and self._thread is None:
+                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+                if pid:
+                    self.status, self.usage = status, usage
+                elif time.monotonic() < deadline:
+                    time.sleep(0.01)
+                else:
+                    return
+
     def close(self) -> None:
         os.close(self.fd)
 
@@ -227,6 +246,11 @@ def watch(
         if context.writer.breached.is_set() and breach is None:
             breach = "log_limit"
         ended.reap()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a runtime bug: the sandbox must not outlive us.
+        terminate(proc, monitor, cgroup)
+        ended.reap_within(DRAIN_TIMEOUT_SECONDS)
+        raise
     finally:
         for fd, splitter in list(splitters.items()):
             splitter.close()
