@@ -35,7 +35,7 @@ def test_import_then_ask(cli: Callable[..., Any], sample_db_path: Path, tmp_path
     assert done.code == 0, done.stderr
     assert "60 properties" in done.stdout and "2,160 financials" in done.stdout
     again = cli("db", "import", str(folder), "--database", url)
-    assert again.code == 1 and "--replace" in again.stderr
+    assert again.code == 2 and "--replace" in again.stderr
     replaced = cli("db", "import", str(folder), "--database", url, "--replace")
     assert replaced.code == 0 and "kept in" in replaced.stdout
     answer = cli("ask", "how many hotels do we own", "--database", url, "--yes", "--json")
