@@ -27,10 +27,10 @@ def cli(
 ) -> Callable[..., CliResult]:
     from meta_agent.cli.main import run
 
-    def invoke(*args: str) -> CliResult:
+    def invoke(*args: str, columns: int = 250) -> CliResult:
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", ["meta-agent", *args])
-        monkeypatch.setenv("COLUMNS", "250")  # no folding: assertions read whole lines
+        monkeypatch.setenv("COLUMNS", str(columns))  # wide by default: assertions read whole lines
         code = 0
         try:
             run()

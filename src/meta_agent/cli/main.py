@@ -73,7 +73,7 @@ def main(
         configure_logging(debug=True)
 
 
-@app.command()
+@app.command(short_help="The settings in force and where each came from.")
 def config(
     database: Annotated[str | None, typer.Option(help="Database URL (overrides settings).")] = None,
     runs_dir: Annotated[str | None, typer.Option(help="Runs folder (overrides settings).")] = None,

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,8 +19,24 @@ DatabaseOption = Annotated[str | None, typer.Option("--database", help="Portfoli
 RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Folder for run folders.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Run without asking for approval.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
+
+
+class Sandbox(StrEnum):
+    """The sandbox backends a run may name."""
+
+    auto = "auto"
+    bwrap = "bwrap"
+    docker = "docker"
+    process = "process"
+
+
 SandboxOption = Annotated[
-    str | None, typer.Option("--sandbox", help="auto, bwrap, docker or process.")
+    Sandbox | None,
+    typer.Option(
+        "--sandbox",
+        help="Where scripts run: auto (bwrap, else docker; never process unless named), bwrap, "
+        "docker, or process (weak isolation, named only).",
+    ),
 ]
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
@@ -36,19 +53,49 @@ def ScriptArgument(help: str) -> Any:  # noqa: N802 - reads as the option types 
 EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
 
 
+ASK_EPILOG = """\b
+Examples:
+  meta-agent ask "Calculate DSCR for all properties and flag at-risk assets"
+  meta-agent ask "dscr by asset, worst first" --yes
+  meta-agent ask "stress test: NOI down 15% and 25%" --yes --json
+  meta-agent ask "Compare Orlando Fashion Square to 3 peers, export to Excel"
+  meta-agent ask "what happens to DSCR if rates go up 150bps" --dry-run
+
+\b
+The request is restated in plain words before anything runs; approve with y
+(or --yes). Results go to RUNS_DIR/<timestamp>-<slug>/results/ (CSV, Excel,
+PDF, PNG, results.json), beside request.txt, analysis.json, plan.json,
+script.py, logs/run.log and manifest.json. `meta-agent config` shows RUNS_DIR;
+`meta-agent runs show ID` shows one run.
+
+\b
+Exit codes:
+  0        succeeded
+  3        rejected: refused before anything ran, or not approved
+  1        failed, error, or a limit (timeout, cpu_limit, memory_limit, ...)
+  2        usage or configuration error (a database that cannot be used too)
+  130/143  cancelled by Ctrl-C / SIGTERM
+  70       internal error (please report it)
+"""
+
+
 def register(app: typer.Typer) -> None:
     """Add the run commands to the main app."""
-    app.command("ask")(ask)
-    app.command("exec")(exec_)
-    app.command("validate")(validate)
-    app.command("rerun")(rerun)
-    app.command("archive")(archive)
+    app.command(
+        "ask", short_help="Answer a plain-English request: plan, validate, run.", epilog=ASK_EPILOG
+    )(ask)
+    app.command("exec", short_help="Validate and run a script you wrote or edited.")(exec_)
+    app.command("validate", short_help="Check a script against the policy, finding by line.")(
+        validate
+    )
+    app.command("rerun", short_help="Re-run an archived run; are the results identical?")(rerun)
+    app.command("archive", short_help="Pack a run folder into a .tar.gz.")(archive)
 
 
 def _pipeline(
     database: str | None,
     runs_dir: Path | None,
-    sandbox: str | None = None,
+    sandbox: Sandbox | str | None = None,
     timeout: float | None = None,
     prewarm: bool = False,
 ) -> Pipeline:
@@ -56,7 +103,10 @@ def _pipeline(
     from meta_agent.pipeline import Pipeline
 
     settings = load_settings(
-        database_url=database, runs_dir=runs_dir, sandbox=sandbox, timeout_seconds=timeout
+        database_url=database,
+        runs_dir=runs_dir,
+        sandbox=sandbox.value if isinstance(sandbox, Sandbox) else sandbox,
+        timeout_seconds=timeout,
     )
     return Pipeline(settings, prewarm=prewarm)
 
