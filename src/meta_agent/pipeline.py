@@ -20,6 +20,7 @@ from meta_agent.archive.record import now_iso, record_run
 from meta_agent.archive.registry import RunHistory
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
+    ConfigError,
     ExecutionError,
     Finding,
     Interrupted,
@@ -424,16 +425,21 @@ class Pipeline:
     ) -> None:
         from meta_agent.runtime.launch import build_run_spec, resources_of, run_spec
 
-        spec = build_run_spec(
-            self.settings,
-            self.registry,
-            folder.root,
-            folder.script,
-            tools,
-            expected_outputs=expected,
-            on_log=on_log,
-            on_tick=on_tick,
-        )
+        try:
+            spec = build_run_spec(
+                self.settings,
+                self.registry,
+                folder.root,
+                folder.script,
+                tools,
+                expected_outputs=expected,
+                on_log=on_log,
+                on_tick=on_tick,
+            )
+        except ConfigError as exc:  # e.g. a tool setting that would carry a credential in
+            outcome.status, outcome.error = "failed", str(exc)
+            outcome.error_exit_code = exc.exit_code
+            return
         with _timed(outcome.phases, "execute"):
             try:
                 result = run_spec(self.settings, spec, executor or self._executor)

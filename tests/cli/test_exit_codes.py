@@ -379,6 +379,7 @@ def interrupt_run(
         stdout, stderr = proc.communicate(timeout=30)
     finally:
         proc.kill()
+        proc.communicate()  # closes the pipes even when the run never started
     return proc.returncode, json.loads(stdout), stderr, sandbox
 
 
@@ -456,7 +457,7 @@ def test_ctrl_c_during_ask_cancels_the_run_and_stops_the_sandbox(
         "--database", large_db_url,
     ]  # fmt: skip
     returncode, payload, stderr, sandbox = interrupt_run(
-        args, runs, tmp_path, signal.SIGINT, "[runtime] backend"
+        args, runs, tmp_path, signal.SIGINT, "[runtime] sandbox"
     )
     assert returncode == 130, stderr
     assert_no_survivors(sandbox)

@@ -89,7 +89,11 @@ def unavailable_message(name: str, problems: dict[str, str]) -> str:
     from meta_agent.runtime.bwrap_locate import candidates
 
     why = "; ".join(f"{backend}: {reason}" for backend, reason in problems.items())
-    asked = "No sandbox that isolates scripts" if name == "auto" else f"The {name} sandbox"
+    asked = (
+        "No sandbox that isolates scripts can start here"
+        if name == "auto"
+        else f"The {name} sandbox cannot run here"
+    )
     weak = "or accept weak isolation by naming it: --sandbox process (META_AGENT_SANDBOX=process)"
     if name == "docker":
         fixes = "start a Docker engine (or set DOCKER_HOST), or choose another --sandbox"
@@ -105,7 +109,7 @@ def unavailable_message(name: str, problems: dict[str, str]) -> str:
             "`pip install meta-agent` brings one too), and where user namespaces are forbidden "
             f"allow them (sysctl -w kernel.unprivileged_userns_clone=1), {weak}"
         )
-    return f"{asked} can start here, so the script was not run ({why}). To fix it: {fixes}."
+    return f"{asked}, so the script was not run ({why}). To fix it: {fixes}."
 
 
 def choose_backend(name: str = "auto") -> SandboxBackend:
