@@ -155,7 +155,10 @@ class Pipeline:
             from meta_agent.planning.rule_based import RuleBasedPlanner
 
             self.ensure_database()
-            self._planner = RuleBasedPlanner(PortfolioDirectory.from_database(self.database_url))
+            self._planner = RuleBasedPlanner(
+                PortfolioDirectory.from_database(self.database_url),
+                at_risk_threshold=self.settings.at_risk_threshold,
+            )
         return self._planner
 
     def prepare(self, request: str) -> Prepared:

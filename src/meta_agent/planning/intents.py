@@ -120,7 +120,53 @@ def _ranking(reading: Reading, analysis: RequirementAnalysis) -> None:
     metric = _rank_metric(reading, analysis)
     _ensure(analysis, metric, first=True)
     descending = _descending(reading, metric)
-    analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+    fraction = reading.quantities.fraction
+    if fraction is None:
+        analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+        return
+    analysis.ranking = Ranking(
+        metric=metric,
+        descending=descending,
+        limit=_share_count(reading, analysis, metric, fraction),
+        fraction=fraction,
+    )
+
+
+ALWAYS_PRESENT = frozenset(
+    {"noi", "occupancy", "value", "cap_rate", "egi", "operating_expenses", "square_feet"}
+)
+
+
+def _share_count(reading: Reading, a: RequirementAnalysis, metric: str, fraction: float) -> int:
+    """'top decile': how many properties that is, counted in the directory (ceil(N x share))."""
+    import math
+
+    if a.filters or a.at_risk or a.scope.has_debt is not None:
+        _reject(
+            "A share of the properties (top 10%, a decile, a quartile) is counted over a "
+            "type, market, state or the whole portfolio, not over a filtered selection.",
+            ["top 10% by occupancy", f"top 5 by {_label(metric)}"],
+        )
+    if metric not in ALWAYS_PRESENT:
+        _reject(
+            f"A share of the properties ranked by {_label(metric)} is ambiguous: properties "
+            f"without debt have no {_label(metric)}. Ask for a number of properties instead.",
+            [f"lowest 5 {_label(metric)}", f"top 10 by {_label(metric)}"],
+        )
+    scope = a.scope
+    entries = reading.directory.where(
+        property_id=scope.property_ids,
+        property_type=scope.property_types,
+        market=scope.markets,
+        state=scope.states,
+        city=scope.cities,
+    )
+    count = max(1, math.ceil(len(entries) * fraction - 1e-9))
+    reading.notes.append(
+        f"the {'top' if _descending(reading, metric) else 'bottom'} {fraction:.0%} of "
+        f"{len(entries)} properties is {count} properties"
+    )
+    return count
 
 
 def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
@@ -139,15 +185,80 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
             "Which metric should be aggregated? e.g. 'average cap rate by property type'.",
             ["average cap rate by property type", "total NOI by market", "count by state"],
         )
-    function = functions[0] if functions else _default_function(reading, analysis.metrics)
-    if reading.signals.weighted:
+    if "share" in signals.flags:
+        _share(reading, analysis, group_by)
+        return
+    stated = [f for f in functions if f != "aggregate"] or functions  # "portfolio-wide average"
+    function = stated[0] if stated else _default_function(reading, analysis.metrics)
+    ratios = [m for m in analysis.metrics if m in RATIO_METRICS]
+    if function == "sum" and ratios:
+        function = "aggregate"
         reading.notes.append(
-            "averages are simple means over properties, not weighted by size or value"
+            f"the total {_label(ratios[0])} of a group is its aggregate {_label(ratios[0])} "
+            "(a ratio of sums), never a sum of the properties' ratios"
         )
+    if function == "aggregate":
+        odd = [m for m in analysis.metrics if m not in GROUP_FIGURES]
+        if odd:
+            _reject(
+                f"{_label(odd[0])} has no group figure; ask for its average, median, minimum "
+                "or maximum.",
+                [f"average {_label(odd[0])}", f"median {_label(odd[0])}"],
+            )
     analysis.aggregation = Aggregation(
         function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
     )
     _rank_aggregate(reading, analysis, analysis.metrics[0])
+
+
+# DOMAIN.md's figures of a group: ratios of sums, occupancy weighted by square feet, sums.
+RATIO_METRICS = frozenset({"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"})
+SUMMED_METRICS = frozenset(
+    {
+        "noi",
+        "egi",
+        "operating_expenses",
+        "debt_service",
+        "loan_balance",
+        "value",
+        "square_feet",
+        "units",
+        "loan_count",
+    }
+)
+GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
+
+
+def _share(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:
+    """'what fraction of NOI comes from office', 'NOI share by market'."""
+    metrics = [m for m in analysis.metrics if m in SUMMED_METRICS] or (
+        [] if analysis.metrics else ["noi"]
+    )
+    if not metrics or len(metrics) != len(analysis.metrics):
+        _reject(
+            "A share is a part of a total: ask for the share of a dollar figure (NOI, value, "
+            "loan balance, debt service) or of square feet.",
+            ["NOI share by property type", "what fraction of NOI comes from office"],
+        )
+    keep: list[str] = []
+    scope = analysis.scope
+    if group_by is None:
+        for field_name, column in GROUP_OF_SCOPE:
+            values = getattr(scope, field_name)
+            if values:
+                group_by, keep = column, list(values)
+                setattr(scope, field_name, [])
+                break
+    if group_by is None:
+        _reject(
+            "A share of what? Name a group (a property type, market or state) or say 'by type'.",
+            ["NOI share by property type", "what fraction of NOI comes from office"],
+        )
+    analysis.metrics = metrics
+    analysis.aggregation = Aggregation(
+        function="share", metrics=metrics, group_by=group_by, keep=keep
+    )
+    _rank_aggregate(reading, analysis, f"{metrics[0]}_share")
 
 
 def _compared_dimension(reading: Reading, analysis: RequirementAnalysis) -> str | None:
@@ -158,15 +269,22 @@ def _compared_dimension(reading: Reading, analysis: RequirementAnalysis) -> str 
 
 
 def _default_function(reading: Reading, metrics: list[str]) -> str:
-    sums = all(METRICS[m].default_aggregation == "sum" for m in metrics if m in METRICS)
-    function = "sum" if sums else "mean"
-    reading.notes.append(f"aggregated with the {'total' if sums else 'average'} per group")
-    return function
+    """DOMAIN.md: a group's figure is its aggregate (ratio of sums), the mean only when asked."""
+    if all(m in GROUP_FIGURES for m in metrics):
+        if any(m in RATIO_METRICS for m in metrics):
+            reading.notes.append(
+                "group figures are aggregates (ratios of sums; occupancy weighted by square "
+                "feet), not averages of the properties' values"
+            )
+        return "aggregate"
+    reading.notes.append("aggregated with the average per group")
+    return "mean"
 
 
 def _rank_aggregate(reading: Reading, analysis: RequirementAnalysis, metric: str) -> None:
     if reading.signals.ranks:
-        descending = _descending(reading, metric if metric in METRICS else "noi")
+        base = metric.removesuffix("_share")
+        descending = _descending(reading, base if base in METRICS else "noi")
         analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
 
 

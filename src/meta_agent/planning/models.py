@@ -47,19 +47,31 @@ class MetricFilter(BaseModel):
 
 
 class Ranking(BaseModel):
-    """Sort by a metric, optionally keeping the first N."""
+    """Sort by a metric, optionally keeping the first N (or a share of the properties)."""
 
     metric: str
     descending: bool = False
     limit: int | None = None
+    fraction: float | None = Field(
+        default=None, description="'top 10%', 'top decile': the share kept; limit is its count"
+    )
 
 
 class Aggregation(BaseModel):
-    """Aggregate metrics over a grouping (or the whole selection when group_by is None)."""
+    """Figures of a group (or of the whole selection when group_by is None).
 
-    function: Literal["mean", "sum", "count", "median", "min", "max"]
+    ``aggregate`` is DOMAIN.md's group figure: a ratio of sums (aggregate DSCR, cap rate, LTV,
+    debt yield), occupancy weighted by square feet, and sums of dollar figures. ``mean`` is the
+    plain average of the properties' values, labelled "average". ``share`` is each group's part
+    of the whole set asked about.
+    """
+
+    function: Literal["aggregate", "mean", "sum", "count", "median", "min", "max", "share"]
     metrics: list[str] = Field(default_factory=list)
     group_by: str | None = None
+    keep: list[str] = Field(
+        default_factory=list, description="only these groups are shown (e.g. office's share)"
+    )
 
 
 class Scenario(BaseModel):
@@ -116,6 +128,9 @@ class RequirementAnalysis(BaseModel):
     outputs: list[OutputKind] = Field(default_factory=lambda: list[OutputKind](["table"]))
     interpretations: list[str] = Field(default_factory=list)
     not_understood: list[str] = Field(default_factory=list)
+    restatement: str = Field(
+        default="", description="the analysis in plain words, generated from its fields"
+    )
 
 
 class PlanStep(BaseModel):

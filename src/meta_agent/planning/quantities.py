@@ -35,7 +35,9 @@ _SKIP_BEFORE_NUMBER = frozenset(
     }
 )
 _SKIP_AFTER_NUMBER = frozenset({"x", "times", "in", "of", "on", "for", "the", "a", "their", "its"})
-_OUTLIER_SKIP = frozenset({"of", "than", "=", ">", ">=", "k", "above", "over", "beyond", "is", "a"})
+_OUTLIER_SKIP = frozenset(
+    {"of", "than", "=", ">", ">=", "k", "above", "over", "beyond", "is", "a", "more", "greater"}
+)
 _LAST = frozenset({"last", "past", "previous", "prior", "trailing", "recent", "latest"})
 MAX_LIMIT = 1000
 
@@ -58,6 +60,7 @@ class Quantities:
 
     thresholds: list[Threshold] = field(default_factory=list)
     limit: int | None = None
+    fraction: float | None = None  # "top 10%", "bottom quartile": a share of the properties
     peer_count: int | None = None
     months: int | None = None
     noi_shocks: list[float] = field(default_factory=list)
@@ -71,7 +74,11 @@ def read_quantities(tokens: Tokens) -> Quantities:
     found = Quantities()
     found.outlier_threshold = _outlier_threshold(tokens)
     found.thresholds = _thresholds(tokens)
-    found.limit = _limit(tokens)
+    limit = _limit(tokens)
+    if limit is not None and limit < 0:
+        found.fraction = -limit
+    elif limit is not None:
+        found.limit = int(limit)
     found.peer_count = _peer_count(tokens)
     found.months = _months(tokens)
     _shocks(tokens, found)
@@ -116,15 +123,80 @@ def _thresholds(tokens: Tokens) -> list[Threshold]:
             left_of = number.index
         else:
             number = _next_number(tokens, end - 1)
-            if number is None or _shock_follows(tokens, number.index):
+            if number is None:
                 continue
-            if _names_period(tokens, number.index) or _is_shock_list(tokens, number.index):
+            if _shock_follows(tokens, number.index) or _is_shock_list(tokens, number.index):
+                if start.word in ("under", "with"):  # "DSCR under +100bp": the scenario's case
+                    _use(start)
+                continue
+            if _names_period(tokens, number.index):
                 continue
             left_of = start.index
         _claim(number)
-        text = tokens.words(min(start.index, number.index), max(end, number.index + 1))
+        first = min(start.index, number.index)
+        negation = _negation_before(tokens, start.index)
+        if negation is not None:  # "not over 65%" is "at most 65%"
+            op, first = NEGATED[op], negation.index
+            _use(negation)
+        _use(*tokens.items[start.index : end])
+        _use_threshold_noun(tokens, number.index)
+        text = tokens.words(first, max(end, number.index + 1))
         threshold = _make_threshold(op, number, text)
         threshold.metric = _metric_after(tokens, number.index) or _metric_before(tokens, left_of)
+        found.append(threshold)
+    found += _presets(tokens)
+    return found
+
+
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_NEGATIONS = frozenset({"not", "never", "isnt", "arent", "nt"})
+_THRESHOLD_NOUNS = frozenset(
+    {"covenant", "hurdle", "threshold", "floor", "cutoff", "trigger", "minimum", "min", "test"}
+)
+
+
+def _use(*tokens: Token) -> None:
+    for token in tokens:
+        token.used = True
+
+
+def _negation_before(tokens: Tokens, index: int) -> Token | None:
+    """'not', "isn't", 'never' right before a comparator (one filler word may sit between)."""
+    for token in reversed(tokens.items[max(0, index - 2) : index]):
+        if token.is_word and token.word in _NEGATIONS and not token.used:
+            return token
+        if not (token.is_word and token.word in ("is", "are", "be", "was")):
+            return None
+    return None
+
+
+def _use_threshold_noun(tokens: Tokens, index: int) -> None:
+    """'beats a 1.6x covenant': the covenant is the threshold itself, not the at-risk flag."""
+    for token in tokens.items[index + 1 : index + 4]:
+        if token.is_word and token.key in _THRESHOLD_NOUNS:
+            token.meanings = tuple(m for m in token.meanings if m[0] != "at_risk")
+            _use(token)
+            return
+        if not (token.is_word and (token.word in _SKIP_AFTER_NUMBER or token.means("metric"))):
+            return
+
+
+def _presets(tokens: Tokens) -> list[Threshold]:
+    """Words that are a threshold by themselves: 'negative', 'underwater' (docs/DOMAIN.md)."""
+    found: list[Threshold] = []
+    for start in _span_starts(tokens, "preset"):
+        metric, op, value = start.meaning("preset")
+        end = start.span[1] if start.span else start.index + 1
+        negation = _negation_before(tokens, start.index)
+        if negation is not None:
+            op = NEGATED[op]
+            _use(negation)
+        _use(*tokens.items[start.index : end])
+        threshold = Threshold(op, value, None, None, tokens.words(start.index, end))
+        threshold.unit = "exact"
+        threshold.metric = metric or _metric_before(tokens, start.index) or _metric_after(
+            tokens, end - 1
+        )
         found.append(threshold)
     return found
 
@@ -144,6 +216,7 @@ def _between(tokens: Tokens) -> list[Threshold]:
         if low.unit is None and high.unit is not None:
             low.unit = high.unit
         _claim(low, high)
+        _use(start, joiner)
         text = tokens.words(start.index, high.index + 1)
         metric = _metric_after(tokens, high.index) or _metric_before(tokens, start.index)
         for op, number in ((">=", low), ("<=", high)):
@@ -204,6 +277,13 @@ def _outlier_threshold(tokens: Tokens) -> float | None:
             before is not None and before.means("zscore") and number.unit is None
         ):
             _claim(number)
+            for token in reversed(tokens.items[max(0, number.index - 4) : number.index]):
+                if token.text in _OUTLIER_SKIP or token.word in _OUTLIER_SKIP or token.word == "than":
+                    _use(token)  # "more than 2 standard deviations", "z-score > 2.5"
+                elif not token.means("comparator"):
+                    break
+                else:
+                    _use(token)
             return number.value
     return None
 
@@ -224,12 +304,23 @@ def _is_count(token: Token | None) -> bool:
     )
 
 
-def _limit(tokens: Tokens) -> int | None:
-    """'top 10', '10 best', 'lowest 3', '3 properties with the highest ...'."""
+def _limit(tokens: Tokens) -> float | None:
+    """'top 10', '10 best', 'lowest 3', '3 properties with the highest ...'; 'top 10%' and
+    'top decile' are a share of the properties, returned negative (-0.1)."""
     for word in _span_starts(tokens, "rank"):
         end = word.span[1] if word.span else word.index + 1
         after = tokens[end] if end < len(tokens) else None
         before = tokens[word.index - 1] if word.index > 0 else None
+        if after is not None and after.kind == "number" and after.owner is None:
+            if after.unit == "%" and after.value and 0 < after.value <= 100 and not after.sign:
+                _claim(after)
+                return -(after.value or 0.0) / 100  # a share of the properties: "top 10%"
+        quantile = next(
+            (t for t in tokens.items[end : end + 2] if t.means("quantile") and not t.used), None
+        )
+        if quantile is not None:
+            _use(quantile)
+            return -float(quantile.meaning("quantile"))
         for number in (after, before):
             if _is_count(number) and number is not None and not _names_period(tokens, number.index):
                 _claim(number)
@@ -276,10 +367,17 @@ def _months(tokens: Tokens) -> int | None:
         before = tokens[token.index - 1] if token.index > 0 else None
         if before is not None and before.kind == "number" and before.owner is None and before.value:
             _claim(before)
+            _use(token, *_last_words(tokens, before.index))
             return int(before.value * per[kind])
         if before is not None and before.word in _LAST and kind != "months":
+            _use(token, before)
             return per[kind]
     return None
+
+
+def _last_words(tokens: Tokens, index: int) -> list[Token]:
+    before = tokens[index - 1] if index > 0 else None
+    return [before] if before is not None and before.word in _LAST else []
 
 
 # --- shocks ---------------------------------------------------------------------------------
@@ -337,9 +435,14 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
         )
         if kind is None or not (moved or stressed or group[-1].unit == "bp"):
             continue
-        direction = next(
-            (k for t in left[:3] + right + left[3:] for k in ("down", "up") if t.means(k)), None
+        mover = next(
+            (t for t in left[:3] + right + left[3:] if t.means("down") or t.means("up")), None
         )
+        direction = None
+        if mover is not None:
+            direction = "down" if mover.means("down") else "up"
+            _use(*_phrase_of(tokens, mover))
+        _use(*(t for t in nearby if t.means(f"{kind}_context") or t.means("scenario")))
         for number in group:
             _claim(number)
             sign = {"-": "down", "+": "up"}.get(number.sign, direction)
@@ -351,6 +454,11 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
             if number.unit == "%":
                 found.notes.append(f"read '{number.text}' on rates as {bp:+g} bp")
             found.rate_shocks.append(-bp if sign == "down" else bp)
+
+
+def _phrase_of(tokens: Tokens, token: Token) -> list[Token]:
+    start, end = token.span if token.span else (token.index, token.index + 1)
+    return tokens.items[start:end]
 
 
 def _shock_kind(nearby: list[Token]) -> str | None:

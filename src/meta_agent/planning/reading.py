@@ -19,7 +19,22 @@ from meta_agent.planning.resolve import FoundProperty, PortfolioDirectory
 from meta_agent.planning.signals import Signals
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS, US_STATES
 
-DEFAULT_THRESHOLD = 1.25
+DEFAULT_THRESHOLD = 1.25  # default only; the planner passes Settings.at_risk_threshold
+# "all property metrics": every metric of the metrics table, in DOMAIN.md's order.
+ALL_METRICS = [
+    "noi",
+    "debt_service",
+    "dscr",
+    "cap_rate",
+    "ltv",
+    "debt_yield",
+    "occupancy",
+    "value",
+    "loan_balance",
+    "egi",
+    "operating_expenses",
+    "expense_ratio",
+]
 _INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _AGE_WORDS = ("before", "after", "older than", "newer than", "prior to", "since")
 _PROPERTY_FLAGS = {
@@ -31,6 +46,8 @@ _PROPERTY_FLAGS = {
     "scenario",
     "compare",
     "peers",
+    "all_metrics",
+    "share",
 }
 
 
@@ -49,8 +66,10 @@ class Reading:
         signals: Signals,
         quantities: Quantities,
         notes: list[str],
+        default_threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
         self.request = request
+        self.default_threshold = default_threshold
         self.directory = directory
         self.found = found
         self.signals = signals
@@ -107,6 +126,8 @@ class Reading:
         analysis.properties = [self._match(f) for f in self.found]
         analysis.scope = self._scope()
         analysis.metrics = self._metrics()
+        if "all_metrics" in self.signals.flags:
+            analysis.metrics += [m for m in ALL_METRICS if m not in analysis.metrics]
         analysis.filters, analysis.at_risk, analysis.threshold = self._filters(analysis.metrics)
         if not analysis.metrics:
             analysis.metrics = list(dict.fromkeys(f.metric for f in analysis.filters))
@@ -165,7 +186,7 @@ class Reading:
 
     def _filters(self, metrics: list[str]) -> tuple[list[MetricFilter], bool, float]:
         at_risk = "at_risk" in self.signals.flags
-        threshold = DEFAULT_THRESHOLD
+        threshold = self.default_threshold
         filters: list[MetricFilter] = []
         read = [
             (item, self._threshold_metric(item, metrics, at_risk))
@@ -183,13 +204,13 @@ class Reading:
                 at_risk, threshold = True, flt.value
                 continue
             filters.append(flt)
-        if at_risk and threshold != DEFAULT_THRESHOLD:
+        if at_risk and threshold != self.default_threshold:
             self.notes.append(
-                f"at risk means DSCR below {threshold:g} (instead of {DEFAULT_THRESHOLD})"
+                f"at risk means DSCR below {threshold:g} (instead of {self.default_threshold:g})"
             )
         elif at_risk:
             self.notes.append(
-                f"at risk means DSCR below {DEFAULT_THRESHOLD}; properties without debt are never at risk"
+                f"at risk means DSCR below {self.default_threshold:g}; properties without debt are never at risk"
             )
         return filters, at_risk, threshold
 
@@ -212,6 +233,8 @@ class Reading:
 
     def _to_filter(self, item: Threshold, metric: str) -> MetricFilter:
         value, op = item.value * (item.money or 1.0), item.op
+        if item.unit == "exact":  # "negative", "underwater": the value is already in the metric's unit
+            return MetricFilter(metric=metric, op=cast(Any, op), value=value)
         info = METRICS.get("occupancy" if metric == "vacancy" else metric)
         unit = info.unit if info else "fraction"
         if unit == "fraction" and item.unit != "%" and value > 1.5:
@@ -266,6 +289,8 @@ class Reading:
                 "supported; rank all properties, or rank the groups.",
                 ["top 10 properties by NOI", "total NOI by market, biggest first"],
             )
+        if "share" in flags:
+            return "aggregation"
         if s.aggregations == ["count"] and not s.group_by:
             return "count"
         if s.aggregations or s.group_by:

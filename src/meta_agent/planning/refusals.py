@@ -8,7 +8,8 @@ from typing import NoReturn
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.resolve import Resolver
-from meta_agent.planning.tokens import Token, Tokens
+from meta_agent.planning.models import RequirementAnalysis
+from meta_agent.planning.tokens import PhraseTable, Token, Tokens
 from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS
 from meta_agent.planning.words import (
     DATA_OBJECTS,
@@ -305,3 +306,27 @@ def close_metrics(text: str, limit: int = 3) -> list[str]:
     )
     labels = [choices[phrase] for phrase, _, _ in found]
     return list(dict.fromkeys(labels))[:limit]
+
+
+def refuse_unexplained(
+    words: list[str], analysis: RequirementAnalysis, table: PhraseTable
+) -> NoReturn:
+    """Some words of the request mean something no piece of the analysis accounts for: refuse,
+    quoting them, rather than answer a different question."""
+    from rapidfuzz import fuzz, process
+
+    quoted = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
+    vocabulary = sorted(" ".join(key) for key in table.keys() if len(" ".join(key)) > 2)
+    close: list[str] = []
+    for word in dict.fromkeys(words):
+        found = process.extract(
+            word.lower(), vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=75
+        )
+        close += [phrase for phrase, _, _ in found if phrase != word.lower()]
+    hint = f" Words I do know that look like it: {', '.join(close[:4])}." if close else ""
+    _reject(
+        f"I did not understand {quoted} in this request, so I will not guess. Without it, the "
+        f"request would read: {analysis.restatement}.{hint} Rephrase it with the metrics, filters, "
+        "groupings and scenarios Meta-Agent supports.",
+        [analysis.restatement, *close[:4]],
+    )

@@ -35,9 +35,15 @@ class RuleBasedPlanner:
 
     name = "rule_based"
 
-    def __init__(self, directory: PortfolioDirectory) -> None:
+    def __init__(self, directory: PortfolioDirectory, at_risk_threshold: float | None = None) -> None:
+        """``at_risk_threshold``: the default DSCR threshold, from Settings.at_risk_threshold
+        (META_AGENT_AT_RISK_THRESHOLD); DOMAIN.md's 1.25 when not given."""
         self.directory = directory
-        self.parser = RequestParser(directory)
+        self.parser = (
+            RequestParser(directory)
+            if at_risk_threshold is None
+            else RequestParser(directory, at_risk_threshold)
+        )
 
     def analyse(self, request: str) -> RequirementAnalysis:
         """What the request asks for; RequestRejected when it cannot be done."""

@@ -14,7 +14,7 @@ from meta_agent.planning.words import LISTING_VERBS
 
 _FLAGS = word_set(
     """trend outliers zscore iqr correlation spearman kendall compare peers scenario report at_risk
-    audience deliverable"""
+    audience deliverable all_metrics share"""
 )
 _ITEMS = frozenset({"property", "asset", "building", "deal", "loan", "holding"})
 _GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})
@@ -92,16 +92,26 @@ def read_signals(tokens: Tokens) -> Signals:
     """Collect the meanings of tagged phrases."""
     found = Signals()
     excluding = -1
+    exclusion: Token | None = None
     previous: Token | None = None
     for token in _spans(tokens):
         kinds = {k for k, _ in token.meanings}
-        if "exclude" in kinds and not kinds & {"type", "metric"}:
-            excluding = _end(token)
+        if "exclude" in kinds and not kinds & {"type", "metric"} and not token.used:
+            excluding, exclusion = _end(token), token
             continue
         negated = excluding >= 0 and _continues_exclusion(tokens, excluding, token.index)
+        if negated and exclusion is not None:  # the exclusion word is read with what it excludes
+            for word in tokens.items[exclusion.index : _end(exclusion)]:
+                word.used = True
         excluding = _end(token) if negated else -1
         _read_one(tokens, token, kinds, negated, previous, found)
         previous = token
+    if _portfolio_figure(tokens) and "aggregate" not in found.aggregations:
+        found.aggregations.append("aggregate")
+        found.notes.append(
+            "a portfolio's ratio is its aggregate figure (DOMAIN.md): a ratio of sums, "
+            "occupancy weighted by square feet"
+        )
     found.listing = any(t.is_word and t.word in LISTING_VERBS for t in tokens)
     found.singular = _asks_for_one(tokens)
     found.loans = any(t.key == "loan" for t in tokens)
@@ -109,6 +119,27 @@ def read_signals(tokens: Tokens) -> Signals:
     found.weighted = any(t.word == "weighted" for t in tokens)
     found.either_or = any(t.word == "or" and t.owner is None and not t.meanings for t in tokens)
     return found
+
+
+_PORTFOLIO = frozenset({"portfolio", "book", "portfolios"})
+_PORTFOLIO_SKIP = ("level", "wide", "the", "our", "whole", "entire", "total", "my", "s")
+
+
+def _portfolio_figure(tokens: Tokens) -> bool:
+    """'portfolio DSCR', 'our portfolio's LTV', 'the LTV of the portfolio': one group figure."""
+    items = any(t.key in _ITEMS or t.word in ("each", "every", "per", "by") for t in tokens)
+    for token in tokens:
+        if token.word not in _PORTFOLIO or token.owner == "property" or items:
+            continue
+        after = next(
+            (t for t in tokens.items[token.index + 1 :] if t.word not in _PORTFOLIO_SKIP), None
+        )
+        if after is not None and after.means("metric"):
+            return True
+        before = tokens.prev_word(token.index, skip=_PORTFOLIO_SKIP)
+        if before is not None and before.word == "of":
+            return True
+    return False
 
 
 def _asks_for_one(tokens: Tokens) -> bool:

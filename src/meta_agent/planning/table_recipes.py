@@ -76,6 +76,30 @@ def plan_ranking(b: PlanBuilder) -> ExecutionPlan:
     return b.finish(stem, summary)
 
 
+GROUP_STATISTICS = ("aggregate", "mean", "median", "share", "sum")
+_STATISTIC_WORDS = {
+    "aggregate": "Aggregate",
+    "mean": "Average",
+    "median": "Median",
+    "share": "Share of",
+}
+
+
+def figure_column(statistic: str, metric: str) -> str:
+    """The column group_figures gives a metric: aggregate_dscr, average_dscr, noi_share."""
+    if statistic == "mean":
+        return f"average_{metric}"
+    if statistic == "median":
+        return f"median_{metric}"
+    if statistic == "share":
+        return f"{metric}_share"
+    if metric == "occupancy":
+        return "weighted_occupancy"
+    if metric in ("dscr", "cap_rate", "ltv", "debt_yield", "expense_ratio"):
+        return f"aggregate_{metric}"
+    return metric
+
+
 # --- aggregations and counts ----------------------------------------------------------------
 
 
@@ -85,32 +109,59 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
     if agg is None:
         raise ValueError("an aggregation analysis needs analysis.aggregation")
     selection = select_properties(b)
-    if agg.function == "count" or not agg.metrics:
-        aggregations, columns = {"property_id": "count"}, ["property_count"]
-    else:
-        aggregations, columns = {m: agg.function for m in agg.metrics}, list(agg.metrics)
     step = GROUP_IDS.get(agg.group_by or "", "overall")
     group = f" by {agg.group_by.replace('_', ' ')}" if agg.group_by else " over the selection"
-    what = (
-        "Count properties"
-        if columns == ["property_count"]
-        else f"{agg.function.title()} of {labels(columns)}"
-    )
-    result = b.call(
-        step,
-        "aggregate_metrics",
-        f"{what}{group}",
-        data=ref(selection),
-        group_by=agg.group_by,
-        aggregations=aggregations,
-    )
+    if agg.function in GROUP_STATISTICS and agg.metrics:
+        statistic = "aggregate" if agg.function == "sum" else agg.function
+        columns = [figure_column(statistic, m) for m in agg.metrics]
+        what = f"{_STATISTIC_WORDS[statistic]} {labels(agg.metrics)}"
+        result = b.call(
+            step,
+            "group_figures",
+            f"{what}{group} (DOMAIN.md's group figures)",
+            data=ref(selection),
+            metrics=list(agg.metrics),
+            group_by=agg.group_by,
+            statistic=statistic,
+        )
+    else:
+        if agg.function == "count" or not agg.metrics:
+            aggregations, columns = {"property_id": "count"}, ["property_count"]
+        else:
+            aggregations, columns = {m: agg.function for m in agg.metrics}, list(agg.metrics)
+        what = (
+            "Count properties"
+            if columns == ["property_count"]
+            else f"{agg.function.title()} of {labels(columns)}"
+        )
+        result = b.call(
+            step,
+            "aggregate_metrics",
+            f"{what}{group}",
+            data=ref(selection),
+            group_by=agg.group_by,
+            aggregations=aggregations,
+        )
+    if agg.keep and agg.group_by:
+        result = b.call(
+            "kept",
+            "filter_data",
+            f"Keep {', '.join(agg.keep)}",
+            data=ref(result),
+            conditions=[{"column": agg.group_by, "op": "in", "value": list(agg.keep)}],
+        )
     if a.ranking is not None:
+        by = a.ranking.metric
+        if by in agg.metrics and len(columns) == len(agg.metrics):
+            by = columns[agg.metrics.index(by)]
+        elif by not in columns:
+            by = columns[0]
         result = b.call(
             "ranked",
             "rank_data",
-            f"Sort by {label(a.ranking.metric)}, {'highest' if a.ranking.descending else 'lowest'} first",
+            f"Sort by {label(by)}, {'highest' if a.ranking.descending else 'lowest'} first",
             data=ref(result),
-            by=a.ranking.metric,
+            by=by,
             descending=a.ranking.descending,
             limit=a.ranking.limit,
         )

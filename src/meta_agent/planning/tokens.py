@@ -77,6 +77,7 @@ class Token:
     meanings: tuple[Meaning, ...] = ()
     span: tuple[int, int] | None = None
     owner: str | None = None  # what claimed it: "property", "phrase", "quantity", ...
+    used: bool = False  # a reader built a piece of meaning from it (see ``coverage``)
 
     @property
     def is_word(self) -> bool:
@@ -204,6 +205,9 @@ class PhraseTable:
 
     def words(self) -> set[str]:
         return {word for key in self._phrases for word in key}
+
+    def keys(self) -> list[tuple[str, ...]]:
+        return list(self._phrases)
 
     def get(self, key: tuple[str, ...]) -> list[Meaning] | None:
         return self._phrases.get(key)

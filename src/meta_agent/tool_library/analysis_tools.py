@@ -415,3 +415,137 @@ def scenario_pivot(results: pd.DataFrame) -> pd.DataFrame:
     frame = _frame(results, "results")
     _require(frame, ["scenario", "property_id", "dscr"], "results")
     return sim.pivot_dscr(frame)
+
+
+# --- figures of a group (DOMAIN.md) ------------------------------------------------------------
+
+# numerator, denominator, over the properties with debt only
+GROUP_RATIOS: dict[str, tuple[str, str, bool]] = {
+    "dscr": ("noi", "debt_service", True),
+    "cap_rate": ("noi", "value", False),
+    "ltv": ("loan_balance", "value", False),
+    "debt_yield": ("noi", "loan_balance", True),
+    "expense_ratio": ("operating_expenses", "egi", False),
+}
+GROUP_SUMS = (
+    "noi",
+    "egi",
+    "operating_expenses",
+    "debt_service",
+    "loan_balance",
+    "value",
+    "square_feet",
+    "units",
+    "loan_count",
+)
+GROUP_STATISTICS = ("aggregate", "mean", "median", "share")
+
+
+@tool(category="analysis")
+def group_figures(
+    data: pd.DataFrame,
+    metrics: list[str],
+    group_by: str | None = None,
+    statistic: str = "aggregate",
+) -> pd.DataFrame:
+    """Figures of a group, as DOMAIN.md defines them: one row per group (or one for everything).
+
+    ``aggregate``: a ratio of the group's sums, never a sum or a silent mean of the properties'
+    ratios: `aggregate_dscr` = sum NOI / sum debt service over the properties with debt,
+    `aggregate_cap_rate` = sum NOI / sum value, `aggregate_ltv` = sum loan balance / sum value,
+    `aggregate_debt_yield` = sum NOI / sum loan balance over the properties with debt,
+    `weighted_occupancy` = occupancy weighted by square feet; dollar figures are summed (`noi`).
+    ``mean`` / ``median``: the plain mean or median of the properties' values, missing values
+    left out, in columns labelled `average_<metric>` / `median_<metric>`. ``share``: each group's
+    sum of a dollar figure over the sum of the whole table (`noi_share`), with the sum (`noi`).
+    Every row also has `property_count`.
+
+    Args:
+        data: a metrics table (fetch_portfolio_metrics), already filtered to the set asked about.
+        metrics: the metrics to figure, e.g. ["dscr", "ltv", "occupancy"].
+        group_by: a column to group by (property_type, market, state, city); None for one row.
+        statistic: "aggregate", "mean", "median" or "share".
+    """
+    import pandas as pd
+
+    frame = _frame(data)
+    if statistic not in GROUP_STATISTICS:
+        raise ToolError(f"statistic must be one of {', '.join(GROUP_STATISTICS)}; got {statistic!r}.")
+    if not metrics:
+        raise ToolError("metrics must name at least one metric, e.g. ['dscr'].")
+    keys = [group_by] if group_by else []
+    needed = set(keys)
+    for metric in metrics:
+        if statistic in ("mean", "median"):
+            needed.add(metric)
+        elif metric in GROUP_RATIOS:
+            if statistic == "share":
+                raise ToolError(f"A share is taken of a sum; {metric!r} is a ratio.")
+            needed |= set(GROUP_RATIOS[metric][:2])
+        elif metric == "occupancy":
+            if statistic == "share":
+                raise ToolError("A share is taken of a sum; 'occupancy' is a ratio.")
+            needed |= {"occupancy", "square_feet"}
+        elif metric in GROUP_SUMS:
+            needed.add(metric)
+        else:
+            raise ToolError(
+                f"{metric!r} has no group figure; use one of "
+                f"{', '.join([*GROUP_RATIOS, 'occupancy', *GROUP_SUMS])}, or statistic='mean'."
+            )
+    _require(frame, sorted(needed))
+    groups = frame.groupby(keys, dropna=False, sort=True) if keys else [((), frame)]
+    rows = []
+    for key, part in groups:
+        row: dict[str, Any] = {}
+        if keys:
+            row[keys[0]] = key[0] if isinstance(key, tuple) else key
+        row["property_count"] = len(part)
+        for metric in metrics:
+            row.update(_group_figure(part, frame, metric, statistic))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def _figure(value: Any) -> float | None:
+    return None if value is None else _scalar(value)
+
+
+def _group_figure(
+    part: pd.DataFrame, whole: pd.DataFrame, metric: str, statistic: str
+) -> dict[str, Any]:
+    values = _column(part, metric) if metric in part.columns else None
+    if statistic == "mean" and values is not None:
+        return {f"average_{metric}": _figure(values.mean())}
+    if statistic == "median" and values is not None:
+        return {f"median_{metric}": _figure(values.median())}
+    if metric in GROUP_RATIOS:
+        top, bottom, debt_only = GROUP_RATIOS[metric]
+        chosen = part
+        if debt_only:
+            chosen = part[_column(part, bottom).fillna(0) > 0]
+        numerator = _column(chosen, top).sum(min_count=1)
+        denominator = _column(chosen, bottom).sum(min_count=1)
+        figure = numerator / denominator if denominator and denominator > 0 else None
+        out: dict[str, Any] = {f"aggregate_{metric}": _figure(figure)}
+        if debt_only:
+            out[f"{metric}_property_count"] = len(chosen)
+        return out
+    if metric == "occupancy":
+        occupancy = _column(part, "occupancy")
+        weights = _column(part, "square_feet").where(occupancy.notna())
+        occupied = (occupancy * weights).sum(min_count=1)
+        total = weights.sum(min_count=1)
+        return {"weighted_occupancy": _figure(occupied / total if total and total > 0 else None)}
+    total = _column(part, metric).sum(min_count=1)
+    if statistic == "share":
+        whole_total = _column(whole, metric).sum(min_count=1)
+        share = total / whole_total if whole_total and whole_total != 0 else None
+        return {metric: _figure(total), f"{metric}_share": _figure(share)}
+    return {metric: _figure(total)}
