@@ -65,6 +65,7 @@ class RunOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     interpretations: list[str] = field(default_factory=list)
+    restatement: str | None = None  # the analysis in plain words, before anything ran
     suggestions: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
@@ -89,6 +90,7 @@ class RunOutcome:
             "summary": self.summary,
             "error": self.error,
             "interpretations": self.interpretations,
+            "restatement": self.restatement,
             "suggestions": self.suggestions,
             "findings": [f.__dict__ for f in self.findings],
             "phases": {k: round(v, 4) for k, v in self.phases.items()},
@@ -263,6 +265,7 @@ class Pipeline:
             run_dir=folder.root,
             script=folder.script,
             interpretations=list(prepared.analysis.interpretations),
+            restatement=prepared.analysis.restatement or None,
             phases=dict(prepared.phases),
             dry_run=dry_run,
         )

@@ -77,6 +77,8 @@ def _is_number(value: Any) -> bool:
 def show_outcome(out: Console, outcome: RunOutcome) -> None:
     """The end of a run: status, interpretations, results table, key figures, where things are."""
     colour = {"succeeded": "green", "rejected": "yellow"}.get(outcome.status, "red")
+    if outcome.restatement:
+        out.print(f"[bold]Read as:[/] {outcome.restatement}")
     for line in outcome.interpretations:
         out.print(f"[cyan]Note:[/] {line}")
     for line in outcome.warnings:
@@ -93,6 +95,10 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
         for name in tables[:2]:
             out.print(data_table(results / name))
         figures = {k: v for k, v in outcome.summary.items() if not isinstance(v, (dict, list))}
+        if outcome.summary.get("row_count") == 1:  # one group figure: show its values
+            for name, described in (outcome.summary.get("metrics") or {}).items():
+                if isinstance(described, dict) and described.get("mean") is not None:
+                    figures[name] = described["mean"]
         if figures:
             key_table = Table(title="Key figures", title_justify="left", show_header=False)
             for key, value in figures.items():
@@ -123,6 +129,8 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
 
 def show_prepared(out: Console, prepared: Prepared) -> None:
     """The plan and the script, for approval."""
+    if prepared.analysis.restatement:
+        out.print(f"[bold]Read as:[/] {prepared.analysis.restatement}")
     for line in prepared.analysis.interpretations:
         out.print(f"[cyan]Note:[/] {line}")
     table = Table(title=f"Plan: {prepared.plan.goal}", title_justify="left")

@@ -162,6 +162,7 @@ class ExecutionPlan(BaseModel):
     steps: list[PlanStep]
     outputs: list[ExpectedOutput]
     interpretations: list[str] = Field(default_factory=list)
+    restatement: str = Field(default="", description="the analysis in plain words")
     planner: str = "rule_based"
 
     def content_hash(self) -> str:

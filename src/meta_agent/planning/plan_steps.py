@@ -131,6 +131,7 @@ class PlanBuilder:
             steps=self.steps,
             outputs=self.outputs,
             interpretations=list(dict.fromkeys(a.interpretations + self.notes)),
+            restatement=a.restatement,
         )
 
     # --- shared steps -------------------------------------------------------------------------

@@ -389,6 +389,10 @@ def _enumerations(tokens: Tokens) -> list[list[Token]]:
     current: list[Token] = []
     for token in tokens:
         if token.kind == "number" and token.owner is None:
+            units = {t.unit for t in current if t.unit in ("%", "bp")}
+            if token.unit in ("%", "bp") and units and token.unit not in units:
+                groups.append(current)  # "NOI -10% and +100bp": two shocks, not one list
+                current = []
             current.append(token)
         elif current and (token.text in _SEPARATORS or token.word in _SEPARATORS):
             nxt = tokens[token.index + 1] if token.index + 1 < len(tokens) else None
@@ -430,6 +434,10 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
         left, right = _window(tokens, group)
         nearby = right + left
         kind = "rate" if group[-1].unit == "bp" else _shock_kind(nearby)
+        if kind == "rate" and not any(t.means("rate_context") for t in nearby):
+            moving = ("cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio")
+            if any(t.means("metric") and t.meaning("metric") in moving for t in nearby):
+                continue  # "cap rates compress 50bp" is not an interest-rate shock
         moved = any(t.means(k) for t in nearby for k in ("down", "up")) or any(
             t.sign for t in group
         )

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.coverage import Account, account, unexplained
+from meta_agent.planning.english import ENGLISH_LOOKALIKES
 from meta_agent.planning.describe import describe_goal, restate
 from meta_agent.planning.models import RequirementAnalysis
 from meta_agent.planning.quantities import read_quantities
@@ -117,7 +118,7 @@ def known_words() -> frozenset[str]:
     """Every word the parser understands or may safely ignore."""
     words = set(vocabulary_table().words()) | COMMON_WORDS | FILLER_WORDS | LISTING_VERBS
     words |= QUESTION_WORDS
-    words |= DATA_OBJECTS | ORDINARY_WORDS
+    words |= DATA_OBJECTS | ORDINARY_WORDS | ENGLISH_LOOKALIKES
     return frozenset(words | {lemma(w) for w in words})
 
 

@@ -168,7 +168,7 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
     stem = (
         f"{'_'.join(columns[:2])}_{step}"
         if agg.group_by
-        else f"portfolio_{agg.function}_{columns[0]}"
+        else f"portfolio_{agg.function}_{(agg.metrics or columns)[0]}"
     )
     if "chart" in b.wants and columns[0] in METRICS:
         b.metric_chart(selection, columns[0], f"{columns[0]}_distribution")

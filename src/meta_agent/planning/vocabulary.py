@@ -331,7 +331,8 @@ INTENT_WORDS = _table(
         lookalike
     scenario: scenario | stress | stress test | stressed | shock | shocked | sensitivity | what if | what
         happen | simulate | simulation | hypothetical | haircut | downside | sensitivity analysis
-        | downside case | stress case | stress scenario
+        | downside case | stress case | stress scenario | model | modeled | modelled | modeling
+        | modelling | run the numbers on | sensitize | sensitise
     noi_context: noi | net operating income | income | cash flow | t12 | t12 noi
     rate_context: rate | interest rate | interest | sofr | coupon | rate shock | rate hike | borrowing cost |
         treasury | libor | base rate | fed

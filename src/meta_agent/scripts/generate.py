@@ -63,6 +63,7 @@ class ScriptGenerator:
         rendered: str = self._load_template().render(
             goal=_one_line(plan.goal),
             request=_one_line(plan.request),
+            restatement=_one_line(plan.restatement),
             generated_at=now.replace(microsecond=0).isoformat(),
             version=__version__,
             planner=plan.planner,

@@ -535,7 +535,7 @@ def _group_figure(
         figure = numerator / denominator if denominator and denominator > 0 else None
         out: dict[str, Any] = {f"aggregate_{metric}": _figure(figure)}
         if debt_only:
-            out[f"{metric}_property_count"] = len(chosen)
+            out["properties_with_debt"] = len(chosen)
         return out
     if metric == "occupancy":
         occupancy = _column(part, "occupancy")
