@@ -188,13 +188,18 @@ def _subject(scope: Scope, directory: PortfolioDirectory, plural: bool = True) -
     """'every retail property in Orlando, FL', 'Orlando Fashion Square', 'the whole portfolio'."""
     if scope.property_ids:
         return describe_scope(scope, directory)
-    kinds = " and ".join(TYPE_LABELS.get(t, t) for t in scope.property_types)
+    out = scope.excluded
+    types = [] if "property_types" in out else scope.property_types
+    kinds = " and ".join(TYPE_LABELS.get(t, t) for t in types)
     text = f"every {kinds} property" if kinds else "every property"
     if not plural:
         text = f"the {kinds} properties" if kinds else "the whole portfolio"
-    places = [*scope.markets, *scope.cities, *scope.states]
+    places = [v for f in ("markets", "cities", "states") if f not in out for v in getattr(scope, f)]
     if places:
         text += " in " + " or ".join(places)
+    left_out = [TYPE_LABELS.get(v, v) for values in out.values() for v in values]
+    if left_out:
+        text += " (excluding " + " and ".join(left_out) + ")"
     if scope.has_debt is False:
         text += " without debt"
     elif scope.has_debt:

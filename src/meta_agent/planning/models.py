@@ -91,6 +91,10 @@ class Scope(BaseModel):
     cities: list[str] = Field(default_factory=list)
     states: list[str] = Field(default_factory=list)
     has_debt: bool | None = None
+    excluded: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what 'except', 'outside of' left out, per scope field (the field lists the rest)",
+    )
 
     def is_whole_portfolio(self) -> bool:
         return not (

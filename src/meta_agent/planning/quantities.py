@@ -417,6 +417,8 @@ def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token
     for token in reversed(tokens.items[max(0, group[0].index - 6) : group[0].index]):
         if token.kind == "number" or token.text in _CLAUSE_END:
             break
+        if (token.text == "," or token.word in ("and", "with", "while", "plus", "but")):
+            break  # "a 20% NOI haircut and 200bp rate shock": each shock keeps its own verb
         left.append(token)
     right: list[Token] = []
     for token in tokens.items[group[-1].index + 1 : group[-1].index + 5]:

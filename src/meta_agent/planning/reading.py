@@ -159,7 +159,15 @@ class Reading:
             places[kind] = self._included(
                 getattr(s, kind), s.excluded_places.get(kind, []), known, kind
             )
-        return Scope(property_ids=ids, property_types=types, has_debt=s.has_debt, **places)
+        excluded = {"property_types": list(s.excluded_types)} if s.excluded_types else {}
+        excluded |= {k: list(v) for k, v in s.excluded_places.items() if v}
+        return Scope(
+            property_ids=ids,
+            property_types=types,
+            has_debt=s.has_debt,
+            excluded=excluded,
+            **places,
+        )
 
     def _included(
         self, named: list[str], excluded: list[str], known: list[str], what: str

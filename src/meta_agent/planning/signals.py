@@ -139,6 +139,9 @@ def _portfolio_figure(tokens: Tokens) -> bool:
         before = tokens.prev_word(token.index, skip=_PORTFOLIO_SKIP)
         if before is not None and before.word == "of":
             return True
+        whole = tokens.prev_word(token.index, skip=("the", "our", "my"))
+        if whole is not None and whole.word in ("whole", "entire", "total") and before is not None:
+            return before.word in ("for", "across", "on", "over")
     return False
 
 

@@ -430,7 +430,7 @@ ALL_METRICS_WORDS = phrase_set(
     all metric | all the metric | all property metric | all of the metric | every metric |
     property metric | full metric | key metric | main metric | all kpi | all the kpi | kpi |
     key figure | all figure | all the figure | all number | all the number | all data | all the
-    data | everything | full set of metric | all stat | all the stat | all property data |
+    data | full set of metric | all stat | all the stat | all property data |
     property data | portfolio metric | all portfolio metric | core metric | headline metric
 """
 )
