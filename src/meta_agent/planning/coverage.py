@@ -147,6 +147,8 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
         return value in a.outputs
     if kind in ("noun", "all_metrics"):
         return True
+    if kind in ("maturity", "interest_only", "lender"):
+        return intent == "loans"
     if kind == "share":
         return a.aggregation is not None and a.aggregation.function == "share"
     return _consumes_flag(kind, a)

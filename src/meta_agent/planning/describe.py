@@ -166,6 +166,7 @@ _GOALS = {
     "outliers": _outliers_goal,
     "correlation": _correlation_goal,
     "report": _report_goal,
+    "loans": lambda a, scope: f"Loans of {scope}",
 }
 
 
@@ -361,7 +362,34 @@ def _restate_trend(a: RequirementAnalysis, directory: PortfolioDirectory) -> str
     )
 
 
+def _restate_loans(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    q = a.loans
+    if q is None:
+        return _restate_goal(a, directory)
+    what = "interest-only loans" if q.interest_only else "loans"
+    window = []
+    if q.maturing_from and q.maturing_before:
+        window.append(f"maturing from {q.maturing_from} to before {q.maturing_before}")
+    elif q.maturing_from:
+        window.append(f"maturing on or after {q.maturing_from}")
+    elif q.maturing_before:
+        window.append(f"maturing before {q.maturing_before}")
+    if q.within_months:
+        window.append(f"maturing within {q.within_months} months of the data's latest month")
+    if q.year_offset is not None:
+        year = "the year after" if q.year_offset == 1 else "the same year as"
+        window.append(f"maturing in {year} the data's latest month")
+    text = f"{what} of {_subject(a.scope, directory)}"
+    if window:
+        text += " " + " and ".join(window)
+    text += ", soonest maturity first, with lender, balance and property; total balance"
+    if q.group_by_lender:
+        text += "; total balance and number of loans per lender"
+    return text
+
+
 _RESTATE = {
+    "loans": _restate_loans,
     "metrics": _restate_metrics,
     "ranking": _restate_ranking,
     "aggregation": _restate_aggregation,

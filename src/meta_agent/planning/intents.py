@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from meta_agent.errors import RequestRejected
-from meta_agent.planning.models import Aggregation, Ranking, RequirementAnalysis, Scenario
+from meta_agent.planning.models import (
+    Aggregation,
+    LoanQuery,
+    Ranking,
+    RequirementAnalysis,
+    Scenario,
+)
 from meta_agent.planning.vocabulary import METRICS
 
 if TYPE_CHECKING:
@@ -42,6 +48,7 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
         "correlation": _correlation,
         "report": _report,
         "metrics": _plain,
+        "loans": _loans,
     }
     steps[analysis.intent](reading, analysis)
     if analysis.intent != "trend":
@@ -396,6 +403,33 @@ def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
         reading.notes.append(
             "the executive report covers the whole selection; at-risk properties are flagged inside it"
         )
+
+
+def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
+    """'which loans mature in 2027', 'interest-only loans', 'balance coming due by lender'."""
+    flags, window = reading.signals.flags, reading.quantities.maturity
+    if analysis.filters or analysis.at_risk or analysis.properties and len(analysis.properties) > 3:
+        _reject(
+            "Loan questions take a maturity window, interest-only, lenders and a scope (type, "
+            "market, state, property); thresholds on property metrics are asked separately.",
+            ["which loans mature before 2028", "interest-only loans by lender"],
+        )
+    if "maturity" in flags and not window:
+        reading.notes.append("every loan, soonest maturity first (no maturity window named)")
+    by_lender = "lender" in flags
+    analysis.loans = LoanQuery(
+        maturing_from=cast(Any, window.get("from")),
+        maturing_before=cast(Any, window.get("before")),
+        within_months=cast(Any, window.get("within_months")),
+        year_offset=cast(Any, window.get("year_offset")),
+        interest_only=True if "interest_only" in flags else None,
+        group_by_lender=by_lender,
+    )
+    if window.get("year_offset") is not None or window.get("within_months") is not None:
+        reading.notes.append(
+            "'next year' and 'within N months' count from the end of the data's latest month"
+        )
+    analysis.metrics = ["loan_balance"]
 
 
 def _plain(reading: Reading, analysis: RequirementAnalysis) -> None:

@@ -23,6 +23,7 @@ Intent = Literal[
     "outliers",  # outlier detection on a metric
     "correlation",  # correlation between metrics
     "report",  # the monthly executive performance report
+    "loans",  # loan-level questions: maturities, interest-only, lenders, balances coming due
 ]
 OutputKind = Literal["table", "csv", "excel", "pdf", "chart", "json", "markdown"]
 Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -74,6 +75,22 @@ class Aggregation(BaseModel):
     )
 
 
+class LoanQuery(BaseModel):
+    """Which loans: a maturity window, interest-only, lenders; dates are ISO (YYYY-MM-DD).
+
+    ``within_months`` and ``year_offset`` are relative to the end of the data's latest month
+    (metrics are as of the latest period): "within 12 months", "next year" (offset 1).
+    """
+
+    maturing_from: str | None = Field(default=None, description="maturity on or after")
+    maturing_before: str | None = Field(default=None, description="maturity strictly before")
+    within_months: int | None = None
+    year_offset: int | None = None
+    interest_only: bool | None = None
+    lenders: list[str] = Field(default_factory=list)
+    group_by_lender: bool = False
+
+
 class Scenario(BaseModel):
     """One stress case: an NOI shock (percent down) and/or a rate shock (basis points up)."""
 
@@ -122,6 +139,7 @@ class RequirementAnalysis(BaseModel):
     ranking: Ranking | None = None
     aggregation: Aggregation | None = None
     scenarios: list[Scenario] = Field(default_factory=list)
+    loans: LoanQuery | None = None
     peer_count: int | None = None
     trend_months: int | None = None
     outlier_method: Literal["iqr", "zscore"] | None = None

@@ -66,6 +66,7 @@ class Quantities:
     noi_shocks: list[float] = field(default_factory=list)
     rate_shocks: list[float] = field(default_factory=list)
     outlier_threshold: float | None = None
+    maturity: dict[str, int | str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -73,6 +74,7 @@ def read_quantities(tokens: Tokens) -> Quantities:
     """Read thresholds first, then counts and periods, then shocks from the numbers left."""
     found = Quantities()
     found.outlier_threshold = _outlier_threshold(tokens)
+    found.maturity = _maturity(tokens)
     found.thresholds = _thresholds(tokens)
     limit = _limit(tokens)
     if limit is not None and limit < 0:
@@ -106,6 +108,70 @@ def _next_number(tokens: Tokens, index: int, reach: int = 3) -> Token | None:
 def _span_starts(tokens: Tokens, kind: str) -> list[Token]:
     """The first token of every tagged phrase with this meaning."""
     return [t for t in tokens if t.means(kind) and t.span is not None and t.span[0] == t.index]
+
+
+# --- loan maturities ------------------------------------------------------------------------
+
+_YEAR_FROM = frozenset({"after", "since", "from", "beyond"})
+_YEAR_BEFORE = frozenset({"before", "prior", "until", "till", "ahead"})
+_YEAR_BY = frozenset({"by", "through", "thru", "end", "including"})
+_YEAR_IN = frozenset({"in", "during", "for", "of", "over"})
+_RELATIVE = frozenset({"next", "within", "coming", "upcoming", "following"})
+
+
+def _maturity(tokens: Tokens) -> dict[str, int | str]:
+    """'maturing in 2027', 'due before 2028', 'coming due next year', 'within 18 months'."""
+    if not any(t.means("maturity") for t in tokens):
+        return {}
+    found: dict[str, int | str] = {}
+    for token in tokens:
+        if token.kind == "number" and token.owner is None and token.unit is None:
+            year = int(token.value or 0)
+            if not (1990 <= year <= 2100 and (token.value or 0).is_integer()):
+                continue
+            before = tokens.prev_word(token.index, skip=("the", "of", "year", "to"))
+            word = before.word if before is not None else ""
+            if word in _YEAR_BEFORE:
+                found["before"] = f"{year}-01-01"
+            elif word in _YEAR_BY:
+                found["before"] = f"{year + 1}-01-01"
+            elif word in _YEAR_FROM:
+                found["from"] = f"{year + 1 if word in ('after', 'beyond') else year}-01-01"
+            elif word in _YEAR_IN or before is None or before.means("maturity"):
+                found["from"], found["before"] = f"{year}-01-01", f"{year + 1}-01-01"
+            else:
+                continue
+            _claim(token)
+            if before is not None:
+                _use(*_phrase_of(tokens, before))
+                if before.word == "prior":
+                    _use(*tokens.items[before.index : token.index])
+        elif token.is_word and token.word in _RELATIVE | {"this"} and not token.used:
+            _relative(tokens, token, found)
+    return found
+
+
+def _relative(tokens: Tokens, token: Token, found: dict[str, int | str]) -> None:
+    after = tokens.items[token.index + 1 : token.index + 4]
+    words = [t for t in after if not (t.is_word and t.word in ("the", "a", "an", "next"))]
+    if not words:
+        return
+    first = words[0]
+    if first.is_word and first.key == "year" and token.word in ("next", "this", "following"):
+        found["year_offset"] = 0 if token.word == "this" else 1
+        _use(token, first, *[t for t in after if t.index < first.index])
+        return
+    if first.kind == "number" and first.owner is None and first.unit is None:
+        unit = tokens[first.index + 1] if first.index + 1 < len(tokens) else None
+        if unit is not None and (unit.means("months") or unit.means("years")):
+            months = int(first.value or 0) * (12 if unit.means("years") else 1)
+            found["within_months"] = months
+            _claim(first)
+            _use(token, unit, *[t for t in after if t.index < first.index])
+            return
+    if first.is_word and first.key in ("year", "month", "quarter") and token.word != "this":
+        found["within_months"] = {"year": 12, "month": 1, "quarter": 3}[first.key]
+        _use(token, first, *[t for t in after if t.index < first.index])
 
 
 # --- thresholds -----------------------------------------------------------------------------

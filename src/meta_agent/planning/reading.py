@@ -48,6 +48,9 @@ _PROPERTY_FLAGS = {
     "peers",
     "all_metrics",
     "share",
+    "maturity",
+    "interest_only",
+    "lender",
 }
 
 
@@ -272,6 +275,8 @@ class Reading:
             return "report"
         if self._shocked():
             return "scenario"
+        if flags & {"maturity", "interest_only", "lender"} or self.quantities.maturity:
+            return "loans"
         if "scenario" in flags and not s.metrics and not analysis.filters:
             _reject(
                 "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "

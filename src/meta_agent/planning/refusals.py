@@ -206,7 +206,7 @@ def refuse_out_of_scope(tokens: Tokens, has_signal: bool, has_shocks: bool) -> N
                 f"{', '.join(metric_names())}.",
                 metric_names(),
             )
-    if any(t.means("forecast") for t in tokens) and not has_shocks:
+    if any(t.means("forecast") and not t.used for t in tokens) and not has_shocks:
         _reject(
             "Meta-Agent does not forecast: it analyses recorded data. It can show a metric's "
             "monthly trend, or stress current figures with NOI and rate shocks.",

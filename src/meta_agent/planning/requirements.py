@@ -33,6 +33,7 @@ from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
 from meta_agent.planning.vocabulary import (
     AGGREGATION_WORDS,
     ALL_METRICS_WORDS,
+    LOAN_WORDS,
     PRESET_THRESHOLDS,
     QUANTILE_WORDS,
     SHARE_WORDS,
@@ -102,6 +103,9 @@ def vocabulary_table() -> PhraseTable:
         for word in words:
             table.add(word, kind, True)
     table.add("how much", "agg", "sum")
+    for kind, phrases in LOAN_WORDS.items():
+        for phrase in phrases:
+            table.add(phrase, kind, True)
     for phrase, preset in PRESET_THRESHOLDS.items():
         table.add(phrase, "preset", preset)
     for phrase, share in QUANTILE_WORDS.items():

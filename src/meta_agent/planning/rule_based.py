@@ -27,6 +27,7 @@ RECIPES: dict[str, Callable[[PlanBuilder], ExecutionPlan]] = {
     "outliers": analyses.plan_outliers,
     "correlation": analyses.plan_correlation,
     "report": analyses.plan_report,
+    "loans": tables.plan_loans,
 }
 
 

@@ -14,7 +14,7 @@ from meta_agent.planning.words import LISTING_VERBS
 
 _FLAGS = word_set(
     """trend outliers zscore iqr correlation spearman kendall compare peers scenario report at_risk
-    audience deliverable all_metrics share"""
+    audience deliverable all_metrics share maturity interest_only lender"""
 )
 _ITEMS = frozenset({"property", "asset", "building", "deal", "loan", "holding"})
 _GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})

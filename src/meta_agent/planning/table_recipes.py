@@ -194,3 +194,58 @@ def plan_count(b: PlanBuilder) -> ExecutionPlan:
         selection, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
     )
     return b.finish("property_count", summary)
+
+
+# --- loans ----------------------------------------------------------------------------------
+
+
+def plan_loans(b: PlanBuilder) -> ExecutionPlan:
+    a, scope = b.analysis, b.analysis.scope
+    query = a.loans
+    if query is None:
+        raise ValueError("a loans analysis needs analysis.loans")
+    ids = list(scope.property_ids) or None
+    if not ids and not scope.is_whole_portfolio():
+        entries = b.directory.where(
+            property_type=scope.property_types,
+            market=scope.markets,
+            state=scope.states,
+            city=scope.cities,
+        )
+        ids = [e.property_id for e in entries]
+        b.notes.append(f"the loans of the {len(ids)} properties in scope")
+    b.call("loans", "fetch_loans", "Fetch the loans with their properties", property_ids=ids)
+    window = [
+        f"maturing on or after {query.maturing_from}" if query.maturing_from else "",
+        f"maturing before {query.maturing_before}" if query.maturing_before else "",
+        f"maturing within {query.within_months} months" if query.within_months else "",
+        "maturing next year" if query.year_offset == 1 else "",
+        "maturing this year" if query.year_offset == 0 else "",
+        "interest-only" if query.interest_only else "",
+    ]
+    said = ", ".join(w for w in window if w) or "every loan"
+    b.call(
+        "selected",
+        "select_loans",
+        f"Keep the loans {said}, soonest maturity first",
+        data=ref("loans"),
+        maturing_from=query.maturing_from,
+        maturing_before=query.maturing_before,
+        within_months=query.within_months,
+        year_offset=query.year_offset,
+        interest_only=query.interest_only,
+    )
+    table = "selected"
+    if query.group_by_lender:
+        table = b.call(
+            "by_lender",
+            "aggregate_metrics",
+            "Total balance and number of loans per lender",
+            data=ref("selected"),
+            group_by="lender",
+            aggregations={"current_balance": "sum", "loan_id": "count"},
+        )
+        b.csv("by_lender", "loans_by_lender.csv", "Loans by lender")
+    b.csv("selected", "loans.csv", "Loans")
+    summary = b.summarise("selected", ["current_balance"], None)
+    return b.finish("loans" if table == "selected" else "loans_by_lender", summary)

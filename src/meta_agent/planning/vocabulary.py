@@ -105,7 +105,7 @@ METRIC_SYNONYMS = _table(
         p&i | p and i
     loan_balance: loan balance | debt balance | outstanding debt | outstanding balance | loan amount | upb |
         unpaid principal | unpaid principal balance | principal balance | debt | total debt |
-        current balance | loan size | mortgage balance
+        current balance | loan size | mortgage balance | balance
     value: value | valuation | property value | market value | appraised value | appraisal | asset
         value | gav | latest valuation | current value
     cap_rate: cap rate | caprate | cap | capitalization rate | capitalisation rate
@@ -366,6 +366,18 @@ INTENT_WORDS = _table(
     years: year | yr | yrs
     quarters: quarter | qtr
     last: last | past | trailing | previous | prior | recent | latest | lookback
+"""
+)
+# Loan questions (docs/DOMAIN.md, "Loans"): maturities, interest-only loans, lenders.
+LOAN_WORDS = _table(
+    """
+    maturity: mature | matures | maturing | matured | maturity | maturity date | coming due | come
+        due | comes due | due | fall due | falls due | expire | expires | expiring | roll over |
+        rolls over | rollover | refinancing wall | maturity wall | maturity schedule | maturity
+        profile | balloon | balloon payment | refi wall | refinance risk | refinancing risk
+    interest_only: interest only | io | i/o | non amortizing | nonamortizing | interest only loan |
+        io loan | zero amortization | no amortization
+    lender: lender | bank | by lender | per lender | each lender | lender name | creditor
 """
 )
 OUTPUT_WORDS = _table(

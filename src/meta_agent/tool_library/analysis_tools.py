@@ -549,3 +549,70 @@ def _group_figure(
         share = total / whole_total if whole_total and whole_total != 0 else None
         return {metric: _figure(total), f"{metric}_share": _figure(share)}
     return {metric: _figure(total)}
+
+
+# --- loans -------------------------------------------------------------------------------------
+
+
+def _as_of() -> Any:
+    """The end of the data's latest month: metrics, and 'next year', are as of this day."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio import reading
+    from meta_agent.portfolio.schema import financials
+
+    with reading.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(financials.c.period))).scalar()
+    if latest is None:
+        raise ToolError("The portfolio has no monthly financials to date the loans against.")
+    return pd.Timestamp(str(latest)[:10]) + pd.offsets.MonthEnd(0)
+
+
+@tool(category="analysis", side_effects=["reads_database"])
+def select_loans(
+    data: pd.DataFrame,
+    maturing_from: str | None = None,
+    maturing_before: str | None = None,
+    within_months: int | None = None,
+    year_offset: int | None = None,
+    interest_only: bool | None = None,
+) -> pd.DataFrame:
+    """The loans matching a maturity window and/or interest-only, soonest maturity first.
+
+    Adds `interest_only` (amortization_months == 0) and `months_to_maturity` (from the end of the
+    data's latest month, the date metrics are as of). Relative windows use that date too:
+    `within_months=12` keeps loans maturing after it and at most 12 months later; `year_offset=1`
+    keeps loans maturing in the calendar year after it ("next year").
+
+    Args:
+        data: loans (fetch_loans).
+        maturing_from: keep maturities on or after this ISO date.
+        maturing_before: keep maturities strictly before this ISO date.
+        within_months: keep maturities within this many months of the as-of date.
+        year_offset: keep maturities in the calendar year as-of year + offset.
+        interest_only: keep only interest-only loans (True) or only amortizing ones (False).
+    """
+    import pandas as pd
+
+    frame = _frame(data).copy()
+    _require(frame, ["loan_id", "maturity_date", "amortization_months"])
+    maturity = pd.to_datetime(frame["maturity_date"])
+    as_of = _as_of()
+    keep = pd.Series(True, index=frame.index)
+    if maturing_from is not None:
+        keep &= maturity >= pd.Timestamp(maturing_from)
+    if maturing_before is not None:
+        keep &= maturity < pd.Timestamp(maturing_before)
+    if within_months is not None:
+        keep &= (maturity > as_of) & (maturity <= as_of + pd.DateOffset(months=int(within_months)))
+    if year_offset is not None:
+        year = as_of.year + int(year_offset)
+        keep &= maturity.dt.year == year
+    frame["interest_only"] = frame["amortization_months"].astype(int) == 0
+    if interest_only is not None:
+        keep &= frame["interest_only"] == bool(interest_only)
+    frame["months_to_maturity"] = ((maturity - as_of).dt.days / 30.4375).round(1)
+    chosen = frame[keep].assign(_maturity=maturity[keep])
+    chosen = chosen.sort_values(["_maturity", "loan_id"], kind="mergesort")
+    return chosen.drop(columns="_maturity").reset_index(drop=True)

@@ -47,6 +47,9 @@ ADDITIVE_METRICS = frozenset(
         "value",
         "effective_gross_income",
         "gross_potential_rent",
+        "current_balance",
+        "original_balance",
+        "annual_debt_service",
     }
 )
 
