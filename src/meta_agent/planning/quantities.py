@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from meta_agent.errors import RequestRejected
 from meta_agent.planning.tokens import Token, Tokens
 
 MONEY = {"k": 1e3, "m": 1e6, "b": 1e9}
@@ -475,7 +476,16 @@ def _enumerations(tokens: Tokens) -> list[list[Token]]:
         unit = next((t.unit for t in reversed(group) if t.unit), None)
         for number in group:
             number.unit = number.unit or unit
-    return [g for g in groups if all(t.unit in ("%", "bp") for t in g)]
+    for group in groups:
+        for number in group:
+            if number.unit == "pt" and not _on_rates(tokens, group):
+                number.unit = "%"  # "NOI down 5 points": percentage points
+    return [g for g in groups if all(t.unit in ("%", "bp", "pt") for t in g)]
+
+
+def _on_rates(tokens: Tokens, group: list[Token]) -> bool:
+    left, right = _window(tokens, group)
+    return _shock_kind(right + left) == "rate"
 
 
 def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token]]:
@@ -526,6 +536,12 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
             if kind == "noi":
                 found.noi_shocks.append(-value if sign == "up" else value)
                 continue
+            if number.unit == "pt":
+                raise RequestRejected(
+                    f"'{number.text}' on rates: basis points or percentage points? Say "
+                    f"'{value:g}bp' or '{value:g}%'.",
+                    [f"rates up {value:g}bp", f"rates up {value:g}%"],
+                )
             bp = value if number.unit == "bp" else value * 100
             if number.unit == "%":
                 found.notes.append(f"read '{number.text}' on rates as {bp:+g} bp")

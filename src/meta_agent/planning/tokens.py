@@ -37,9 +37,9 @@ _UNITS = {
     "basis points": "bp",
     "x": "x",
     "times": "x",
-    "point": "%",
-    "points": "%",
-    "pts": "%",
+    "point": "pt",
+    "points": "pt",
+    "pts": "pt",
     "k": "k",
     "thousand": "k",
     "m": "m",
@@ -174,7 +174,7 @@ def spell_numbers(text: str) -> str:
             out.append(parts[i])
             i += 1
             continue
-        out.append(f"{value * 100:g}%" if fraction and not unit else f"{value:g}")
+        out.append(f"{value * 100:.10g}%" if fraction and not unit else f"{value:.10g}")
         i = end
     return "".join(out)
 
