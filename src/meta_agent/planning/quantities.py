@@ -485,7 +485,7 @@ def _enumerations(tokens: Tokens) -> list[list[Token]]:
 
 def _on_rates(tokens: Tokens, group: list[Token]) -> bool:
     left, right = _window(tokens, group)
-    return _shock_kind(right + left) == "rate"
+    return _shock_kind(right + left, group) == "rate"
 
 
 def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token]]:
@@ -498,7 +498,7 @@ def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token
         left.append(token)
     right: list[Token] = []
     for token in tokens.items[group[-1].index + 1 : group[-1].index + 5]:
-        if token.kind == "number" or token.text in _CLAUSE_END or token.text == ",":
+        if token.kind == "number" or token.text in _CLAUSE_END or token.text in (",", "/"):
             break
         if token.word in ("and", "with", "while", "plus", "but"):
             break
@@ -511,7 +511,7 @@ def _shocks(tokens: Tokens, found: Quantities) -> None:
     for group in _enumerations(tokens):
         left, right = _window(tokens, group)
         nearby = right + left
-        kind = "rate" if group[-1].unit == "bp" else _shock_kind(nearby)
+        kind = "rate" if group[-1].unit == "bp" else _shock_kind(nearby, group)
         if kind == "rate" and not any(t.means("rate_context") for t in nearby):
             moving = ("cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio")
             if any(t.means("metric") and t.meaning("metric") in moving for t in nearby):
@@ -553,7 +553,10 @@ def _phrase_of(tokens: Tokens, token: Token) -> list[Token]:
     return tokens.items[start:end]
 
 
-def _shock_kind(nearby: list[Token]) -> str | None:
+def _shock_kind(nearby: list[Token], group: list[Token]) -> str | None:
+    """The context word nearest the numbers decides ('NOI -10% / rates +200bp')."""
+    first, last = group[0].index, group[-1].index
+    nearby = sorted(nearby, key=lambda t: min(abs(t.index - first), abs(t.index - last)))
     for token in nearby:
         if token.means("rate_context"):
             return "rate"
