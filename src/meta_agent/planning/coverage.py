@@ -85,14 +85,15 @@ def unexplained(tokens: Tokens, analysis: RequirementAnalysis) -> list[str]:
 
 
 def _noun_like(token: Token) -> bool:
-    return any(token.means(k) for k in ("noun", "group", "type", "metric")) or (
-        token.owner == "property"
-    )
+    """'per property', 'each market' (not 'per square foot': a ratio nobody computes)."""
+    return any(token.means(k) for k in ("noun", "group", "type")) or token.owner == "property"
 
 
 def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Status:
     if token.kind == "punct":
         return "filler"
+    if token.owner == "period" or token.index in tokens.period:
+        return "consumed" if analysis.trend_months is not None else "unexplained"
     if token.owner in ("property", "quantity") or token.used:
         return "consumed"
     if token.kind == "number":

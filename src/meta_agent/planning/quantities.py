@@ -433,11 +433,11 @@ def _months(tokens: Tokens) -> int | None:
             continue
         before = tokens[token.index - 1] if token.index > 0 else None
         if before is not None and before.kind == "number" and before.owner is None and before.value:
-            _claim(before)
-            _use(token, *_last_words(tokens, before.index))
+            before.owner = "period"  # consumed only if the analysis uses the period (a trend)
+            tokens.period |= {token.index, *(t.index for t in _last_words(tokens, before.index))}
             return int(before.value * per[kind])
         if before is not None and before.word in _LAST and kind != "months":
-            _use(token, before)
+            tokens.period |= {token.index, before.index}
             return per[kind]
     return None
 

@@ -250,7 +250,7 @@ def check_leftovers(tokens: Tokens, resolver: Resolver, known: frozenset[str]) -
         name_like = any(tokens[i].word in NAME_WORDS or tokens.capitalised(i) for i in run)
         if name_like or (before is not None and before.word in NAME_CUES):
             close = resolver.close_names(text)
-            hint = f" Closest names: {', '.join(close)}." if close else ""
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
             _reject(f"No property named '{text}' in the portfolio.{hint}", close)
         ignored.append(text)
     return ignored

@@ -64,6 +64,7 @@ class Signals:
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
     weighted: bool = False  # "weighted average" was asked
+    per_group: bool = False  # "per market", "in each state": something within every group
     notes: list[str] = field(default_factory=list)
 
 
@@ -190,6 +191,8 @@ def _read_one(
         _add(found.aggregations, token.meaning("agg"))
     if "group" in kinds and _leads_group(tokens, token):
         found.group_by = found.group_by or token.meaning("group")
+        lead = tokens.prev_word(token.index, skip=("the", "in", "within", "for"))
+        found.per_group = found.per_group or (lead is not None and lead.word in ("per", "each"))
     if "rank" in kinds:
         found.ranks.append((token.meaning("rank"), token.index))
     if "output" in kinds:

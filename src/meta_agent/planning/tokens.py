@@ -105,6 +105,7 @@ class Tokens:
     text: str
     items: list[Token] = field(default_factory=list)
     mixed_case: bool = False
+    period: set[int] = field(default_factory=set)  # "last 12 months": the words of a period
 
     def __iter__(self) -> Iterator[Token]:
         return iter(self.items)

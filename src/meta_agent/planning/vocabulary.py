@@ -308,7 +308,8 @@ NUMBER_WORDS = {
 INTENT_WORDS = _table(
     """
     at_risk: at risk | risk | risky | distressed | troubled | in trouble | watch list | watchlist | on
-        watch | breach | covenant breach | covenant | struggling | at risk of default | risk of
+        watch | breach | breaches | breaching | covenant breach | covenant breaches | covenant |
+        struggling | at risk of default | risk of
         default | default risk | defaulting | in default | near default | likely to default |
         weak coverage | thin coverage | poor coverage | low coverage | tight coverage |
         insufficient coverage
