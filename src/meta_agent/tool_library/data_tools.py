@@ -36,6 +36,10 @@ AGGREGATIONS = {
     "std": "std",
 }
 ID_COLUMNS = ("property_id", "name")
+# Ratios of a property: their group figure is a ratio of sums (group_figures), never a sum.
+RATIO_COLUMNS = frozenset(
+    {"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio", "interest_rate"}
+)
 DOMAIN_METRICS = ("noi", "debt_service", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy")
 ADDITIVE_METRICS = frozenset(
     {
@@ -290,6 +294,11 @@ def aggregate_metrics(
             )
         if how != "count" and not pd.api.types.is_numeric_dtype(frame[column]):
             raise ToolError(f"Cannot take the {how} of {column!r}: it is not numeric.")
+        if how == "sum" and column in RATIO_COLUMNS:
+            raise ToolError(
+                f"A sum of {column!r} means nothing: a group's {column} is the ratio of its sums "
+                "(DOMAIN.md); use group_figures(data, [...], group_by, 'aggregate')."
+            )
         name = (
             column
             if how != "count"
