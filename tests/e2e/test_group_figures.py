@@ -56,7 +56,9 @@ def square_feet(db: Path) -> dict[str, float]:
         ("debt yield for the whole book", "debt_yield"),
     ],
 )
-def test_portfolio_figures(e2e_pipeline: Pipeline, refs: Refs, request_text: str, metric: str) -> None:
+def test_portfolio_figures(
+    e2e_pipeline: Pipeline, refs: Refs, request_text: str, metric: str
+) -> None:
     outcome = run(e2e_pipeline, request_text)
     (row,) = rows(outcome, f"portfolio_aggregate_{metric}.csv")
     assert number(row[f"aggregate_{metric}"]) == pytest.approx(

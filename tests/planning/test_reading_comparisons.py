@@ -23,7 +23,10 @@ CASES: list[Case] = [
     ("LTV at or above 70 pct", {"filters": [("ltv", ">=", 0.7)]}),
     ("LTV at or below 50%", {"filters": [("ltv", "<=", 0.5)]}),
     ("occupancy at least 95%", {"filters": [("occupancy", ">=", 0.95)]}),
-    ("DSCR at least 1.20x, lowest first", {"filters": [("dscr", ">=", 1.2)], "ranking": ("dscr", False, None)}),
+    (
+        "DSCR at least 1.20x, lowest first",
+        {"filters": [("dscr", ">=", 1.2)], "ranking": ("dscr", False, None)},
+    ),
     ("cap rate at most 6%", {"filters": [("cap_rate", "<=", 0.06)]}),
     ("which assets beat a 1.6x covenant", {"filters": [("dscr", ">=", 1.6)], "at_risk": False}),
     ("deals that clear 1.4x DSCR", {"filters": [("dscr", ">=", 1.4)]}),
@@ -38,20 +41,38 @@ CASES: list[Case] = [
     ("debt yield of 8% or less", {"filters": [("debt_yield", "<=", 0.08)]}),
     ("DSCR of 1.5x or better", {"filters": [("dscr", ">=", 1.5)]}),
     ("cap rate upwards of 7%", {"filters": [("cap_rate", ">", 0.07)]}),
-    ("properties with DSCR between 1.0 and 1.25", {"filters": [("dscr", ">=", 1.0), ("dscr", "<=", 1.25)]}),
-    ("occupancy between 80% and 90%", {"filters": [("occupancy", ">=", 0.8), ("occupancy", "<=", 0.9)]}),
+    (
+        "properties with DSCR between 1.0 and 1.25",
+        {"filters": [("dscr", ">=", 1.0), ("dscr", "<=", 1.25)]},
+    ),
+    (
+        "occupancy between 80% and 90%",
+        {"filters": [("occupancy", ">=", 0.8), ("occupancy", "<=", 0.9)]},
+    ),
     ("properties where noi is negative", {"filters": [("noi", "<", 0.0)]}),
     ("assets with negative NOI", {"filters": [("noi", "<", 0.0)]}),
     ("which properties are losing money", {"filters": [("noi", "<", 0.0)]}),
     ("how many properties are underwater", {"intent": "count", "filters": [("ltv", ">", 1.0)]}),
     ("underwater assets in Texas", {"filters": [("ltv", ">", 1.0)], "states": ["TX"]}),
-    ("office with DSCR below 1.25x and LTV above 60%", {"at_risk": True, "filters": [("ltv", ">", 0.6)], "property_types": ["office"]}),
-    ("which multifamily deals are under 1.2 DSCR", {"at_risk": True, "threshold": 1.2, "property_types": ["multifamily"]}),
+    (
+        "office with DSCR below 1.25x and LTV above 60%",
+        {"at_risk": True, "filters": [("ltv", ">", 0.6)], "property_types": ["office"]},
+    ),
+    (
+        "which multifamily deals are under 1.2 DSCR",
+        {"at_risk": True, "threshold": 1.2, "property_types": ["multifamily"]},
+    ),
     ("anything on the watch list? (<1.35x)", {"at_risk": True, "threshold": 1.35}),
-    ("retail properties with occupancy under 90%", {"filters": [("occupancy", "<", 0.9)], "property_types": ["retail"]}),
+    (
+        "retail properties with occupancy under 90%",
+        {"filters": [("occupancy", "<", 0.9)], "property_types": ["retail"]},
+    ),
     ("NOI over $5M", {"filters": [("noi", ">", 5_000_000)]}),
     ("properties with NOI above 2.5 million", {"filters": [("noi", ">", 2_500_000)]}),
-    ("DSCR of at least 1.5x and occupancy above 95%", {"filters": [("dscr", ">=", 1.5), ("occupancy", ">", 0.95)]}),
+    (
+        "DSCR of at least 1.5x and occupancy above 95%",
+        {"filters": [("dscr", ">=", 1.5), ("occupancy", ">", 0.95)]},
+    ),
     ("vacancy above 10%", {"filters": [("occupancy", "<", 0.9)]}),
     ("LTV not over sixty-five percent", {"filters": [("ltv", "<=", 0.65)]}),
     ("DSCR not under one point five times", {"filters": [("dscr", ">=", 1.5)]}),
@@ -59,7 +80,9 @@ CASES: list[Case] = [
 
 
 @pytest.mark.parametrize(("request_text", "expected"), CASES, ids=[c[0][:50] for c in CASES])
-def test_comparisons(planner: RuleBasedPlanner, request_text: str, expected: dict[str, Any]) -> None:
+def test_comparisons(
+    planner: RuleBasedPlanner, request_text: str, expected: dict[str, Any]
+) -> None:
     check(read(planner, request_text), expected)
 
 

@@ -19,15 +19,33 @@ ALL = [
 CASES: list[Case] = [
     ("Export all property metrics to Excel", {"metrics": ALL, "outputs_include": ["excel"]}),
     ("all metrics for every property as a CSV", {"metrics": ALL, "outputs_include": ["csv"]}),
-    ("key metrics for the retail book in a spreadsheet", {"metrics": ALL, "property_types": ["retail"], "outputs_include": ["excel"]}),
+    (
+        "key metrics for the retail book in a spreadsheet",
+        {"metrics": ALL, "property_types": ["retail"], "outputs_include": ["excel"]},
+    ),
     ("DSCR for every property to CSV", {"metrics": ["dscr"], "outputs_include": ["csv"]}),
     ("at-risk list as a PDF", {"at_risk": True, "outputs_include": ["pdf"]}),
-    ("give me a PDF of at-risk loans for the credit committee", {"at_risk": True, "outputs_include": ["pdf"]}),
-    ("portfolio DSCR in Excel", {"aggregation": ("aggregate", ["dscr"], None), "outputs_include": ["excel"]}),
-    ("occupancy by market, export to csv", {"aggregation": ("aggregate", ["occupancy"], "market"), "outputs_include": ["csv"]}),
+    (
+        "give me a PDF of at-risk loans for the credit committee",
+        {"at_risk": True, "outputs_include": ["pdf"]},
+    ),
+    (
+        "portfolio DSCR in Excel",
+        {"aggregation": ("aggregate", ["dscr"], None), "outputs_include": ["excel"]},
+    ),
+    (
+        "occupancy by market, export to csv",
+        {"aggregation": ("aggregate", ["occupancy"], "market"), "outputs_include": ["csv"]},
+    ),
     ("loans maturing next year to Excel", {"intent": "loans", "outputs_include": ["excel"]}),
-    ("stress NOI down 10% and send it to a workbook", {"intent": "scenario", "outputs_include": ["excel"]}),
-    ("Compare Orlando Fashion Square to its 3 closest peers, export to Excel", {"intent": "comparison", "outputs_include": ["excel"]}),
+    (
+        "stress NOI down 10% and send it to a workbook",
+        {"intent": "scenario", "outputs_include": ["excel"]},
+    ),
+    (
+        "Compare Orlando Fashion Square to its 3 closest peers, export to Excel",
+        {"intent": "comparison", "outputs_include": ["excel"]},
+    ),
     ("top 10 by NOI with a chart", {"ranking": ("noi", True, 10), "outputs_include": ["chart"]}),
     # words of the trade
     ("Which properties are at risk of defaulting?", {"at_risk": True, "threshold": 1.25}),

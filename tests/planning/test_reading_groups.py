@@ -22,37 +22,89 @@ CASES: list[Case] = [
     ("debt yield for the whole book", {"aggregation": ("aggregate", ["debt_yield"], None)}),
     ("overall occupancy", {"aggregation": ("aggregate", ["occupancy"], None)}),
     ("weighted average LTV", {"aggregation": ("aggregate", ["ltv"], None)}),
-    ("what is the portfolio's weighted average occupancy", {"aggregation": ("aggregate", ["occupancy"], None)}),
-    ("blended cap rate for the office book", {"aggregation": ("aggregate", ["cap_rate"], None), "property_types": ["office"]}),
+    (
+        "what is the portfolio's weighted average occupancy",
+        {"aggregation": ("aggregate", ["occupancy"], None)},
+    ),
+    (
+        "blended cap rate for the office book",
+        {"aggregation": ("aggregate", ["cap_rate"], None), "property_types": ["office"]},
+    ),
     ("total DSCR for Texas", {"aggregation": ("aggregate", ["dscr"], None), "states": ["TX"]}),
     ("DSCR by market", {"aggregation": ("aggregate", ["dscr"], "market")}),
     ("DSCR by property type", {"aggregation": ("aggregate", ["dscr"], "property_type")}),
-    ("occupancy by market", {"aggregation": ("aggregate", ["occupancy"], "market"), "says": "weighted by square feet"}),
+    (
+        "occupancy by market",
+        {"aggregation": ("aggregate", ["occupancy"], "market"), "says": "weighted by square feet"},
+    ),
     ("aggregate LTV by state", {"aggregation": ("aggregate", ["ltv"], "state")}),
-    ("aggregate debt yield by property type", {"aggregation": ("aggregate", ["debt_yield"], "property_type")}),
+    (
+        "aggregate debt yield by property type",
+        {"aggregation": ("aggregate", ["debt_yield"], "property_type")},
+    ),
     ("cap rate per state", {"aggregation": ("aggregate", ["cap_rate"], "state")}),
     ("LTV and DSCR by sector", {"aggregation": ("aggregate", ["ltv", "dscr"], "property_type")}),
-    ("average DSCR of the office book", {"aggregation": ("mean", ["dscr"], None), "says": "Average DSCR"}),
+    (
+        "average DSCR of the office book",
+        {"aggregation": ("mean", ["dscr"], None), "says": "Average DSCR"},
+    ),
     ("portfolio-wide average DSCR", {"aggregation": ("mean", ["dscr"], None)}),
     ("avg cap rate by property type", {"aggregation": ("mean", ["cap_rate"], "property_type")}),
     ("mean occupancy by state", {"aggregation": ("mean", ["occupancy"], "state")}),
     ("median LTV by state", {"aggregation": ("median", ["ltv"], "state")}),
     ("median DSCR", {"aggregation": ("median", ["dscr"], None)}),
-    ("total NOI by market, biggest first", {"aggregation": ("sum", ["noi"], "market"), "ranking": ("noi", True, None)}),
+    (
+        "total NOI by market, biggest first",
+        {"aggregation": ("sum", ["noi"], "market"), "ranking": ("noi", True, None)},
+    ),
     ("NOI by state", {"aggregation": ("aggregate", ["noi"], "state")}),
     ("total NOI for Texas", {"aggregation": ("sum", ["noi"], None), "states": ["TX"]}),
-    ("top 3 markets by NOI", {"aggregation": ("aggregate", ["noi"], "market"), "ranking": ("noi", True, 3)}),
-    ("top 5 markets by aggregate DSCR", {"aggregation": ("aggregate", ["dscr"], "market"), "ranking": ("dscr", True, 5)}),
-    ("what fraction of NOI comes from office", {"aggregation": ("share", ["noi"], "property_type"), "keep": ["office"], "property_types": []}),
-    ("what % of NOI comes from multifamily", {"aggregation": ("share", ["noi"], "property_type"), "keep": ["multifamily"]}),
-    ("NOI share by property type", {"aggregation": ("share", ["noi"], "property_type"), "keep": []}),
+    (
+        "top 3 markets by NOI",
+        {"aggregation": ("aggregate", ["noi"], "market"), "ranking": ("noi", True, 3)},
+    ),
+    (
+        "top 5 markets by aggregate DSCR",
+        {"aggregation": ("aggregate", ["dscr"], "market"), "ranking": ("dscr", True, 5)},
+    ),
+    (
+        "what fraction of NOI comes from office",
+        {
+            "aggregation": ("share", ["noi"], "property_type"),
+            "keep": ["office"],
+            "property_types": [],
+        },
+    ),
+    (
+        "what % of NOI comes from multifamily",
+        {"aggregation": ("share", ["noi"], "property_type"), "keep": ["multifamily"]},
+    ),
+    (
+        "NOI share by property type",
+        {"aggregation": ("share", ["noi"], "property_type"), "keep": []},
+    ),
     ("share of portfolio value by market", {"aggregation": ("share", ["value"], "market")}),
     ("Texas share of NOI", {"aggregation": ("share", ["noi"], "state"), "keep": ["TX"]}),
     ("proportion of debt by state", {"aggregation": ("share", ["loan_balance"], "state")}),
-    ("retail vs office cap rates", {"aggregation": ("aggregate", ["cap_rate"], "property_type"), "property_types": ["retail", "office"]}),
-    ("compare retail vs office cap rates", {"aggregation": ("aggregate", ["cap_rate"], "property_type")}),
-    ("Houston versus Austin NOI", {"aggregation": ("aggregate", ["noi"], "market"), "markets": ["Houston, TX", "Austin, TX"]}),
-    ("Florida vs Texas DSCR", {"aggregation": ("aggregate", ["dscr"], "state"), "states": ["FL", "TX"]}),
+    (
+        "retail vs office cap rates",
+        {
+            "aggregation": ("aggregate", ["cap_rate"], "property_type"),
+            "property_types": ["retail", "office"],
+        },
+    ),
+    (
+        "compare retail vs office cap rates",
+        {"aggregation": ("aggregate", ["cap_rate"], "property_type")},
+    ),
+    (
+        "Houston versus Austin NOI",
+        {"aggregation": ("aggregate", ["noi"], "market"), "markets": ["Houston, TX", "Austin, TX"]},
+    ),
+    (
+        "Florida vs Texas DSCR",
+        {"aggregation": ("aggregate", ["dscr"], "state"), "states": ["FL", "TX"]},
+    ),
     ("how many hotels do we own", {"intent": "count", "property_types": ["hotel"]}),
     ("how many properties are at risk", {"intent": "count", "at_risk": True}),
     ("number of at-risk properties", {"intent": "count", "at_risk": True}),
@@ -71,7 +123,10 @@ CASES: list[Case] = [
     ("which property has the lowest DSCR", {"ranking": ("dscr", False, 1)}),
     ("highest LTV property", {"ranking": ("ltv", True, 1)}),
     ("bottom 5 properties by debt yield", {"ranking": ("debt_yield", False, 5)}),
-    ("sort everything by cap rate descending", {"ranking": ("cap_rate", True, None), "metrics": ["cap_rate"]}),
+    (
+        "sort everything by cap rate descending",
+        {"ranking": ("cap_rate", True, None), "metrics": ["cap_rate"]},
+    ),
 ]
 
 

@@ -12,7 +12,10 @@ from meta_agent.planning.rule_based import RuleBasedPlanner
 from .reading import Case, check, read
 
 CASES: list[Case] = [
-    ("which loans mature in 2027?", {"loans": {"maturing_from": "2027-01-01", "maturing_before": "2028-01-01"}}),
+    (
+        "which loans mature in 2027?",
+        {"loans": {"maturing_from": "2027-01-01", "maturing_before": "2028-01-01"}},
+    ),
     ("which loans mature before 2028", {"loans": {"maturing_before": "2028-01-01"}}),
     ("what debt matures by 2026", {"loans": {"maturing_before": "2027-01-01"}}),
     ("loans maturing after 2030", {"loans": {"maturing_from": "2031-01-01"}}),
@@ -26,10 +29,22 @@ CASES: list[Case] = [
     ("IO loans by lender", {"loans": {"interest_only": True, "group_by_lender": True}}),
     ("loan balance by lender", {"loans": {"group_by_lender": True}}),
     ("maturity schedule for the office book", {"loans": {}, "property_types": ["office"]}),
-    ("Texas loans maturing before 2028", {"loans": {"maturing_before": "2028-01-01"}, "states": ["TX"]}),
-    ("debt maturing in 2027 for Orlando Fashion Square", {"loans": {"maturing_from": "2027-01-01", "maturing_before": "2028-01-01"}, "ids": ["orlando_fashion_square"]}),
+    (
+        "Texas loans maturing before 2028",
+        {"loans": {"maturing_before": "2028-01-01"}, "states": ["TX"]},
+    ),
+    (
+        "debt maturing in 2027 for Orlando Fashion Square",
+        {
+            "loans": {"maturing_from": "2027-01-01", "maturing_before": "2028-01-01"},
+            "ids": ["orlando_fashion_square"],
+        },
+    ),
     ("refinancing wall by lender", {"loans": {"group_by_lender": True}}),
-    ("balloon payments due in 2026", {"loans": {"maturing_from": "2026-01-01", "maturing_before": "2027-01-01"}}),
+    (
+        "balloon payments due in 2026",
+        {"loans": {"maturing_from": "2026-01-01", "maturing_before": "2027-01-01"}},
+    ),
 ]
 
 

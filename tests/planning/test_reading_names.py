@@ -18,8 +18,14 @@ CASES: list[Case] = [
     ("NOI in Dallas", {"ids": [], "markets": ["Dallas-Fort Worth, TX"]}),
     ("DSCR for Orlando Fashion Square", {"ids": ["orlando_fashion_square"]}),
     ("DSCR for Orlando Fashon Sqare", {"ids": ["orlando_fashion_square"]}),
-    ("Orlando Fashion Sq debt yield + occupancy", {"ids": ["orlando_fashion_square"], "metrics": ["debt_yield", "occupancy"]}),
-    ("what's our LTV on orlando fashion square", {"ids": ["orlando_fashion_square"], "metrics": ["ltv"]}),
+    (
+        "Orlando Fashion Sq debt yield + occupancy",
+        {"ids": ["orlando_fashion_square"], "metrics": ["debt_yield", "occupancy"]},
+    ),
+    (
+        "what's our LTV on orlando fashion square",
+        {"ids": ["orlando_fashion_square"], "metrics": ["ltv"]},
+    ),
     ("orlando_fashion_square cap rate", {"ids": ["orlando_fashion_square"]}),
     ("NOI for Orlando", {"ids": [], "markets": ["Orlando, FL"]}),
     ("Model a 200 basis point rate increase", {"ids": [], "property_types": []}),
@@ -27,7 +33,10 @@ CASES: list[Case] = [
     ("Mueller Flats and Midtown Lofts occupancy", {"ids": ["mueller_flats", "midtown_lofts"]}),
     ("DSCR for The Domain Tower", {"ids": ["domain_tower"]}),
     ("Capital Plaza LTV", {"ids": ["capital_plaza"]}),
-    ("compare Legacy West Office Tower to its 3 closest peers", {"intent": "comparison", "ids": ["legacy_west_office"], "peer_count": 3}),
+    (
+        "compare Legacy West Office Tower to its 3 closest peers",
+        {"intent": "comparison", "ids": ["legacy_west_office"], "peer_count": 3},
+    ),
 ]
 
 

@@ -17,13 +17,25 @@ CASES: list[Case] = [
     ("NOI -10% and +100bp", {"scenarios": [(10, 100)]}),
     ("apply a 20% NOI haircut and 200bp rate shock", {"scenarios": [(20, 200)]}),
     ("run a downside case: NOI -15%, rates +100bp", {"scenarios": [(15, 100)]}),
-    ("stress NOI by 5%, 10% and 15% with rates +50bps", {"scenarios": [(5, 50), (10, 50), (15, 50)]}),
+    (
+        "stress NOI by 5%, 10% and 15% with rates +50bps",
+        {"scenarios": [(5, 50), (10, 50), (15, 50)]},
+    ),
     ("stress test: NOI down 15% and 25%", {"scenarios": [(15, 0), (25, 0)]}),
-    ("Run DSCR scenarios with 10%, 20%, 30% NOI decrease", {"scenarios": [(10, 0), (20, 0), (30, 0)]}),
+    (
+        "Run DSCR scenarios with 10%, 20%, 30% NOI decrease",
+        {"scenarios": [(10, 0), (20, 0), (30, 0)]},
+    ),
     ("what happens to DSCR if rates go up 150bps", {"scenarios": [(0, 150)]}),
-    ("+100/+200/+300 bp rate shock on the office portfolio", {"scenarios": [(0, 100), (0, 200), (0, 300)], "property_types": ["office"]}),
+    (
+        "+100/+200/+300 bp rate shock on the office portfolio",
+        {"scenarios": [(0, 100), (0, 200), (0, 300)], "property_types": ["office"]},
+    ),
     ("Show DSCR under +50, +100 and +150 bps", {"scenarios": [(0, 50), (0, 100), (0, 150)]}),
-    ("sensitivity of DSCR to rates +50, +100, +150bp", {"scenarios": [(0, 50), (0, 100), (0, 150)]}),
+    (
+        "sensitivity of DSCR to rates +50, +100, +150bp",
+        {"scenarios": [(0, 50), (0, 100), (0, 150)]},
+    ),
     ("Model a 200 basis point rate increase", {"scenarios": [(0, 200)], "property_types": []}),
     ("model rates widening 75bp", {"scenarios": [(0, 75)]}),
     ("rates spike 250 bps", {"scenarios": [(0, 250)]}),
@@ -38,7 +50,10 @@ CASES: list[Case] = [
     ("stress: NOI -10% / rates +200bp", {"scenarios": [(10, 200)]}),
     ("NOI declines 10% while rates jump 100bp", {"scenarios": [(10, 100)]}),
     ("rates climb 1% and NOI slips 5%", {"scenarios": [(5, 100)]}),
-    ("office DSCR if interest rates increase by 50 bps", {"scenarios": [(0, 50)], "property_types": ["office"]}),
+    (
+        "office DSCR if interest rates increase by 50 bps",
+        {"scenarios": [(0, 50)], "property_types": ["office"]},
+    ),
     ("SOFR up 100bp", {"scenarios": [(0, 100)]}),
     ("NOI down twenty percent", {"scenarios": [(20, 0)]}),
 ]

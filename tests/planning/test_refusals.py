@@ -57,7 +57,9 @@ REFUSED: list[tuple[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("request_text", "said"), REFUSED, ids=[r[0][:50] or "empty" for r in REFUSED])
+@pytest.mark.parametrize(
+    ("request_text", "said"), REFUSED, ids=[r[0][:50] or "empty" for r in REFUSED]
+)
 def test_refused_with_a_reason(planner: RuleBasedPlanner, request_text: str, said: str) -> None:
     with pytest.raises(RequestRejected) as caught:
         planner.analyse(request_text)

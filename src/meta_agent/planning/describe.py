@@ -155,6 +155,10 @@ def _report_goal(a: RequirementAnalysis, scope: str) -> str:
     return f"Monthly executive performance report for {scope}"
 
 
+def _loans_goal(a: RequirementAnalysis, scope: str) -> str:
+    return f"Loans of {scope}"
+
+
 _GOALS = {
     "metrics": _metrics_goal,
     "ranking": _ranking_goal,
@@ -166,7 +170,7 @@ _GOALS = {
     "outliers": _outliers_goal,
     "correlation": _correlation_goal,
     "report": _report_goal,
-    "loans": lambda a, scope: f"Loans of {scope}",
+    "loans": _loans_goal,
 }
 
 
@@ -262,9 +266,7 @@ def _restate_ranking(a: RequirementAnalysis, directory: PortfolioDirectory) -> s
     subject = _subject(a.scope, directory) + (f" {conditions}" if conditions else "")
     subject = subject.removeprefix("every ")
     if r.fraction:
-        head = (
-            f"the {'top' if r.descending else 'bottom'} {r.fraction:.0%} ({r.limit} properties)"
-        )
+        head = f"the {'top' if r.descending else 'bottom'} {r.fraction:.0%} ({r.limit} properties)"
         text = f"{head} of {subject.replace('property', 'properties', 1)} by {label(r.metric)}"
     elif r.limit == 1:
         text = f"the one {subject} with the {order} {label(r.metric)}"
@@ -282,7 +284,11 @@ def _restate_ranking(a: RequirementAnalysis, directory: PortfolioDirectory) -> s
 
 
 def _group_phrase(group_by: str | None) -> str:
-    return f" by {_GROUPS.get(group_by, group_by)}, one row per {_GROUPS.get(group_by, group_by)}" if group_by else ""
+    return (
+        f" by {_GROUPS.get(group_by, group_by)}, one row per {_GROUPS.get(group_by, group_by)}"
+        if group_by
+        else ""
+    )
 
 
 def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
@@ -306,9 +312,7 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
             f"(each group's {labels(agg.metrics)} / the {labels(agg.metrics)} of {whole}){shown}"
         )
     if agg.function == "aggregate":
-        figures = [
-            _AGGREGATE_DEFINITIONS.get(m, f"total {label(m)}") for m in agg.metrics
-        ]
+        figures = [_AGGREGATE_DEFINITIONS.get(m, f"total {label(m)}") for m in agg.metrics]
         text = f"{'; '.join(figures)} of {scope}{group}"
     else:
         word = {"mean": "average", "sum": "total", "min": "lowest", "max": "highest"}.get(

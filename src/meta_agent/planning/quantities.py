@@ -128,7 +128,7 @@ def _maturity(tokens: Tokens) -> dict[str, int | str]:
     for token in tokens:
         if token.kind == "number" and token.owner is None and token.unit is None:
             year = int(token.value or 0)
-            if not (1990 <= year <= 2100 and (token.value or 0).is_integer()):
+            if not (1990 <= year <= 2100 and float(token.value or 0).is_integer()):
                 continue
             before = tokens.prev_word(token.index, skip=("the", "of", "year", "to"))
             word = before.word if before is not None else ""
@@ -261,8 +261,8 @@ def _presets(tokens: Tokens) -> list[Threshold]:
         _use(*tokens.items[start.index : end])
         threshold = Threshold(op, value, None, None, tokens.words(start.index, end))
         threshold.unit = "exact"
-        threshold.metric = metric or _metric_before(tokens, start.index) or _metric_after(
-            tokens, end - 1
+        threshold.metric = (
+            metric or _metric_before(tokens, start.index) or _metric_after(tokens, end - 1)
         )
         found.append(threshold)
     return found
@@ -283,7 +283,7 @@ def _between(tokens: Tokens) -> list[Threshold]:
         if low.unit is None and high.unit is not None:
             low.unit = high.unit
         _claim(low, high)
-        _use(start, joiner)
+        _use(start, *([joiner] if joiner is not None else []))
         text = tokens.words(start.index, high.index + 1)
         metric = _metric_after(tokens, high.index) or _metric_before(tokens, start.index)
         for op, number in ((">=", low), ("<=", high)):
@@ -345,7 +345,11 @@ def _outlier_threshold(tokens: Tokens) -> float | None:
         ):
             _claim(number)
             for token in reversed(tokens.items[max(0, number.index - 4) : number.index]):
-                if token.text in _OUTLIER_SKIP or token.word in _OUTLIER_SKIP or token.word == "than":
+                if (
+                    token.text in _OUTLIER_SKIP
+                    or token.word in _OUTLIER_SKIP
+                    or token.word == "than"
+                ):
                     _use(token)  # "more than 2 standard deviations", "z-score > 2.5"
                 elif not token.means("comparator"):
                     break
@@ -378,10 +382,9 @@ def _limit(tokens: Tokens) -> float | None:
         end = word.span[1] if word.span else word.index + 1
         after = tokens[end] if end < len(tokens) else None
         before = tokens[word.index - 1] if word.index > 0 else None
-        if after is not None and after.kind == "number" and after.owner is None:
-            if after.unit == "%" and after.value and 0 < after.value <= 100 and not after.sign:
-                _claim(after)
-                return -(after.value or 0.0) / 100  # a share of the properties: "top 10%"
+        if _is_share(after) and after is not None:
+            _claim(after)
+            return -(after.value or 0.0) / 100  # a share of the properties: "top 10%"
         quantile = next(
             (t for t in tokens.items[end : end + 2] if t.means("quantile") and not t.used), None
         )
@@ -400,6 +403,17 @@ def _limit(tokens: Tokens) -> float | None:
             _claim(number)
             return int(number.value or 0)
     return None
+
+
+def _is_share(token: Token | None) -> bool:
+    return (
+        token is not None
+        and token.kind == "number"
+        and token.owner is None
+        and token.unit == "%"
+        and not token.sign
+        and 0 < (token.value or 0) <= 100
+    )
 
 
 def _peer_count(tokens: Tokens) -> int | None:
@@ -493,7 +507,7 @@ def _window(tokens: Tokens, group: list[Token]) -> tuple[list[Token], list[Token
     for token in reversed(tokens.items[max(0, group[0].index - 6) : group[0].index]):
         if token.kind == "number" or token.text in _CLAUSE_END:
             break
-        if (token.text == "," or token.word in ("and", "with", "while", "plus", "but")):
+        if token.text == "," or token.word in ("and", "with", "while", "plus", "but"):
             break  # "a 20% NOI haircut and 200bp rate shock": each shock keeps its own verb
         left.append(token)
     right: list[Token] = []

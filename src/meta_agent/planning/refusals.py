@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from meta_agent.errors import RequestRejected
-from meta_agent.planning.resolve import Resolver
 from meta_agent.planning.models import RequirementAnalysis
+from meta_agent.planning.resolve import Resolver
 from meta_agent.planning.tokens import PhraseTable, Token, Tokens
 from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS
 from meta_agent.planning.words import (
@@ -316,7 +316,7 @@ def refuse_unexplained(
     from rapidfuzz import fuzz, process
 
     quoted = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
-    vocabulary = sorted(" ".join(key) for key in table.keys() if len(" ".join(key)) > 2)
+    vocabulary = sorted(" ".join(key) for key in table.phrases() if len(" ".join(key)) > 2)
     close: list[str] = []
     for word in dict.fromkeys(words):
         found = process.extract(

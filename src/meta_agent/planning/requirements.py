@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.coverage import Account, account, unexplained
-from meta_agent.planning.english import ENGLISH_LOOKALIKES
 from meta_agent.planning.describe import describe_goal, restate
+from meta_agent.planning.english import ENGLISH_LOOKALIKES
 from meta_agent.planning.models import RequirementAnalysis
 from meta_agent.planning.quantities import read_quantities
 from meta_agent.planning.reading import DEFAULT_THRESHOLD, Reading
@@ -33,21 +33,21 @@ from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
 from meta_agent.planning.vocabulary import (
     AGGREGATION_WORDS,
     ALL_METRICS_WORDS,
-    LOAN_WORDS,
-    PRESET_THRESHOLDS,
-    QUANTILE_WORDS,
-    SHARE_WORDS,
     BETWEEN_WORDS,
     COMPARATORS,
     DEBT_SCOPE,
     EXCLUDE_WORDS,
     GROUP_WORDS,
     INTENT_WORDS,
+    LOAN_WORDS,
     METRIC_SYNONYMS,
     OUTPUT_WORDS,
     POSTFIX_COMPARATORS,
+    PRESET_THRESHOLDS,
     PROPERTY_TYPES,
+    QUANTILE_WORDS,
     RANK_WORDS,
+    SHARE_WORDS,
     UNSUPPORTED_METRICS,
     lemma,
 )
@@ -223,4 +223,3 @@ def _plausible_fix(typed: str, fix: str) -> bool:
     if len(typed) > 4:
         return True
     return sorted(typed) == sorted(fix) and len(fix) == len(typed)
-

@@ -36,7 +36,9 @@ class RuleBasedPlanner:
 
     name = "rule_based"
 
-    def __init__(self, directory: PortfolioDirectory, at_risk_threshold: float | None = None) -> None:
+    def __init__(
+        self, directory: PortfolioDirectory, at_risk_threshold: float | None = None
+    ) -> None:
         """``at_risk_threshold``: the default DSCR threshold, from Settings.at_risk_threshold
         (META_AGENT_AT_RISK_THRESHOLD); DOMAIN.md's 1.25 when not given."""
         self.directory = directory

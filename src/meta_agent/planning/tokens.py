@@ -328,7 +328,7 @@ class PhraseTable:
     def words(self) -> set[str]:
         return {word for key in self._phrases for word in key}
 
-    def keys(self) -> list[tuple[str, ...]]:
+    def phrases(self) -> list[tuple[str, ...]]:
         return list(self._phrases)
 
     def get(self, key: tuple[str, ...]) -> list[Meaning] | None:

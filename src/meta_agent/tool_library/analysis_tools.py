@@ -470,7 +470,9 @@ def group_figures(
 
     frame = _frame(data)
     if statistic not in GROUP_STATISTICS:
-        raise ToolError(f"statistic must be one of {', '.join(GROUP_STATISTICS)}; got {statistic!r}.")
+        raise ToolError(
+            f"statistic must be one of {', '.join(GROUP_STATISTICS)}; got {statistic!r}."
+        )
     if not metrics:
         raise ToolError("metrics must name at least one metric, e.g. ['dscr'].")
     keys = [group_by] if group_by else []
