@@ -45,6 +45,21 @@ def main() -> None:
         pipeline = Pipeline(settings)
         pipeline.planner()  # the directory is read once per process; not part of a request
 
+        planner = pipeline.planner()
+        planning: dict[str, list[float]] = {r: [] for r in requests}
+        for _ in range(args.repeat):
+            for request in requests:
+                start = time.perf_counter()
+                try:
+                    planner.plan(planner.analyse(request))
+                except RequestRejected:
+                    pass
+                planning[request].append(time.perf_counter() - start)
+        plan_medians = [statistics.median(times) for times in planning.values()]
+        print(f"analyse + plan (the planner alone) over {len(requests)} requests x {args.repeat}:")
+        print(f"  median per request   {statistics.median(plan_medians) * 1000:7.2f} ms")
+        print(f"  slowest request      {max(plan_medians) * 1000:7.2f} ms\n")
+
         per_request: dict[str, list[float]] = {r: [] for r in requests}
         phases: dict[str, list[float]] = {}
         rejected = 0

@@ -55,6 +55,17 @@ def test_loans(planner: RuleBasedPlanner, request_text: str, expected: dict[str,
     check(analysis, expected)
 
 
+@pytest.mark.parametrize(
+    "request_text", ["how many loans do we have", "how many IO loans", "number of loans by lender"]
+)
+def test_counting_loans_counts_loans_not_properties(
+    planner: RuleBasedPlanner, request_text: str
+) -> None:
+    analysis = read(planner, request_text)
+    assert analysis.intent == "loans" and "loan_count" in analysis.metrics
+    assert "number of loans" in analysis.restatement
+
+
 def test_a_loan_plan_selects_and_sums(planner: RuleBasedPlanner) -> None:
     plan = planner.plan(planner.analyse("IO loans by lender in Texas"))
     tools = plan.tools_used()

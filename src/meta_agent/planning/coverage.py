@@ -94,6 +94,8 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
         return "filler"
     if token.owner == "period" or token.index in tokens.period:
         return "consumed" if analysis.trend_months is not None else "unexplained"
+    if analysis.intent == "report" and (token.means("months") or token.means("last")):
+        return "consumed"  # "the exec report for this month": the report is of the latest month
     if token.owner in ("property", "quantity") or token.used:
         return "consumed"
     if token.kind == "number":
@@ -158,6 +160,8 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
 def _uses_aggregation(function: str, a: RequirementAnalysis) -> bool:
     agg = a.aggregation
     if function == "count":
+        if a.intent == "loans":
+            return "loan_count" in a.metrics
         return intent_in(a, ("count",)) or (agg is not None and agg.function == "count")
     if function in ("min", "max") and a.ranking is not None:
         return True

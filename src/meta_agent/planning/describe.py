@@ -387,6 +387,8 @@ def _restate_loans(a: RequirementAnalysis, directory: PortfolioDirectory) -> str
     if window:
         text += " " + " and ".join(window)
     text += ", soonest maturity first, with lender, balance and property; total balance"
+    if "loan_count" in a.metrics:
+        text += " and number of loans"
     if q.group_by_lender:
         text += "; total balance and number of loans per lender"
     return text

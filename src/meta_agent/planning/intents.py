@@ -429,7 +429,8 @@ def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
         reading.notes.append(
             "'next year' and 'within N months' count from the end of the data's latest month"
         )
-    analysis.metrics = ["loan_balance"]
+    counted = "count" in reading.signals.aggregations or "loan_count" in analysis.metrics
+    analysis.metrics = ["loan_balance"] + (["loan_count"] if counted else [])
 
 
 def _plain(reading: Reading, analysis: RequirementAnalysis) -> None:

@@ -279,6 +279,8 @@ class Reading:
             return "scenario"
         if flags & {"maturity", "interest_only", "lender"} or self.quantities.maturity:
             return "loans"
+        if s.loans and s.aggregations == ["count"] and not (s.metrics or s.group_by):
+            return "loans"  # "how many loans": loans, not properties
         if "scenario" in flags and not s.metrics and not analysis.filters:
             _reject(
                 "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "
@@ -306,7 +308,7 @@ class Reading:
             )
         if "share" in flags:
             return "aggregation"
-        if s.aggregations == ["count"] and not s.group_by:
+        if s.aggregations == ["count"] and not s.group_by and not s.loans:
             return "count"
         if s.aggregations or s.group_by:
             return "ranking" if self._ranks_properties() else "aggregation"

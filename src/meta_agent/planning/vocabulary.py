@@ -104,8 +104,9 @@ METRIC_SYNONYMS = _table(
     debt_service: debt service | ds | annual debt service | debt payment | loan payment | mortgage payment |
         p&i | p and i
     loan_balance: loan balance | debt balance | outstanding debt | outstanding balance | loan amount | upb |
-        unpaid principal | unpaid principal balance | principal balance | debt | total debt |
-        current balance | loan size | mortgage balance | balance
+        unpaid principal | unpaid principal balance | principal balance | debt |
+        current balance | loan size | mortgage balance | balance | debt outstanding | balance
+        outstanding | outstanding loan balance | outstanding principal
     value: value | valuation | property value | market value | appraised value | appraisal | asset
         value | gav | latest valuation | current value
     cap_rate: cap rate | caprate | cap | capitalization rate | capitalisation rate

@@ -61,6 +61,7 @@ FORECAST_WORDS = phrase_set(
 PROPERTY_NOUNS = phrase_set(
     """
     all | any | anything | asset | book | building | commercial | cre | deal | each | entire |
+    prop | props | bldg | bldgs | name | names |
     every | everything | holding | investment | loan | location | one | portfolio | position |
     property | real estate | site | something | whole
 """
@@ -132,7 +133,7 @@ FILLER_WORDS = word_set(
     breakdown picture quick generate create make assemble pull-up walk through summary summarise
     summarize stats statistics stat performance performing perform doing holding holdings own
     owned owning have hold held currently right now handy please detect spot find update
-    email ready apply while
+    email ready apply while but
 """
 )
 QUESTION_WORDS = word_set(
