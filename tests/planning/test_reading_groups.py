@@ -32,6 +32,16 @@ CASES: list[Case] = [
     ),
     ("total DSCR for Texas", {"aggregation": ("aggregate", ["dscr"], None), "states": ["TX"]}),
     ("DSCR by market", {"aggregation": ("aggregate", ["dscr"], "market")}),
+    (
+        "DSCR of the Dallas market",
+        {"aggregation": ("aggregate", ["dscr"], None), "markets": ["Dallas-Fort Worth, TX"]},
+    ),
+    (
+        "cap rate for the Texas portfolio",
+        {"aggregation": ("aggregate", ["cap_rate"], None), "states": ["TX"]},
+    ),
+    ("cap rates for the industrial book", {"intent": "metrics", "metrics": ["cap_rate"]}),
+    ("office only DSCR", {"intent": "metrics", "property_types": ["office"]}),
     ("DSCR by property type", {"aggregation": ("aggregate", ["dscr"], "property_type")}),
     (
         "occupancy by market",

@@ -84,6 +84,20 @@ def unexplained(tokens: Tokens, analysis: RequirementAnalysis) -> list[str]:
     return [a.text for a in account(tokens, analysis) if a.status == "unexplained"]
 
 
+_ONLY = frozenset({"only", "just", "solely", "exclusively"})
+
+
+def _restricted(a: RequirementAnalysis) -> bool:
+    s = a.scope
+    return bool(
+        not s.is_whole_portfolio()
+        or a.filters
+        or a.at_risk
+        or (a.ranking is not None and a.ranking.limit)
+        or (a.loans is not None and (a.loans.interest_only or a.loans.maturing_before))
+    )
+
+
 def _noun_like(token: Token) -> bool:
     """'per property', 'each market' (not 'per square foot': a ratio nobody computes)."""
     return any(token.means(k) for k in ("noun", "group", "type")) or token.owner == "property"
@@ -109,6 +123,8 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
         return "consumed"
     if token.word in ("first", "last") and analysis.ranking is not None:
         return "consumed"  # "worst LTVs first"
+    if token.word in _ONLY and _restricted(analysis):
+        return "consumed"  # "office only": the restriction it stresses is in the analysis
     if token.kind == "word" and (token.word in FILLER_WORDS or token.key in FILLER_WORDS):
         return "filler"
     return "unexplained"

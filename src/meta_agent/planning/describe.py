@@ -197,9 +197,11 @@ def _subject(scope: Scope, directory: PortfolioDirectory, plural: bool = True) -
     types = [] if "property_types" in out else scope.property_types
     kinds = " and ".join(TYPE_LABELS.get(t, t) for t in types)
     text = f"every {kinds} property" if kinds else "every property"
+    places = [v for f in ("markets", "cities", "states") if f not in out for v in getattr(scope, f)]
     if not plural:
         text = f"the {kinds} properties" if kinds else "the whole portfolio"
-    places = [v for f in ("markets", "cities", "states") if f not in out for v in getattr(scope, f)]
+        if not kinds and (places or out):
+            text = "the properties"
     if places:
         text += " in " + " or ".join(places)
     left_out = [TYPE_LABELS.get(v, v) for values in out.values() for v in values]

@@ -75,7 +75,7 @@ def tag_state_codes(tokens: Tokens) -> None:
         if not token.is_word or token.owner is not None or len(code) != 2 or code not in US_STATES:
             continue
         before = tokens[token.index - 1] if token.index > 0 else None
-        cue = before is not None and (before.text == "," or before.word in ("in", "across", "and"))
+        cue = before is not None and (before.text == "," or before.word in ("in", "across", "and", "or"))
         if token.word in AMBIGUOUS_STATE_CODES:
             typed_upper = token.text.isupper() and tokens.mixed_case
             if not (typed_upper and cue):
@@ -123,12 +123,16 @@ def read_signals(tokens: Tokens) -> Signals:
 
 
 _PORTFOLIO = frozenset({"portfolio", "book", "portfolios"})
+# "the DSCR of the Dallas market": a group noun after "of the" names one group (DOMAIN.md).
+_GROUP_NOUNS = frozenset({"portfolio", "book", "market", "metro", "sector", "segment", "msa"})
 _PORTFOLIO_SKIP = ("level", "wide", "the", "our", "whole", "entire", "total", "my", "s")
 
 
 def _portfolio_figure(tokens: Tokens) -> bool:
     """'portfolio DSCR', 'our portfolio's LTV', 'the LTV of the portfolio': one group figure."""
     items = any(t.key in _ITEMS or t.word in ("each", "every", "per", "by") for t in tokens)
+    if not items and _figure_of_a_group(tokens):
+        return True
     for token in tokens:
         if token.word not in _PORTFOLIO or token.owner == "property" or items:
             continue
@@ -143,6 +147,27 @@ def _portfolio_figure(tokens: Tokens) -> bool:
         whole = tokens.prev_word(token.index, skip=("the", "our", "my"))
         if whole is not None and whole.word in ("whole", "entire", "total") and before is not None:
             return before.word in ("for", "across", "on", "over")
+    return False
+
+
+def _figure_of_a_group(tokens: Tokens) -> bool:
+    """'DSCR of the Dallas market', 'cap rate for the Texas portfolio' (one metric, singular)."""
+    metrics = [t for t in tokens if t.means("metric") and t.span and t.span[0] == t.index]
+    if len(metrics) != 1:
+        return False
+    metric = metrics[0]
+    end = metric.span[1] if metric.span else metric.index + 1
+    if tokens[end - 1].word != tokens[end - 1].key:  # "cap rates for the industrial book": a list
+        return False
+    after = tokens.items[end : end + 2]
+    if not after or after[0].word not in ("of", "for") or after[1:2] and after[1].word != "the":
+        return False
+    rest = tokens.items[end + 2 :]
+    for token in rest:
+        if token.word in _GROUP_NOUNS:
+            return True
+        if not (token.means("type") or token.means("market") or token.means("state")):
+            return False
     return False
 
 
