@@ -166,6 +166,30 @@ def test_top_decile_by_occupancy(e2e_pipeline: Pipeline, refs: Refs) -> None:
     assert got == [r.property_id for r in ranked[:count]]
 
 
+def test_yoy_noi_change_by_type(e2e_pipeline: Pipeline, sample_db_path: Path) -> None:
+    outcome = run(e2e_pipeline, "YoY NOI change by property type")
+    with sqlite3.connect(f"file:{sample_db_path}?mode=ro", uri=True) as conn:
+        periods = [
+            p
+            for (p,) in conn.execute("SELECT DISTINCT period FROM financials ORDER BY period DESC")
+        ]
+        now, prior = periods[:12], periods[12:24]
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for ptype, period, noi in conn.execute(
+            "SELECT p.property_type, f.period, f.noi FROM financials f JOIN properties p "
+            "ON p.property_id = f.property_id"
+        ):
+            if period in now:
+                sums[ptype][0] += noi
+            elif period in prior:
+                sums[ptype][1] += noi
+    table = rows(outcome, "noi_change_by_type.csv")
+    assert sorted(r["property_type"] for r in table) == sorted(sums)
+    for row in table:
+        current, before = sums[row["property_type"]]
+        assert number(row["noi_change"]) == pytest.approx(current / before - 1, rel=1e-9)
+
+
 def test_loans_maturing_in_2027(e2e_pipeline: Pipeline, sample_db_path: Path) -> None:
     outcome = run(e2e_pipeline, "which loans mature in 2027?")
     with sqlite3.connect(f"file:{sample_db_path}?mode=ro", uri=True) as conn:

@@ -32,6 +32,10 @@ CASES: list[Case] = [
     ),
     ("total DSCR for Texas", {"aggregation": ("aggregate", ["dscr"], None), "states": ["TX"]}),
     ("DSCR by market", {"aggregation": ("aggregate", ["dscr"], "market")}),
+    ("YoY NOI change by property type", {"aggregation": ("yoy", ["noi"], "property_type")}),
+    ("NOI growth by market", {"aggregation": ("yoy", ["noi"], "market")}),
+    ("MoM NOI change by state", {"aggregation": ("mom", ["noi"], "state")}),
+    ("year over year NOI by market", {"aggregation": ("yoy", ["noi"], "market")}),
     (
         "DSCR of the Dallas market",
         {"aggregation": ("aggregate", ["dscr"], None), "markets": ["Dallas-Fort Worth, TX"]},

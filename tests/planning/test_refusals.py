@@ -16,7 +16,7 @@ REFUSED: list[tuple[str, str]] = [
     ("DSCR anything but below 1.25", "anything"),
     ("retail with cap rate outside of 5% to 7%", "5%"),
     ("cap rates compress 50bp", "compress"),
-    ("YoY NOI change by property type", "property"),
+    ("YoY DSCR change by property type", "change by group"),
     ("DSCR within tolerance", "tolerance"),
     ("LTV trending toward covenant", "trend"),
     ("NOI per square foot by market", "square"),

@@ -170,7 +170,7 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
         return intent == "loans"
     if kind == "share":
         return a.aggregation is not None and a.aggregation.function == "share"
-    return _consumes_flag(kind, a)
+    return _consumes_flag(kind, token, a)
 
 
 def _uses_aggregation(function: str, a: RequirementAnalysis) -> bool:
@@ -194,12 +194,19 @@ def intent_in(a: RequirementAnalysis, intents: Iterable[str]) -> bool:
     return a.intent in set(intents)
 
 
-def _consumes_flag(kind: str, a: RequirementAnalysis) -> bool:
+def _consumes_flag(kind: str, token: Token, a: RequirementAnalysis) -> bool:
     intent = a.intent
     if kind == "at_risk":
         return a.at_risk
+    changes = a.aggregation is not None and a.aggregation.function in ("yoy", "mom")
     if kind in _TREND:
-        return intent == "trend"
+        return intent == "trend" or changes
+    if kind in ("yoy", "mom"):
+        return intent == "trend" or (
+            changes and a.aggregation is not None and a.aggregation.function == kind
+        )
+    if kind == "change":
+        return intent == "trend" or changes
     if kind in (*_OUTLIER, "zscore", "iqr"):
         return intent == "outliers"
     if kind in (*_CORRELATION, "spearman", "kendall"):

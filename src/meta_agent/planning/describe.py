@@ -19,6 +19,8 @@ _OPS = {
 _FUNCTIONS = {
     "aggregate": "Aggregate",
     "share": "Share of",
+    "yoy": "Year-over-year change of",
+    "mom": "Month-over-month change of",
     "mean": "Average",
     "median": "Median",
     "sum": "Total",
@@ -306,6 +308,17 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
     group = _group_phrase(agg.group_by)
     if agg.function == "count":
         return f"number of properties in {scope}{group}"
+    if agg.function in ("yoy", "mom"):
+        definition = (
+            "T12 NOI at the latest period / T12 NOI twelve periods earlier - 1"
+            if agg.function == "yoy"
+            else "NOI of the latest month / NOI of the month before - 1"
+        )
+        word = "year-over-year" if agg.function == "yoy" else "month-over-month"
+        text = f"{word} NOI change ({definition}, sums over each group) of {scope}{group}"
+        if a.ranking is not None:
+            text += f", {'highest' if a.ranking.descending else 'lowest'} first"
+        return text
     if agg.function == "share":
         whole = _subject(a.scope, directory, plural=False)
         shown = f", showing {', '.join(agg.keep)}" if agg.keep else ""

@@ -195,6 +195,9 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
     if "share" in signals.flags:
         _share(reading, analysis, group_by)
         return
+    if signals.flags & {"yoy", "mom", "change"}:
+        _change(reading, analysis, group_by)
+        return
     stated = [f for f in functions if f != "aggregate"] or functions  # "portfolio-wide average"
     function = stated[0] if stated else _default_function(reading, analysis.metrics)
     ratios = [m for m in analysis.metrics if m in RATIO_METRICS]
@@ -234,6 +237,26 @@ SUMMED_METRICS = frozenset(
     }
 )
 GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
+
+
+def _change(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:
+    """'YoY NOI change by market', 'MoM NOI growth by property type'."""
+    if analysis.metrics not in ([], ["noi"]) or analysis.filters or analysis.at_risk:
+        _reject(
+            "A change by group is computed for NOI over the whole group (DOMAIN.md's YoY change "
+            "in T12 NOI, or month over month); name NOI and a grouping.",
+            ["YoY NOI change by property type", "MoM NOI change by market"],
+        )
+    basis = "mom" if "mom" in reading.signals.flags else "yoy"
+    if "yoy" in reading.signals.flags and basis == "mom":
+        _reject("Year over year or month over month? Ask for one.", ["YoY NOI change by market"])
+    if not reading.signals.flags & {"yoy", "mom"}:
+        reading.notes.append("growth read as the year-over-year change of T12 NOI (DOMAIN.md)")
+    analysis.metrics = ["noi"]
+    analysis.aggregation = Aggregation(
+        function=cast(Any, basis), metrics=["noi"], group_by=group_by
+    )
+    _rank_aggregate(reading, analysis, "noi_change")
 
 
 def _share(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:

@@ -67,7 +67,9 @@ class Aggregation(BaseModel):
     of the whole set asked about.
     """
 
-    function: Literal["aggregate", "mean", "sum", "count", "median", "min", "max", "share"]
+    function: Literal[
+        "aggregate", "mean", "sum", "count", "median", "min", "max", "share", "yoy", "mom"
+    ]
     metrics: list[str] = Field(default_factory=list)
     group_by: str | None = None
     keep: list[str] = Field(

@@ -292,6 +292,8 @@ class Reading:
             )
         if flags & {"compare", "peers"} and self.found:
             return "comparison"
+        if flags & {"yoy", "mom", "change"} and s.group_by and not self.found:
+            return "aggregation"  # "YoY NOI change by market": the change of each group
         if "trend" in flags:
             return "trend"
         if "outliers" in flags:

@@ -14,7 +14,7 @@ from meta_agent.planning.words import LISTING_VERBS
 
 _FLAGS = word_set(
     """trend outliers zscore iqr correlation spearman kendall compare peers scenario report at_risk
-    audience deliverable all_metrics share maturity interest_only lender"""
+    audience deliverable all_metrics share maturity interest_only lender yoy mom change"""
 )
 _ITEMS = frozenset({"property", "asset", "building", "deal", "loan", "holding"})
 _GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})
@@ -75,7 +75,9 @@ def tag_state_codes(tokens: Tokens) -> None:
         if not token.is_word or token.owner is not None or len(code) != 2 or code not in US_STATES:
             continue
         before = tokens[token.index - 1] if token.index > 0 else None
-        cue = before is not None and (before.text == "," or before.word in ("in", "across", "and", "or"))
+        cue = before is not None and (
+            before.text == "," or before.word in ("in", "across", "and", "or")
+        )
         if token.word in AMBIGUOUS_STATE_CODES:
             typed_upper = token.text.isupper() and tokens.mixed_case
             if not (typed_upper and cue):

@@ -111,7 +111,18 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
     selection = select_properties(b)
     step = GROUP_IDS.get(agg.group_by or "", "overall")
     group = f" by {agg.group_by.replace('_', ' ')}" if agg.group_by else " over the selection"
-    if agg.function in GROUP_STATISTICS and agg.metrics:
+    if agg.function in ("yoy", "mom"):
+        columns = ["noi_change"]
+        what = f"{'Year-over-year' if agg.function == 'yoy' else 'Month-over-month'} NOI change"
+        result = b.call(
+            step,
+            "group_noi_change",
+            f"{what}{group}",
+            data=ref(selection),
+            group_by=agg.group_by,
+            basis=agg.function,
+        )
+    elif agg.function in GROUP_STATISTICS and agg.metrics:
         statistic = "aggregate" if agg.function == "sum" else agg.function
         columns = [figure_column(statistic, m) for m in agg.metrics]
         what = f"{_STATISTIC_WORDS[statistic]} {labels(agg.metrics)}"

@@ -318,6 +318,11 @@ INTENT_WORDS = _table(
         year | yoy | trajectory | evolution | time series | growth | over the month | month by
         month | by month | per month | each month | monthly trend | how has | monthly | over the
         last | over the past | changed | change over time
+    yoy: year over year | yoy | annual change | yearly change | vs last year | versus last year |
+        over last year | compared to last year
+    change: growth | change | changed | delta | movement | grew | shrank | moved
+    mom: month over month | mom | monthly change | vs last month | versus last month | over last
+        month | compared to last month
     outliers: outlier | anomaly | anomalous | unusual | abnormal | stand out | stands out | odd one out |
         extreme
     zscore: z score | zscore | standard deviation | sigma | std dev | stdev | std

@@ -618,3 +618,72 @@ def select_loans(
     chosen = frame[keep].assign(_maturity=maturity[keep])
     chosen = chosen.sort_values(["_maturity", "loan_id"], kind="mergesort")
     return chosen.drop(columns="_maturity").reset_index(drop=True)
+
+
+# --- change of a group's NOI ------------------------------------------------------------------
+
+
+@tool(category="analysis", side_effects=["reads_database"])
+def group_noi_change(
+    data: pd.DataFrame, group_by: str | None = None, basis: str = "yoy"
+) -> pd.DataFrame:
+    """Change of a group's NOI: year over year in T12 NOI, or month over month in monthly NOI.
+
+    ``yoy`` (DOMAIN.md): the group's T12 NOI at the latest period / its T12 NOI twelve periods
+    earlier - 1, both sums over the group's properties. ``mom``: the group's NOI of the latest
+    month / its NOI of the month before - 1. Columns: the group, `property_count`, `noi` and
+    `noi_prior` (the two sums) and `noi_change` (a fraction, 0.05 = +5%).
+
+    Args:
+        data: the properties of the set (fetch_portfolio_metrics, filtered); needs property_id
+            and the group_by column.
+        group_by: property_type, market, state or city; None for one row.
+        basis: "yoy" or "mom".
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio import reading
+    from meta_agent.portfolio.schema import financials
+
+    if basis not in ("yoy", "mom"):
+        raise ToolError(f"basis must be 'yoy' or 'mom'; got {basis!r}.")
+    frame = _frame(data)
+    keys = [group_by] if group_by else []
+    _require(frame, ["property_id", *keys])
+    ids = frame["property_id"].astype(str).tolist()
+    periods = sa.select(financials.c.period).distinct().order_by(financials.c.period.desc())
+    with reading.connect() as conn:
+        recent = [row[0] for row in conn.execute(periods.limit(24))]
+        needed = 24 if basis == "yoy" else 2
+        if len(recent) < needed:
+            raise ToolError(
+                f"{needed} months of financials are needed; the data has {len(recent)}."
+            )
+        query = sa.select(financials.c.property_id, financials.c.period, financials.c.noi).where(
+            financials.c.period.in_(recent[:needed]), financials.c.property_id.in_(ids)
+        )
+        monthly = pd.DataFrame(conn.execute(query).all(), columns=["property_id", "period", "noi"])
+    latest = set(recent[:12] if basis == "yoy" else recent[:1])
+    monthly["now"] = monthly["period"].isin(latest)
+    per_property = monthly.pivot_table(
+        index="property_id", columns="now", values="noi", aggfunc="sum", fill_value=0.0
+    ).rename(columns={True: "noi", False: "noi_prior"})
+    joined = frame[["property_id", *keys]].merge(
+        per_property.reset_index(), on="property_id", how="left"
+    )
+    groups = joined.groupby(keys, dropna=False, sort=True) if keys else [((), joined)]
+    rows = []
+    for key, part in groups:
+        row: dict[str, Any] = {}
+        if keys:
+            row[keys[0]] = key[0] if isinstance(key, tuple) else key
+        now, prior = float(part["noi"].sum()), float(part["noi_prior"].sum())
+        row.update(
+            property_count=len(part),
+            noi=now,
+            noi_prior=prior,
+            noi_change=now / prior - 1 if prior else None,
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
