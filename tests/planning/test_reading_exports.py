@@ -58,6 +58,12 @@ CASES: list[Case] = [
     ("properties without any debt", {"has_debt": False}),
     ("distressed hotels", {"at_risk": True, "property_types": ["hotel"]}),
     ("covenant breaches below 1.15x", {"at_risk": True, "threshold": 1.15}),
+    ("what's at risk at a 1.4x threshold", {"at_risk": True, "threshold": 1.4}),
+    ("at-risk using 1.30", {"at_risk": True, "threshold": 1.3}),
+    ("at risk if the threshold is 1.35x", {"at_risk": True, "threshold": 1.35}),
+    ("list all properties", {"intent": "metrics", "metrics": []}),
+    ("show all loans", {"intent": "loans"}),
+    ("Orlando Fashion Square NOI last 12 months", {"intent": "metrics", "metrics": ["noi"]}),
 ]
 
 

@@ -27,6 +27,7 @@ REFUSED: list[tuple[str, str]] = [
     ("newer office buildings", "newer"),
     ("DSCR with a 1.3x floor on the office book plus 12", "12"),
     ("occupancy above 90% last quarter", "last"),
+    ("occupancy last 12 months", "last"),
     ("properties near the airport", "airport"),
     ("top 5 per market by NOI", "within each group"),
     # names and places

@@ -84,6 +84,17 @@ def unexplained(tokens: Tokens, analysis: RequirementAnalysis) -> list[str]:
     return [a.text for a in account(tokens, analysis) if a.status == "unexplained"]
 
 
+# Metrics that are trailing-twelve-month sums: "NOI for the last 12 months" is T12 NOI itself.
+_T12 = frozenset({"noi", "egi", "operating_expenses"})
+
+
+def _uses_period(tokens: Tokens, a: RequirementAnalysis) -> bool:
+    if a.trend_months is not None:
+        return True
+    twelve = tokens.period_months == 12 and a.intent in ("metrics", "ranking", "aggregation")
+    return twelve and bool(a.metrics) and set(a.metrics) <= _T12
+
+
 _ONLY = frozenset({"only", "just", "solely", "exclusively"})
 
 
@@ -107,7 +118,7 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
     if token.kind == "punct":
         return "filler"
     if token.owner == "period" or token.index in tokens.period:
-        return "consumed" if analysis.trend_months is not None else "unexplained"
+        return "consumed" if _uses_period(tokens, analysis) else "unexplained"
     if analysis.intent == "report" and (token.means("months") or token.means("last")):
         return "consumed"  # "the exec report for this month": the report is of the latest month
     if token.owner in ("property", "quantity") or token.used:

@@ -76,7 +76,7 @@ def read_quantities(tokens: Tokens) -> Quantities:
     found = Quantities()
     found.outlier_threshold = _outlier_threshold(tokens)
     found.maturity = _maturity(tokens)
-    found.thresholds = _thresholds(tokens)
+    found.thresholds = _thresholds(tokens) + _risk_threshold(tokens)
     limit = _limit(tokens)
     if limit is not None and limit < 0:
         found.fraction = -limit
@@ -213,6 +213,30 @@ def _thresholds(tokens: Tokens) -> list[Threshold]:
         found.append(threshold)
     found += _presets(tokens)
     return found
+
+
+_RISK_CUES = frozenset({"at", "using", "use", "with", "of", "threshold", "is", "cutoff", "=", "a"})
+
+
+def _risk_threshold(tokens: Tokens) -> list[Threshold]:
+    """'at risk at a 1.4x threshold', 'at-risk using 1.30': the threshold of the at-risk flag."""
+    if not any(t.means("at_risk") for t in tokens):
+        return []
+    for number in _free_numbers(tokens):
+        if number.unit not in ("x", None) or number.sign or not 0.5 <= (number.value or 0) <= 3:
+            continue
+        before = tokens.items[max(0, number.index - 3) : number.index]
+        after = tokens.items[number.index + 1 : number.index + 3]
+        cue = [t for t in before if t.word in _RISK_CUES or t.text == "="]
+        noun = [t for t in after if t.is_word and t.key in _THRESHOLD_NOUNS]
+        if not (cue or noun):
+            continue
+        _claim(number)
+        for token in before[before.index(cue[0]) :] if cue else []:
+            _use(token)
+        _use_threshold_noun(tokens, number.index)
+        return [Threshold("<", number.value or 0.0, "x", None, number.text, "dscr")]
+    return []
 
 
 NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -449,9 +473,11 @@ def _months(tokens: Tokens) -> int | None:
         if before is not None and before.kind == "number" and before.owner is None and before.value:
             before.owner = "period"  # consumed only if the analysis uses the period (a trend)
             tokens.period |= {token.index, *(t.index for t in _last_words(tokens, before.index))}
+            tokens.period_months = int(before.value * per[kind])
             return int(before.value * per[kind])
         if before is not None and before.word in _LAST and kind != "months":
             tokens.period |= {token.index, before.index}
+            tokens.period_months = per[kind]
             return per[kind]
     return None
 

@@ -106,6 +106,7 @@ class Tokens:
     items: list[Token] = field(default_factory=list)
     mixed_case: bool = False
     period: set[int] = field(default_factory=set)  # "last 12 months": the words of a period
+    period_months: int | None = None
 
     def __iter__(self) -> Iterator[Token]:
         return iter(self.items)
