@@ -282,9 +282,9 @@ class Reading:
             return "loans"
         if s.loans and s.aggregations == ["count"] and not (s.metrics or s.group_by):
             return "loans"  # "how many loans": loans, not properties
-        if s.loans and s.listing and not (s.metrics or s.aggregations or s.ranks or s.has_debt):
-            if not analysis.filters and "at_risk" not in flags:
-                return "loans"  # "show all loans"
+        listed = s.metrics or s.aggregations or s.ranks or s.has_debt or analysis.filters
+        if s.loans and s.listing and not listed and "at_risk" not in flags:
+            return "loans"  # "show all loans"
         if "scenario" in flags and not s.metrics and not analysis.filters:
             _reject(
                 "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "
