@@ -236,7 +236,7 @@ def restate(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
     """The analysis in plain words, generated from its fields only (never from parser notes), so
     that a misreading shows at a glance."""
     parts = [_RESTATE.get(a.intent, _restate_goal)(a, directory)]
-    if a.at_risk and a.intent not in ("scenario", "report"):
+    if a.at_risk and a.intent not in ("scenario", "report", "aggregation"):
         parts.append(
             f"at risk = DSCR below {a.threshold:g}x, flagged (properties without debt never are)"
         )
@@ -301,10 +301,12 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         return _restate_metrics(a, directory)
     scope = _subject(a.scope, directory, plural=False)
     conditions = _conditions(a)
-    if conditions:
-        scope = f"the properties of {scope} {conditions}".replace(
-            "the properties of the whole portfolio", "the properties"
+    if a.at_risk:  # the figures are of the at-risk properties only
+        conditions = " and ".join(
+            c for c in (conditions, f"whose DSCR is below {a.threshold:g}x (at risk)") if c
         )
+    if conditions:
+        scope = f"{'the properties' if scope == 'the whole portfolio' else scope} {conditions}"
     group = _group_phrase(agg.group_by)
     if agg.function == "count":
         return f"number of properties in {scope}{group}"

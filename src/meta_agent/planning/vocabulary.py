@@ -112,8 +112,9 @@ METRIC_SYNONYMS = _table(
     cap_rate: cap rate | caprate | cap | capitalization rate | capitalisation rate
     ltv: ltv | loan to value | leverage | ltv ratio | loan to value ratio
     debt_yield: debt yield | dy
-    occupancy: occupancy | occ | occupancy rate | occupied | physical occupancy | leased | percent leased
-    vacancy: vacancy | vacancy rate | vacant | empty
+    occupancy: occupancy | occ | occupancy rate | physical occupancy | percent leased | percent
+        occupied | leased percentage | occupancy level
+    vacancy: vacancy | vacancy rate | vacancy level
     square_feet: square feet | square foot | square footage | sf | sqft | sq ft | nra | rentable area | size
         | area | footprint
     units: unit | unit count | hotel key | apartment unit | room
