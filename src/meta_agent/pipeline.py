@@ -160,6 +160,7 @@ class Pipeline:
             self._planner = RuleBasedPlanner(
                 PortfolioDirectory.from_database(self.database_url),
                 at_risk_threshold=self.settings.at_risk_threshold,
+                registry=self.registry,
             )
         return self._planner
 

@@ -14,7 +14,7 @@ from meta_agent.planning.models import (
     RequirementAnalysis,
     Scenario,
 )
-from meta_agent.planning.vocabulary import METRICS
+from meta_agent.planning.vocabulary import GROUP_FIGURES, METRICS, RATIO_METRICS, SUMMED_METRICS
 
 if TYPE_CHECKING:
     from meta_agent.planning.reading import Reading
@@ -219,24 +219,6 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
         function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
     )
     _rank_aggregate(reading, analysis, analysis.metrics[0])
-
-
-# DOMAIN.md's figures of a group: ratios of sums, occupancy weighted by square feet, sums.
-RATIO_METRICS = frozenset({"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"})
-SUMMED_METRICS = frozenset(
-    {
-        "noi",
-        "egi",
-        "operating_expenses",
-        "debt_service",
-        "loan_balance",
-        "value",
-        "square_feet",
-        "units",
-        "loan_count",
-    }
-)
-GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
 
 
 def _change(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:

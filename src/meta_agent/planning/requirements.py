@@ -9,6 +9,7 @@ is stated in ``analysis.interpretations``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from meta_agent.errors import RequestRejected
@@ -41,6 +42,7 @@ from meta_agent.planning.vocabulary import (
     INTENT_WORDS,
     LOAN_WORDS,
     METRIC_SYNONYMS,
+    METRICS,
     OUTPUT_WORDS,
     POSTFIX_COMPARATORS,
     PRESET_THRESHOLDS,
@@ -130,13 +132,21 @@ class RequestParser:
     """Reads requests about one portfolio."""
 
     def __init__(
-        self, directory: PortfolioDirectory, at_risk_threshold: float = DEFAULT_THRESHOLD
+        self,
+        directory: PortfolioDirectory,
+        at_risk_threshold: float = DEFAULT_THRESHOLD,
+        extra_metrics: Iterable[str] = (),
     ) -> None:
+        """``extra_metrics``: metrics declared by registered tools (see rule_based)."""
         self.directory = directory
         self.at_risk_threshold = at_risk_threshold
-        self.known = known_words()
+        declared = PhraseTable()
+        for metric in extra_metrics:
+            for phrase in METRICS[metric].synonyms:
+                declared.add(phrase, "metric", metric)
+        self.known = known_words() | declared.words()
         self.resolver = Resolver(directory, self.known)
-        self.table = vocabulary_table().merged(self.resolver.places)
+        self.table = vocabulary_table().merged(self.resolver.places).merged(declared)
         targets = self.table.words() | self.resolver.location_words
         self.typo_targets = sorted(w for w in targets if len(w) >= 4 and w.isalpha())
 

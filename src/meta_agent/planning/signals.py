@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.tokens import Token, Tokens
-from meta_agent.planning.vocabulary import AMBIGUOUS_STATE_CODES, US_STATES, word_set
+from meta_agent.planning.vocabulary import (
+    AMBIGUOUS_STATE_CODES,
+    GROUP_FIGURES,
+    US_STATES,
+    word_set,
+)
 from meta_agent.planning.words import LISTING_VERBS
 
 _FLAGS = word_set(
@@ -158,6 +163,8 @@ def _figure_of_a_group(tokens: Tokens) -> bool:
     if len(metrics) != 1:
         return False
     metric = metrics[0]
+    if metric.meaning("metric") not in GROUP_FIGURES:
+        return False
     end = metric.span[1] if metric.span else metric.index + 1
     if tokens[end - 1].word != tokens[end - 1].key:  # "cap rates for the industrial book": a list
         return False

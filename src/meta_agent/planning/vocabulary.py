@@ -61,6 +61,8 @@ class MetricInfo:
     default_aggregation: Literal["mean", "sum"] = "mean"
     in_metrics_table: bool = True  # a column of fetch_portfolio_metrics
     portfolio_monthly: bool = True  # also a column of fetch_monthly_performance
+    synonyms: tuple[str, ...] = ()  # for metrics declared by a registered tool
+    declared_by: str | None = None  # the tool that adds it (a plug-in), None for built-ins
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -89,6 +91,23 @@ METRICS: dict[str, MetricInfo] = {
     ),
     "capex": MetricInfo("capex", "usd", None, (), "capex", "sum", False, False),
 }
+
+# DOMAIN.md's figures of a group: ratios of sums, occupancy weighted by square feet, sums.
+RATIO_METRICS = frozenset({"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"})
+SUMMED_METRICS = frozenset(
+    {
+        "noi",
+        "egi",
+        "operating_expenses",
+        "debt_service",
+        "loan_balance",
+        "value",
+        "square_feet",
+        "units",
+        "loan_count",
+    }
+)
+GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
 
 METRIC_SYNONYMS = _table(
     """

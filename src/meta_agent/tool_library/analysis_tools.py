@@ -109,7 +109,7 @@ def _close_ids(metrics: pd.DataFrame, text: str) -> list[str]:
 # --- at risk and trends ------------------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("metrics", "ranking", "count"), columns=("at_risk",))
 def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Add a boolean at_risk column: DSCR below the threshold; properties with no debt never are.
 
@@ -136,7 +136,7 @@ def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd
     return frame
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("trend",))
 def trend_analysis(
     data: pd.DataFrame,
     value_column: str = "noi",
@@ -239,7 +239,7 @@ def _chosen_peers(frame: pd.DataFrame, target: pd.Series, peer_ids: list[str]) -
     return peers.assign(similarity_score=similarity.similarity_scores(target, peers))
 
 
-@tool(category="analysis", side_effects=["reads_database"])
+@tool(category="analysis", side_effects=["reads_database"], intents=("comparison",))
 def comparative_analysis(
     property_id: str,
     n: int = 5,
@@ -281,7 +281,7 @@ def comparative_analysis(
 # --- outliers and correlations -----------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("outliers",), columns=("outlier_score", "is_outlier"))
 def outlier_detection(
     data: pd.DataFrame, column: str, method: str = "iqr", threshold: float | None = None
 ) -> pd.DataFrame:
@@ -316,7 +316,7 @@ def outlier_detection(
     return frame
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("correlation",))
 def correlation_analysis(
     data: pd.DataFrame, columns: list[str] | None = None, method: str = "pearson"
 ) -> pd.DataFrame:
@@ -353,7 +353,7 @@ def correlation_analysis(
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("scenario",))
 def scenario_analysis(
     base_case: pd.DataFrame,
     scenarios: list[dict[str, Any]],
@@ -441,7 +441,19 @@ GROUP_SUMS = (
 GROUP_STATISTICS = ("aggregate", "mean", "median", "share")
 
 
-@tool(category="analysis")
+@tool(
+    category="analysis",
+    intents=("aggregation",),
+    columns=(
+        "property_count",
+        "aggregate_dscr",
+        "aggregate_cap_rate",
+        "aggregate_ltv",
+        "aggregate_debt_yield",
+        "weighted_occupancy",
+        "properties_with_debt",
+    ),
+)
 def group_figures(
     data: pd.DataFrame,
     metrics: list[str],
@@ -571,7 +583,12 @@ def _as_of() -> Any:
     return pd.Timestamp(str(latest)[:10]) + pd.offsets.MonthEnd(0)
 
 
-@tool(category="analysis", side_effects=["reads_database"])
+@tool(
+    category="analysis",
+    side_effects=["reads_database"],
+    intents=("loans",),
+    columns=("interest_only", "months_to_maturity"),
+)
 def select_loans(
     data: pd.DataFrame,
     maturing_from: str | None = None,
@@ -623,7 +640,12 @@ def select_loans(
 # --- change of a group's NOI ------------------------------------------------------------------
 
 
-@tool(category="analysis", side_effects=["reads_database"])
+@tool(
+    category="analysis",
+    side_effects=["reads_database"],
+    intents=("aggregation",),
+    columns=("property_count", "noi", "noi_prior", "noi_change"),
+)
 def group_noi_change(
     data: pd.DataFrame, group_by: str | None = None, basis: str = "yoy"
 ) -> pd.DataFrame:

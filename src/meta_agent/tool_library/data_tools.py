@@ -236,7 +236,7 @@ def _condition_mask(frame: pd.DataFrame, condition: Any) -> pd.Series:
     return compare(target).fillna(False).astype(bool) & series.notna()
 
 
-@tool(category="data", version="1.0.0")
+@tool(category="data", version="1.0.0", intents=("ranking",))
 def rank_data(
     data: pd.DataFrame, by: str, descending: bool = False, limit: int | None = None
 ) -> pd.DataFrame:
@@ -262,7 +262,7 @@ def rank_data(
     return ranked.reset_index(drop=True)
 
 
-@tool(category="data", version="1.0.0")
+@tool(category="data", version="1.0.0", intents=("aggregation", "count"))
 def aggregate_metrics(
     data: pd.DataFrame, group_by: str | list[str] | None, aggregations: dict[str, str]
 ) -> pd.DataFrame:
