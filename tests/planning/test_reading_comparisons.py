@@ -75,6 +75,13 @@ CASES: list[Case] = [
     ),
     ("vacancy above 10%", {"filters": [("occupancy", "<", 0.9)]}),
     ("LTV not over sixty-five percent", {"filters": [("ltv", "<=", 0.65)]}),
+    ("properties with LTV of 50-60%", {"filters": [("ltv", ">=", 0.5), ("ltv", "<=", 0.6)]}),
+    ("DSCR 1.2-1.4x", {"filters": [("dscr", ">=", 1.2), ("dscr", "<=", 1.4)]}),
+    ("dscr < 1.25x ex hotels, worst first", {"at_risk": True, "ranking": ("dscr", False, None)}),
+    (
+        "hotels not in florida with dscr over 1.5",
+        {"filters": [("dscr", ">", 1.5)], "property_types": ["hotel"]},
+    ),
     ("DSCR not under one point five times", {"filters": [("dscr", ">=", 1.5)]}),
 ]
 

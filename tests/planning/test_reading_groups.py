@@ -23,6 +23,10 @@ CASES: list[Case] = [
     ("overall occupancy", {"aggregation": ("aggregate", ["occupancy"], None)}),
     ("weighted average LTV", {"aggregation": ("aggregate", ["ltv"], None)}),
     (
+        "what's the wtd avg cap rate for industrial",
+        {"aggregation": ("aggregate", ["cap_rate"], None)},
+    ),
+    (
         "what is the portfolio's weighted average occupancy",
         {"aggregation": ("aggregate", ["occupancy"], None)},
     ),

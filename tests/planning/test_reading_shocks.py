@@ -56,6 +56,14 @@ CASES: list[Case] = [
     ),
     ("SOFR up 100bp", {"scenarios": [(0, 100)]}),
     ("NOI down twenty percent", {"scenarios": [(20, 0)]}),
+    ("rates +100 and NOI -10% combined", {"scenarios": [(10, 100)]}),
+    (
+        "how many properties go below 1.1x if NOI falls 15%",
+        {"scenarios": [(15, 0)], "threshold": 1.1},
+    ),
+    ("how many at-risk assets if rates rise 200bp", {"scenarios": [(0, 200)]}),
+    ("NOI -5%, -10%, -15% scenarios for multifamily", {"scenarios": [(5, 0), (10, 0), (15, 0)]}),
+    ("+50bps", {"scenarios": [(0, 50)]}),
 ]
 
 

@@ -28,6 +28,10 @@ REFUSED: list[tuple[str, str]] = [
     ("DSCR with a 1.3x floor on the office book plus 12", "12"),
     ("occupancy above 90% last quarter", "last"),
     ("occupancy last 12 months", "last"),
+    ("occupancy quartiles", "quartiles"),
+    ("NOI by decile", "decile"),
+    ("dscr at +200 for office", "+200"),
+    ("vacant properties", "vacant"),
     ("properties near the airport", "airport"),
     ("top 5 per market by NOI", "within each group"),
     # names and places

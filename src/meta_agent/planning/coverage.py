@@ -134,6 +134,10 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
         return "consumed"
     if token.word in ("first", "last") and analysis.ranking is not None:
         return "consumed"  # "worst LTVs first"
+    if token.word == "combined" and any(
+        s.noi_shock_pct and s.rate_shock_bp for s in analysis.scenarios
+    ):
+        return "consumed"  # "rates +100 and NOI -10% combined": one scenario of both
     if token.word in _ONLY and _restricted(analysis):
         return "consumed"  # "office only": the restriction it stresses is in the analysis
     if token.kind == "word" and (token.word in FILLER_WORDS or token.key in FILLER_WORDS):
@@ -187,6 +191,8 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
 def _uses_aggregation(function: str, a: RequirementAnalysis) -> bool:
     agg = a.aggregation
     if function == "count":
+        if a.intent == "scenario":
+            return True  # "how many go below 1.25x if NOI falls 15%": the at-risk count
         if a.intent == "loans":
             return "loan_count" in a.metrics
         return intent_in(a, ("count",)) or (agg is not None and agg.function == "count")

@@ -337,6 +337,8 @@ def _is_shock_list(tokens: Tokens, index: int) -> bool:
 
 
 def _shock_follows(tokens: Tokens, index: int) -> bool:
+    if tokens[index].unit == "x":  # "below 1.25x if NOI falls 15%": a multiple is no shock
+        return False
     after = tokens.items[index + 1 : index + 4]
     return any(t.means("down") or t.means("scenario") for t in after)
 
@@ -516,6 +518,11 @@ def _enumerations(tokens: Tokens) -> list[list[Token]]:
         unit = next((t.unit for t in reversed(group) if t.unit), None)
         for number in group:
             number.unit = number.unit or unit
+        if unit is None and all(t.sign and 5 <= (t.value or 0) <= 1000 for t in group):
+            before = tokens.prev_word(group[0].index, skip=("by", "of", "at"))
+            if before is not None and before.means("rate_context"):
+                for number in group:  # "rates +100": basis points
+                    number.unit = "bp"
     for group in groups:
         for number in group:
             if number.unit == "pt" and not _on_rates(tokens, group):

@@ -53,6 +53,13 @@ _UNITS = {
 _REWRITES = (
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    # "LTV of 50-60%", "1.2-1.4x": a range (years and dates are left alone)
+    (
+        re.compile(
+            r"(?<![\d.,+-])(\d{1,3}(?:\.\d+)?)\s?(%|x)?\s?-\s?(\d{1,3}(?:\.\d+)?)(?=\s?(?:%|x\b|pct|percent))"
+        ),
+        r"between \1\2 and \3",
+    ),
     (re.compile(r"\bt-(12|twelve)\b", re.I), "t12"),
     (re.compile(r"\bw/o\b", re.I), " without "),
     (re.compile(r"\bw/(?=\s|$)", re.I), " with "),

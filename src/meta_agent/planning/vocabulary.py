@@ -253,7 +253,8 @@ AGGREGATION_WORDS = _table(
     """
     mean: average | avg | mean | typical | simple average | straight average | arithmetic mean
     median: median
-    aggregate: aggregate | in aggregate | overall | blended | weighted | weighted average |
+    aggregate: aggregate | in aggregate | overall | blended | weighted | weighted average | wtd |
+        wtd avg | wtd average | wgt avg | weighted avg |
         portfolio level | portfolio wide | portfoliowide | book level | combined
     sum: total | sum | sum of | in total | overall total
     count: count | number of | how many | # of | no. of | count of | tally
