@@ -32,6 +32,11 @@ REFUSED: list[tuple[str, str]] = [
     ("NOI by decile", "decile"),
     ("dscr at +200 for office", "+200"),
     ("vacant properties", "vacant"),
+    ("compare Orlando Fashion Square to office peers", "own type"),
+    ("compare Orlando Fashion Square to peers with DSCR above 1.5", "no filters"),
+    ("exec report for properties with LTV over 70%", "no filters"),
+    ("correlation between LTV and DSCR with a chart", "chart"),
+    ("loans maturing next year with a chart", "chart"),
     ("properties near the airport", "airport"),
     ("top 5 per market by NOI", "within each group"),
     # names and places

@@ -95,6 +95,15 @@ def _uses_period(tokens: Tokens, a: RequirementAnalysis) -> bool:
     return twelve and bool(a.metrics) and set(a.metrics) <= _T12
 
 
+# Intents whose plans select rows with the scope's debt condition and filters.
+_SELECTING = frozenset(
+    {"metrics", "ranking", "aggregation", "count", "scenario", "outliers", "correlation"}
+)
+# Intents whose plans draw a chart when asked.
+_CHARTED = frozenset(
+    {"metrics", "ranking", "aggregation", "scenario", "comparison", "trend", "outliers", "report"}
+)
+
 _ONLY = frozenset({"only", "just", "solely", "exclusively"})
 
 
@@ -168,7 +177,7 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
     if kind in _SCOPE_KINDS:
         return intent != "comparison" or kind == "type"
     if kind == "has_debt":
-        return a.scope.has_debt is not None
+        return a.scope.has_debt is not None and intent in _SELECTING
     if kind == "agg":
         return _uses_aggregation(str(value), a)
     if kind == "audience":  # "for the credit committee": who the files are for
@@ -178,7 +187,7 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
     if kind == "rank":
         return a.ranking is not None
     if kind == "output":
-        return value in a.outputs
+        return value in a.outputs and (value != "chart" or intent in _CHARTED)
     if kind in ("noun", "all_metrics"):
         return True
     if kind in ("maturity", "interest_only", "lender"):

@@ -341,6 +341,15 @@ def _number(value: float) -> str:
 
 def _comparison(reading: Reading, analysis: RequirementAnalysis) -> None:
     peers = analysis.properties[1:]
+    target = reading.directory.get(analysis.properties[0].property_id)
+    other = [t for t in analysis.scope.property_types if target and t != target.property_type]
+    if analysis.filters or analysis.at_risk or analysis.scope.has_debt is not None or other:
+        _reject(
+            "A peer comparison picks the most similar properties of the target's own type; it "
+            "takes no filters, no other property type and no debt condition. Name the peers, "
+            "or ask for the filtered list separately.",
+            [f"Compare {analysis.properties[0].name} with its 5 closest peers"],
+        )
     count = reading.quantities.peer_count
     if count is None:
         count = len(peers) or DEFAULT_PEERS
@@ -404,7 +413,13 @@ def _correlation(reading: Reading, analysis: RequirementAnalysis) -> None:
 
 
 def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
-    if "at_risk" in reading.signals.flags or analysis.filters:
+    if analysis.filters or analysis.scope.has_debt is not None:
+        _reject(
+            "The executive report covers a whole type, market, state or the portfolio; it takes "
+            "no filters. Ask for the filtered list separately.",
+            ["Generate monthly performance report for executive team"],
+        )
+    if "at_risk" in reading.signals.flags:
         reading.notes.append(
             "the executive report covers the whole selection; at-risk properties are flagged inside it"
         )

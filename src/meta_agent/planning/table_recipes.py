@@ -181,8 +181,9 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
         if agg.group_by
         else f"portfolio_{agg.function}_{(agg.metrics or columns)[0]}"
     )
-    if "chart" in b.wants and columns[0] in METRICS:
-        b.metric_chart(selection, columns[0], f"{columns[0]}_distribution")
+    charted = agg.metrics[0] if agg.metrics and agg.metrics[0] in METRICS else None
+    if "chart" in b.wants and charted:  # the distribution of the properties' values
+        b.metric_chart(selection, charted, f"{charted}_distribution")
     b.csv(result, f"{stem}.csv", f"{what}{group}")
     summary = b.summarise(result, columns, None)
     return b.finish(stem, summary)
