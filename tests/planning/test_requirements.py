@@ -172,7 +172,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "industrial cap rates sorted high to low",
         {"ranking": ("cap_rate", True, None), "property_types": ["industrial"]},
     ),
-    ("biggest 5 loans", {"ranking": ("loan_balance", True, 5)}),
+    ("biggest 5 loans", {"intent": "loans", "ranking": ("loan_balance", True, 5)}),
     # --- aggregations and counts ----------------------------------------------------------
     (
         "avg cap rate by property type",

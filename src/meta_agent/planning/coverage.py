@@ -188,8 +188,12 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
         return a.ranking is not None
     if kind == "output":
         return value in a.outputs and (value != "chart" or intent in _CHARTED)
-    if kind in ("noun", "all_metrics"):
+    if kind == "noun" and token.key == "loan":  # loan-level figures exist only in loan questions
+        return intent == "loans" or a.at_risk or a.scope.has_debt is not None
+    if kind == "noun":
         return True
+    if kind == "all_metrics":
+        return intent in ("metrics", "ranking", "aggregation", "comparison")
     if kind in ("maturity", "interest_only", "lender"):
         return intent == "loans"
     if kind == "share":

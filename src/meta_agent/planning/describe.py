@@ -403,7 +403,11 @@ def _restate_loans(a: RequirementAnalysis, directory: PortfolioDirectory) -> str
     text = f"{what} of {_subject(a.scope, directory)}"
     if window:
         text += " " + " and ".join(window)
-    text += ", soonest maturity first, with lender, balance and property; total balance"
+    order = "soonest maturity first"
+    if a.ranking is not None:
+        order = f"{'largest' if a.ranking.descending else 'smallest'} balance first"
+        order += f", the first {a.ranking.limit}" if a.ranking.limit else ""
+    text += f", {order}, with lender, balance and property; total balance"
     if "loan_count" in a.metrics:
         text += " and number of loans"
     if q.group_by_lender:

@@ -451,6 +451,12 @@ def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
         )
     counted = "count" in reading.signals.aggregations or "loan_count" in analysis.metrics
     analysis.metrics = ["loan_balance"] + (["loan_count"] if counted else [])
+    if reading.signals.ranks:  # "biggest 5 loans": by current balance
+        analysis.ranking = Ranking(
+            metric="loan_balance",
+            descending=_descending(reading, "loan_balance"),
+            limit=_limit(reading),
+        )
 
 
 def _plain(reading: Reading, analysis: RequirementAnalysis) -> None:

@@ -136,6 +136,12 @@ class Reading:
         if not analysis.metrics:
             analysis.metrics = list(dict.fromkeys(f.metric for f in analysis.filters))
         analysis.intent = self._intent(analysis)
+        if self.quantities.maturity and analysis.intent != "loans":
+            _reject(
+                "A maturity window selects loans; it cannot be combined with "
+                f"{analysis.intent} questions. Ask for the loans separately.",
+                ["which loans mature before 2028", "loans maturing next year"],
+            )
         self._complete(analysis)
         analysis.outputs = self._outputs(analysis.intent)
         analysis.interpretations = list(dict.fromkeys(self.notes))
@@ -282,6 +288,10 @@ class Reading:
             return "loans"
         if s.loans and s.aggregations == ["count"] and not (s.metrics or s.group_by):
             return "loans"  # "how many loans": loans, not properties
+        balance_only = set(s.metrics) <= {"loan_balance"}
+        if s.loans and s.ranks and balance_only and not (s.group_by or s.aggregations):
+            if not analysis.filters and "at_risk" not in flags:
+                return "loans"  # "biggest 5 loans": loans by balance
         listed = s.metrics or s.aggregations or s.ranks or s.has_debt or analysis.filters
         if s.loans and s.listing and not listed and "at_risk" not in flags:
             return "loans"  # "show all loans"

@@ -248,6 +248,21 @@ def plan_loans(b: PlanBuilder) -> ExecutionPlan:
         interest_only=query.interest_only,
     )
     table = "selected"
+    if a.ranking is not None:
+        r = a.ranking
+        b.call(
+            "ranked",
+            "rank_data",
+            f"Sort the loans by balance, {'largest' if r.descending else 'smallest'} first"
+            + (f", keep the first {r.limit}" if r.limit else ""),
+            data=ref("selected"),
+            by="current_balance",
+            descending=r.descending,
+            limit=r.limit,
+        )
+        b.csv("ranked", "loans.csv", "Loans")
+        summary = b.summarise("ranked", ["current_balance"], None)
+        return b.finish("loans", summary)
     if query.group_by_lender:
         table = b.call(
             "by_lender",
