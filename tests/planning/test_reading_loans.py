@@ -41,6 +41,8 @@ CASES: list[Case] = [
         },
     ),
     ("refinancing wall by lender", {"loans": {"group_by_lender": True}}),
+    ("biggest 5 loans", {"loans": {}}),
+    ("smallest 3 loans maturing next year", {"loans": {"year_offset": 1}}),
     (
         "balloon payments due in 2026",
         {"loans": {"maturing_from": "2026-01-01", "maturing_before": "2027-01-01"}},

@@ -288,10 +288,10 @@ class Reading:
             return "loans"
         if s.loans and s.aggregations == ["count"] and not (s.metrics or s.group_by):
             return "loans"  # "how many loans": loans, not properties
-        balance_only = set(s.metrics) <= {"loan_balance"}
-        if s.loans and s.ranks and balance_only and not (s.group_by or s.aggregations):
-            if not analysis.filters and "at_risk" not in flags:
-                return "loans"  # "biggest 5 loans": loans by balance
+        by_balance = set(s.metrics) <= {"loan_balance"} and not (s.group_by or s.aggregations)
+        plain = not analysis.filters and "at_risk" not in flags
+        if s.loans and s.ranks and by_balance and plain:
+            return "loans"  # "biggest 5 loans": loans by balance
         listed = s.metrics or s.aggregations or s.ranks or s.has_debt or analysis.filters
         if s.loans and s.listing and not listed and "at_risk" not in flags:
             return "loans"  # "show all loans"
