@@ -247,6 +247,8 @@ def restate(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
     files = [_OUTPUT_NAMES[o] for o in a.outputs if o in ("csv", "excel", "pdf")]
     if files:
         parts.append("written to " + " and ".join(files))
+    if "chart" in a.outputs and a.intent != "report":
+        parts.append("with a chart")
     text = "; ".join(p for p in parts if p)
     return text[:1].upper() + text[1:]
 

@@ -414,7 +414,7 @@ OUTPUT_WORDS = _table(
     pdf: pdf | report | pdf report | printable | document | memo | deck | slides
     chart: chart | plot | graph | visual | visualize | visualise | visualization | visualisation | viz
         | histogram | bar chart | line chart | png | svg | picture | image | dashboard |
-        graphic | diagram
+        graphic | diagram | distribution | distribution chart | distribution plot
     csv: csv
 """
 )
