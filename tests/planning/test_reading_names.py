@@ -55,6 +55,7 @@ def test_names(planner: RuleBasedPlanner, request_text: str, expected: dict[str,
 def test_a_typo_is_stated(planner: RuleBasedPlanner, request_text: str, typed: str) -> None:
     analysis = read(planner, request_text)
     assert any(f"'{typed}'" in line for line in analysis.interpretations)
+    assert f"'{typed}' read as" in analysis.restatement
 
 
 @pytest.mark.parametrize(

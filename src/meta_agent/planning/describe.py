@@ -249,6 +249,9 @@ def restate(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
         parts.append("written to " + " and ".join(files))
     if "chart" in a.outputs and a.intent != "report":
         parts.append("with a chart")
+    for match in a.properties:
+        if not match.exact:  # a typo or an abbreviation was read as a name: say so
+            parts.append(f"'{match.text}' read as {match.name}")
     text = "; ".join(p for p in parts if p)
     return text[:1].upper() + text[1:]
 
