@@ -75,6 +75,16 @@ CASES: list[Case] = [
     ),
     ("vacancy above 10%", {"filters": [("occupancy", "<", 0.9)]}),
     ("LTV not over sixty-five percent", {"filters": [("ltv", "<=", 0.65)]}),
+    (
+        "DSCR for properties that aren't hotels",
+        {"property_types": ["industrial", "mixed_use", "multifamily", "office", "retail"]},
+    ),
+    ("no hotels, DSCR only", {"metrics": ["dscr"]}),
+    ("properties whose NOI is not negative", {"filters": [("noi", ">=", 0.0)]}),
+    (
+        "hotels that are not underwater",
+        {"filters": [("ltv", "<=", 1.0)], "property_types": ["hotel"]},
+    ),
     ("properties with LTV of 50-60%", {"filters": [("ltv", ">=", 0.5), ("ltv", "<=", 0.6)]}),
     ("DSCR 1.2-1.4x", {"filters": [("dscr", ">=", 1.2), ("dscr", "<=", 1.4)]}),
     ("dscr < 1.25x ex hotels, worst first", {"at_risk": True, "ranking": ("dscr", False, None)}),

@@ -434,7 +434,8 @@ EXCLUDE_WORDS = tuple(
         """excluding | except | except for | ex | other than | but not | non | not | outside | outside of
         | remove | drop | leave out | filter out | take out | omit | ignore | exclude | apart from |
         besides | minus the | without the | anything but | everything but | all but | anything
-        except | everything except | excepting | not in | aside from | save for | barring"""
+        except | everything except | excepting | not in | aside from | save for | barring | no | arent |
+        isnt | are not | is not | that arent | which arent | not a | not an"""
     )
 )
 # Words that are a threshold by themselves (docs/DOMAIN.md, "Words of the trade"): metric
