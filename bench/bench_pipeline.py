@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -50,10 +51,8 @@ def main() -> None:
         for _ in range(args.repeat):
             for request in requests:
                 start = time.perf_counter()
-                try:
+                with contextlib.suppress(RequestRejected):
                     planner.plan(planner.analyse(request))
-                except RequestRejected:
-                    pass
                 planning[request].append(time.perf_counter() - start)
         plan_medians = [statistics.median(times) for times in planning.values()]
         print(f"analyse + plan (the planner alone) over {len(requests)} requests x {args.repeat}:")
