@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -44,6 +45,19 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{db}", runs_dir=Path(folder) / "runs")
         pipeline = Pipeline(settings)
         pipeline.planner()  # the directory is read once per process; not part of a request
+
+        planner = pipeline.planner()
+        planning: dict[str, list[float]] = {r: [] for r in requests}
+        for _ in range(args.repeat):
+            for request in requests:
+                start = time.perf_counter()
+                with contextlib.suppress(RequestRejected):
+                    planner.plan(planner.analyse(request))
+                planning[request].append(time.perf_counter() - start)
+        plan_medians = [statistics.median(times) for times in planning.values()]
+        print(f"analyse + plan (the planner alone) over {len(requests)} requests x {args.repeat}:")
+        print(f"  median per request   {statistics.median(plan_medians) * 1000:7.2f} ms")
+        print(f"  slowest request      {max(plan_medians) * 1000:7.2f} ms\n")
 
         per_request: dict[str, list[float]] = {r: [] for r in requests}
         phases: dict[str, list[float]] = {}

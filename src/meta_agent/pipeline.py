@@ -66,6 +66,7 @@ class RunOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     interpretations: list[str] = field(default_factory=list)
+    restatement: str | None = None  # the analysis in plain words, before anything ran
     suggestions: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
@@ -93,6 +94,7 @@ class RunOutcome:
             "summary": self.summary,
             "error": self.error,
             "interpretations": self.interpretations,
+            "restatement": self.restatement,
             "suggestions": self.suggestions,
             "findings": [f.__dict__ for f in self.findings],
             "phases": {k: round(v, 4) for k, v in self.phases.items()},
@@ -181,7 +183,11 @@ class Pipeline:
             # Opened read-only first: an unusable database raises the error that names its
             # cause, and a missing SQLite file is never created as a side effect.
             read_only_engine(self.database_url)
-            self._planner = RuleBasedPlanner(PortfolioDirectory.from_database(self.database_url))
+            self._planner = RuleBasedPlanner(
+                PortfolioDirectory.from_database(self.database_url),
+                at_risk_threshold=self.settings.at_risk_threshold,
+                registry=self.registry,
+            )
         return self._planner
 
     def prepare(self, request: str) -> Prepared:
@@ -294,6 +300,7 @@ class Pipeline:
         folder.write_text("script.py", prepared.script.source)
         outcome.script = folder.script
         outcome.interpretations = list(prepared.analysis.interpretations)
+        outcome.restatement = prepared.analysis.restatement or None
         outcome.phases.update(prepared.phases)
         if outcome.dry_run:
             return

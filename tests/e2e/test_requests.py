@@ -152,24 +152,33 @@ def grouped(refs: dict[str, Reference], key: str, metric: str) -> dict[str, list
 
 
 @pytest.mark.parametrize(
-    ("request_text", "file", "key", "metric", "function"),
+    ("request_text", "file", "key", "metric", "column", "function"),
     [
         (
             "avg cap rate by property type",
-            "cap_rate_by_type.csv",
+            "average_cap_rate_by_type.csv",
             "property_type",
             "cap_rate",
+            "average_cap_rate",  # DOMAIN.md: a mean of ratios is labelled "average"
             statistics.fmean,
         ),
-        ("total NOI by market, biggest first", "noi_by_market.csv", "market", "noi", sum),
+        ("total NOI by market, biggest first", "noi_by_market.csv", "market", "noi", "noi", sum),
         (
             "median occupancy by property type",
-            "occupancy_by_type.csv",
+            "median_occupancy_by_type.csv",
             "property_type",
             "occupancy",
+            "median_occupancy",
             statistics.median,
         ),
-        ("average DSCR by state", "dscr_by_state.csv", "state", "dscr", statistics.fmean),
+        (
+            "average DSCR by state",
+            "average_dscr_by_state.csv",
+            "state",
+            "dscr",
+            "average_dscr",
+            statistics.fmean,
+        ),
     ],
 )
 def test_aggregations(
@@ -179,18 +188,19 @@ def test_aggregations(
     file: str,
     key: str,
     metric: str,
+    column: str,
     function,
 ) -> None:  # type: ignore[no-untyped-def]
     table = rows(run(e2e_pipeline, request_text), file)
     expected = {group: function(values) for group, values in grouped(refs, key, metric).items()}
-    with_values = [r for r in table if r[metric] != ""]
+    with_values = [r for r in table if r[column] != ""]
     assert {r[key] for r in with_values} == set(expected)
     for row in with_values:
-        assert number(row[metric]) == pytest.approx(expected[row[key]], rel=1e-9), row
+        assert number(row[column]) == pytest.approx(expected[row[key]], rel=1e-9), row
     # a group with no defined value (a state whose properties carry no debt) shows as empty
     assert all(r[key] in {getattr(x, key) for x in refs.values()} for r in table)
     if "biggest first" in request_text:
-        values = [number(r[metric]) for r in table]
+        values = [number(r[column]) for r in table]
         assert values == sorted(values, reverse=True)
 
 

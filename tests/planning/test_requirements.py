@@ -172,7 +172,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "industrial cap rates sorted high to low",
         {"ranking": ("cap_rate", True, None), "property_types": ["industrial"]},
     ),
-    ("biggest 5 loans", {"ranking": ("loan_balance", True, 5)}),
+    ("biggest 5 loans", {"intent": "loans", "ranking": ("loan_balance", True, 5)}),
     # --- aggregations and counts ----------------------------------------------------------
     (
         "avg cap rate by property type",
@@ -187,12 +187,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("portfolio-wide average DSCR", {"aggregation": ("mean", ["dscr"], None)}),
     (
         "top 3 markets by NOI",
-        {"aggregation": ("sum", ["noi"], "market"), "ranking": ("noi", True, 3)},
+        {"aggregation": ("aggregate", ["noi"], "market"), "ranking": ("noi", True, 3)},
     ),
     (
         "compare retail vs office cap rates",
         {
-            "aggregation": ("mean", ["cap_rate"], "property_type"),
+            "aggregation": ("aggregate", ["cap_rate"], "property_type"),
             "property_types": ["retail", "office"],
         },
     ),
@@ -273,7 +273,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("report for the board", {"intent": "report"}),
     ("industrial park cap rates", {"property_types": ["industrial"], "ids": []}),
     ("hotels in Tampa Bay", {"markets": ["Tampa, FL"]}),
-    ("weighted average LTV", {"aggregation": ("mean", ["ltv"], None), "note": "simple means"}),
+    ("weighted average LTV", {"aggregation": ("aggregate", ["ltv"], None)}),
     ("list properties built after 2010", {"filters": [("year_built", ">", 2010)]}),
     ("update me on DSCR for the office book", {"metrics": ["dscr"]}),
 ]  # fmt: skip

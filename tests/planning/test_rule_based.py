@@ -34,6 +34,15 @@ CONTRACT: dict[str, set[str]] = {
     "filter_data": {"data", "conditions"},
     "rank_data": {"data", "by", "descending", "limit"},
     "aggregate_metrics": {"data", "group_by", "aggregations"},
+    "group_figures": {"data", "metrics", "group_by", "statistic"},
+    "select_loans": {
+        "data",
+        "maturing_from",
+        "maturing_before",
+        "within_months",
+        "year_offset",
+        "interest_only",
+    },
     "summarize_results": {"data", "metrics", "threshold"},
     "export_to_csv": {"data", "filename"},
     "export_to_excel": {"sheets", "filename", "title", "summary", "charts"},
@@ -189,8 +198,9 @@ def test_ranking_plan(planner: RuleBasedPlanner) -> None:
 
 def test_aggregation_plan(planner: RuleBasedPlanner) -> None:
     plan = plan_for(planner, "total NOI by market, biggest first")
-    args = step(plan, "aggregate_metrics").arguments
-    assert args["group_by"] == "market" and args["aggregations"] == {"noi": "sum"}
+    args = step(plan, "group_figures").arguments
+    assert args["group_by"] == "market" and args["metrics"] == ["noi"]
+    assert args["statistic"] == "aggregate"
     assert step(plan, "rank_data").arguments["descending"] is True
     assert [s.id for s in plan.steps[:3]] == ["metrics", "by_market", "ranked"]
 

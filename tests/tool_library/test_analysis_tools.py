@@ -459,6 +459,9 @@ def test_registry_builds_every_tool() -> None:
         "scenario_analysis",
         "scenario_summary",
         "scenario_pivot",
+        "group_figures",
+        "select_loans",
+        "group_noi_change",
     }
     assert all(t.category == "analysis" for t in tools.values())
     assert list(tools["comparative_analysis"].parameters["properties"]) == [

@@ -218,10 +218,13 @@ def test_aggregate_keeps_metric_names(metrics: pd.DataFrame) -> None:
     total = dtools.aggregate_metrics(metrics, None, {"noi": "sum", "name": "count", "dscr": "avg"})
     assert total.loc[0, "property_count"] == 6 and total.loc[0, "noi"] == metrics["noi"].sum()
     assert total.loc[0, "dscr"] == pytest.approx(metrics["dscr"].mean())
-    no_debt = dtools.aggregate_metrics(metrics, ["state"], {"dscr": "sum"})
-    assert no_debt["dscr"].notna().all()
-    only_missing = dtools.aggregate_metrics(metrics[~metrics["has_debt"]], "state", {"dscr": "sum"})
-    assert only_missing["dscr"].isna().all()  # a sum of nothing is missing, not 0
+    with pytest.raises(ToolError, match="group_figures"):  # a sum of ratios means nothing
+        dtools.aggregate_metrics(metrics, ["state"], {"dscr": "sum"})
+    only_missing = dtools.aggregate_metrics(metrics[~metrics["has_debt"]], "state", {"noi": "sum"})
+    assert only_missing["noi"].notna().all()
+    no_loans = metrics.assign(loan_balance=float("nan"))
+    missing = dtools.aggregate_metrics(no_loans, "state", {"loan_balance": "sum"})
+    assert missing["loan_balance"].isna().all()  # a sum of nothing is missing, not 0
     with pytest.raises(ToolError, match="Unknown aggregation"):
         dtools.aggregate_metrics(metrics, "state", {"noi": "geomean"})
     with pytest.raises(ToolError, match="not numeric"):

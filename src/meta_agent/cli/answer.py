@@ -151,6 +151,10 @@ def key_figures(summary: Mapping[str, Any]) -> list[Table]:
             continue
         text = f"{float(value):.2f}x" if key == "threshold" else format_figure((key,), value)
         single.add_row(words.get(key, figure_label((key,))), text)
+    if summary.get("row_count") == 1:  # one group figure (portfolio DSCR...): its values
+        for name, described in (summary.get("metrics") or {}).items():
+            if isinstance(described, Mapping) and described.get("mean") is not None:
+                single.add_row(figure_label((name,)), format_figure((name,), described["mean"]))
     tables = [single] if single.row_count else []
     scenarios = summary.get("by_scenario")
     if isinstance(scenarios, Mapping) and scenarios:

@@ -36,6 +36,8 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
     colour = {"succeeded": "green", "rejected": "yellow", "cancelled": "yellow"}.get(
         outcome.status, "red"
     )
+    if outcome.restatement:
+        out.print(f"[bold]Read as:[/] {outcome.restatement}")
     for line in outcome.interpretations:
         out.print(f"[cyan]Note:[/] {line}")
     for line in outcome.warnings:
@@ -78,6 +80,8 @@ def show_outcome(out: Console, outcome: RunOutcome) -> None:
 
 def show_prepared(out: Console, prepared: Prepared) -> None:
     """The plan and the script, for approval."""
+    if prepared.analysis.restatement:
+        out.print(f"[bold]Read as:[/] {prepared.analysis.restatement}")
     for line in prepared.analysis.interpretations:
         out.print(f"[cyan]Note:[/] {line}")
     table = Table(title=f"Plan: {prepared.plan.goal}", title_justify="left")

@@ -316,6 +316,7 @@ def plan_report(b: PlanBuilder) -> ExecutionPlan:
         steps=b.steps,
         outputs=b.outputs,
         interpretations=list(dict.fromkeys(a.interpretations + b.notes)),
+        restatement=a.restatement,
     )
 
 

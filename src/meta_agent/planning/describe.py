@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from meta_agent.planning.models import MetricFilter, RequirementAnalysis, Scope
 from meta_agent.planning.resolve import PortfolioDirectory
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS
@@ -15,6 +17,10 @@ _OPS = {
     "!=": "not",
 }
 _FUNCTIONS = {
+    "aggregate": "Aggregate",
+    "share": "Share of",
+    "yoy": "Year-over-year change of",
+    "mom": "Month-over-month change of",
     "mean": "Average",
     "median": "Median",
     "sum": "Total",
@@ -151,6 +157,10 @@ def _report_goal(a: RequirementAnalysis, scope: str) -> str:
     return f"Monthly executive performance report for {scope}"
 
 
+def _loans_goal(a: RequirementAnalysis, scope: str) -> str:
+    return f"Loans of {scope}"
+
+
 _GOALS = {
     "metrics": _metrics_goal,
     "ranking": _ranking_goal,
@@ -162,4 +172,261 @@ _GOALS = {
     "outliers": _outliers_goal,
     "correlation": _correlation_goal,
     "report": _report_goal,
+    "loans": _loans_goal,
+}
+
+
+# --- the restatement ------------------------------------------------------------------------
+
+_AGGREGATE_DEFINITIONS = {
+    "dscr": "aggregate DSCR (sum of T12 NOI / sum of annual debt service, over the properties "
+    "with debt)",
+    "cap_rate": "aggregate cap rate (sum of T12 NOI / sum of latest valuations)",
+    "ltv": "aggregate LTV (sum of loan balances / sum of latest valuations)",
+    "debt_yield": "aggregate debt yield (sum of T12 NOI / sum of loan balances, over the "
+    "properties with debt)",
+    "occupancy": "occupancy weighted by square feet",
+    "expense_ratio": "aggregate expense ratio (sum of operating expenses / sum of EGI)",
+}
+_OUTPUT_NAMES = {"csv": "CSV", "excel": "Excel", "pdf": "PDF", "chart": "a chart"}
+
+
+def _subject(scope: Scope, directory: PortfolioDirectory, plural: bool = True) -> str:
+    """'every retail property in Orlando, FL', 'Orlando Fashion Square', 'the whole portfolio'."""
+    if scope.property_ids:
+        return describe_scope(scope, directory)
+    out = scope.excluded
+    types = [] if "property_types" in out else scope.property_types
+    kinds = " and ".join(TYPE_LABELS.get(t, t) for t in types)
+    text = f"every {kinds} property" if kinds else "every property"
+    places = [v for f in ("markets", "cities", "states") if f not in out for v in getattr(scope, f)]
+    if not plural:
+        text = f"the {kinds} properties" if kinds else "the whole portfolio"
+        if not kinds and (places or out):
+            text = "the properties"
+    if places:
+        text += " in " + " or ".join(places)
+    left_out = [TYPE_LABELS.get(v, v) for values in out.values() for v in values]
+    if left_out:
+        text += " (excluding " + " and ".join(left_out) + ")"
+    if scope.has_debt is False:
+        text += " without debt"
+    elif scope.has_debt:
+        text += " with debt"
+    return text
+
+
+def _conditions(a: RequirementAnalysis) -> str:
+    said = []
+    for f in a.filters:
+        said.append(f"whose {label(f.metric)} is {_OPS[f.op]} {format_value(f.metric, f.value)}")
+    return " and ".join(said)
+
+
+def _debt_note(a: RequirementAnalysis, metrics: list[str]) -> str:
+    needs_debt = {"dscr", "debt_yield"} & ({f.metric for f in a.filters} | set(metrics))
+    if not needs_debt or a.scope.has_debt is not None:
+        return ""
+    if any(f.metric in ("dscr", "debt_yield") for f in a.filters):
+        return "properties without debt excluded"
+    return "properties without debt shown as 'no debt'"
+
+
+def restate(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    """The analysis in plain words, generated from its fields only (never from parser notes), so
+    that a misreading shows at a glance."""
+    parts = [_RESTATE.get(a.intent, _restate_goal)(a, directory)]
+    if a.at_risk and a.intent not in ("scenario", "report", "aggregation"):
+        parts.append(
+            f"at risk = DSCR below {a.threshold:g}x, flagged (properties without debt never are)"
+        )
+    metrics = a.metrics if a.intent in ("metrics", "ranking", "count") else []
+    note = _debt_note(a, metrics)
+    if note:
+        parts.append(note)
+    files = [_OUTPUT_NAMES[o] for o in a.outputs if o in ("csv", "excel", "pdf")]
+    if files:
+        parts.append("written to " + " and ".join(files))
+    if "chart" in a.outputs and a.intent != "report":
+        parts.append("with a chart")
+    for match in a.properties:
+        if not match.exact:  # a typo or an abbreviation was read as a name: say so
+            parts.append(f"'{match.text}' read as {match.name}")
+    text = "; ".join(p for p in parts if p)
+    return text[:1].upper() + text[1:]
+
+
+def _restate_goal(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    return describe_goal(a, directory)
+
+
+def _restate_metrics(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    what = labels(a.metrics) if a.metrics else "the details"
+    conditions = _conditions(a)
+    return f"{what} of {_subject(a.scope, directory)}" + (f" {conditions}" if conditions else "")
+
+
+def _restate_ranking(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    r = a.ranking
+    if r is None:
+        return _restate_metrics(a, directory)
+    order = "highest" if r.descending else "lowest"
+    conditions = _conditions(a)
+    subject = _subject(a.scope, directory) + (f" {conditions}" if conditions else "")
+    subject = subject.removeprefix("every ")
+    if r.fraction:
+        head = f"the {'top' if r.descending else 'bottom'} {r.fraction:.0%} ({r.limit} properties)"
+        text = f"{head} of {subject.replace('property', 'properties', 1)} by {label(r.metric)}"
+    elif r.limit == 1:
+        text = f"the one {subject} with the {order} {label(r.metric)}"
+    elif r.limit:
+        text = f"the {r.limit} {subject.replace('property', 'properties', 1)} with the {order} {label(r.metric)}"
+    else:
+        text = f"every {subject} ranked by {label(r.metric)}"
+    text += f", {order} first"
+    if r.metric in ("dscr", "debt_yield"):
+        text += "; properties without debt last"
+    others = [m for m in a.metrics if m != r.metric]
+    if others:
+        text += f"; with {labels(others)}"
+    return text
+
+
+def _group_phrase(group_by: str | None) -> str:
+    return (
+        f" by {_GROUPS.get(group_by, group_by)}, one row per {_GROUPS.get(group_by, group_by)}"
+        if group_by
+        else ""
+    )
+
+
+def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    agg = a.aggregation
+    if agg is None:
+        return _restate_metrics(a, directory)
+    scope = _subject(a.scope, directory, plural=False)
+    conditions = _conditions(a)
+    if a.at_risk:  # the figures are of the at-risk properties only
+        conditions = " and ".join(
+            c for c in (conditions, f"whose DSCR is below {a.threshold:g}x (at risk)") if c
+        )
+    if conditions:
+        scope = f"{'the properties' if scope == 'the whole portfolio' else scope} {conditions}"
+    group = _group_phrase(agg.group_by)
+    if agg.function == "count":
+        return f"number of properties in {scope}{group}"
+    if agg.function in ("yoy", "mom"):
+        definition = (
+            "T12 NOI at the latest period / T12 NOI twelve periods earlier - 1"
+            if agg.function == "yoy"
+            else "NOI of the latest month / NOI of the month before - 1"
+        )
+        word = "year-over-year" if agg.function == "yoy" else "month-over-month"
+        text = f"{word} NOI change ({definition}, sums over each group) of {scope}{group}"
+        if a.ranking is not None:
+            text += f", {'highest' if a.ranking.descending else 'lowest'} first"
+        return text
+    if agg.function == "share":
+        whole = _subject(a.scope, directory, plural=False)
+        shown = f", showing {', '.join(agg.keep)}" if agg.keep else ""
+        return (
+            f"share of {labels(agg.metrics)} by {_GROUPS.get(agg.group_by or '', agg.group_by)} "
+            f"(each group's {labels(agg.metrics)} / the {labels(agg.metrics)} of {whole}){shown}"
+        )
+    if agg.function == "aggregate":
+        figures = [_AGGREGATE_DEFINITIONS.get(m, f"total {label(m)}") for m in agg.metrics]
+        text = f"{'; '.join(figures)} of {scope}{group}"
+    else:
+        word = {"mean": "average", "sum": "total", "min": "lowest", "max": "highest"}.get(
+            agg.function, agg.function
+        )
+        plain = " (plain mean of the properties' values, properties without a value left out)"
+        text = f"{word} {labels(agg.metrics)}{plain if agg.function == 'mean' else ''} of {scope}{group}"
+    if a.ranking is not None and agg.group_by:
+        text += f", {'highest' if a.ranking.descending else 'lowest'} first"
+        if a.ranking.limit:
+            text += f", first {a.ranking.limit} kept"
+    return text
+
+
+def _restate_count(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    conditions = _conditions(a)
+    subject = _subject(a.scope, directory).removeprefix("every ")
+    subject = subject.replace("property", "properties", 1)
+    return f"how many {subject}{' ' + conditions if conditions else ''}" + (
+        " are at risk" if a.at_risk else ""
+    )
+
+
+def _shock(s: Any) -> str:
+    parts = []
+    if s.noi_shock_pct:
+        parts.append(f"NOI {-s.noi_shock_pct:+g}%")
+    if s.rate_shock_bp:
+        parts.append(f"rates {s.rate_shock_bp:+g} bp")
+    return " with ".join(parts) + (" (combined)" if len(parts) > 1 else "")
+
+
+def _restate_scenario(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    shocks = "; ".join(_shock(s) for s in a.scenarios)
+    count = len(a.scenarios)
+    return (
+        f"DSCR of {_subject(a.scope, directory)} under {count} scenario{'s' if count > 1 else ''}"
+        f" ({shocks}), against the base case; at-risk count (DSCR below {a.threshold:g}x) per "
+        "scenario"
+    )
+
+
+def _restate_comparison(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    return f"{_comparison_goal(a, '')} on {labels(a.metrics)}"
+
+
+def _restate_trend(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    return (
+        _trend_goal(a, _subject(a.scope, directory, plural=False))
+        + ", with month-over-month and year-over-year change"
+    )
+
+
+def _restate_loans(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
+    q = a.loans
+    if q is None:
+        return _restate_goal(a, directory)
+    what = "interest-only loans" if q.interest_only else "loans"
+    window = []
+    if q.maturing_from and q.maturing_before:
+        window.append(f"maturing from {q.maturing_from} to before {q.maturing_before}")
+    elif q.maturing_from:
+        window.append(f"maturing on or after {q.maturing_from}")
+    elif q.maturing_before:
+        window.append(f"maturing before {q.maturing_before}")
+    if q.within_months:
+        window.append(f"maturing within {q.within_months} months of the data's latest month")
+    if q.year_offset is not None:
+        year = "the year after" if q.year_offset == 1 else "the same year as"
+        window.append(f"maturing in {year} the data's latest month")
+    text = f"{what} of {_subject(a.scope, directory)}"
+    if window:
+        text += " " + " and ".join(window)
+    order = "soonest maturity first"
+    if a.ranking is not None:
+        order = f"{'largest' if a.ranking.descending else 'smallest'} balance first"
+        order += f", the first {a.ranking.limit}" if a.ranking.limit else ""
+    text += f", {order}, with lender, balance and property; total balance"
+    if "loan_count" in a.metrics:
+        text += " and number of loans"
+    if q.group_by_lender:
+        text += "; total balance and number of loans per lender"
+    return text
+
+
+_RESTATE = {
+    "loans": _restate_loans,
+    "metrics": _restate_metrics,
+    "ranking": _restate_ranking,
+    "aggregation": _restate_aggregation,
+    "count": _restate_count,
+    "scenario": _restate_scenario,
+    "comparison": _restate_comparison,
+    "trend": _restate_trend,
 }

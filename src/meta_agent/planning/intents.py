@@ -7,8 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from meta_agent.errors import RequestRejected
-from meta_agent.planning.models import Aggregation, Ranking, RequirementAnalysis, Scenario
-from meta_agent.planning.vocabulary import METRICS
+from meta_agent.planning.models import (
+    Aggregation,
+    LoanQuery,
+    Ranking,
+    RequirementAnalysis,
+    Scenario,
+)
+from meta_agent.planning.vocabulary import GROUP_FIGURES, METRICS, RATIO_METRICS, SUMMED_METRICS
 
 if TYPE_CHECKING:
     from meta_agent.planning.reading import Reading
@@ -42,6 +48,7 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
         "correlation": _correlation,
         "report": _report,
         "metrics": _plain,
+        "loans": _loans,
     }
     steps[analysis.intent](reading, analysis)
     if analysis.intent != "trend":
@@ -120,7 +127,53 @@ def _ranking(reading: Reading, analysis: RequirementAnalysis) -> None:
     metric = _rank_metric(reading, analysis)
     _ensure(analysis, metric, first=True)
     descending = _descending(reading, metric)
-    analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+    fraction = reading.quantities.fraction
+    if fraction is None:
+        analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+        return
+    analysis.ranking = Ranking(
+        metric=metric,
+        descending=descending,
+        limit=_share_count(reading, analysis, metric, fraction),
+        fraction=fraction,
+    )
+
+
+ALWAYS_PRESENT = frozenset(
+    {"noi", "occupancy", "value", "cap_rate", "egi", "operating_expenses", "square_feet"}
+)
+
+
+def _share_count(reading: Reading, a: RequirementAnalysis, metric: str, fraction: float) -> int:
+    """'top decile': how many properties that is, counted in the directory (ceil(N x share))."""
+    import math
+
+    if a.filters or a.at_risk or a.scope.has_debt is not None:
+        _reject(
+            "A share of the properties (top 10%, a decile, a quartile) is counted over a "
+            "type, market, state or the whole portfolio, not over a filtered selection.",
+            ["top 10% by occupancy", f"top 5 by {_label(metric)}"],
+        )
+    if metric not in ALWAYS_PRESENT:
+        _reject(
+            f"A share of the properties ranked by {_label(metric)} is ambiguous: properties "
+            f"without debt have no {_label(metric)}. Ask for a number of properties instead.",
+            [f"lowest 5 {_label(metric)}", f"top 10 by {_label(metric)}"],
+        )
+    scope = a.scope
+    entries = reading.directory.where(
+        property_id=scope.property_ids,
+        property_type=scope.property_types,
+        market=scope.markets,
+        state=scope.states,
+        city=scope.cities,
+    )
+    count = max(1, math.ceil(len(entries) * fraction - 1e-9))
+    reading.notes.append(
+        f"the {'top' if _descending(reading, metric) else 'bottom'} {fraction:.0%} of "
+        f"{len(entries)} properties is {count} properties"
+    )
+    return count
 
 
 def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
@@ -139,15 +192,85 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
             "Which metric should be aggregated? e.g. 'average cap rate by property type'.",
             ["average cap rate by property type", "total NOI by market", "count by state"],
         )
-    function = functions[0] if functions else _default_function(reading, analysis.metrics)
-    if reading.signals.weighted:
+    if "share" in signals.flags:
+        _share(reading, analysis, group_by)
+        return
+    if signals.flags & {"yoy", "mom", "change"}:
+        _change(reading, analysis, group_by)
+        return
+    stated = [f for f in functions if f != "aggregate"] or functions  # "portfolio-wide average"
+    function = stated[0] if stated else _default_function(reading, analysis.metrics)
+    ratios = [m for m in analysis.metrics if m in RATIO_METRICS]
+    if function == "sum" and ratios:
+        function = "aggregate"
         reading.notes.append(
-            "averages are simple means over properties, not weighted by size or value"
+            f"the total {_label(ratios[0])} of a group is its aggregate {_label(ratios[0])} "
+            "(a ratio of sums), never a sum of the properties' ratios"
         )
+    if function == "aggregate":
+        odd = [m for m in analysis.metrics if m not in GROUP_FIGURES]
+        if odd:
+            _reject(
+                f"{_label(odd[0])} has no group figure; ask for its average, median, minimum "
+                "or maximum.",
+                [f"average {_label(odd[0])}", f"median {_label(odd[0])}"],
+            )
     analysis.aggregation = Aggregation(
         function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
     )
     _rank_aggregate(reading, analysis, analysis.metrics[0])
+
+
+def _change(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:
+    """'YoY NOI change by market', 'MoM NOI growth by property type'."""
+    if analysis.metrics not in ([], ["noi"]) or analysis.filters or analysis.at_risk:
+        _reject(
+            "A change by group is computed for NOI over the whole group (DOMAIN.md's YoY change "
+            "in T12 NOI, or month over month); name NOI and a grouping.",
+            ["YoY NOI change by property type", "MoM NOI change by market"],
+        )
+    basis = "mom" if "mom" in reading.signals.flags else "yoy"
+    if "yoy" in reading.signals.flags and basis == "mom":
+        _reject("Year over year or month over month? Ask for one.", ["YoY NOI change by market"])
+    if not reading.signals.flags & {"yoy", "mom"}:
+        reading.notes.append("growth read as the year-over-year change of T12 NOI (DOMAIN.md)")
+    analysis.metrics = ["noi"]
+    analysis.aggregation = Aggregation(
+        function=cast(Any, basis), metrics=["noi"], group_by=group_by
+    )
+    _rank_aggregate(reading, analysis, "noi_change")
+
+
+def _share(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:
+    """'what fraction of NOI comes from office', 'NOI share by market'."""
+    metrics = [m for m in analysis.metrics if m in SUMMED_METRICS] or (
+        [] if analysis.metrics else ["noi"]
+    )
+    if not metrics or len(metrics) != len(analysis.metrics):
+        _reject(
+            "A share is a part of a total: ask for the share of a dollar figure (NOI, value, "
+            "loan balance, debt service) or of square feet.",
+            ["NOI share by property type", "what fraction of NOI comes from office"],
+        )
+    keep: list[str] = []
+    scope = analysis.scope
+    if group_by is None:
+        for field_name, column in GROUP_OF_SCOPE:
+            values = getattr(scope, field_name)
+            if values:
+                group_by, keep = column, list(values)
+                setattr(scope, field_name, [])
+                break
+    if group_by is None:
+        _reject(
+            "A share of what? Name a group (a property type, market or state) or say 'by type'.",
+            ["NOI share by property type", "what fraction of NOI comes from office"],
+        )
+    analysis.metrics = metrics
+    analysis.aggregation = Aggregation(
+        function="share", metrics=metrics, group_by=group_by, keep=keep
+    )
+    _rank_aggregate(reading, analysis, f"{metrics[0]}_share")
 
 
 def _compared_dimension(reading: Reading, analysis: RequirementAnalysis) -> str | None:
@@ -158,15 +281,22 @@ def _compared_dimension(reading: Reading, analysis: RequirementAnalysis) -> str 
 
 
 def _default_function(reading: Reading, metrics: list[str]) -> str:
-    sums = all(METRICS[m].default_aggregation == "sum" for m in metrics if m in METRICS)
-    function = "sum" if sums else "mean"
-    reading.notes.append(f"aggregated with the {'total' if sums else 'average'} per group")
-    return function
+    """DOMAIN.md: a group's figure is its aggregate (ratio of sums), the mean only when asked."""
+    if all(m in GROUP_FIGURES for m in metrics):
+        if any(m in RATIO_METRICS for m in metrics):
+            reading.notes.append(
+                "group figures are aggregates (ratios of sums; occupancy weighted by square "
+                "feet), not averages of the properties' values"
+            )
+        return "aggregate"
+    reading.notes.append("aggregated with the average per group")
+    return "mean"
 
 
 def _rank_aggregate(reading: Reading, analysis: RequirementAnalysis, metric: str) -> None:
     if reading.signals.ranks:
-        descending = _descending(reading, metric if metric in METRICS else "noi")
+        base = metric.removesuffix("_share")
+        descending = _descending(reading, base if base in METRICS else "noi")
         analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
 
 
@@ -211,6 +341,15 @@ def _number(value: float) -> str:
 
 def _comparison(reading: Reading, analysis: RequirementAnalysis) -> None:
     peers = analysis.properties[1:]
+    target = reading.directory.get(analysis.properties[0].property_id)
+    other = [t for t in analysis.scope.property_types if target and t != target.property_type]
+    if analysis.filters or analysis.at_risk or analysis.scope.has_debt is not None or other:
+        _reject(
+            "A peer comparison picks the most similar properties of the target's own type; it "
+            "takes no filters, no other property type and no debt condition. Name the peers, "
+            "or ask for the filtered list separately.",
+            [f"Compare {analysis.properties[0].name} with its 5 closest peers"],
+        )
     count = reading.quantities.peer_count
     if count is None:
         count = len(peers) or DEFAULT_PEERS
@@ -274,9 +413,49 @@ def _correlation(reading: Reading, analysis: RequirementAnalysis) -> None:
 
 
 def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
-    if "at_risk" in reading.signals.flags or analysis.filters:
+    if analysis.filters or analysis.scope.has_debt is not None:
+        _reject(
+            "The executive report covers a whole type, market, state or the portfolio; it takes "
+            "no filters. Ask for the filtered list separately.",
+            ["Generate monthly performance report for executive team"],
+        )
+    if "at_risk" in reading.signals.flags:
         reading.notes.append(
             "the executive report covers the whole selection; at-risk properties are flagged inside it"
+        )
+
+
+def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
+    """'which loans mature in 2027', 'interest-only loans', 'balance coming due by lender'."""
+    flags, window = reading.signals.flags, reading.quantities.maturity
+    if analysis.filters or analysis.at_risk or analysis.properties and len(analysis.properties) > 3:
+        _reject(
+            "Loan questions take a maturity window, interest-only, lenders and a scope (type, "
+            "market, state, property); thresholds on property metrics are asked separately.",
+            ["which loans mature before 2028", "interest-only loans by lender"],
+        )
+    if "maturity" in flags and not window:
+        reading.notes.append("every loan, soonest maturity first (no maturity window named)")
+    by_lender = "lender" in flags
+    analysis.loans = LoanQuery(
+        maturing_from=cast(Any, window.get("from")),
+        maturing_before=cast(Any, window.get("before")),
+        within_months=cast(Any, window.get("within_months")),
+        year_offset=cast(Any, window.get("year_offset")),
+        interest_only=True if "interest_only" in flags else None,
+        group_by_lender=by_lender,
+    )
+    if window.get("year_offset") is not None or window.get("within_months") is not None:
+        reading.notes.append(
+            "'next year' and 'within N months' count from the end of the data's latest month"
+        )
+    counted = "count" in reading.signals.aggregations or "loan_count" in analysis.metrics
+    analysis.metrics = ["loan_balance"] + (["loan_count"] if counted else [])
+    if reading.signals.ranks:  # "biggest 5 loans": by current balance
+        analysis.ranking = Ranking(
+            metric="loan_balance",
+            descending=_descending(reading, "loan_balance"),
+            limit=_limit(reading),
         )
 
 

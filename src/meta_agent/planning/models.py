@@ -25,6 +25,7 @@ Intent = Literal[
     "outliers",  # outlier detection on a metric
     "correlation",  # correlation between metrics
     "report",  # the monthly executive performance report
+    "loans",  # loan-level questions: maturities, interest-only, lenders, balances coming due
 ]
 OutputKind = Literal["table", "csv", "excel", "pdf", "chart", "json", "markdown"]
 Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -49,19 +50,49 @@ class MetricFilter(BaseModel):
 
 
 class Ranking(BaseModel):
-    """Sort by a metric, optionally keeping the first N."""
+    """Sort by a metric, optionally keeping the first N (or a share of the properties)."""
 
     metric: str
     descending: bool = False
     limit: int | None = None
+    fraction: float | None = Field(
+        default=None, description="'top 10%', 'top decile': the share kept; limit is its count"
+    )
 
 
 class Aggregation(BaseModel):
-    """Aggregate metrics over a grouping (or the whole selection when group_by is None)."""
+    """Figures of a group (or of the whole selection when group_by is None).
 
-    function: Literal["mean", "sum", "count", "median", "min", "max"]
+    ``aggregate`` is DOMAIN.md's group figure: a ratio of sums (aggregate DSCR, cap rate, LTV,
+    debt yield), occupancy weighted by square feet, and sums of dollar figures. ``mean`` is the
+    plain average of the properties' values, labelled "average". ``share`` is each group's part
+    of the whole set asked about.
+    """
+
+    function: Literal[
+        "aggregate", "mean", "sum", "count", "median", "min", "max", "share", "yoy", "mom"
+    ]
     metrics: list[str] = Field(default_factory=list)
     group_by: str | None = None
+    keep: list[str] = Field(
+        default_factory=list, description="only these groups are shown (e.g. office's share)"
+    )
+
+
+class LoanQuery(BaseModel):
+    """Which loans: a maturity window, interest-only, lenders; dates are ISO (YYYY-MM-DD).
+
+    ``within_months`` and ``year_offset`` are relative to the end of the data's latest month
+    (metrics are as of the latest period): "within 12 months", "next year" (offset 1).
+    """
+
+    maturing_from: str | None = Field(default=None, description="maturity on or after")
+    maturing_before: str | None = Field(default=None, description="maturity strictly before")
+    within_months: int | None = None
+    year_offset: int | None = None
+    interest_only: bool | None = None
+    lenders: list[str] = Field(default_factory=list)
+    group_by_lender: bool = False
 
 
 class Scenario(BaseModel):
@@ -81,6 +112,10 @@ class Scope(BaseModel):
     cities: list[str] = Field(default_factory=list)
     states: list[str] = Field(default_factory=list)
     has_debt: bool | None = None
+    excluded: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="what 'except', 'outside of' left out, per scope field (the field lists the rest)",
+    )
 
     def is_whole_portfolio(self) -> bool:
         return not (
@@ -108,6 +143,7 @@ class RequirementAnalysis(BaseModel):
     ranking: Ranking | None = None
     aggregation: Aggregation | None = None
     scenarios: list[Scenario] = Field(default_factory=list)
+    loans: LoanQuery | None = None
     peer_count: int | None = None
     trend_months: int | None = None
     outlier_method: Literal["iqr", "zscore"] | None = None
@@ -118,6 +154,9 @@ class RequirementAnalysis(BaseModel):
     outputs: list[OutputKind] = Field(default_factory=lambda: list[OutputKind](["table"]))
     interpretations: list[str] = Field(default_factory=list)
     not_understood: list[str] = Field(default_factory=list)
+    restatement: str = Field(
+        default="", description="the analysis in plain words, generated from its fields"
+    )
 
 
 class PlanStep(BaseModel):
@@ -149,6 +188,7 @@ class ExecutionPlan(BaseModel):
     steps: list[PlanStep]
     outputs: list[ExpectedOutput]
     interpretations: list[str] = Field(default_factory=list)
+    restatement: str = Field(default="", description="the analysis in plain words")
     planner: str = "rule_based"
 
     def content_hash(self) -> str:

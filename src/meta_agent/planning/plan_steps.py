@@ -35,9 +35,15 @@ def ref(step_id: str, key: str | None = None) -> dict[str, str]:
 class PlanBuilder:
     """Collects steps, result files and tables for one analysis."""
 
-    def __init__(self, analysis: RequirementAnalysis, directory: PortfolioDirectory) -> None:
+    def __init__(
+        self,
+        analysis: RequirementAnalysis,
+        directory: PortfolioDirectory,
+        metric_tools: dict[str, str] | None = None,
+    ) -> None:
         self.analysis = analysis
         self.directory = directory
+        self.metric_tools = metric_tools or {}  # metric -> the registered tool that adds it
         self.steps: list[PlanStep] = []
         self.outputs: list[ExpectedOutput] = []
         self.tables: dict[str, str] = {}  # sheet / section title -> step id
@@ -131,6 +137,7 @@ class PlanBuilder:
             steps=self.steps,
             outputs=self.outputs,
             interpretations=list(dict.fromkeys(a.interpretations + self.notes)),
+            restatement=a.restatement,
         )
 
     # --- shared steps -------------------------------------------------------------------------
@@ -140,12 +147,25 @@ class PlanBuilder:
         arguments = {name: getattr(scope, name) or None for name in SCOPE_ARGUMENTS}
         arguments.update(override)
         what = describe_scope(scope, self.directory) if not override else "the comparison set"
-        return self.call(
+        table = self.call(
             "metrics",
             "fetch_portfolio_metrics",
             f"Fetch the latest metrics for {what}",
             **arguments,
         )
+        a = self.analysis
+        asked = [*a.metrics, *(f.metric for f in a.filters)]
+        asked += [a.ranking.metric] if a.ranking is not None else []
+        for metric in dict.fromkeys(asked):
+            tool = self.metric_tools.get(metric)
+            if tool is not None:  # a metric a registered tool (a plug-in) declares
+                table = self.call(
+                    f"with_{metric}",
+                    tool,
+                    f"Add {label(metric)} to the metrics ({tool})",
+                    data=ref(table),
+                )
+        return table
 
     def select_rows(self, source: str, flag: bool = True) -> tuple[str, str | None]:
         """Apply filters and the at-risk flag; (the table to show, the at-risk list or None)."""

@@ -20,6 +20,21 @@ from meta_agent.planning.resolve import FoundProperty, PortfolioDirectory
 from meta_agent.planning.signals import Signals
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS, US_STATES
 
+# "all property metrics": every metric of the metrics table, in DOMAIN.md's order.
+ALL_METRICS = [
+    "noi",
+    "debt_service",
+    "dscr",
+    "cap_rate",
+    "ltv",
+    "debt_yield",
+    "occupancy",
+    "value",
+    "loan_balance",
+    "egi",
+    "operating_expenses",
+    "expense_ratio",
+]
 _INVERSE = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _AGE_WORDS = ("before", "after", "older than", "newer than", "prior to", "since")
 _PROPERTY_FLAGS = {
@@ -31,6 +46,11 @@ _PROPERTY_FLAGS = {
     "scenario",
     "compare",
     "peers",
+    "all_metrics",
+    "share",
+    "maturity",
+    "interest_only",
+    "lender",
 }
 
 
@@ -49,8 +69,10 @@ class Reading:
         signals: Signals,
         quantities: Quantities,
         notes: list[str],
+        default_threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
         self.request = request
+        self.default_threshold = default_threshold
         self.directory = directory
         self.found = found
         self.signals = signals
@@ -87,6 +109,7 @@ class Reading:
             self.quantities.thresholds,
             self._scoped(),
             self._reported(),
+            s.listing and s.item_noun,  # "list all properties", "show all loans"
         ]
         return any(bool(item) for item in asked)
 
@@ -107,10 +130,18 @@ class Reading:
         analysis.properties = [self._match(f) for f in self.found]
         analysis.scope = self._scope()
         analysis.metrics = self._metrics()
+        if "all_metrics" in self.signals.flags:
+            analysis.metrics += [m for m in ALL_METRICS if m not in analysis.metrics]
         analysis.filters, analysis.at_risk, analysis.threshold = self._filters(analysis.metrics)
         if not analysis.metrics:
             analysis.metrics = list(dict.fromkeys(f.metric for f in analysis.filters))
         analysis.intent = self._intent(analysis)
+        if self.quantities.maturity and analysis.intent != "loans":
+            _reject(
+                "A maturity window selects loans; it cannot be combined with "
+                f"{analysis.intent} questions. Ask for the loans separately.",
+                ["which loans mature before 2028", "loans maturing next year"],
+            )
         self._complete(analysis)
         analysis.outputs = self._outputs(analysis.intent)
         analysis.interpretations = list(dict.fromkeys(self.notes))
@@ -138,7 +169,15 @@ class Reading:
             places[kind] = self._included(
                 getattr(s, kind), s.excluded_places.get(kind, []), known, kind
             )
-        return Scope(property_ids=ids, property_types=types, has_debt=s.has_debt, **places)
+        excluded = {"property_types": list(s.excluded_types)} if s.excluded_types else {}
+        excluded |= {k: list(v) for k, v in s.excluded_places.items() if v}
+        return Scope(
+            property_ids=ids,
+            property_types=types,
+            has_debt=s.has_debt,
+            excluded=excluded,
+            **places,
+        )
 
     def _included(
         self, named: list[str], excluded: list[str], known: list[str], what: str
@@ -165,7 +204,7 @@ class Reading:
 
     def _filters(self, metrics: list[str]) -> tuple[list[MetricFilter], bool, float]:
         at_risk = "at_risk" in self.signals.flags
-        threshold = DEFAULT_THRESHOLD
+        threshold = self.default_threshold
         filters: list[MetricFilter] = []
         read = [
             (item, self._threshold_metric(item, metrics, at_risk))
@@ -183,13 +222,13 @@ class Reading:
                 at_risk, threshold = True, flt.value
                 continue
             filters.append(flt)
-        if at_risk and threshold != DEFAULT_THRESHOLD:
+        if at_risk and threshold != self.default_threshold:
             self.notes.append(
-                f"at risk means DSCR below {threshold:g} (instead of {DEFAULT_THRESHOLD})"
+                f"at risk means DSCR below {threshold:g} (instead of {self.default_threshold:g})"
             )
         elif at_risk:
             self.notes.append(
-                f"at risk means DSCR below {DEFAULT_THRESHOLD}; properties without debt are never at risk"
+                f"at risk means DSCR below {self.default_threshold:g}; properties without debt are never at risk"
             )
         return filters, at_risk, threshold
 
@@ -212,6 +251,10 @@ class Reading:
 
     def _to_filter(self, item: Threshold, metric: str) -> MetricFilter:
         value, op = item.value * (item.money or 1.0), item.op
+        if (
+            item.unit == "exact"
+        ):  # "negative", "underwater": the value is already in the metric's unit
+            return MetricFilter(metric=metric, op=cast(Any, op), value=value)
         info = METRICS.get("occupancy" if metric == "vacancy" else metric)
         unit = info.unit if info else "fraction"
         if unit == "fraction" and item.unit != "%" and value > 1.5:
@@ -241,6 +284,17 @@ class Reading:
             return "report"
         if self._shocked():
             return "scenario"
+        if flags & {"maturity", "interest_only", "lender"} or self.quantities.maturity:
+            return "loans"
+        if s.loans and s.aggregations == ["count"] and not (s.metrics or s.group_by):
+            return "loans"  # "how many loans": loans, not properties
+        by_balance = set(s.metrics) <= {"loan_balance"} and not (s.group_by or s.aggregations)
+        plain = not analysis.filters and "at_risk" not in flags
+        if s.loans and s.ranks and by_balance and plain:
+            return "loans"  # "biggest 5 loans": loans by balance
+        listed = s.metrics or s.aggregations or s.ranks or s.has_debt or analysis.filters
+        if s.loans and s.listing and not listed and "at_risk" not in flags:
+            return "loans"  # "show all loans"
         if "scenario" in flags and not s.metrics and not analysis.filters:
             _reject(
                 "Which shocks should the scenarios apply? Give NOI decreases in percent and/or "
@@ -252,6 +306,8 @@ class Reading:
             )
         if flags & {"compare", "peers"} and self.found:
             return "comparison"
+        if flags & {"yoy", "mom", "change"} and s.group_by and not self.found:
+            return "aggregation"  # "YoY NOI change by market": the change of each group
         if "trend" in flags:
             return "trend"
         if "outliers" in flags:
@@ -260,13 +316,15 @@ class Reading:
             return "correlation"
         if "compare" in flags and len(self._compared_groups(analysis.scope)) > 1:
             return "aggregation"
-        if s.group_by and s.ranks and s.item_noun and not s.aggregations:
+        if s.group_by and s.ranks and (s.item_noun or s.per_group) and not s.aggregations:
             _reject(
                 "A top list within each group (e.g. the best property per market) is not "
                 "supported; rank all properties, or rank the groups.",
                 ["top 10 properties by NOI", "total NOI by market, biggest first"],
             )
-        if s.aggregations == ["count"] and not s.group_by:
+        if "share" in flags:
+            return "aggregation"
+        if s.aggregations == ["count"] and not s.group_by and not s.loans:
             return "count"
         if s.aggregations or s.group_by:
             return "ranking" if self._ranks_properties() else "aggregation"

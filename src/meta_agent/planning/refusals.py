@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from meta_agent.errors import RequestRejected
+from meta_agent.planning.models import RequirementAnalysis
 from meta_agent.planning.resolve import Resolver
-from meta_agent.planning.tokens import Token, Tokens
+from meta_agent.planning.tokens import PhraseTable, Token, Tokens
 from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS
 from meta_agent.planning.words import (
     DATA_OBJECTS,
@@ -205,7 +206,7 @@ def refuse_out_of_scope(tokens: Tokens, has_signal: bool, has_shocks: bool) -> N
                 f"{', '.join(metric_names())}.",
                 metric_names(),
             )
-    if any(t.means("forecast") for t in tokens) and not has_shocks:
+    if any(t.means("forecast") and not t.used for t in tokens) and not has_shocks:
         _reject(
             "Meta-Agent does not forecast: it analyses recorded data. It can show a metric's "
             "monthly trend, or stress current figures with NOI and rate shocks.",
@@ -249,7 +250,7 @@ def check_leftovers(tokens: Tokens, resolver: Resolver, known: frozenset[str]) -
         name_like = any(tokens[i].word in NAME_WORDS or tokens.capitalised(i) for i in run)
         if name_like or (before is not None and before.word in NAME_CUES):
             close = resolver.close_names(text)
-            hint = f" Closest names: {', '.join(close)}." if close else ""
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
             _reject(f"No property named '{text}' in the portfolio.{hint}", close)
         ignored.append(text)
     return ignored
@@ -305,3 +306,27 @@ def close_metrics(text: str, limit: int = 3) -> list[str]:
     )
     labels = [choices[phrase] for phrase, _, _ in found]
     return list(dict.fromkeys(labels))[:limit]
+
+
+def refuse_unexplained(
+    words: list[str], analysis: RequirementAnalysis, table: PhraseTable
+) -> NoReturn:
+    """Some words of the request mean something no piece of the analysis accounts for: refuse,
+    quoting them, rather than answer a different question."""
+    from rapidfuzz import fuzz, process
+
+    quoted = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
+    vocabulary = sorted(" ".join(key) for key in table.phrases() if len(" ".join(key)) > 2)
+    close: list[str] = []
+    for word in dict.fromkeys(words):
+        found = process.extract(
+            word.lower(), vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=75
+        )
+        close += [phrase for phrase, _, _ in found if phrase != word.lower()]
+    hint = f" Words I do know that look like it: {', '.join(close[:4])}." if close else ""
+    _reject(
+        f"I did not understand {quoted} in this request, so I will not guess. Without it, the "
+        f"request would read: {analysis.restatement}.{hint} Rephrase it with the metrics, filters, "
+        "groupings and scenarios Meta-Agent supports.",
+        [analysis.restatement, *close[:4]],
+    )

@@ -9,10 +9,14 @@ is stated in ``analysis.interpretations``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from meta_agent.errors import RequestRejected
-from meta_agent.planning.describe import describe_goal
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD as DEFAULT_THRESHOLD
+from meta_agent.planning.coverage import Account, account, unexplained
+from meta_agent.planning.describe import describe_goal, restate
+from meta_agent.planning.english import ENGLISH_LOOKALIKES
 from meta_agent.planning.models import RequirementAnalysis
 from meta_agent.planning.quantities import read_quantities
 from meta_agent.planning.reading import Reading
@@ -22,6 +26,7 @@ from meta_agent.planning.refusals import (
     refuse_actions,
     refuse_changes,
     refuse_out_of_scope,
+    refuse_unexplained,
     refuse_without_intent,
 )
 from meta_agent.planning.resolve import PortfolioDirectory, Resolver
@@ -29,22 +34,29 @@ from meta_agent.planning.signals import read_signals, tag_state_codes
 from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
 from meta_agent.planning.vocabulary import (
     AGGREGATION_WORDS,
+    ALL_METRICS_WORDS,
     BETWEEN_WORDS,
     COMPARATORS,
     DEBT_SCOPE,
     EXCLUDE_WORDS,
     GROUP_WORDS,
     INTENT_WORDS,
+    LOAN_WORDS,
     METRIC_SYNONYMS,
+    METRICS,
     OUTPUT_WORDS,
     POSTFIX_COMPARATORS,
+    PRESET_THRESHOLDS,
     PROPERTY_TYPES,
+    QUANTILE_WORDS,
     RANK_WORDS,
+    SHARE_WORDS,
     UNSUPPORTED_METRICS,
     lemma,
 )
 from meta_agent.planning.words import (
     ACTION_WORDS,
+    COMMON_WORDS,
     DATA_OBJECTS,
     FILLER_WORDS,
     FORECAST_WORDS,
@@ -57,7 +69,9 @@ from meta_agent.planning.words import (
     WEAK_WRITE_VERBS,
 )
 
-TAG_PRIORITY = ("metric", "has_debt", "unsupported", "type", "comparator", "rank", "agg")
+TAG_PRIORITY = (
+    "preset", "metric", "has_debt", "unsupported", "type", "comparator", "rank", "agg"
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -92,30 +106,62 @@ def vocabulary_table() -> PhraseTable:
         for word in words:
             table.add(word, kind, True)
     table.add("how much", "agg", "sum")
+    for kind, phrases in LOAN_WORDS.items():
+        for phrase in phrases:
+            table.add(phrase, kind, True)
+    for phrase, preset in PRESET_THRESHOLDS.items():
+        table.add(phrase, "preset", preset)
+    for phrase, share in QUANTILE_WORDS.items():
+        table.add(phrase, "quantile", share)
+    for phrase in ALL_METRICS_WORDS:
+        table.add(phrase, "all_metrics", True)
+    for phrase in SHARE_WORDS:
+        table.add(phrase, "share", True)
     return table
 
 
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
     """Every word the parser understands or may safely ignore."""
-    words = set(vocabulary_table().words()) | FILLER_WORDS | LISTING_VERBS | QUESTION_WORDS
-    words |= DATA_OBJECTS | ORDINARY_WORDS
+    words = set(vocabulary_table().words()) | COMMON_WORDS | FILLER_WORDS | LISTING_VERBS
+    words |= QUESTION_WORDS
+    words |= DATA_OBJECTS | ORDINARY_WORDS | ENGLISH_LOOKALIKES
     return frozenset(words | {lemma(w) for w in words})
 
 
 class RequestParser:
     """Reads requests about one portfolio."""
 
-    def __init__(self, directory: PortfolioDirectory) -> None:
+    def __init__(
+        self,
+        directory: PortfolioDirectory,
+        at_risk_threshold: float = DEFAULT_THRESHOLD,
+        extra_metrics: Iterable[str] = (),
+    ) -> None:
+        """``extra_metrics``: metrics declared by registered tools (see rule_based)."""
         self.directory = directory
-        self.known = known_words()
+        self.at_risk_threshold = at_risk_threshold
+        declared = PhraseTable()
+        for metric in extra_metrics:
+            for phrase in METRICS[metric].synonyms:
+                declared.add(phrase, "metric", metric)
+        self.known = known_words() | declared.words()
         self.resolver = Resolver(directory, self.known)
-        self.table = vocabulary_table().merged(self.resolver.places)
+        self.table = vocabulary_table().merged(self.resolver.places).merged(declared)
         targets = self.table.words() | self.resolver.location_words
         self.typo_targets = sorted(w for w in targets if len(w) >= 4 and w.isalpha())
 
     def analyse(self, request: str) -> RequirementAnalysis:
         """Understand ``request`` or raise RequestRejected saying what was not understood."""
+        return self.read(request)[1]
+
+    def account(self, request: str) -> list[Account]:
+        """What became of every token of an understood request (for tests and debugging)."""
+        tokens, analysis = self.read(request)
+        return account(tokens, analysis)
+
+    def read(self, request: str) -> tuple[Tokens, RequirementAnalysis]:
+        """The tokens of ``request`` and its analysis; RequestRejected when not understood."""
         text = " ".join(request.split())
         if not text:
             raise RequestRejected(
@@ -135,18 +181,26 @@ class RequestParser:
         shocked = bool(quantities.noi_shocks or quantities.rate_shocks)
         refuse_out_of_scope(tokens, signal, shocked)
         ignored = check_leftovers(tokens, self.resolver, self.known)
-        reading = Reading(text, self.directory, found, signals, quantities, notes + signals.notes)
+        reading = Reading(
+            text,
+            self.directory,
+            found,
+            signals,
+            quantities,
+            notes + signals.notes,
+            self.at_risk_threshold,
+        )
         if not reading.has_intent():
             refuse_without_intent(tokens, ignored)
         if ignored and reading.weak_intent():
             refuse_without_intent(tokens, ignored)
         analysis = reading.build()
-        analysis.not_understood = ignored + _unused_numbers(tokens)
-        if analysis.not_understood:
-            listed = ", ".join(f"'{w}'" for w in analysis.not_understood)
-            analysis.interpretations.append(f"ignored {listed}: not needed to answer")
         analysis.goal = describe_goal(analysis, self.directory)
-        return analysis
+        analysis.restatement = restate(analysis, self.directory)
+        left = unexplained(tokens, analysis)
+        if left:
+            refuse_unexplained(left, analysis, self.table)
+        return tokens, analysis
 
     def _correct_typos(self, tokens: Tokens) -> list[str]:
         """Fix misspelt vocabulary words ("ocupancy", "dcsr") when one fix is clearly best."""
@@ -180,7 +234,3 @@ def _plausible_fix(typed: str, fix: str) -> bool:
     if len(typed) > 4:
         return True
     return sorted(typed) == sorted(fix) and len(fix) == len(typed)
-
-
-def _unused_numbers(tokens: Tokens) -> list[str]:
-    return [t.text for t in tokens if t.kind == "number" and t.owner is None]

@@ -138,7 +138,73 @@ class Resolver:
 
     def find_properties(self, tokens: Tokens) -> list[FoundProperty]:
         """Every property named in the request; RequestRejected when a name is ambiguous."""
-        found = self._by_id(tokens)
+        found = self._by_id(tokens) + self._exact_names(tokens)
+        found += self._fuzzy_names(tokens)
+        self._check_neighbours(tokens, found)
+        return sorted(found, key=lambda f: f.start)
+
+    def _exact_names(self, tokens: Tokens) -> list[FoundProperty]:
+        """A property's full name, typed as it is, beats every partial or fuzzy reading
+        ("Galleria Dallas NOI" is that property, not the Dallas market)."""
+        names: dict[tuple[str, ...], PropertyEntry] = {}
+        for entry in self.directory.entries:
+            key = tuple(t for t in name_tokens(entry.name) if t != "the")
+            if len(key) >= 2:
+                names.setdefault(key, entry)
+        if not names:
+            return []
+        longest = max(len(k) for k in names)
+        found = []
+        items = tokens.items
+        start = 0
+        while start < len(items):
+            hit = None
+            for length in range(min(longest, len(items) - start), 1, -1):
+                window = items[start : start + length]
+                if any(t.owner is not None or not t.is_word for t in window):
+                    continue
+                key = tuple(NAME_ABBREVIATIONS.get(t.word, t.word) for t in window)
+                if key in names:
+                    hit = (names[key], length)
+                    break
+            if hit is None:
+                start += 1
+                continue
+            entry, length = hit
+            for token in items[start : start + length]:
+                token.owner = "property"
+                token.meanings = (("property", entry.property_id),)
+            typed = tokens.words(start, start + length)
+            literal = all(t.word in name_tokens(entry.name) for t in items[start : start + length])
+            found.append(FoundProperty(entry, start, start + length, typed, 100.0, literal))
+            start += length
+        return found
+
+    def _check_neighbours(self, tokens: Tokens, found: list[FoundProperty]) -> None:
+        """'DSCR for Marlow Hotl': a word beside a found name that looks like one of its words
+        is a misspelt name, not another word; ask rather than guess."""
+        from rapidfuzz.distance import OSA
+
+        for hit in found:
+            rest = [w for w in name_tokens(hit.entry.name) if w not in _STOP]
+            for index in (hit.end, hit.start - 1):
+                if not 0 <= index < len(tokens):
+                    continue
+                token = tokens[index]
+                if token.owner is not None or not token.is_word or len(token.word) < 3:
+                    continue
+                if token.word in self.known_words or token.word in self.location_words:
+                    continue
+                if any(OSA.distance(token.word, w) <= (1 if len(w) < 6 else 2) for w in rest):
+                    phrase = tokens.words(min(index, hit.start), max(index + 1, hit.end))
+                    raise RequestRejected(
+                        f"No property named '{phrase}' in the portfolio. Did you mean "
+                        f"{hit.entry.name}?",
+                        suggestions=[hit.entry.name],
+                    )
+
+    def _fuzzy_names(self, tokens: Tokens) -> list[FoundProperty]:
+        found: list[FoundProperty] = []
         matches = {t.index: self._token_matches(t) for t in tokens if t.owner is None}
         pending = _runs(tokens, matches)
         while pending:
@@ -153,7 +219,7 @@ class Resolver:
             pending += [
                 part for part in _split(run, hit.start, hit.end) if _has_content(tokens, part)
             ]
-        return sorted(found, key=lambda f: f.start)
+        return found
 
     def _by_id(self, tokens: Tokens) -> list[FoundProperty]:
         found = []

@@ -9,12 +9,17 @@ from dataclasses import dataclass, field
 
 from meta_agent.errors import RequestRejected
 from meta_agent.planning.tokens import Token, Tokens
-from meta_agent.planning.vocabulary import AMBIGUOUS_STATE_CODES, US_STATES, word_set
+from meta_agent.planning.vocabulary import (
+    AMBIGUOUS_STATE_CODES,
+    GROUP_FIGURES,
+    US_STATES,
+    word_set,
+)
 from meta_agent.planning.words import LISTING_VERBS
 
 _FLAGS = word_set(
     """trend outliers zscore iqr correlation spearman kendall compare peers scenario report at_risk
-    audience deliverable"""
+    audience deliverable all_metrics share maturity interest_only lender yoy mom change"""
 )
 _ITEMS = frozenset({"property", "asset", "building", "deal", "loan", "holding"})
 _GROUP_LEADS = frozenset({"by", "per", "each", "every", "across", "which", "what", "among"})
@@ -64,6 +69,7 @@ class Signals:
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
     weighted: bool = False  # "weighted average" was asked
+    per_group: bool = False  # "per market", "in each state": something within every group
     notes: list[str] = field(default_factory=list)
 
 
@@ -74,7 +80,9 @@ def tag_state_codes(tokens: Tokens) -> None:
         if not token.is_word or token.owner is not None or len(code) != 2 or code not in US_STATES:
             continue
         before = tokens[token.index - 1] if token.index > 0 else None
-        cue = before is not None and (before.text == "," or before.word in ("in", "across", "and"))
+        cue = before is not None and (
+            before.text == "," or before.word in ("in", "across", "and", "or")
+        )
         if token.word in AMBIGUOUS_STATE_CODES:
             typed_upper = token.text.isupper() and tokens.mixed_case
             if not (typed_upper and cue):
@@ -92,16 +100,26 @@ def read_signals(tokens: Tokens) -> Signals:
     """Collect the meanings of tagged phrases."""
     found = Signals()
     excluding = -1
+    exclusion: Token | None = None
     previous: Token | None = None
     for token in _spans(tokens):
         kinds = {k for k, _ in token.meanings}
-        if "exclude" in kinds and not kinds & {"type", "metric"}:
-            excluding = _end(token)
+        if "exclude" in kinds and not kinds & {"type", "metric"} and not token.used:
+            excluding, exclusion = _end(token), token
             continue
         negated = excluding >= 0 and _continues_exclusion(tokens, excluding, token.index)
+        if negated and exclusion is not None:  # the exclusion word is read with what it excludes
+            for word in tokens.items[exclusion.index : _end(exclusion)]:
+                word.used = True
         excluding = _end(token) if negated else -1
         _read_one(tokens, token, kinds, negated, previous, found)
         previous = token
+    if _portfolio_figure(tokens) and "aggregate" not in found.aggregations:
+        found.aggregations.append("aggregate")
+        found.notes.append(
+            "a portfolio's ratio is its aggregate figure (DOMAIN.md): a ratio of sums, "
+            "occupancy weighted by square feet"
+        )
     found.listing = any(t.is_word and t.word in LISTING_VERBS for t in tokens)
     found.singular = _asks_for_one(tokens)
     found.loans = any(t.key == "loan" for t in tokens)
@@ -109,6 +127,57 @@ def read_signals(tokens: Tokens) -> Signals:
     found.weighted = any(t.word == "weighted" for t in tokens)
     found.either_or = any(t.word == "or" and t.owner is None and not t.meanings for t in tokens)
     return found
+
+
+_PORTFOLIO = frozenset({"portfolio", "book", "portfolios"})
+# "the DSCR of the Dallas market": a group noun after "of the" names one group (DOMAIN.md).
+_GROUP_NOUNS = frozenset({"portfolio", "book", "market", "metro", "sector", "segment", "msa"})
+_PORTFOLIO_SKIP = ("level", "wide", "the", "our", "whole", "entire", "total", "my", "s")
+
+
+def _portfolio_figure(tokens: Tokens) -> bool:
+    """'portfolio DSCR', 'our portfolio's LTV', 'the LTV of the portfolio': one group figure."""
+    items = any(t.key in _ITEMS or t.word in ("each", "every", "per", "by") for t in tokens)
+    if not items and _figure_of_a_group(tokens):
+        return True
+    for token in tokens:
+        if token.word not in _PORTFOLIO or token.owner == "property" or items:
+            continue
+        after = next(
+            (t for t in tokens.items[token.index + 1 :] if t.word not in _PORTFOLIO_SKIP), None
+        )
+        if after is not None and after.means("metric"):
+            return True
+        before = tokens.prev_word(token.index, skip=_PORTFOLIO_SKIP)
+        if before is not None and before.word == "of":
+            return True
+        whole = tokens.prev_word(token.index, skip=("the", "our", "my"))
+        if whole is not None and whole.word in ("whole", "entire", "total") and before is not None:
+            return before.word in ("for", "across", "on", "over")
+    return False
+
+
+def _figure_of_a_group(tokens: Tokens) -> bool:
+    """'DSCR of the Dallas market', 'cap rate for the Texas portfolio' (one metric, singular)."""
+    metrics = [t for t in tokens if t.means("metric") and t.span and t.span[0] == t.index]
+    if len(metrics) != 1:
+        return False
+    metric = metrics[0]
+    if metric.meaning("metric") not in GROUP_FIGURES:
+        return False
+    end = metric.span[1] if metric.span else metric.index + 1
+    if tokens[end - 1].word != tokens[end - 1].key:  # "cap rates for the industrial book": a list
+        return False
+    after = tokens.items[end : end + 2]
+    if not after or after[0].word not in ("of", "for") or after[1:2] and after[1].word != "the":
+        return False
+    rest = tokens.items[end + 2 :]
+    for token in rest:
+        if token.word in _GROUP_NOUNS:
+            return True
+        if not (token.means("type") or token.means("market") or token.means("state")):
+            return False
+    return False
 
 
 def _asks_for_one(tokens: Tokens) -> bool:
@@ -156,6 +225,8 @@ def _read_one(
         _add(found.aggregations, token.meaning("agg"))
     if "group" in kinds and _leads_group(tokens, token):
         found.group_by = found.group_by or token.meaning("group")
+        lead = tokens.prev_word(token.index, skip=("the", "in", "within", "for"))
+        found.per_group = found.per_group or (lead is not None and lead.word in ("per", "each"))
     if "rank" in kinds:
         found.ranks.append((token.meaning("rank"), token.index))
     if "output" in kinds:

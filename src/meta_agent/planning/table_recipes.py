@@ -76,6 +76,30 @@ def plan_ranking(b: PlanBuilder) -> ExecutionPlan:
     return b.finish(stem, summary)
 
 
+GROUP_STATISTICS = ("aggregate", "mean", "median", "share", "sum")
+_STATISTIC_WORDS = {
+    "aggregate": "Aggregate",
+    "mean": "Average",
+    "median": "Median",
+    "share": "Share of",
+}
+
+
+def figure_column(statistic: str, metric: str) -> str:
+    """The column group_figures gives a metric: aggregate_dscr, average_dscr, noi_share."""
+    if statistic == "mean":
+        return f"average_{metric}"
+    if statistic == "median":
+        return f"median_{metric}"
+    if statistic == "share":
+        return f"{metric}_share"
+    if metric == "occupancy":
+        return "weighted_occupancy"
+    if metric in ("dscr", "cap_rate", "ltv", "debt_yield", "expense_ratio"):
+        return f"aggregate_{metric}"
+    return metric
+
+
 # --- aggregations and counts ----------------------------------------------------------------
 
 
@@ -85,42 +109,81 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
     if agg is None:
         raise ValueError("an aggregation analysis needs analysis.aggregation")
     selection = select_properties(b)
-    if agg.function == "count" or not agg.metrics:
-        aggregations, columns = {"property_id": "count"}, ["property_count"]
-    else:
-        aggregations, columns = {m: agg.function for m in agg.metrics}, list(agg.metrics)
     step = GROUP_IDS.get(agg.group_by or "", "overall")
     group = f" by {agg.group_by.replace('_', ' ')}" if agg.group_by else " over the selection"
-    what = (
-        "Count properties"
-        if columns == ["property_count"]
-        else f"{agg.function.title()} of {labels(columns)}"
-    )
-    result = b.call(
-        step,
-        "aggregate_metrics",
-        f"{what}{group}",
-        data=ref(selection),
-        group_by=agg.group_by,
-        aggregations=aggregations,
-    )
+    if agg.function in ("yoy", "mom"):
+        columns = ["noi_change"]
+        what = f"{'Year-over-year' if agg.function == 'yoy' else 'Month-over-month'} NOI change"
+        result = b.call(
+            step,
+            "group_noi_change",
+            f"{what}{group}",
+            data=ref(selection),
+            group_by=agg.group_by,
+            basis=agg.function,
+        )
+    elif agg.function in GROUP_STATISTICS and agg.metrics:
+        statistic = "aggregate" if agg.function == "sum" else agg.function
+        columns = [figure_column(statistic, m) for m in agg.metrics]
+        what = f"{_STATISTIC_WORDS[statistic]} {labels(agg.metrics)}"
+        result = b.call(
+            step,
+            "group_figures",
+            f"{what}{group} (DOMAIN.md's group figures)",
+            data=ref(selection),
+            metrics=list(agg.metrics),
+            group_by=agg.group_by,
+            statistic=statistic,
+        )
+    else:
+        if agg.function == "count" or not agg.metrics:
+            aggregations, columns = {"property_id": "count"}, ["property_count"]
+        else:
+            aggregations, columns = {m: agg.function for m in agg.metrics}, list(agg.metrics)
+        what = (
+            "Count properties"
+            if columns == ["property_count"]
+            else f"{agg.function.title()} of {labels(columns)}"
+        )
+        result = b.call(
+            step,
+            "aggregate_metrics",
+            f"{what}{group}",
+            data=ref(selection),
+            group_by=agg.group_by,
+            aggregations=aggregations,
+        )
+    if agg.keep and agg.group_by:
+        result = b.call(
+            "kept",
+            "filter_data",
+            f"Keep {', '.join(agg.keep)}",
+            data=ref(result),
+            conditions=[{"column": agg.group_by, "op": "in", "value": list(agg.keep)}],
+        )
     if a.ranking is not None:
+        by = a.ranking.metric
+        if by in agg.metrics and len(columns) == len(agg.metrics):
+            by = columns[agg.metrics.index(by)]
+        elif by not in columns:
+            by = columns[0]
         result = b.call(
             "ranked",
             "rank_data",
-            f"Sort by {label(a.ranking.metric)}, {'highest' if a.ranking.descending else 'lowest'} first",
+            f"Sort by {label(by)}, {'highest' if a.ranking.descending else 'lowest'} first",
             data=ref(result),
-            by=a.ranking.metric,
+            by=by,
             descending=a.ranking.descending,
             limit=a.ranking.limit,
         )
     stem = (
         f"{'_'.join(columns[:2])}_{step}"
         if agg.group_by
-        else f"portfolio_{agg.function}_{columns[0]}"
+        else f"portfolio_{agg.function}_{(agg.metrics or columns)[0]}"
     )
-    if "chart" in b.wants and columns[0] in METRICS:
-        b.metric_chart(selection, columns[0], f"{columns[0]}_distribution")
+    charted = agg.metrics[0] if agg.metrics and agg.metrics[0] in METRICS else None
+    if "chart" in b.wants and charted:  # the distribution of the properties' values
+        b.metric_chart(selection, charted, f"{charted}_distribution")
     b.csv(result, f"{stem}.csv", f"{what}{group}")
     summary = b.summarise(result, columns, None)
     return b.finish(stem, summary)
@@ -143,3 +206,73 @@ def plan_count(b: PlanBuilder) -> ExecutionPlan:
         selection, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
     )
     return b.finish("property_count", summary)
+
+
+# --- loans ----------------------------------------------------------------------------------
+
+
+def plan_loans(b: PlanBuilder) -> ExecutionPlan:
+    a, scope = b.analysis, b.analysis.scope
+    query = a.loans
+    if query is None:
+        raise ValueError("a loans analysis needs analysis.loans")
+    ids = list(scope.property_ids) or None
+    if not ids and not scope.is_whole_portfolio():
+        entries = b.directory.where(
+            property_type=scope.property_types,
+            market=scope.markets,
+            state=scope.states,
+            city=scope.cities,
+        )
+        ids = [e.property_id for e in entries]
+        b.notes.append(f"the loans of the {len(ids)} properties in scope")
+    b.call("loans", "fetch_loans", "Fetch the loans with their properties", property_ids=ids)
+    window = [
+        f"maturing on or after {query.maturing_from}" if query.maturing_from else "",
+        f"maturing before {query.maturing_before}" if query.maturing_before else "",
+        f"maturing within {query.within_months} months" if query.within_months else "",
+        "maturing next year" if query.year_offset == 1 else "",
+        "maturing this year" if query.year_offset == 0 else "",
+        "interest-only" if query.interest_only else "",
+    ]
+    said = ", ".join(w for w in window if w) or "every loan"
+    b.call(
+        "selected",
+        "select_loans",
+        f"Keep the loans {said}, soonest maturity first",
+        data=ref("loans"),
+        maturing_from=query.maturing_from,
+        maturing_before=query.maturing_before,
+        within_months=query.within_months,
+        year_offset=query.year_offset,
+        interest_only=query.interest_only,
+    )
+    table = "selected"
+    if a.ranking is not None:
+        r = a.ranking
+        b.call(
+            "ranked",
+            "rank_data",
+            f"Sort the loans by balance, {'largest' if r.descending else 'smallest'} first"
+            + (f", keep the first {r.limit}" if r.limit else ""),
+            data=ref("selected"),
+            by="current_balance",
+            descending=r.descending,
+            limit=r.limit,
+        )
+        b.csv("ranked", "loans.csv", "Loans")
+        summary = b.summarise("ranked", ["current_balance"], None)
+        return b.finish("loans", summary)
+    if query.group_by_lender:
+        table = b.call(
+            "by_lender",
+            "aggregate_metrics",
+            "Total balance and number of loans per lender",
+            data=ref("selected"),
+            group_by="lender",
+            aggregations={"current_balance": "sum", "loan_id": "count"},
+        )
+        b.csv("by_lender", "loans_by_lender.csv", "Loans by lender")
+    b.csv("selected", "loans.csv", "Loans")
+    summary = b.summarise("selected", ["current_balance"], None)
+    return b.finish("loans" if table == "selected" else "loans_by_lender", summary)

@@ -17,7 +17,8 @@ Meaning = tuple[str, Any]  # (kind, value), e.g. ("metric", "dscr")
 
 _TOKEN = re.compile(
     r"(?P<number>(?:(?<![\w.])[+-])?\$?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
-    r"(?:\s?(?:%|percent\b|pct\b|bps\b|bp\b|basis\s+points?\b|x\b|k\b|mm\b|mn\b|m\b|bn\b|b\b"
+    r"(?:\s?(?:%|percent\b|pct\b|bps\b|bp\b|basis\s+points?\b|x\b|times\b|points?\b|pts\b"
+    r"|k\b|mm\b|mn\b|m\b|bn\b|b\b"
     r"|million\b|billion\b|thousand\b))?)"
     r"|(?P<word>[a-z][a-z0-9_]*(?:'[a-z]+)?)"
     r"|(?P<op><=|>=|=<|=>|≤|≥|<|>|=)"
@@ -35,6 +36,10 @@ _UNITS = {
     "basis point": "bp",
     "basis points": "bp",
     "x": "x",
+    "times": "x",
+    "point": "pt",
+    "points": "pt",
+    "pts": "pt",
     "k": "k",
     "thousand": "k",
     "m": "m",
@@ -48,6 +53,13 @@ _UNITS = {
 _REWRITES = (
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
     (re.compile(r"[\u2010-\u2015\u2212]"), "-"),
+    # "LTV of 50-60%", "1.2-1.4x": a range (years and dates are left alone)
+    (
+        re.compile(
+            r"(?<![\d.,+-])(\d{1,3}(?:\.\d+)?)\s?(%|x)?\s?-\s?(\d{1,3}(?:\.\d+)?)(?=\s?(?:%|x\b|pct|percent))"
+        ),
+        r"between \1\2 and \3",
+    ),
     (re.compile(r"\bt-(12|twelve)\b", re.I), "t12"),
     (re.compile(r"\bw/o\b", re.I), " without "),
     (re.compile(r"\bw/(?=\s|$)", re.I), " with "),
@@ -77,6 +89,7 @@ class Token:
     meanings: tuple[Meaning, ...] = ()
     span: tuple[int, int] | None = None
     owner: str | None = None  # what claimed it: "property", "phrase", "quantity", ...
+    used: bool = False  # a reader built a piece of meaning from it (see ``coverage``)
 
     @property
     def is_word(self) -> bool:
@@ -99,6 +112,8 @@ class Tokens:
     text: str
     items: list[Token] = field(default_factory=list)
     mixed_case: bool = False
+    period: set[int] = field(default_factory=set)  # "last 12 months": the words of a period
+    period_months: int | None = None
 
     def __iter__(self) -> Iterator[Token]:
         return iter(self.items)
@@ -127,9 +142,125 @@ class Tokens:
         return self.mixed_case and token.text[:1].isupper() and index > 0
 
 
+_UNITS_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS_WORDS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_FRACTIONS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5,
+    "fifths": 5, "tenth": 10, "tenths": 10, "twentieth": 20,
+}  # fmt: skip
+_SPELT = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[^a-z\d]+", re.I)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:-\s*)?(percent\b|pct\b|%|basis\s+points?\b|bps?\b|times\b|x\b|points?\b)", re.I
+)
+
+
+def spell_numbers(text: str) -> str:
+    """Numbers written as words become digits: 'one point five times' -> '1.5 times',
+    'twenty-five basis points' -> '25 basis points', 'two and a half percent' -> '2.5 percent',
+    'a fifth' -> '20%'. 'One' alone (one property) and 'quarter' alone (a period) stay words."""
+    parts = _SPELT.findall(text)
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        parsed = _read_number(parts, i)
+        if parsed is None:
+            out.append(parts[i])
+            i += 1
+            continue
+        value, end, fraction = parsed
+        rest = "".join(parts[end:])
+        unit = _UNIT_AFTER.match(rest)
+        lone = value == 1 and end - i == 1 and parts[i].lower() in ("one", "a", "an")
+        if lone and not unit:
+            out.append(parts[i])
+            i += 1
+            continue
+        out.append(f"{value * 100:.10g}%" if fraction and not unit else f"{value:.10g}")
+        i = end
+    return "".join(out)
+
+
+def _word(parts: list[str], index: int) -> str:
+    return parts[index].lower() if index < len(parts) else ""
+
+
+def _skip_space(parts: list[str], index: int, hyphen: bool = True) -> int:
+    if index < len(parts) and parts[index].strip(" -" if hyphen else " ") == "":
+        return index + 1
+    return index
+
+
+def _integer(parts: list[str], i: int) -> tuple[float, int] | None:
+    word = _word(parts, i)
+    if word in _TENS_WORDS:
+        value, end = float(_TENS_WORDS[word]), i + 1
+        j = _skip_space(parts, end)
+        if _word(parts, j) in _UNITS_WORDS and 0 < _UNITS_WORDS[_word(parts, j)] < 10:
+            value, end = value + _UNITS_WORDS[_word(parts, j)], j + 1
+    elif word in _UNITS_WORDS:
+        value, end = float(_UNITS_WORDS[word]), i + 1
+    elif word in ("a", "an") and _word(parts, _skip_space(parts, i + 1)) == "hundred":
+        value, end = 1.0, i + 1
+    else:
+        return None
+    j = _skip_space(parts, end, hyphen=False)
+    if _word(parts, j) == "hundred":
+        value, end = value * 100, j + 1
+        k = _skip_space(parts, end, hyphen=False)
+        if _word(parts, k) == "and" and _integer(parts, _skip_space(parts, k + 1)) is not None:
+            rest = _integer(parts, _skip_space(parts, k + 1))
+            if rest is not None and rest[0] < 100:
+                value, end = value + rest[0], rest[1]
+    return value, end
+
+
+def _read_number(parts: list[str], i: int) -> tuple[float, int, bool] | None:
+    """(value, end index, is a fraction of a whole) for a number written in words at ``i``."""
+    word = _word(parts, i)
+    if word in ("a", "an", "one") or word in _UNITS_WORDS or word in _TENS_WORDS:
+        j = _skip_space(parts, i + 1)
+        if word in ("a", "an", "one") and _word(parts, j) in _FRACTIONS:
+            if _word(parts, j) in ("quarter", "quarters") and word != "one":
+                pass  # "a quarter" is also a period; only "one quarter" is a fraction
+            else:
+                return 1 / _FRACTIONS[_word(parts, j)], j + 1, True
+    whole = _integer(parts, i)
+    if whole is None:
+        return None
+    value, end = whole
+    j = _skip_space(parts, end, hyphen=False)
+    nxt = _word(parts, j)
+    if nxt == "point":  # "one point five", "one point two five"
+        digits, k = "", _skip_space(parts, j + 1, hyphen=False)
+        while _word(parts, k) in _UNITS_WORDS and _UNITS_WORDS[_word(parts, k)] < 10:
+            digits += str(_UNITS_WORDS[_word(parts, k)])
+            end = k + 1
+            k = _skip_space(parts, end, hyphen=False)
+        if digits:
+            value = float(f"{int(value)}.{digits}")
+        return value, end, False
+    if nxt == "and" and _word(parts, _skip_space(parts, j + 1, False)) in ("a", "an"):
+        k = _skip_space(parts, _skip_space(parts, j + 1, False) + 1, False)
+        if _word(parts, k) == "half":
+            return value + 0.5, k + 1, False
+    if nxt in _FRACTIONS and nxt not in ("quarter",) and value > 1 and nxt.endswith("s"):
+        return value / _FRACTIONS[nxt], j + 1, True  # "two thirds"
+    if parts[i].lower() in _UNITS_WORDS and value == 1 and nxt == "half":
+        return 0.5, j + 1, True
+    return value, end, False
+
+
 def tokenize(text: str) -> Tokens:
     """Split a request into tokens; words are lower-cased, numbers parsed."""
-    rewritten = text
+    rewritten = spell_numbers(text)
     for pattern, replacement in _REWRITES:
         rewritten = pattern.sub(replacement, rewritten)
     lowered = rewritten.lower()
@@ -204,6 +335,9 @@ class PhraseTable:
 
     def words(self) -> set[str]:
         return {word for key in self._phrases for word in key}
+
+    def phrases(self) -> list[tuple[str, ...]]:
+        return list(self._phrases)
 
     def get(self, key: tuple[str, ...]) -> list[Meaning] | None:
         return self._phrases.get(key)

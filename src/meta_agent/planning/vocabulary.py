@@ -61,6 +61,8 @@ class MetricInfo:
     default_aggregation: Literal["mean", "sum"] = "mean"
     in_metrics_table: bool = True  # a column of fetch_portfolio_metrics
     portfolio_monthly: bool = True  # also a column of fetch_monthly_performance
+    synonyms: tuple[str, ...] = ()  # for metrics declared by a registered tool
+    declared_by: str | None = None  # the tool that adds it (a plug-in), None for built-ins
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -90,6 +92,23 @@ METRICS: dict[str, MetricInfo] = {
     "capex": MetricInfo("capex", "usd", None, (), "capex", "sum", False, False),
 }
 
+# DOMAIN.md's figures of a group: ratios of sums, occupancy weighted by square feet, sums.
+RATIO_METRICS = frozenset({"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"})
+SUMMED_METRICS = frozenset(
+    {
+        "noi",
+        "egi",
+        "operating_expenses",
+        "debt_service",
+        "loan_balance",
+        "value",
+        "square_feet",
+        "units",
+        "loan_count",
+    }
+)
+GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
+
 METRIC_SYNONYMS = _table(
     """
     dscr: dscr | dcr | debt service coverage | debt service coverage ratio | debt coverage | debt
@@ -104,15 +123,17 @@ METRIC_SYNONYMS = _table(
     debt_service: debt service | ds | annual debt service | debt payment | loan payment | mortgage payment |
         p&i | p and i
     loan_balance: loan balance | debt balance | outstanding debt | outstanding balance | loan amount | upb |
-        unpaid principal | unpaid principal balance | principal balance | debt | total debt |
-        current balance | loan size | mortgage balance
+        unpaid principal | unpaid principal balance | principal balance | debt |
+        current balance | loan size | mortgage balance | balance | debt outstanding | balance
+        outstanding | outstanding loan balance | outstanding principal
     value: value | valuation | property value | market value | appraised value | appraisal | asset
         value | gav | latest valuation | current value
     cap_rate: cap rate | caprate | cap | capitalization rate | capitalisation rate
     ltv: ltv | loan to value | leverage | ltv ratio | loan to value ratio
     debt_yield: debt yield | dy
-    occupancy: occupancy | occ | occupancy rate | occupied | physical occupancy | leased | percent leased
-    vacancy: vacancy | vacancy rate | vacant | empty
+    occupancy: occupancy | occ | occupancy rate | physical occupancy | percent leased | percent
+        occupied | leased percentage | occupancy level
+    vacancy: vacancy | vacancy rate | vacancy level
     square_feet: square feet | square foot | square footage | sf | sqft | sq ft | nra | rentable area | size
         | area | footprint
     units: unit | unit count | hotel key | apartment unit | room
@@ -230,9 +251,12 @@ GROUP_WORDS = _table(
 )
 AGGREGATION_WORDS = _table(
     """
-    mean: average | avg | mean | weighted average | typical
+    mean: average | avg | mean | typical | simple average | straight average | arithmetic mean
     median: median
-    sum: total | sum | aggregate | combined | sum of | in total | overall total
+    aggregate: aggregate | in aggregate | overall | blended | weighted | weighted average | wtd |
+        wtd avg | wtd average | wgt avg | weighted avg |
+        portfolio level | portfolio wide | portfoliowide | book level | combined
+    sum: total | sum | sum of | in total | overall total
     count: count | number of | how many | # of | no. of | count of | tally
     min: minimum | min
     max: maximum | max
@@ -255,13 +279,24 @@ RANK_WORDS = _table(
 COMPARATORS = _table(
     """
     <: below | under | less than | lower than | beneath | sub | < | smaller than | falling below |
-        short of | underneath | south of | before | prior to | older than
+        short of | underneath | south of | before | prior to | older than | fall below | falls below
+        | fell below | dip below | dips below | drop below | drops below | miss | misses
+        | fail | fails | failing | breach | breaches | breaching | breached | fall short of | falls
+        short of | lesser than | not meeting | fail to meet | fails to meet
     <=: at most | no more than | not more than | <= | =< | ≤ | or less | up to | max of | or lower |
-        or below | and below | and under | or under | or worse
+        or below | and below | and under | or under | or worse | at or below | at or under | less
+        than or equal to | lower than or equal to | no greater than | no higher than
+        | not greater than | not higher than | not exceeding | maximum of | capped at | no
+        bigger than | equal or below | equal to or below | equal to or less than
     >: above | over | greater than | more than | higher than | exceeding | exceed | > | bigger than
-        | larger than | north of | in excess of | after | since | newer than
+        | larger than | north of | in excess of | after | since | newer than | exceeds |
+        upwards of | upward of | better than
     >=: at least | no less than | not less than | >= | => | ≥ | or more | minimum of | and up | or
-        higher | or above | and above | and over | or better
+        higher | or above | and above | and over | or better | at or above | at or over | at or
+        better than | greater than or equal to | more than or equal to | higher than or equal to
+        | no lower than | no smaller than | not lower than | beat | beats | beating | clear | clears
+        | clearing | meet | meets | pass | passes | passing | satisfy | satisfies | cover
+        | covers | equal or above | equal to or above | equal to or greater than | no worse than
     ==: equal to | equals | exactly
 """
 )
@@ -295,11 +330,20 @@ NUMBER_WORDS = {
 INTENT_WORDS = _table(
     """
     at_risk: at risk | risk | risky | distressed | troubled | in trouble | watch list | watchlist | on
-        watch | breach | covenant breach | covenant | struggling
+        watch | breach | breaches | breaching | covenant breach | covenant breaches | covenant |
+        struggling | at risk of default | risk of
+        default | default risk | defaulting | in default | near default | likely to default |
+        weak coverage | thin coverage | poor coverage | low coverage | tight coverage |
+        insufficient coverage
     trend: trend | trending | over time | history | historical | month over month | mom | year over
         year | yoy | trajectory | evolution | time series | growth | over the month | month by
         month | by month | per month | each month | monthly trend | how has | monthly | over the
         last | over the past | changed | change over time
+    yoy: year over year | yoy | annual change | yearly change | vs last year | versus last year |
+        over last year | compared to last year
+    change: growth | change | changed | delta | movement | grew | shrank | moved
+    mom: month over month | mom | monthly change | vs last month | versus last month | over last
+        month | compared to last month
     outliers: outlier | anomaly | anomalous | unusual | abnormal | stand out | stands out | odd one out |
         extreme
     zscore: z score | zscore | standard deviation | sigma | std dev | stdev | std
@@ -315,21 +359,33 @@ INTENT_WORDS = _table(
         lookalike
     scenario: scenario | stress | stress test | stressed | shock | shocked | sensitivity | what if | what
         happen | simulate | simulation | hypothetical | haircut | downside | sensitivity analysis
-        | downside case | stress case | stress scenario
+        | downside case | stress case | stress scenario | model | modeled | modelled | modeling
+        | modelling | run the numbers on | sensitize | sensitise
     noi_context: noi | net operating income | income | cash flow | t12 | t12 noi
     rate_context: rate | interest rate | interest | sofr | coupon | rate shock | rate hike | borrowing cost |
         treasury | libor | base rate | fed
     down: down | decrease | decline | drop | fall | fell | reduction | reduce | cut | lower | loss |
-        lose | haircut | shrink | dip | slide | hit | compress | less | negative | worse | minus |
-        declining | dropping | decreasing
+        lose | haircut | shrink | dip | slide | hit | compress | less | worse | minus |
+        declining | dropping | decreasing | slip | slipped | slipping | slid | sliding | sink | sank
+        | sinking | erode | eroded | eroding | soften | softened | softening | weaken | weakened |
+        deteriorate | deteriorates | deteriorated | tumble | tumbled | plunge | plunged | crater |
+        contract | contraction | compression | compressed | decreased | declined | dropped |
+        falling | go down | move down | tick down | shrank | shrinking | dipped | dipping |
+        reduced | lowered | cuts | come down | comes down | came down | slump | slumps
+        | slumped | tank | tanks | tanked
     up: up | increase | rise | rising | higher | hike | jump | climb | go up | grow | gain | more |
-        plus | spike | widen | increasing | raise | raised
+        plus | spike | widen | increasing | raise | raised | climbed | climbing | widened | widening
+        | jumped | jumping | rose | risen | increased | spiked | surge | surged | surging | move up
+        | tick up | hiked | hiking | grew | growing | gained | shoot up | shot up | goes up |
+        went up | higher by | add | added | adding | expand | expanded | back up | backs up
     report: performance report | executive report | exec report | executive summary |
         exec summary | board pack | board report | board deck | board package | management report |
         monthly report | investor report | monthly performance | portfolio report |
         monthly update | monthly pack | ic memo | quarterly report | performance summary |
         performance pack | exec pack | executive pack
-    audience: executive team | exec team | leadership team | leadership | c suite |
+    audience: executive team | exec team | leadership team | leadership | c suite | credit committee
+        | committee | ic | lender | lenders | investor | investors | asset management | am team |
+        partners | client | clients | credit team | risk team | risk committee |
         management team | board | executive | exec | investment committee | senior management |
         execs | executives
     deliverable: report | pack | deck | summary | update | memo | overview | briefing |
@@ -340,13 +396,25 @@ INTENT_WORDS = _table(
     last: last | past | trailing | previous | prior | recent | latest | lookback
 """
 )
+# Loan questions (docs/DOMAIN.md, "Loans"): maturities, interest-only loans, lenders.
+LOAN_WORDS = _table(
+    """
+    maturity: mature | matures | maturing | matured | maturity | maturity date | coming due | come
+        due | comes due | due | fall due | falls due | expire | expires | expiring | roll over |
+        rolls over | rollover | refinancing wall | maturity wall | maturity schedule | maturity
+        profile | balloon | balloon payment | refi wall | refinance risk | refinancing risk
+    interest_only: interest only | io | i/o | non amortizing | nonamortizing | interest only loan |
+        io loan | zero amortization | no amortization
+    lender: lender | bank | by lender | per lender | each lender | lender name | creditor
+"""
+)
 OUTPUT_WORDS = _table(
     """
     excel: excel | xlsx | xls | spreadsheet | workbook | sheet
     pdf: pdf | report | pdf report | printable | document | memo | deck | slides
     chart: chart | plot | graph | visual | visualize | visualise | visualization | visualisation | viz
         | histogram | bar chart | line chart | png | svg | picture | image | dashboard |
-        graphic | diagram
+        graphic | diagram | distribution | distribution chart | distribution plot
     csv: csv
 """
 )
@@ -363,8 +431,57 @@ _DEBT_SCOPE = _table(
 DEBT_SCOPE: dict[bool, tuple[str, ...]] = {False: _DEBT_SCOPE["without"], True: _DEBT_SCOPE["with"]}
 EXCLUDE_WORDS = tuple(
     phrase_set(
-        """excluding | except | ex | other than | but not | non | not | outside | remove | drop | leave out | filter out | take out | omit | ignore | exclude | apart from | besides | minus the | without the"""
+        """excluding | except | except for | ex | other than | but not | non | not | outside | outside of
+        | remove | drop | leave out | filter out | take out | omit | ignore | exclude | apart from |
+        besides | minus the | without the | anything but | everything but | all but | anything
+        except | everything except | excepting | not in | aside from | save for | barring | no | arent |
+        isnt | are not | is not | that arent | which arent | not a | not an"""
     )
+)
+# Words that are a threshold by themselves (docs/DOMAIN.md, "Words of the trade"): metric
+# (None: the metric named beside it), operator, value.
+PRESET_THRESHOLDS: dict[str, tuple[str | None, str, float]] = {
+    "negative": (None, "<", 0.0),
+    "below zero": (None, "<", 0.0),
+    "less than zero": (None, "<", 0.0),
+    "under zero": (None, "<", 0.0),
+    "positive": (None, ">", 0.0),
+    "above zero": (None, ">", 0.0),
+    "in the red": ("noi", "<", 0.0),
+    "losing money": ("noi", "<", 0.0),
+    "lose money": ("noi", "<", 0.0),
+    "underwater": ("ltv", ">", 1.0),
+    "under water": ("ltv", ">", 1.0),
+    "upside down": ("ltv", ">", 1.0),
+    "negative equity": ("ltv", ">", 1.0),
+}
+# "top decile", "bottom quartile", "top half": a share of the properties.
+QUANTILE_WORDS: dict[str, float] = {
+    "decile": 0.1,
+    "quintile": 0.2,
+    "quartile": 0.25,
+    "tercile": 1 / 3,
+    "third": 1 / 3,
+    "half": 0.5,
+    "percentile": 0.01,
+}
+# Every metric of the metrics table at once: "export all property metrics to Excel".
+ALL_METRICS_WORDS = phrase_set(
+    """
+    all metric | all the metric | all property metric | all of the metric | every metric |
+    property metric | full metric | key metric | main metric | all kpi | all the kpi | kpi |
+    key figure | all figure | all the figure | all number | all the number | all data | all the
+    data | full set of metric | all stat | all the stat | all property data |
+    property data | portfolio metric | all portfolio metric | core metric | headline metric
+"""
+)
+# A part of a whole: "what fraction of NOI comes from office", "NOI share by market".
+SHARE_WORDS = phrase_set(
+    """
+    share | fraction | proportion | portion | contribution | percentage | percent of total |
+    share of | what percent | what percentage | how much of | comes from | come from | coming from
+    | contributed by | contribute | contributes | % of
+"""
 )
 
 

@@ -61,12 +61,14 @@ FORECAST_WORDS = phrase_set(
 PROPERTY_NOUNS = phrase_set(
     """
     all | any | anything | asset | book | building | commercial | cre | deal | each | entire |
+    prop | props | bldg | bldgs | name | names |
     every | everything | holding | investment | loan | location | one | portfolio | position |
     property | real estate | site | something | whole
 """
 )
-# Words that carry no meaning for the plan but are fine to meet in a request.
-FILLER_WORDS = word_set(
+# Ordinary words of requests: known English, never a name and never a typo to correct. Many of
+# them carry meaning ("not", "top", "total"): being known is not being understood (``coverage``).
+COMMON_WORDS = word_set(
     """
     a about across across-the-board again all almost along alongside also am an analyse analysis
     analytics analyze and another answer answers any anyone anything approx approximately are
@@ -106,6 +108,32 @@ FILLER_WORDS = word_set(
     w/ walk want was way ways we we're we've weak week weeks went were what what's whats when
     where where's whether which who who's whole whom whose why wide will with within wo
     wondering work would x yeah year years yes you your yours ytd
+"""
+)
+# The short list of words that carry no meaning for a plan: a request may contain them and they
+# are dropped. Negations, comparisons, quantities, periods, groupings (not, no, under, over, only,
+# each, per, share, average, total, except, top, bottom...) are never here.
+FILLER_WORDS = word_set(
+    """
+    a about am an analyse analysis analyze and answer anyone are as asap ask assess at be been
+    being both btw build by calc calcs calculate calculated calculation calculations can check
+    compile computation compute computed could crunch current currently d data detail details
+    determine did display do does doing done download draft e eg etc evaluate export exported
+    fetch figure figures file find for from fyi get gimme give given go got grab have has had
+    having hello help here hey hi how i i'd i'm identify ie if in info information into is it
+    it's its just kind kindly know latest let let's lets like list ll look lookup love me metric
+    metrics might mine my name names need needs now number numbers of ok okay on onto or our ours
+    out output please pls plz prepare present presently produce provide pull put quick quickly
+    ratio ratios re ready really result results return review run s save say see should show
+    showing shown so some someone something status t table tables tell thank thanks that that's
+    the their them then there these they this those to today today's todays us use using ve
+    via view want was we we're we've were what what's whats when where where's which who who's
+    whom whose why will with would yeah yes you your yours flag highlight pinpoint spot
+    surface screen select filter also plus along across respectively snapshot rundown overview
+    breakdown picture quick generate create make assemble pull-up walk through summary summarise
+    summarize stats statistics stat performance performing perform doing holding holdings own
+    owned owning have hold held currently right now handy please detect spot find update
+    email ready apply while but
 """
 )
 QUESTION_WORDS = word_set(

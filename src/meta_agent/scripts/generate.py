@@ -78,6 +78,7 @@ class ScriptGenerator:
         rendered: str = self._load_template().render(
             goal=_one_line(plan.goal),
             request=_one_line(plan.request),
+            restatement=_one_line(plan.restatement),
             version=__version__,
             planner=plan.planner,
             plan_hash=plan_hash,

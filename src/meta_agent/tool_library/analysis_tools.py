@@ -109,7 +109,7 @@ def _close_ids(metrics: pd.DataFrame, text: str) -> list[str]:
 # --- at risk and trends ------------------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("metrics", "ranking", "count"), columns=("at_risk",))
 def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOLD) -> pd.DataFrame:
     """Add a boolean at_risk column: DSCR below the threshold; properties with no debt never are.
 
@@ -136,7 +136,7 @@ def flag_at_risk(data: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOL
     return frame
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("trend",))
 def trend_analysis(
     data: pd.DataFrame,
     value_column: str = "noi",
@@ -239,7 +239,7 @@ def _chosen_peers(frame: pd.DataFrame, target: pd.Series, peer_ids: list[str]) -
     return peers.assign(similarity_score=similarity.similarity_scores(target, peers))
 
 
-@tool(category="analysis", side_effects=["reads_database"])
+@tool(category="analysis", side_effects=["reads_database"], intents=("comparison",))
 def comparative_analysis(
     property_id: str,
     n: int = 5,
@@ -281,7 +281,7 @@ def comparative_analysis(
 # --- outliers and correlations -----------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("outliers",), columns=("outlier_score", "is_outlier"))
 def outlier_detection(
     data: pd.DataFrame, column: str, method: str = "iqr", threshold: float | None = None
 ) -> pd.DataFrame:
@@ -316,7 +316,7 @@ def outlier_detection(
     return frame
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("correlation",))
 def correlation_analysis(
     data: pd.DataFrame, columns: list[str] | None = None, method: str = "pearson"
 ) -> pd.DataFrame:
@@ -353,7 +353,7 @@ def correlation_analysis(
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-@tool(category="analysis")
+@tool(category="analysis", intents=("scenario",))
 def scenario_analysis(
     base_case: pd.DataFrame,
     scenarios: list[dict[str, Any]],
@@ -417,3 +417,297 @@ def scenario_pivot(results: pd.DataFrame) -> pd.DataFrame:
     frame = _frame(results, "results")
     _require(frame, ["scenario", "property_id", "dscr"], "results")
     return sim.pivot_dscr(frame)
+
+
+# --- figures of a group (DOMAIN.md) ------------------------------------------------------------
+
+# numerator, denominator, over the properties with debt only
+GROUP_RATIOS: dict[str, tuple[str, str, bool]] = {
+    "dscr": ("noi", "debt_service", True),
+    "cap_rate": ("noi", "value", False),
+    "ltv": ("loan_balance", "value", False),
+    "debt_yield": ("noi", "loan_balance", True),
+    "expense_ratio": ("operating_expenses", "egi", False),
+}
+GROUP_SUMS = (
+    "noi",
+    "egi",
+    "operating_expenses",
+    "debt_service",
+    "loan_balance",
+    "value",
+    "square_feet",
+    "units",
+    "loan_count",
+)
+GROUP_STATISTICS = ("aggregate", "mean", "median", "share")
+
+
+@tool(
+    category="analysis",
+    intents=("aggregation",),
+    columns=(
+        "property_count",
+        "aggregate_dscr",
+        "aggregate_cap_rate",
+        "aggregate_ltv",
+        "aggregate_debt_yield",
+        "weighted_occupancy",
+        "properties_with_debt",
+    ),
+)
+def group_figures(
+    data: pd.DataFrame,
+    metrics: list[str],
+    group_by: str | None = None,
+    statistic: str = "aggregate",
+) -> pd.DataFrame:
+    """Figures of a group, as DOMAIN.md defines them: one row per group (or one for everything).
+
+    ``aggregate``: a ratio of the group's sums, never a sum or a silent mean of the properties'
+    ratios: `aggregate_dscr` = sum NOI / sum debt service over the properties with debt,
+    `aggregate_cap_rate` = sum NOI / sum value, `aggregate_ltv` = sum loan balance / sum value,
+    `aggregate_debt_yield` = sum NOI / sum loan balance over the properties with debt,
+    `weighted_occupancy` = occupancy weighted by square feet; dollar figures are summed (`noi`).
+    ``mean`` / ``median``: the plain mean or median of the properties' values, missing values
+    left out, in columns labelled `average_<metric>` / `median_<metric>`. ``share``: each group's
+    sum of a dollar figure over the sum of the whole table (`noi_share`), with the sum (`noi`).
+    Every row also has `property_count`.
+
+    Args:
+        data: a metrics table (fetch_portfolio_metrics), already filtered to the set asked about.
+        metrics: the metrics to figure, e.g. ["dscr", "ltv", "occupancy"].
+        group_by: a column to group by (property_type, market, state, city); None for one row.
+        statistic: "aggregate", "mean", "median" or "share".
+    """
+    import pandas as pd
+
+    frame = _frame(data)
+    if statistic not in GROUP_STATISTICS:
+        raise ToolError(
+            f"statistic must be one of {', '.join(GROUP_STATISTICS)}; got {statistic!r}."
+        )
+    if not metrics:
+        raise ToolError("metrics must name at least one metric, e.g. ['dscr'].")
+    keys = [group_by] if group_by else []
+    needed = set(keys)
+    for metric in metrics:
+        if statistic in ("mean", "median"):
+            needed.add(metric)
+        elif metric in GROUP_RATIOS:
+            if statistic == "share":
+                raise ToolError(f"A share is taken of a sum; {metric!r} is a ratio.")
+            needed |= set(GROUP_RATIOS[metric][:2])
+        elif metric == "occupancy":
+            if statistic == "share":
+                raise ToolError("A share is taken of a sum; 'occupancy' is a ratio.")
+            needed |= {"occupancy", "square_feet"}
+        elif metric in GROUP_SUMS:
+            needed.add(metric)
+        else:
+            raise ToolError(
+                f"{metric!r} has no group figure; use one of "
+                f"{', '.join([*GROUP_RATIOS, 'occupancy', *GROUP_SUMS])}, or statistic='mean'."
+            )
+    _require(frame, sorted(needed))
+    groups = frame.groupby(keys, dropna=False, sort=True) if keys else [((), frame)]
+    rows = []
+    for key, part in groups:
+        row: dict[str, Any] = {}
+        if keys:
+            row[keys[0]] = key[0] if isinstance(key, tuple) else key
+        row["property_count"] = len(part)
+        for metric in metrics:
+            row.update(_group_figure(part, frame, metric, statistic))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _column(frame: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def _figure(value: Any) -> float | None:
+    return None if value is None else _scalar(value)
+
+
+def _group_figure(
+    part: pd.DataFrame, whole: pd.DataFrame, metric: str, statistic: str
+) -> dict[str, Any]:
+    values = _column(part, metric) if metric in part.columns else None
+    if statistic == "mean" and values is not None:
+        return {f"average_{metric}": _figure(values.mean())}
+    if statistic == "median" and values is not None:
+        return {f"median_{metric}": _figure(values.median())}
+    if metric in GROUP_RATIOS:
+        top, bottom, debt_only = GROUP_RATIOS[metric]
+        chosen = part
+        if debt_only:
+            chosen = part[_column(part, bottom).fillna(0) > 0]
+        numerator = _column(chosen, top).sum(min_count=1)
+        denominator = _column(chosen, bottom).sum(min_count=1)
+        figure = numerator / denominator if denominator and denominator > 0 else None
+        out: dict[str, Any] = {f"aggregate_{metric}": _figure(figure)}
+        if debt_only:
+            out["properties_with_debt"] = len(chosen)
+        return out
+    if metric == "occupancy":
+        occupancy = _column(part, "occupancy")
+        weights = _column(part, "square_feet").where(occupancy.notna())
+        occupied = (occupancy * weights).sum(min_count=1)
+        total = weights.sum(min_count=1)
+        return {"weighted_occupancy": _figure(occupied / total if total and total > 0 else None)}
+    total = _column(part, metric).sum(min_count=1)
+    if statistic == "share":
+        whole_total = _column(whole, metric).sum(min_count=1)
+        share = total / whole_total if whole_total and whole_total != 0 else None
+        return {metric: _figure(total), f"{metric}_share": _figure(share)}
+    return {metric: _figure(total)}
+
+
+# --- loans -------------------------------------------------------------------------------------
+
+
+def _as_of() -> Any:
+    """The end of the data's latest month: metrics, and 'next year', are as of this day."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio import reading
+    from meta_agent.portfolio.schema import financials
+
+    with reading.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(financials.c.period))).scalar()
+    if latest is None:
+        raise ToolError("The portfolio has no monthly financials to date the loans against.")
+    return pd.Timestamp(str(latest)[:10]) + pd.offsets.MonthEnd(0)
+
+
+@tool(
+    category="analysis",
+    side_effects=["reads_database"],
+    intents=("loans",),
+    columns=("interest_only", "months_to_maturity"),
+)
+def select_loans(
+    data: pd.DataFrame,
+    maturing_from: str | None = None,
+    maturing_before: str | None = None,
+    within_months: int | None = None,
+    year_offset: int | None = None,
+    interest_only: bool | None = None,
+) -> pd.DataFrame:
+    """The loans matching a maturity window and/or interest-only, soonest maturity first.
+
+    Adds `interest_only` (amortization_months == 0) and `months_to_maturity` (from the end of the
+    data's latest month, the date metrics are as of). Relative windows use that date too:
+    `within_months=12` keeps loans maturing after it and at most 12 months later; `year_offset=1`
+    keeps loans maturing in the calendar year after it ("next year").
+
+    Args:
+        data: loans (fetch_loans).
+        maturing_from: keep maturities on or after this ISO date.
+        maturing_before: keep maturities strictly before this ISO date.
+        within_months: keep maturities within this many months of the as-of date.
+        year_offset: keep maturities in the calendar year as-of year + offset.
+        interest_only: keep only interest-only loans (True) or only amortizing ones (False).
+    """
+    import pandas as pd
+
+    frame = _frame(data).copy()
+    _require(frame, ["loan_id", "maturity_date", "amortization_months"])
+    maturity = pd.to_datetime(frame["maturity_date"])
+    as_of = _as_of()
+    keep = pd.Series(True, index=frame.index)
+    if maturing_from is not None:
+        keep &= maturity >= pd.Timestamp(maturing_from)
+    if maturing_before is not None:
+        keep &= maturity < pd.Timestamp(maturing_before)
+    if within_months is not None:
+        keep &= (maturity > as_of) & (maturity <= as_of + pd.DateOffset(months=int(within_months)))
+    if year_offset is not None:
+        year = as_of.year + int(year_offset)
+        keep &= maturity.dt.year == year
+    frame["interest_only"] = frame["amortization_months"].astype(int) == 0
+    if interest_only is not None:
+        keep &= frame["interest_only"] == bool(interest_only)
+    frame["months_to_maturity"] = ((maturity - as_of).dt.days / 30.4375).round(1)
+    chosen = frame[keep].assign(_maturity=maturity[keep])
+    chosen = chosen.sort_values(["_maturity", "loan_id"], kind="mergesort")
+    return chosen.drop(columns="_maturity").reset_index(drop=True)
+
+
+# --- change of a group's NOI ------------------------------------------------------------------
+
+
+@tool(
+    category="analysis",
+    side_effects=["reads_database"],
+    intents=("aggregation",),
+    columns=("property_count", "noi", "noi_prior", "noi_change"),
+)
+def group_noi_change(
+    data: pd.DataFrame, group_by: str | None = None, basis: str = "yoy"
+) -> pd.DataFrame:
+    """Change of a group's NOI: year over year in T12 NOI, or month over month in monthly NOI.
+
+    ``yoy`` (DOMAIN.md): the group's T12 NOI at the latest period / its T12 NOI twelve periods
+    earlier - 1, both sums over the group's properties. ``mom``: the group's NOI of the latest
+    month / its NOI of the month before - 1. Columns: the group, `property_count`, `noi` and
+    `noi_prior` (the two sums) and `noi_change` (a fraction, 0.05 = +5%).
+
+    Args:
+        data: the properties of the set (fetch_portfolio_metrics, filtered); needs property_id
+            and the group_by column.
+        group_by: property_type, market, state or city; None for one row.
+        basis: "yoy" or "mom".
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio import reading
+    from meta_agent.portfolio.schema import financials
+
+    if basis not in ("yoy", "mom"):
+        raise ToolError(f"basis must be 'yoy' or 'mom'; got {basis!r}.")
+    frame = _frame(data)
+    keys = [group_by] if group_by else []
+    _require(frame, ["property_id", *keys])
+    ids = frame["property_id"].astype(str).tolist()
+    periods = sa.select(financials.c.period).distinct().order_by(financials.c.period.desc())
+    with reading.connect() as conn:
+        recent = [row[0] for row in conn.execute(periods.limit(24))]
+        needed = 24 if basis == "yoy" else 2
+        if len(recent) < needed:
+            raise ToolError(
+                f"{needed} months of financials are needed; the data has {len(recent)}."
+            )
+        query = sa.select(financials.c.property_id, financials.c.period, financials.c.noi).where(
+            financials.c.period.in_(recent[:needed]), financials.c.property_id.in_(ids)
+        )
+        monthly = pd.DataFrame(conn.execute(query).all(), columns=["property_id", "period", "noi"])
+    latest = set(recent[:12] if basis == "yoy" else recent[:1])
+    monthly["now"] = monthly["period"].isin(latest)
+    per_property = monthly.pivot_table(
+        index="property_id", columns="now", values="noi", aggfunc="sum", fill_value=0.0
+    ).rename(columns={True: "noi", False: "noi_prior"})
+    joined = frame[["property_id", *keys]].merge(
+        per_property.reset_index(), on="property_id", how="left"
+    )
+    groups = joined.groupby(keys, dropna=False, sort=True) if keys else [((), joined)]
+    rows = []
+    for key, part in groups:
+        row: dict[str, Any] = {}
+        if keys:
+            row[keys[0]] = key[0] if isinstance(key, tuple) else key
+        now, prior = float(part["noi"].sum()), float(part["noi_prior"].sum())
+        row.update(
+            property_count=len(part),
+            noi=now,
+            noi_prior=prior,
+            noi_change=now / prior - 1 if prior else None,
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -36,6 +36,10 @@ AGGREGATIONS = {
     "std": "std",
 }
 ID_COLUMNS = ("property_id", "name")
+# Ratios of a property: their group figure is a ratio of sums (group_figures), never a sum.
+RATIO_COLUMNS = frozenset(
+    {"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio", "interest_rate"}
+)
 DOMAIN_METRICS = ("noi", "debt_service", "dscr", "cap_rate", "ltv", "debt_yield", "occupancy")
 ADDITIVE_METRICS = frozenset(
     {
@@ -47,6 +51,9 @@ ADDITIVE_METRICS = frozenset(
         "value",
         "effective_gross_income",
         "gross_potential_rent",
+        "current_balance",
+        "original_balance",
+        "annual_debt_service",
     }
 )
 
@@ -229,7 +236,7 @@ def _condition_mask(frame: pd.DataFrame, condition: Any) -> pd.Series:
     return compare(target).fillna(False).astype(bool) & series.notna()
 
 
-@tool(category="data", version="1.0.0")
+@tool(category="data", version="1.0.0", intents=("ranking",))
 def rank_data(
     data: pd.DataFrame, by: str, descending: bool = False, limit: int | None = None
 ) -> pd.DataFrame:
@@ -255,7 +262,7 @@ def rank_data(
     return ranked.reset_index(drop=True)
 
 
-@tool(category="data", version="1.0.0")
+@tool(category="data", version="1.0.0", intents=("aggregation", "count"))
 def aggregate_metrics(
     data: pd.DataFrame, group_by: str | list[str] | None, aggregations: dict[str, str]
 ) -> pd.DataFrame:
@@ -287,6 +294,11 @@ def aggregate_metrics(
             )
         if how != "count" and not pd.api.types.is_numeric_dtype(frame[column]):
             raise ToolError(f"Cannot take the {how} of {column!r}: it is not numeric.")
+        if how == "sum" and column in RATIO_COLUMNS:
+            raise ToolError(
+                f"A sum of {column!r} means nothing: a group's {column} is the ratio of its sums "
+                "(DOMAIN.md); use group_figures(data, [...], group_by, 'aggregate')."
+            )
         name = (
             column
             if how != "count"

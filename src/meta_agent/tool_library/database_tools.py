@@ -61,7 +61,17 @@ def batch_query(queries: list[dict[str, Any]]) -> list[pd.DataFrame]:
         return [reading.run_select(conn, statement) for statement in statements]
 
 
-@tool(category="database", side_effects=["reads_database"])
+@tool(
+    category="database",
+    side_effects=["reads_database"],
+    intents=("metrics", "ranking", "aggregation", "count", "scenario", "outliers", "correlation"),
+    columns=(
+        "property_id", "name", "property_type", "market", "state", "city", "noi", "egi",
+        "operating_expenses", "expense_ratio", "debt_service", "loan_balance", "value", "dscr",
+        "cap_rate", "ltv", "debt_yield", "occupancy", "square_feet", "units", "year_built",
+        "loan_count", "has_debt",
+    ),
+)  # fmt: skip
 def fetch_portfolio_metrics(
     property_ids: list[str] | None = None,
     property_types: list[str] | None = None,
@@ -138,7 +148,7 @@ def fetch_financial_data(
     return frame.iloc[::-1].reset_index(drop=True)
 
 
-@tool(category="database", side_effects=["reads_database"])
+@tool(category="database", side_effects=["reads_database"], intents=("loans",))
 def fetch_loans(property_ids: list[str] | None = None) -> pd.DataFrame:
     """Every loan (or those of some properties) with the property's name, by property then loan.
 
@@ -166,7 +176,7 @@ def fetch_loans(property_ids: list[str] | None = None) -> pd.DataFrame:
     return frame
 
 
-@tool(category="database", side_effects=["reads_database"])
+@tool(category="database", side_effects=["reads_database"], intents=("trend", "report"))
 def fetch_monthly_performance(
     property_ids: list[str] | None = None,
     property_types: list[str] | None = None,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@tool(category="reporting", version="1.0.0", side_effects=["writes_files"])
+@tool(category="reporting", version="1.0.0", side_effects=["writes_files"], intents=("report",))
 def build_executive_report(
     metrics: pd.DataFrame,
     monthly: pd.DataFrame,

@@ -48,6 +48,40 @@ BUILTIN_MODULES = (
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+MetricUnit = Literal["multiple", "fraction", "usd", "count", "year"]
+INTENTS = frozenset(
+    {
+        "metrics",
+        "ranking",
+        "aggregation",
+        "count",
+        "scenario",
+        "comparison",
+        "trend",
+        "outliers",
+        "correlation",
+        "report",
+        "loans",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DeclaredMetric:
+    """A metric a tool adds to the metrics table, askable by the words in ``synonyms``.
+
+    A tool declaring metrics takes the metrics table as ``data`` and returns it with a column
+    named ``name`` added; the planner calls it after fetching the metrics whenever a request
+    names the metric, so a plug-in's metric can be asked for, filtered, ranked and exported.
+    """
+
+    name: str
+    label: str
+    unit: MetricUnit = "count"
+    synonyms: tuple[str, ...] = ()
+    higher_is_better: bool | None = True
+
+
 @dataclass(frozen=True)
 class ToolSpec:
     """What ``@tool`` records on a function before any registry sees it."""
@@ -56,6 +90,9 @@ class ToolSpec:
     version: str
     side_effects: frozenset[str]
     name: str | None = None
+    metrics: tuple[DeclaredMetric, ...] = ()
+    intents: frozenset[str] = frozenset()
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,9 @@ class Tool:
     function: Callable[..., Any] = field(repr=False, compare=False)
     module: str
     side_effects: frozenset[str]
+    metrics: tuple[DeclaredMetric, ...] = ()  # metrics it adds to the metrics table
+    intents: frozenset[str] = frozenset()  # the analyses it answers
+    columns: tuple[str, ...] = ()  # the columns of its result
 
     @functools.cached_property
     def parameters(self) -> dict[str, Any]:
@@ -95,6 +135,11 @@ class Tool:
             "parameters": self.parameters,
             "returns": self.returns,
             "side_effects": sorted(self.side_effects),
+            "answers": {
+                "metrics": [m.name for m in self.metrics],
+                "intents": sorted(self.intents),
+                "columns": list(self.columns),
+            },
         }
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -106,16 +151,28 @@ def tool(
     version: str = "1.0.0",
     side_effects: Iterable[str] = (),
     name: str | None = None,
+    metrics: Iterable[DeclaredMetric] = (),
+    intents: Iterable[str] = (),
+    columns: Iterable[str] = (),
 ) -> Callable[[F], F]:
-    """Mark a function as a tool; the registry derives its schema when it registers it."""
+    """Mark a function as a tool; the registry derives its schema when it registers it.
+
+    ``metrics``, ``intents`` and ``columns`` declare what the tool answers: metrics it adds to
+    the metrics table (askable by name, see DeclaredMetric), the analyses it serves, the columns
+    of its result. The planner reads them from the registry.
+    """
     if category not in CATEGORIES:
         raise ValueError(f"unknown tool category {category!r}; expected one of {CATEGORIES}")
     effects = frozenset(side_effects)
     if not effects <= SIDE_EFFECTS:
         raise ValueError(f"unknown side effects {sorted(effects - SIDE_EFFECTS)}")
+    served = frozenset(intents)
+    if not served <= INTENTS:
+        raise ValueError(f"unknown intents {sorted(served - INTENTS)}; expected {sorted(INTENTS)}")
+    spec = ToolSpec(category, version, effects, name, tuple(metrics), served, tuple(columns))
 
     def mark(function: F) -> F:
-        function.__meta_agent_tool__ = ToolSpec(category, version, effects, name)  # type: ignore[attr-defined]
+        function.__meta_agent_tool__ = spec  # type: ignore[attr-defined]
         return function
 
     return mark
@@ -164,6 +221,18 @@ class ToolRegistry:
 
     def tools(self) -> list[Tool]:
         return list(self._tools.values())
+
+    def declared_metrics(self) -> dict[str, tuple[Tool, DeclaredMetric]]:
+        """Metrics tools add to the metrics table, by name (a plug-in's become askable)."""
+        found: dict[str, tuple[Tool, DeclaredMetric]] = {}
+        for built in self._tools.values():
+            for metric in built.metrics:
+                found.setdefault(metric.name, (built, metric))
+        return found
+
+    def serving(self, intent: str) -> list[Tool]:
+        """The tools that declare they answer an analysis of this intent."""
+        return [t for t in self._tools.values() if intent in t.intents]
 
     def modules(self) -> set[str]:
         """The modules tools live in: the only tool imports a script may make."""
@@ -261,6 +330,9 @@ def build_tool(function: Callable[..., Any]) -> Tool:
         function=function,
         module=function.__module__,
         side_effects=spec.side_effects,
+        metrics=spec.metrics,
+        intents=spec.intents,
+        columns=spec.columns,
     )
 
 

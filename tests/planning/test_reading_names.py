@@ -1,0 +1,74 @@
+"""Names: exact names first, English words are never names or typos, close phrases get
+'did you mean', quoting the whole phrase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from meta_agent.errors import RequestRejected
+from meta_agent.planning.rule_based import RuleBasedPlanner
+
+from .reading import Case, check, read
+
+CASES: list[Case] = [
+    ("Galleria Dallas NOI", {"ids": ["galleria_dallas"], "markets": [], "metrics": ["noi"]}),
+    ("Galleria Houston DSCR", {"ids": ["galleria_houston"]}),
+    ("NOI in Dallas", {"ids": [], "markets": ["Dallas-Fort Worth, TX"]}),
+    ("DSCR for Orlando Fashion Square", {"ids": ["orlando_fashion_square"]}),
+    ("DSCR for Orlando Fashon Sqare", {"ids": ["orlando_fashion_square"]}),
+    (
+        "Orlando Fashion Sq debt yield + occupancy",
+        {"ids": ["orlando_fashion_square"], "metrics": ["debt_yield", "occupancy"]},
+    ),
+    (
+        "what's our LTV on orlando fashion square",
+        {"ids": ["orlando_fashion_square"], "metrics": ["ltv"]},
+    ),
+    ("orlando_fashion_square cap rate", {"ids": ["orlando_fashion_square"]}),
+    ("NOI for Orlando", {"ids": [], "markets": ["Orlando, FL"]}),
+    ("Model a 200 basis point rate increase", {"ids": [], "property_types": []}),
+    ("model a 10% NOI decline for hotels", {"property_types": ["hotel"], "scenarios": [(10, 0)]}),
+    ("Mueller Flats and Midtown Lofts occupancy", {"ids": ["mueller_flats", "midtown_lofts"]}),
+    ("DSCR for The Domain Tower", {"ids": ["domain_tower"]}),
+    ("Capital Plaza LTV", {"ids": ["capital_plaza"]}),
+    (
+        "compare Legacy West Office Tower to its 3 closest peers",
+        {"intent": "comparison", "ids": ["legacy_west_office"], "peer_count": 3},
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_text", "expected"), CASES, ids=[c[0][:50] for c in CASES])
+def test_names(planner: RuleBasedPlanner, request_text: str, expected: dict[str, Any]) -> None:
+    check(read(planner, request_text), expected)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "typed"),
+    [
+        ("DSCR for Orlando Fashon Sqare", "Orlando Fashon Sqare"),
+        ("occupancy of Scottsdale Quartr", "Scottsdale Quartr"),
+    ],
+)
+def test_a_typo_is_stated(planner: RuleBasedPlanner, request_text: str, typed: str) -> None:
+    analysis = read(planner, request_text)
+    assert any(f"'{typed}'" in line for line in analysis.interpretations)
+    assert f"'{typed}' read as" in analysis.restatement
+
+
+@pytest.mark.parametrize(
+    ("request_text", "phrase", "name"),
+    [
+        ("DSCR for Mueller Flts", "Mueller Flts", "Mueller Flats"),
+        ("NOI at Midtown Lofs", "Midtown Lofs", "Midtown Lofts"),
+    ],
+)
+def test_a_close_phrase_gets_did_you_mean(
+    planner: RuleBasedPlanner, request_text: str, phrase: str, name: str
+) -> None:
+    with pytest.raises(RequestRejected) as caught:
+        planner.analyse(request_text)
+    assert f"'{phrase}'" in str(caught.value) and "Did you mean" in str(caught.value)
+    assert caught.value.suggestions == [name]
