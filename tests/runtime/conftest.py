@@ -55,6 +55,23 @@ def bwrap_ok() -> None:
     require_bwrap()
 
 
+def require_docker() -> None:
+    """Skip when no Docker engine answers, except under CI=true where that is a failure."""
+    from meta_agent.runtime.docker import docker_problem
+
+    problem = docker_problem()
+    if problem:
+        message = f"docker backend not testable here: {problem} (scripts/docker-engine starts one)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"a Docker engine is required under CI=true: {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture()
+def docker_ok() -> None:
+    require_docker()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that needs bwrap (fixture or a "bwrap" parameter) with ``bwrap``."""
     for item in items:
@@ -64,6 +81,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if "bwrap_ok" in fixtures or "pooled" in fixtures or "bwrap" in params.values():
             item.add_marker(pytest.mark.bwrap)
+        if "docker_ok" in fixtures or "docker" in params.values():
+            item.add_marker(pytest.mark.docker)
 
 
 def write_script(folder: Path, source: str, name: str = "script.py") -> Path:
