@@ -299,7 +299,8 @@ def run_hostile(
 
 
 def survivors(marker: str) -> list[str]:
-    """Host processes that still mention ``marker`` (a run folder) in their command or env."""
+    """Host processes that still mention ``marker`` (a run folder) in their command or env, and
+    Docker containers made for a run under it."""
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         with contextlib.suppress(psutil.Error):
@@ -308,7 +309,27 @@ def survivors(marker: str) -> list[str]:
             mentioned = marker in cmd or any(marker in value for value in env.values())
             if mentioned and proc.pid != os.getpid():
                 found.append(f"{proc.pid} {cmd[:120]}")
-    return found
+    return found + containers_left(marker)
+
+
+def containers_left(marker: str) -> list[str]:
+    """Docker containers, running or not, made for a run folder under ``marker``."""
+    from meta_agent.runtime.docker import RUN_LABEL, docker_problem
+
+    if docker_problem() is not None:
+        return []
+    import docker
+
+    client = docker.from_env()
+    try:
+        listed = client.containers.list(all=True, filters={"label": RUN_LABEL})
+        return [
+            f"container {c.short_id} {c.labels[RUN_LABEL]}"
+            for c in listed
+            if marker in c.labels.get(RUN_LABEL, "")
+        ]
+    finally:
+        client.close()
 
 
 @pytest.fixture(name="survivors")
