@@ -361,3 +361,36 @@ def test_results_json_round_trip(engine: Any, make_script: Any, run_dir: Path) -
     assert json.loads((run_dir / "results" / "results.json").read_text()) == {"n": 3}
     owners = {p.stat().st_uid for p in (run_dir / "results").rglob("*")}
     assert owners == {os.getuid()}
+
+
+def test_an_image_without_python_fails_clearly(
+    engine: Any, make_script: Any, run_dir: Path
+) -> None:
+    """A self-contained image must bring ``python``; one that does not ends in a clear error."""
+    engine.api.import_image_from_data(root_tar(), repository="meta-agent-test-no-python", tag="1")
+    try:
+        backend = DockerBackend(image="meta-agent-test-no-python:1", client=engine)
+        result = backend.run(RunSpec(make_script("print(1)\n"), run_dir), Limits())
+    finally:
+        engine.images.remove("meta-agent-test-no-python:1", force=True)
+    assert result.status == "error"
+    assert "could not start the container" in (result.error or "")
+    assert containers_of(engine, run_dir) == []
+
+
+def test_a_quiet_spell_longer_than_the_client_timeout_loses_no_output(
+    docker_ok: None, make_script: Any, run_dir: Path
+) -> None:
+    import docker
+
+    client = docker.from_env(timeout=2)  # requests time out after 2 s; the run lasts longer
+    try:
+        script = make_script("import time\nprint('before')\ntime.sleep(4)\nprint('after')\n")
+        result = DockerBackend(client=client).run(
+            RunSpec(script, run_dir), Limits(timeout_seconds=30)
+        )
+    finally:
+        client.close()
+    log = (run_dir / "logs" / "run.log").read_text()
+    assert result.status == "succeeded", log
+    assert "[stdout] before" in log and "[stdout] after" in log

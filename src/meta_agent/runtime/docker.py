@@ -257,7 +257,10 @@ class DockerBackend:
                 return context.error_result(str(exc))
             except Exception as exc:  # noqa: BLE001 - engine errors become a clear status "error"
                 return context.error_result(f"Docker could not create the container ({exc}).")
-            watched = self._supervise(context, container)
+            try:
+                watched = self._supervise(context, container)
+            except ExecutionError as exc:
+                return context.error_result(str(exc))
             _remove(container)
             _take_back(results)
             return finish(context, watched, exit_code_carries_signal=True)
@@ -284,6 +287,10 @@ class DockerBackend:
         """Start the container, stream its output, stop it at the first breach; how it ended."""
         spec = context.spec
         socket_stream = container.attach(stdout=True, stderr=True, stream=True, demux=True)
+        sock = _stream_socket(socket_stream)
+        if sock is not None:
+            # The client's request timeout (60 s) would end the stream of a quiet script.
+            sock.settimeout(None)
         logs = threading.Thread(target=_pump_demuxed, args=(socket_stream, context), daemon=True)
         ended: dict[str, Any] = {}
         done = threading.Event()
@@ -296,7 +303,11 @@ class DockerBackend:
             done.set()
 
         waiter = threading.Thread(target=wait, daemon=True)
-        container.start()
+        try:
+            container.start()
+        except Exception as exc:  # noqa: BLE001 - e.g. the runtime cannot exec the interpreter
+            _close_stream(socket_stream)
+            raise ExecutionError(f"Docker could not start the container ({exc}).") from None
         logs.start()
         waiter.start()
         cgroup, running = _container_cgroup(container)
@@ -476,17 +487,23 @@ def _breach(context: RunContext, elapsed: float, sampler: _Sampler) -> Status | 
     return None
 
 
+def _stream_socket(stream: Any) -> Any:
+    """The socket under an attach stream (the SDK keeps it private), or None."""
+    with contextlib.suppress(Exception):
+        raw = getattr(stream._response.raw._fp.fp, "raw", None)
+        return getattr(raw, "_sock", None) or getattr(raw, "sock", None)
+    return None
+
+
 def _close_stream(stream: Any) -> None:
     """Close an attach stream and its socket (the SDK leaves it open once the stream has ended)."""
     with contextlib.suppress(Exception):
         stream.close()
+    sock = _stream_socket(stream)
     with contextlib.suppress(Exception):
-        response = stream._response
-        raw = getattr(response.raw._fp.fp, "raw", None)
-        sock = getattr(raw, "_sock", None) or getattr(raw, "sock", None)
         if sock is not None:
             sock.close()
-        response.close()
+        stream._response.close()
 
 
 def _pump_demuxed(streams: Any, context: RunContext) -> None:
