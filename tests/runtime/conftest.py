@@ -6,7 +6,9 @@ be pointed at ``meta-agent exec FILE --no-validate --yes --json`` by changing th
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -312,24 +314,33 @@ def survivors(marker: str) -> list[str]:
     return found + containers_left(marker)
 
 
-def containers_left(marker: str) -> list[str]:
-    """Docker containers, running or not, made for a run folder under ``marker``."""
-    from meta_agent.runtime.docker import RUN_LABEL, docker_problem
+@functools.lru_cache(maxsize=1)
+def _docker_client() -> Any:
+    """One client for the session's container checks, or None without an engine."""
+    from meta_agent.runtime.docker import docker_problem
 
     if docker_problem() is not None:
-        return []
+        return None
     import docker
 
     client = docker.from_env()
-    try:
-        listed = client.containers.list(all=True, filters={"label": RUN_LABEL})
-        return [
-            f"container {c.short_id} {c.labels[RUN_LABEL]}"
-            for c in listed
-            if marker in c.labels.get(RUN_LABEL, "")
-        ]
-    finally:
-        client.close()
+    atexit.register(client.close)
+    return client
+
+
+def containers_left(marker: str) -> list[str]:
+    """Docker containers, running or not, made for a run folder under ``marker``."""
+    from meta_agent.runtime.docker import RUN_LABEL
+
+    client = _docker_client()
+    if client is None:
+        return []
+    listed = client.containers.list(all=True, filters={"label": RUN_LABEL})
+    return [
+        f"container {c.short_id} {c.labels[RUN_LABEL]}"
+        for c in listed
+        if marker in c.labels.get(RUN_LABEL, "")
+    ]
 
 
 @pytest.fixture(name="survivors")

@@ -95,11 +95,12 @@ def docker_problem() -> str | None:
             client = docker.from_env(version=DOCKER_API_VERSION, timeout=3)
             client.ping()
         except Exception as exc:  # noqa: BLE001 - any failure means "no engine reachable"
-            return f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
-        finally:
             if client is not None:
                 client.close()
-            gc.collect()
+            del client
+            gc.collect()  # the leaked socket's warning, while it is silenced
+            return f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
+        client.close()
     return None
 
 
@@ -202,6 +203,13 @@ class DockerBackend:
         if self._client is not None:
             with contextlib.suppress(Exception):
                 self._client.close()
+
+    def prepare(self, limits: Limits) -> None:
+        """Find (or import) the image and remove orphans before the first run (the executor
+        calls this once); a failure here is reported by the run itself."""
+        with contextlib.suppress(Exception):
+            self._sweep()
+            self.resolve_image()
 
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` in a new container and supervise it to the end."""
