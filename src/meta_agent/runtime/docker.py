@@ -3,10 +3,10 @@
 One container per run, never reused: no network (``--network none``), a read-only root, a
 size-capped private /tmp, no capabilities, no new privileges, Docker's default seccomp profile
 and the project's own deny-list on top (installed by pid 1, docker_init.py), a private IPC
-namespace, an unprivileged user (uid 65534 when the runtime is root, else the
-runtime's own uid), memory (no swap) and task limits in the container's cgroup, CPU-time,
-file-size and core-dump rlimits, and the same mounts as bwrap: the script read-only, results/
-writable, the database read-only (a SQLite file, or a local PostgreSQL's Unix socket).
+namespace, an unprivileged user (uid 65534 when the runtime is root, else its own uid), memory
+(no swap) and task limits in the container's cgroup, CPU-time, file-size and core-dump rlimits,
+and the same mounts as bwrap: the script read-only, results/ writable, the database read-only
+(a SQLite file, or a local PostgreSQL's Unix socket).
 
 The image is by default a tiny local one (docker_image.py) into which the host's interpreter and
 environment are bind-mounted read-only, as bwrap does; META_AGENT_DOCKER_IMAGE names another
@@ -261,6 +261,8 @@ class DockerBackend:
                 )
                 _hand_over(results, user)
                 container = self.client.containers.create(**options)
+                mounted = ", the host's Python mounted" if host_python else ""
+                context.writer.line("runtime", f"docker image {image}{mounted}; user {user[0]}")
             except ExecutionError as exc:
                 return context.error_result(str(exc))
             except Exception as exc:  # noqa: BLE001 - engine errors become a clear status "error"
