@@ -6,8 +6,10 @@ be pointed at ``meta-agent exec FILE --no-validate --yes --json`` by changing th
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -58,6 +60,23 @@ def bwrap_ok() -> None:
     require_bwrap()
 
 
+def require_docker() -> None:
+    """Skip when no Docker engine answers, except under CI=true where that is a failure."""
+    from meta_agent.runtime.docker import docker_problem
+
+    problem = docker_problem()
+    if problem:
+        message = f"docker backend not testable here: {problem} (scripts/docker-engine starts one)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"a Docker engine is required under CI=true: {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture()
+def docker_ok() -> None:
+    require_docker()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that needs bwrap (fixture or a "bwrap" parameter) with ``bwrap``."""
     for item in items:
@@ -67,6 +86,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if "bwrap_ok" in fixtures or "pooled" in fixtures or "bwrap" in params.values():
             item.add_marker(pytest.mark.bwrap)
+        if "docker_ok" in fixtures or "docker" in params.values():
+            item.add_marker(pytest.mark.docker)
 
 
 def write_script(folder: Path, source: str, name: str = "script.py") -> Path:
@@ -421,7 +442,8 @@ def run_hostile(
 
 
 def survivors(marker: str) -> list[str]:
-    """Host processes that still mention ``marker`` (a run folder) in their command or env."""
+    """Host processes that still mention ``marker`` (a run folder) in their command or env, and
+    Docker containers made for a run under it."""
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         with contextlib.suppress(psutil.Error):
@@ -430,7 +452,36 @@ def survivors(marker: str) -> list[str]:
             mentioned = marker in cmd or any(marker in value for value in env.values())
             if mentioned and proc.pid != os.getpid():
                 found.append(f"{proc.pid} {cmd[:120]}")
-    return found
+    return found + containers_left(marker)
+
+
+@functools.lru_cache(maxsize=1)
+def _docker_client() -> Any:
+    """One client for the session's container checks, or None without an engine."""
+    from meta_agent.runtime.docker import docker_problem
+
+    if docker_problem() is not None:
+        return None
+    import docker
+
+    client = docker.from_env()
+    atexit.register(client.close)
+    return client
+
+
+def containers_left(marker: str) -> list[str]:
+    """Docker containers, running or not, made for a run folder under ``marker``."""
+    from meta_agent.runtime.docker import RUN_LABEL
+
+    client = _docker_client()
+    if client is None:
+        return []
+    listed = client.containers.list(all=True, filters={"label": RUN_LABEL})
+    return [
+        f"container {c.short_id} {c.labels[RUN_LABEL]}"
+        for c in listed
+        if marker in c.labels.get(RUN_LABEL, "")
+    ]
 
 
 @pytest.fixture(name="survivors")

@@ -71,7 +71,9 @@ def test_process_is_never_in_the_auto_order() -> None:
 
 def test_explicit_backend_must_be_available(monkeypatch: pytest.MonkeyPatch) -> None:
     _unavailable(monkeypatch, "docker")
-    with pytest.raises(SandboxUnavailable, match=r"docker sandbox cannot run here.*docker: not here"):
+    with pytest.raises(
+        SandboxUnavailable, match=r"docker sandbox cannot run here.*docker: not here"
+    ):
         Executor("docker")
     with pytest.raises(ValueError, match="Unknown sandbox backend"):
         Executor("chroot")

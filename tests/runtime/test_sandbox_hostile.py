@@ -5,7 +5,7 @@ the host must be untouched afterwards: canaries intact and unread (their content
 the log, the results or the RunResult), no file created outside the run, no listener contacted,
 the test process's environment never seen, and no process of the run left alive.
 
-Backend matrix: bwrap must contain every script. The process backend runs the scripts marked
+Backend matrix: bwrap and docker (through a real engine) must contain every script. The process backend runs the scripts marked
 ``pass`` (and ``netns``/``cgroup`` ones where this host gives it a network namespace/cgroup);
 scripts marked ``xfail`` are known escapes of the process backend (it runs as the host user);
 ``skip`` ones are not even tried, because under that backend they would really harm the host.
@@ -91,7 +91,7 @@ def _process_mode(script: Path, request: pytest.FixtureRequest) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["bwrap", "process"])
+@pytest.mark.parametrize("backend", ["bwrap", "docker", "process"])
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_hostile_script_is_contained(
     script: Path,
@@ -103,8 +103,8 @@ def test_hostile_script_is_contained(
     request: pytest.FixtureRequest,
     tmp_path: Path,
 ) -> None:
-    if backend == "bwrap":
-        request.getfixturevalue("bwrap_ok")
+    if backend in ("bwrap", "docker"):
+        request.getfixturevalue(f"{backend}_ok")  # both must contain every script
     else:
         _process_mode(script, request)
     expected = expectation(script)

@@ -6,7 +6,10 @@
 TARGETS: dict = {}  # filled in by tests/runtime/conftest.py
 import os
 
-data = open("/proc/1/environ", "rb").read().decode("utf-8", "replace")
+try:
+    data = open("/proc/1/environ", "rb").read().decode("utf-8", "replace")
+except PermissionError:
+    data = ""  # pid 1 out of reach (the docker sandbox's init is not dumpable): nothing leaks
 print(data.replace("\0", "\n"))
 if TARGETS["env_name"] in data:
     raise SystemExit("ESCAPED: host variable visible")

@@ -20,6 +20,9 @@ for listing in ("/proc/kallsyms", "/proc/vmallocinfo", "/proc/slabinfo", "/proc/
     except OSError as exc:
         print("masked", listing, exc)
         continue
-    if data:
+    # Readable kallsyms with every address shown as 0 (unprivileged readers, as under Docker)
+    # holds only symbol names, public anyway; the addresses are what must not leak.
+    hidden = all(line.startswith("0" * 16 + " ") for line in data.splitlines()[:-1])
+    if data and not (listing == "/proc/kallsyms" and hidden):
         raise SystemExit(f"ESCAPED: {listing} readable")
 open("/proc/sysrq-trigger", "w")
