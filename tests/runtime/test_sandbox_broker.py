@@ -2,8 +2,7 @@
 with the key added there, on every backend, and nothing else crosses.
 
 The external API is a real HTTP server on loopback (conftest ``external_api``); the sandboxes
-are real (bwrap, the process backend, the warm pool); the Docker engine is the fake client's,
-which plays the container's part by talking to the channel it was given.
+are real (bwrap, the process backend, the warm pool, and a real Docker engine).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from meta_agent.errors import ExternalServiceError
 from meta_agent.runtime import Executor, Limits, RunSpec
 from meta_agent.runtime.broker import (
     MAX_REQUESTS_PER_RUN,
-    SANDBOX_BROKER_DIR,
     Broker,
     Channel,
     Credential,
@@ -73,7 +71,13 @@ def _check_run(run_dir: Path, api: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "backend", ["bwrap", pytest.param("bwrap-cold", marks=pytest.mark.bwrap), "process"]
+    "backend",
+    [
+        "bwrap",
+        pytest.param("bwrap-cold", marks=pytest.mark.bwrap),
+        "process",
+        pytest.param("docker", marks=pytest.mark.docker),
+    ],
 )
 def test_external_tools_run_through_the_broker(
     backend: str,
@@ -85,6 +89,8 @@ def test_external_tools_run_through_the_broker(
     chosen: Any = backend
     if backend.startswith("bwrap"):
         request.getfixturevalue("bwrap_ok")
+    if backend == "docker":  # a real engine: the channel is a volume of the container
+        request.getfixturevalue("docker_ok")
     if backend == "bwrap-cold":  # no pre-started launcher: bwrap started for the run
         from meta_agent.runtime.bwrap import BwrapBackend
 
@@ -136,78 +142,6 @@ def test_a_run_without_allowed_hosts_has_no_broker(
     log = (run_dir / "logs" / "run.log").read_text()
     assert result.status == "succeeded", log
     assert "broker False" in log and "External calls are turned off" in log
-
-
-class ChannelContainer:
-    """A fake Docker container that does what a script inside would: ask its broker."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        self.status = "created"
-        self.answers: list[Any] = []
-
-    def attach(self, **_: Any) -> Any:
-        return iter([])
-
-    def start(self) -> None:
-        self.status = "running"
-        volumes = self.options["volumes"]
-        host = next(h for h, v in volumes.items() if v["bind"] == SANDBOX_BROKER_DIR)
-        assert volumes[host]["mode"] == "ro"
-        inside = self.options["environment"]["META_AGENT_BROKER"]
-        census = self.options["environment"]["META_AGENT_CENSUS_URL"]
-        path = inside.replace(SANDBOX_BROKER_DIR, host)
-        self.answers.append(broker_fetch(path, "GET", census, {"echo": "1"}))
-
-    def reload(self) -> None:
-        if self.status == "running":
-            self.status = "exited"
-
-    def kill(self) -> None:
-        pass
-
-    def wait(self, timeout: float) -> dict[str, int]:
-        return {"StatusCode": 0}
-
-    @property
-    def attrs(self) -> dict[str, Any]:
-        return {"State": {"ExitCode": 0, "OOMKilled": False}}
-
-    def stats(self, **_: Any) -> Any:
-        return iter([])
-
-    def remove(self, force: bool) -> None:
-        pass
-
-
-class ChannelClient:
-    def __init__(self) -> None:
-        self.created: list[ChannelContainer] = []
-        self.containers = self
-
-    def create(self, **options: Any) -> ChannelContainer:
-        self.created.append(ChannelContainer(options))
-        return self.created[-1]
-
-
-def test_docker_runs_get_the_channel_as_a_volume(
-    external_api: Any, make_script: Any, run_dir: Path
-) -> None:
-    from meta_agent.runtime.docker import DockerBackend
-
-    client = ChannelClient()
-    spec = _spec(make_script("pass\n"), run_dir, external_api)
-    result = DockerBackend(client=client).run(spec, LIMITS)
-    assert result.status == "succeeded", result.error
-    container = client.created[0]
-    (fetched,) = container.answers
-    assert fetched.status == 200
-    assert json.loads(fetched.body)["query"]["key"] == ["***"]
-    assert external_api.key not in json.dumps(container.options["environment"])
-    host = next(
-        h for h, v in container.options["volumes"].items() if v["bind"] == SANDBOX_BROKER_DIR
-    )
-    assert not Path(host).exists()  # the channel is gone with the run
 
 
 # -- the broker itself ---------------------------------------------------------------------------

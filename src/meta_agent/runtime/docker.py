@@ -89,6 +89,7 @@ def docker_problem() -> str | None:
     if host.startswith("unix://") and not Path(host.removeprefix("unix://")).is_socket():
         return f"no Docker engine is reachable (no socket at {host.removeprefix('unix://')})"
     client = None
+    problem: str | None = None
     # The SDK leaks its socket when the engine refuses the connection; keep that quiet.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
@@ -97,13 +98,15 @@ def docker_problem() -> str | None:
             client = docker.from_env(version=DOCKER_API_VERSION, timeout=3)
             client.ping()
         except Exception as exc:  # noqa: BLE001 - any failure means "no engine reachable"
-            if client is not None:
-                client.close()
+            problem = f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
+        if client is not None:
+            client.close()
+        if problem is not None:
+            # Only once the exception (and the frames holding the socket) is gone can the
+            # leaked socket be collected, while its warning is silenced.
             del client
-            gc.collect()  # the leaked socket's warning, while it is silenced
-            return f"no Docker engine is reachable ({type(exc).__name__}: {str(exc)[:120]})"
-        client.close()
-    return None
+            gc.collect()
+    return problem
 
 
 def sandbox_user() -> tuple[int, int]:
