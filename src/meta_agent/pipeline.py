@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from meta_agent.planning.models import ExecutionPlan, RequirementAnalysis
     from meta_agent.planning.planner import Planner
     from meta_agent.runtime import Executor, Limits, RunResult
+    from meta_agent.runtime.early import EarlyExecutor
     from meta_agent.scripts.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -287,8 +288,6 @@ class Pipeline:
         title: str | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own."""
-        from meta_agent.scripts.validate import ScriptValidator
-
         started = time.perf_counter()
         try:
             source = path.read_text(encoding="utf-8")
@@ -303,28 +302,46 @@ class Pipeline:
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
         tools = self._tools_imported(source)
-        if validate:
-            with _timed(outcome.phases, "validate"):
-                findings = ScriptValidator(self.registry).validate(source)
-            if findings:
+        early = self._early_executor()  # the sandbox gets ready while the script is validated
+        try:
+            if validate:
+                with _timed(outcome.phases, "validate"):
+                    from meta_agent.scripts.validate import ScriptValidator
+
+                    findings = ScriptValidator(self.registry).validate(source)
+                if findings:
+                    outcome.status = "rejected"
+                    outcome.findings = findings
+                    outcome.error = str(ScriptRejected(findings, "script"))
+                    self._finish(folder, outcome, kind, request, created, started, tools=tools)
+                    return outcome
+            else:
+                outcome.warnings.append(
+                    "Validation was switched off (--no-validate): only the sandbox stands "
+                    "between this script and the machine."
+                )
+            if approve is not None and not approve(source):
                 outcome.status = "rejected"
-                outcome.findings = findings
-                outcome.error = str(ScriptRejected(findings, "script"))
+                outcome.error = "The script was not approved; nothing ran."
                 self._finish(folder, outcome, kind, request, created, started, tools=tools)
                 return outcome
-        else:
-            outcome.warnings.append(
-                "Validation was switched off (--no-validate): only the sandbox stands between "
-                "this script and the machine."
-            )
-        if approve is not None and not approve(source):
-            outcome.status, outcome.error = "rejected", "The script was not approved; nothing ran."
-            self._finish(folder, outcome, kind, request, created, started, tools=tools)
-            return outcome
-        self.ensure_database()
-        self._execute(folder, outcome, tools, None, on_log, on_tick)
+            self.ensure_database()
+            self._execute(folder, outcome, tools, None, on_log, on_tick, early)
+        finally:
+            if early is not None:
+                early.close()
         self._finish(folder, outcome, kind, request, created, started, tools=tools)
         return outcome
+
+    def _early_executor(self) -> EarlyExecutor | None:
+        """A fresh executor starting in the background (None: the caller gave a long-lived one)."""
+        if self._executor is not None:
+            return None
+        from meta_agent.runtime import Executor
+        from meta_agent.runtime.early import EarlyExecutor
+
+        sandbox, limits = self.settings.sandbox, self.limits()
+        return EarlyExecutor(lambda: Executor(sandbox, limits))
 
     def _execute(
         self,
@@ -334,7 +351,7 @@ class Pipeline:
         expected: list[str] | None,
         on_log: LogSink | None,
         on_tick: TickSink | None,
-        executor: Executor | None = None,
+        executor: Executor | EarlyExecutor | None = None,
     ) -> None:
         from meta_agent.runtime import Executor, RunSpec
 

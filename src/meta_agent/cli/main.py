@@ -1,96 +1,65 @@
-"""The ``meta-agent`` command: a thin Typer app over the library; errors are handled once, here."""
+"""The ``meta-agent`` command's entry point: our errors become a message and an exit code, here.
+
+The Typer app (app.py) costs ~0.2 s to import (Typer loads pydantic), as long as a whole run of a
+short script should take, so the commands people wait on are answered without it: ``tools``, and
+``ask``/``exec`` with --yes in their usual shapes (fastpath.py). Everything else goes to Typer.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Any
 
-import typer
-
-from meta_agent.cli import db as db_commands
-from meta_agent.cli import runs as runs_commands
-from meta_agent.cli import tools as tools_commands
-from meta_agent.cli.context import State
-from meta_agent.cli.run_commands import register as register_run_commands
-
-app = typer.Typer(
-    name="meta-agent",
-    help="Turn plain-English portfolio requests into validated, sandboxed, archived analyses.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.add_typer(db_commands.app, name="db")
-app.add_typer(tools_commands.app, name="tools")
-app.add_typer(runs_commands.app, name="runs")
-register_run_commands(app)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from meta_agent import __version__
-
-        typer.echo(f"meta-agent {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """Turn plain-English portfolio requests into validated, sandboxed, archived analyses."""
-    ctx.obj = State(debug=debug)
-    if debug:
-        from meta_agent.logs import configure_logging
-
-        configure_logging(debug=True)
-
-
-@app.command()
-def config(
-    database: Annotated[str | None, typer.Option(help="Database URL (overrides settings).")] = None,
-    runs_dir: Annotated[str | None, typer.Option(help="Runs folder (overrides settings).")] = None,
-) -> None:
-    """Show the settings in force and where each value came from (secrets masked)."""
-    from meta_agent.cli.render import console, settings_table
-    from meta_agent.config import describe_settings, load_settings
-
-    overrides = {"database_url": database, "runs_dir": runs_dir}
-    settings = load_settings(**overrides)
-    console().print(settings_table(describe_settings(settings, overrides)))
-
-
-# Listing the tools is what programs and people run most often; answering it before Typer
-# parses anything saves the ~0.2 s its parameter machinery costs to import (it loads pydantic).
+# Listing the tools is what programs and people run most often.
 FAST_PATHS = {("tools",): False, ("tools", "--json"): True}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the Typer app, built on first use
+        from meta_agent.cli.app import app
+
+        return app
+    raise AttributeError(f"module 'meta_agent.cli.main' has no attribute {name!r}")
 
 
 def run() -> None:
     """Console-script entry point: one place turns our errors into a message and an exit code."""
     debug = "--debug" in sys.argv
-    fast = FAST_PATHS.get(tuple(sys.argv[1:]))
     try:
-        if fast is not None:
-            tools_commands.print_listing(as_json=fast)
-            sys.exit(0)
-        # Without standalone mode an Exit comes back as the return value.
-        returned = app(standalone_mode=False)
-        sys.exit(returned if isinstance(returned, int) else 0)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        sys.stderr.write("Aborted.\n")
-        sys.exit(130)
+        sys.exit(dispatch(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the single place errors become exit codes
         sys.exit(handle_error(error, debug))
+
+
+def dispatch(argv: list[str]) -> int:
+    """Run the command in ``argv``, by a fast path when there is one; returns the exit code."""
+    from meta_agent.cli.fastpath import fast_command
+
+    listing = FAST_PATHS.get(tuple(argv))
+    if listing is not None:
+        from meta_agent.cli.tools import print_listing
+
+        print_listing(as_json=listing)
+        return 0
+    command = fast_command(argv)
+    if command is not None:
+        return command()
+    import typer
+
+    from meta_agent.cli.app import app
+
+    try:
+        # Without standalone mode an Exit comes back as the return value.
+        returned = app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        return 130
+    return returned if isinstance(returned, int) else 0
 
 
 def handle_error(error: BaseException, debug: bool) -> int:

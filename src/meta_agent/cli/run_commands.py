@@ -1,16 +1,15 @@
-"""``ask``, ``exec``, ``validate``, ``rerun`` and ``archive``: the commands that make runs."""
+"""``ask``, ``exec``, ``validate``, ``rerun`` and ``archive``: the commands that make runs.
+
+Typer parses; the work is in running.py, which the start-up fast path (fastpath.py) calls too.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from meta_agent.pipeline import Pipeline, Prepared, RunOutcome
 
 DatabaseOption = Annotated[str | None, typer.Option("--database", help="Portfolio database URL.")]
 RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Folder for run folders.")]
@@ -23,8 +22,6 @@ TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
 ]
 
-EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
-
 
 def register(app: typer.Typer) -> None:
     """Add the run commands to the main app."""
@@ -35,29 +32,13 @@ def register(app: typer.Typer) -> None:
     app.command("archive")(archive)
 
 
-def _pipeline(
-    database: str | None,
-    runs_dir: Path | None,
-    sandbox: str | None = None,
-    timeout: float | None = None,
-    prewarm: bool = False,
-) -> Pipeline:
-    from meta_agent.config import load_settings
-    from meta_agent.pipeline import Pipeline
-
-    settings = load_settings(
-        database_url=database, runs_dir=runs_dir, sandbox=sandbox, timeout_seconds=timeout
-    )
-    return Pipeline(settings, prewarm=prewarm)
+def _confirm() -> bool:
+    return typer.confirm("Run this script?", default=False)
 
 
-def _require_terminal(yes: bool) -> None:
-    from meta_agent.errors import ConfigError
-
-    if not yes and not sys.stdin.isatty():
-        raise ConfigError(
-            "There is no terminal to ask for approval: pass --yes to run without asking."
-        )
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
 
 
 def ask(
@@ -73,26 +54,10 @@ def ask(
     timeout: TimeoutOption = None,
 ) -> None:
     """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    if not dry_run:
-        _require_terminal(yes)
-    pipeline = _pipeline(database, runs_dir, sandbox, timeout, prewarm=not dry_run)
-    console = render.console(stderr=as_json)
-
-    def approve(prepared: Prepared) -> bool:
-        render.show_prepared(console, prepared)
-        return typer.confirm("Run this script?", default=False)
-
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
-        outcome = pipeline.ask(
-            request,
-            approve=None if yes or dry_run else approve,
-            on_log=on_log,
-            on_tick=on_tick,
-            dry_run=dry_run,
-        )
-    _finish(outcome, as_json, console, show_script=dry_run)
+    options = running.RunOptions(yes, as_json, database, runs_dir, sandbox, timeout)
+    _exit(running.ask(request, options, dry_run=dry_run, confirm=_confirm))
 
 
 def exec_(
@@ -111,29 +76,10 @@ def exec_(
     ] = False,
 ) -> None:
     """Validate and run a script you wrote or edited, in its own run folder."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    _require_terminal(yes)
-    pipeline = _pipeline(database, runs_dir, sandbox, timeout)
-    console = render.console(stderr=as_json)
-    if no_validate:
-        render.warn(
-            console, "Validation is OFF: the script runs unchecked, contained only by the sandbox."
-        )
-
-    def approve(source: str) -> bool:
-        render.show_script(console, source)
-        return typer.confirm("Run this script?", default=False)
-
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
-        outcome = pipeline.exec_script(
-            file,
-            approve=None if yes else approve,
-            validate=not no_validate,
-            on_log=on_log,
-            on_tick=on_tick,
-        )
-    _finish(outcome, as_json, console)
+    options = running.RunOptions(yes, as_json, database, runs_dir, sandbox, timeout)
+    _exit(running.exec_script(file, options, validate=not no_validate, confirm=_confirm))
 
 
 def validate(
@@ -166,13 +112,12 @@ def rerun(
     sandbox: SandboxOption = None,
 ) -> None:
     """Re-execute an archived run's script and report whether the results are identical."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    pipeline = _pipeline(database, runs_dir, sandbox)
-    console = render.console(stderr=as_json)
-    with render.live_run(console, quiet=as_json) as (on_log, on_tick):
-        outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
-    _finish(outcome, as_json, console)
+    options = running.RunOptions(
+        as_json=as_json, database=database, runs_dir=runs_dir, sandbox=sandbox
+    )
+    _exit(running.rerun(run_id, options))
 
 
 def archive(
@@ -182,20 +127,7 @@ def archive(
 ) -> None:
     """Pack a run folder into a .tar.gz."""
     from meta_agent.cli import render
+    from meta_agent.cli.running import RunOptions, make_pipeline
 
-    path = _pipeline(None, runs_dir).archive(run_id, output)
+    path = make_pipeline(RunOptions(runs_dir=runs_dir)).archive(run_id, output)
     render.console().print(f"Archived to {path}")
-
-
-def _finish(outcome: RunOutcome, as_json: bool, console: Any, show_script: bool = False) -> None:
-    from meta_agent.cli import render
-
-    if as_json:
-        typer.echo(json.dumps(outcome.to_json(), default=str))
-    else:
-        if show_script and outcome.script is not None:
-            render.show_script(console, outcome.script.read_text(encoding="utf-8"))
-        render.show_outcome(console, outcome)
-    code = EXIT_FOR_STATUS.get(outcome.status, 1)
-    if code:
-        raise typer.Exit(code)

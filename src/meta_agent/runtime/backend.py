@@ -12,6 +12,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from meta_agent.config import (  # the defaults (and why): Limits() is an unconfigured install
+    DEFAULT_CPU_SECONDS,
+    DEFAULT_MAX_LOG_MB,
+    DEFAULT_MAX_OUTPUT_MB,
+    DEFAULT_MAX_PROCESSES,
+    DEFAULT_MAX_TOTAL_OUTPUT_MB,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_SECONDS,
+)
+
 Status = Literal[
     "succeeded",
     "failed",
@@ -35,15 +45,6 @@ LIMIT_STATUSES: tuple[Status, ...] = (
 Stream = Literal["stdout", "stderr", "runtime"]
 LogCallback = Callable[[str, str], None]
 TickCallback = Callable[[float], None]
-
-# Defaults mirror config.Settings, so a bare Limits() behaves like an unconfigured install.
-DEFAULT_TIMEOUT_SECONDS = 120.0  # the plan's per-script wall-clock budget
-DEFAULT_CPU_SECONDS = 120  # a script that is not waiting on I/O gets the whole wall budget
-DEFAULT_MEMORY_MB = 512  # the plan's 512 MB per script; pandas + matplotlib idle at ~130 MB
-DEFAULT_MAX_PROCESSES = 64  # tasks (processes and threads): plenty for one interpreter
-DEFAULT_MAX_OUTPUT_MB = 50.0  # one PDF/XLSX report with charts is a few MB
-DEFAULT_MAX_TOTAL_OUTPUT_MB = 200.0
-DEFAULT_MAX_LOG_MB = 10.0  # far above a useful log; stops a print loop filling the disk
 
 MB = 1024 * 1024
 SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")

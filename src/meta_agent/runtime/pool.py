@@ -25,8 +25,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
@@ -345,6 +343,8 @@ class WarmPool:
 
 
 def _alive(pid: int) -> bool:
+    import psutil
+
     try:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
@@ -353,6 +353,8 @@ def _alive(pid: int) -> bool:
 
 def _renice(member: Member) -> None:
     """Back to normal priority for the run (only root may raise priority; others keep nice)."""
+    import psutil
+
     pids = member.cgroup.pids() if member.cgroup else {member.proc.pid}
     for pid in pids:
         with contextlib.suppress(psutil.Error, OSError):
