@@ -220,6 +220,8 @@ class WarmPool:
         threading.Thread(
             target=self._await_ready, args=(member, ready_read), name="meta-agent-pool", daemon=True
         ).start()
+        import psutil  # noqa: F401 - the run's monitor needs it: loaded while the member imports
+
         return member
 
     def _await_ready(self, member: Member, fd: int) -> None:
@@ -272,8 +274,9 @@ class WarmPool:
                         continue
                     self._members.remove(member)
                     self._refill()  # the condition's lock is reentrant
-                    if _alive(member.proc.pid):
-                        _renice(member)
+                    if member.proc.poll() is None:  # a dead member is reaped, never killed
+                        if self.refill:
+                            _renice(member)  # only refilled members warm up under nice
                         return member
                     member.discard()  # died while waiting
                 remaining = deadline - time.monotonic()
@@ -340,15 +343,6 @@ class WarmPool:
             member.discard()  # also wakes the spawner if it waits on a warming member
         self._spawner.join(5)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    import psutil
-
-    try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
-    except psutil.Error:
-        return False
 
 
 def _renice(member: Member) -> None:

