@@ -302,7 +302,7 @@ class Pipeline:
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
         tools = self._tools_imported(source)
-        early = self._early_executor()  # the sandbox gets ready while the script is validated
+        early = self._early_executor(source)  # the sandbox starts while the script is validated
         try:
             if validate:
                 with _timed(outcome.phases, "validate"):
@@ -333,15 +333,45 @@ class Pipeline:
         self._finish(folder, outcome, kind, request, created, started, tools=tools)
         return outcome
 
-    def _early_executor(self) -> EarlyExecutor | None:
-        """A fresh executor starting in the background (None: the caller gave a long-lived one)."""
+    def _early_executor(self, source: str) -> EarlyExecutor | None:
+        """A fresh executor starting in the background (None: the caller gave a long-lived one).
+
+        With bwrap it starts a sandbox for this script right away, importing what the script
+        imports, so that the sandbox is up while the script is validated. The script itself is
+        sent only once it has passed; a rejected script's sandbox is killed unused.
+        """
         if self._executor is not None:
             return None
         from meta_agent.runtime import Executor
         from meta_agent.runtime.early import EarlyExecutor
+        from meta_agent.runtime.pool import preload_for
 
-        sandbox, limits = self.settings.sandbox, self.limits()
-        return EarlyExecutor(lambda: Executor(sandbox, limits))
+        sandbox, limits, url = self.settings.sandbox, self.limits(), self.database_url
+        pool_dir = self.runs_dir / ".pool"
+        preload = preload_for(source)
+        # The default portfolio may not exist yet: ensure_database() makes it before the run.
+        warm = (
+            not self.settings.uses_default_database or self.settings.default_database_path.exists()
+        )
+
+        def start() -> Executor:
+            if warm:
+                try:
+                    pool_dir.mkdir(parents=True, exist_ok=True)
+                    return Executor(
+                        sandbox,
+                        limits,
+                        pool_size=1,
+                        database_url=url,
+                        pool_dir=pool_dir,
+                        prewarm_only=True,
+                        preload=preload,
+                    )
+                except (MetaAgentError, OSError):
+                    pass  # a cold sandbox then meets the problem and reports it
+            return Executor(sandbox, limits)
+
+        return EarlyExecutor(start)
 
     def _execute(
         self,

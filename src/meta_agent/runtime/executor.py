@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
 from meta_agent.runtime.supervise import RunContext
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.pool import Preload
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,7 @@ class Executor:
         prewarm_only: the pool is started just ahead of the runs about to be submitted and is
             not refilled; a run waits for its member rather than starting a second, cold
             sandbox that would compete with it for the same cores.
+        preload: what pool members import before their script arrives (see ``WarmPool``).
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class Executor:
         database_url: str | None = None,
         pool_dir: Path | None = None,
         prewarm_only: bool = False,
+        preload: Preload | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.backend = choose_backend(backend) if isinstance(backend, str) else backend
@@ -137,6 +142,7 @@ class Executor:
                     python=python,
                     root=pool_dir,
                     refill=not prewarm_only,
+                    preload=preload,
                 )
         self._pool_wait = self.limits.timeout_seconds if prewarm_only else POOL_WAIT_SECONDS
 
