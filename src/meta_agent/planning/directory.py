@@ -45,9 +45,9 @@ class PortfolioDirectory:
     @classmethod
     def from_database(cls, database_url: str | None = None) -> PortfolioDirectory:
         """Read the directory from the properties table with one query."""
-        rows = _read_sqlite_file(database_url)
-        if rows is not None:
-            return cls.from_rows(rows)
+        plain = _read_sqlite_file(database_url)
+        if plain is not None:
+            return cls.from_rows(plain)
         import sqlalchemy as sa
 
         from meta_agent.portfolio.engine import get_engine
