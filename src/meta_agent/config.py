@@ -254,7 +254,7 @@ class Settings:
         dotenv: dict[str, str] | None = None  # read only when some value is not in the env
         problems = []
         for spec in fields(self):
-            value, origin = getattr(self, spec.name), "its command-line option or argument"
+            value, origin = getattr(self, spec.name), "given on the command line or by the caller"
             env_name = ENV_PREFIX + spec.name.upper()
             if value is _UNSET:
                 if dotenv is None:
