@@ -1,15 +1,15 @@
-"""An executor started in a background thread, so the sandbox gets ready while the caller works.
+"""An executor started ahead of its first run, so the sandbox boots while the caller works.
 
-Choosing the backend runs a trial sandbox, and the first bwrap run wants a launcher already in
-its cgroup (slots.py): together tens of milliseconds spent mostly waiting on other processes.
-A command that must validate or plan first starts them here and overlaps the two. Whatever the
-start raises (say, a backend that cannot run here) is raised again by ``run``, where the caller
-would have met it, and a run still waits for the start to finish: nothing runs unprepared.
+``exec`` starts one before it validates the script: the backend's trial, and with bwrap a warm
+member for this script (pool.py), cost ~15 ms of the caller's time, and the member then boots
+in its own process while the script is checked. (A background thread would not help: the
+caller's validation holds the GIL, and the start would wait for it.) Whatever the start raised,
+say a backend that cannot run here, is raised by ``run``, where the caller would have met it;
+the script itself is sent only when the caller runs it, after validation.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from meta_agent.runtime.backend import RunResult, RunSpec
@@ -17,24 +17,18 @@ from meta_agent.runtime.executor import Executor
 
 
 class EarlyExecutor:
-    """``factory()`` called now in a thread; ``run`` and ``close`` wait for it to return."""
+    """``factory()`` called now; ``run`` uses what it returned, or raises what it raised."""
 
     def __init__(self, factory: Callable[[], Executor]) -> None:
-        self._factory = factory
         self._executor: Executor | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, name="meta-agent-early", daemon=True)
-        self._thread.start()
-
-    def _start(self) -> None:
+        self._error: Exception | None = None
         try:
-            self._executor = self._factory()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller by executor()
+            self._executor = factory()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller by executor()
             self._error = exc
 
     def executor(self) -> Executor:
-        """The started executor (waiting for it), or the error starting it raised."""
-        self._thread.join()
+        """The started executor, or the error starting it raised."""
         if self._error is not None:
             raise self._error
         if self._executor is None:
@@ -46,8 +40,7 @@ class EarlyExecutor:
         return self.executor().run(spec)
 
     def close(self) -> None:
-        """Close the executor once it has started (a failed start leaves nothing to close)."""
-        self._thread.join()
+        """Close the executor (a failed start left nothing to close)."""
         if self._executor is not None:
             self._executor.close()
             self._executor = None

@@ -144,6 +144,10 @@ class Executor:
                     refill=not prewarm_only,
                     preload=preload,
                 )
+                if prewarm_only:
+                    # Started by the spawner thread, the sandbox would wait for the GIL while
+                    # the caller plans or validates: returning after it started is sooner.
+                    self._pool.wait_started()
         self._pool_wait = self.limits.timeout_seconds if prewarm_only else POOL_WAIT_SECONDS
 
     @classmethod

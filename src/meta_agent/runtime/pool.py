@@ -157,6 +157,7 @@ class WarmPool:
                 with self._lock:
                     self._pending -= 1
                     self._failures += 1
+                    self._lock.notify_all()
 
     def _spawn(self) -> Member:
         home = self.root / os.urandom(6).hex()
@@ -220,6 +221,7 @@ class WarmPool:
             late = self._closed
             if not late:
                 self._members.append(member)
+            self._lock.notify_all()  # wait_started()
         if late:
             member.discard()
         threading.Thread(
@@ -292,6 +294,16 @@ class WarmPool:
                     return None
                 self._lock.wait(remaining)
         return None
+
+    def wait_started(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Block until every member asked for so far is started (still importing, maybe)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._lock.wait(remaining)
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> bool:
         """Block until every member is ready (for benchmarks and tests)."""
