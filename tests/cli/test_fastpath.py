@@ -137,3 +137,24 @@ def test_fast_and_typer_paths_give_the_same_outcome(sample_db_url: str, tmp_path
     assert fast["status"] == slow["status"] == "rejected"
     assert fast.keys() == slow.keys()
     assert fast["findings"] == slow["findings"] and fast["findings"]
+
+
+def test_the_console_script_exits_with_the_commands_code_and_all_its_output(
+    sample_db_url: str, tmp_path: Path
+) -> None:
+    """``main`` skips the interpreter's teardown, never the exit code or the output."""
+    script = tmp_path / "bad.py"
+    script.write_text("import os\nprint(os.environ)\n")
+    entry = "import sys; from meta_agent.cli.main import main; sys.argv[0] = 'meta-agent'; main()"
+    common = ["--yes", "--json", "--database", sample_db_url, "--runs-dir", str(tmp_path / "r")]
+    rejected = subprocess.run(
+        [sys.executable, "-c", entry, "exec", str(script), *common], capture_output=True, text=True
+    )
+    assert rejected.returncode == 3
+    assert json.loads(rejected.stdout)["status"] == "rejected"
+    usage = subprocess.run(
+        [sys.executable, "-c", entry, "exec", str(script), "--bogus"],
+        capture_output=True,
+        text=True,
+    )
+    assert usage.returncode == 2 and "No such option: --bogus" in usage.stderr
