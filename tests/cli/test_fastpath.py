@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +159,17 @@ def test_the_console_script_exits_with_the_commands_code_and_all_its_output(
         text=True,
     )
     assert usage.returncode == 2 and "No such option: --bogus" in usage.stderr
+
+
+def test_a_head_start_the_backend_cannot_give_goes_unmentioned(
+    cli: Any, sample_db_url: str, tmp_path: Path
+) -> None:
+    """exec asks for a warm sandbox for its script; the process backend has none: no warning."""
+    script = tmp_path / "noop.py"
+    script.write_text('print("noop")\n')
+    result = cli(
+        "exec", str(script), "--yes", "--json", "--sandbox", "process",
+        "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert result.code == 0 and result.json()["resources"]["backend"] == "process"
+    assert "warm pool" not in result.stderr

@@ -128,8 +128,12 @@ class Executor:
         self._pool: Any = None
         if pool_size > 0:
             if self.backend.name != "bwrap":
-                logger.warning(
-                    "warm pool needs bwrap; runs start cold", extra={"backend": self.backend.name}
+                # Asked for by a caller that keeps a pool, a warning; by one that only wanted a
+                # head start for its next run (prewarm_only), nothing worth telling anyone.
+                logger.log(
+                    logging.DEBUG if prewarm_only else logging.WARNING,
+                    "warm pool needs bwrap; runs start cold",
+                    extra={"backend": self.backend.name},
                 )
             else:
                 from meta_agent.runtime.pool import WarmPool
