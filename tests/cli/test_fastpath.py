@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -162,14 +161,17 @@ def test_the_console_script_exits_with_the_commands_code_and_all_its_output(
 
 
 def test_a_head_start_the_backend_cannot_give_goes_unmentioned(
-    cli: Any, sample_db_url: str, tmp_path: Path
+    sample_db_url: str, tmp_path: Path
 ) -> None:
     """exec asks for a warm sandbox for its script; the process backend has none: no warning."""
     script = tmp_path / "noop.py"
     script.write_text('print("noop")\n')
-    result = cli(
-        "exec", str(script), "--yes", "--json", "--sandbox", "process",
-        "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"),
+    entry = "import sys; from meta_agent.cli.main import main; sys.argv[0] = 'meta-agent'; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", entry, "exec", str(script), "--yes", "--json", "--sandbox",
+         "process", "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
     )  # fmt: skip
-    assert result.code == 0 and result.json()["resources"]["backend"] == "process"
-    assert "warm pool" not in result.stderr
+    assert done.returncode == 0 and json.loads(done.stdout)["resources"]["backend"] == "process"
+    assert "warm pool" not in done.stderr
