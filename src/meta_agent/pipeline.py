@@ -334,10 +334,10 @@ class Pipeline:
         return outcome
 
     def _early_executor(self, source: str) -> EarlyExecutor | None:
-        """A fresh executor starting in the background (None: the caller gave a long-lived one).
+        """A fresh executor, started now (None: the caller gave a long-lived one).
 
         With bwrap it starts a sandbox for this script right away, importing what the script
-        imports, so that the sandbox is up while the script is validated. The script itself is
+        imports, so that the sandbox boots while the script is validated. The script itself is
         sent only once it has passed; a rejected script's sandbox is killed unused.
         """
         if self._executor is not None:

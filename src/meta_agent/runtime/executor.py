@@ -121,7 +121,8 @@ class Executor:
         self.limits = limits or Limits()
         self.backend = choose_backend(backend) if isinstance(backend, str) else backend
         prepare = getattr(self.backend, "prepare", None)
-        if callable(prepare) and not (prewarm_only and pool_size > 0):
+        pooled = pool_size > 0 and self.backend.name == "bwrap"
+        if callable(prepare) and not (prewarm_only and pooled):
             # e.g. bwrap pre-starts a launcher for the first run; not when a warm member
             # started for that run already: the launcher would only compete with it for CPU.
             prepare(self.limits)
