@@ -1,23 +1,165 @@
 """Settings: one class, read from ``META_AGENT_*`` variables, an optional ``.env``, and CLI options.
 
 Built once at the edge (the CLI, a service) and passed down; library code never looks for it.
+Command-line values win over the environment, which wins over ``.env``, which wins over the
+defaults. Every value is checked, and an invalid one is a ``ConfigError`` that names the setting,
+where it came from and what is wrong with it.
+
+Plain standard library on purpose: settings are read before every command, and pydantic-settings
+cost ~0.1 s to import, as long as a whole ``meta-agent exec`` of a short script should take.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-from meta_agent import sandbox_defaults as limits
 from meta_agent.errors import ConfigError
+
+# The defaults, each written once: DOMAIN.md's at-risk threshold, and the sandbox limits (shared
+# with runtime.backend.Limits, so a bare Limits() behaves like an unconfigured install).
 from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
+from meta_agent.sandbox_defaults import (
+    DEFAULT_CPU_SECONDS,
+    DEFAULT_MAX_LOG_MB,
+    DEFAULT_MAX_OUTPUT_MB,
+    DEFAULT_MAX_PROCESSES,
+    DEFAULT_MAX_TOTAL_OUTPUT_MB,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 
 ENV_PREFIX = "META_AGENT_"
+DOTENV_FILE = ".env"  # read from the current folder, like a shell user expects
+
+SandboxName = Literal["auto", "bwrap", "docker", "process"]
+SANDBOXES: tuple[SandboxName, ...] = ("auto", "bwrap", "docker", "process")
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
+FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+class SecretStr:
+    """A secret value that shows itself only through ``get_secret_value()``, never in a repr."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+# --- readers: each turns a value from a caller or an environment string into the field's type ----
+
+Reader = Callable[[object], Any]
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _optional(read: Reader) -> Reader:
+    """None, or an empty string (``META_AGENT_X=``), means "not set"."""
+
+    def optional(value: object) -> Any:
+        return None if value is None or value == "" else read(value)
+
+    return optional
+
+
+def _path(value: object) -> Path:
+    if isinstance(value, Path):
+        return value
+    return Path(_text(value))
+
+
+def _positive(kind: type[int] | type[float]) -> Reader:
+    def positive(value: object) -> int | float:
+        number: int | float
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true/false")
+        if isinstance(value, str):
+            try:
+                number = kind(value.strip())
+            except ValueError:
+                raise ValueError(f"must be a {_number_word(kind)}") from None
+        elif isinstance(value, int | float):
+            number = value
+        else:
+            raise ValueError(f"must be a {_number_word(kind)}")
+        if kind is int:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError("must be a whole number")
+            number = int(number)
+        else:
+            number = float(number)
+        if not math.isfinite(number) or number <= 0:
+            raise ValueError("must be greater than 0")
+        return number
+
+    return positive
+
+
+def _number_word(kind: type[int] | type[float]) -> str:
+    return "whole number" if kind is int else "number"
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("must be true or false (also 1/0, yes/no, on/off)")
+
+
+def _sandbox(value: object) -> SandboxName:
+    for name in SANDBOXES:
+        if value == name:
+            return name
+    raise ValueError(f"must be one of {', '.join(SANDBOXES)}")
+
+
+def _hosts(value: object) -> list[str]:
+    """Accept `["a", "b"]` (JSON) as well as `a,b`, the way people write it in a shell."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise ValueError(f"is not a valid JSON list ({exc})") from None
+        else:
+            return [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(value, list | tuple) or not all(isinstance(h, str) for h in value):
+        raise ValueError("must be a list of host names")
+    return list(value)
+
+
+def _secret(value: object) -> SecretStr:
+    return value if isinstance(value, SecretStr) else SecretStr(_text(value))
 
 
 def _default_data_dir() -> Path:
@@ -26,89 +168,110 @@ def _default_data_dir() -> Path:
     return Path(user_data_dir("meta-agent", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """Everything Meta-Agent can be configured with; every field has a default."""
+_UNSET: Any = object()  # "not given by the caller": look in the environment, then the default
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+
+def setting(
+    description: str,
+    read: Reader,
+    default: object = None,
+    default_factory: Callable[[], object] | None = None,
+) -> Any:
+    """A field of ``Settings``: what it means, how to read it, its default."""
+    return field(
+        default=_UNSET,
+        metadata={
+            "description": description,
+            "read": read,
+            "default": default,
+            "default_factory": default_factory,
+        },
     )
 
-    data_dir: Path = Field(
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything Meta-Agent can be configured with; every field has a default.
+
+    ``Settings()`` reads the environment and ``.env``; keyword arguments win over both.
+    """
+
+    data_dir: Path = setting(
+        "Folder for the default SQLite portfolio and the runs folder.",
+        _path,
         default_factory=_default_data_dir,
-        description="Folder for the default SQLite portfolio and the runs folder.",
     )
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL of the portfolio database; default: portfolio.db in data_dir.",
+    database_url: str | None = setting(
+        "SQLAlchemy URL of the portfolio database; default: portfolio.db in data_dir.",
+        _optional(_text),
     )
-    runs_dir: Path | None = Field(
-        default=None,
-        description="Where run folders and the run history live; default: data_dir/runs.",
+    runs_dir: Path | None = setting(
+        "Where run folders and the run history live; default: data_dir/runs.", _optional(_path)
     )
-    sandbox: Literal["auto", "bwrap", "docker", "process"] = Field(
-        default="auto",
-        description=(
-            "Which sandbox runs scripts; auto picks bwrap, then docker, and refuses without "
-            "either; the weak process sandbox runs only when named."
-        ),
+    sandbox: SandboxName = setting(
+        "Which sandbox runs scripts; auto picks bwrap, then docker, and refuses without either; "
+        "the weak process sandbox runs only when named.",
+        _sandbox,
+        "auto",
     )
-    timeout_seconds: float = Field(
-        default=limits.DEFAULT_TIMEOUT_SECONDS, gt=0, description="Wall-clock limit per script."
+    timeout_seconds: float = setting(
+        "Wall-clock limit per script.", _positive(float), DEFAULT_TIMEOUT_SECONDS
     )
-    cpu_seconds: int = Field(
-        default=limits.DEFAULT_CPU_SECONDS, gt=0, description="CPU-time limit per script."
+    cpu_seconds: int = setting("CPU-time limit per script.", _positive(int), DEFAULT_CPU_SECONDS)
+    memory_mb: int = setting(
+        "Memory limit per script (the plan's 512 MB).", _positive(int), DEFAULT_MEMORY_MB
     )
-    memory_mb: int = Field(
-        default=limits.DEFAULT_MEMORY_MB,
-        gt=0,
-        description="Memory limit per script (the plan's 512 MB).",
+    max_processes: int = setting(
+        "Processes/threads a script may hold.", _positive(int), DEFAULT_MAX_PROCESSES
     )
-    max_processes: int = Field(
-        default=limits.DEFAULT_MAX_PROCESSES,
-        gt=0,
-        description="Processes/threads a script may hold.",
+    max_output_mb: float = setting(
+        "Largest single result file.", _positive(float), DEFAULT_MAX_OUTPUT_MB
     )
-    max_output_mb: float = Field(
-        default=limits.DEFAULT_MAX_OUTPUT_MB, gt=0, description="Largest single result file."
+    max_total_output_mb: float = setting(
+        "All result files together.", _positive(float), DEFAULT_MAX_TOTAL_OUTPUT_MB
     )
-    max_total_output_mb: float = Field(
-        default=limits.DEFAULT_MAX_TOTAL_OUTPUT_MB, gt=0, description="All result files together."
-    )
-    max_log_mb: float = Field(
-        default=limits.DEFAULT_MAX_LOG_MB, gt=0, description="Largest run log kept."
-    )
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+    max_log_mb: float = setting("Largest run log kept.", _positive(float), DEFAULT_MAX_LOG_MB)
+    allowed_hosts: list[str] = setting(
+        "Hosts external tools may reach (empty: none); a JSON list or comma-separated.",
+        _hosts,
         default_factory=list,
-        description="Hosts external tools may reach (empty: none); a JSON list or comma-separated.",
     )
-    external_api_key: SecretStr | None = Field(
-        default=None, description="Key sent to the configured external data API, if it needs one."
+    external_api_key: SecretStr | None = setting(
+        "Key sent to the configured external data API, if it needs one.", _optional(_secret)
     )
-    geocoder_url: str | None = Field(
-        default=None, description="Base URL of an online geocoder; default: the offline gazetteer."
+    geocoder_url: str | None = setting(
+        "Base URL of an online geocoder; default: the offline gazetteer.", _optional(_text)
     )
-    census_url: str | None = Field(
-        default=None, description="Base URL of an online demographics API; default: offline data."
+    census_url: str | None = setting(
+        "Base URL of an online demographics API; default: offline data.", _optional(_text)
     )
-    at_risk_threshold: float = Field(
-        default=DEFAULT_AT_RISK_THRESHOLD,
-        gt=0,
-        description="DSCR below which a property is at risk (DOMAIN.md).",
+    at_risk_threshold: float = setting(
+        "DSCR below which a property is at risk (DOMAIN.md).",
+        _positive(float),
+        DEFAULT_AT_RISK_THRESHOLD,
     )
-    load_plugins: bool = Field(
-        default=True, description="Load third-party tools from the meta_agent.tools entry points."
+    load_plugins: bool = setting(
+        "Load third-party tools from the meta_agent.tools entry points.", _flag, True
     )
 
-    @field_validator("allowed_hosts", mode="before")
-    @classmethod
-    def _hosts(cls, value: Any) -> Any:
-        """Accept `["a", "b"]` (JSON) as well as `a,b`, the way people write it in a shell."""
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+    def __post_init__(self) -> None:
+        environment = _prefixed(os.environ)
+        dotenv: dict[str, str] | None = None  # read only when some value is not in the env
+        problems = []
+        for spec in fields(self):
+            value, origin = getattr(self, spec.name), "given on the command line or by the caller"
+            env_name = ENV_PREFIX + spec.name.upper()
+            if value is _UNSET:
+                if dotenv is None:
+                    dotenv = read_dotenv(Path(DOTENV_FILE))
+                value, origin = _lookup(spec, env_name, environment, dotenv)
+            try:
+                object.__setattr__(self, spec.name, spec.metadata["read"](value))
+            except ValueError as exc:
+                shown = "***" if "key" in spec.name else repr(value)
+                problems.append(f"{spec.name} ({origin}) = {shown}: {exc}")
+        if problems:
+            raise ConfigError("Invalid setting: " + "; ".join(problems) + ".")
 
     @property
     def resolved_database_url(self) -> str:
@@ -130,29 +293,49 @@ class Settings(BaseSettings):
         return self.runs_dir if self.runs_dir is not None else self.data_dir / "runs"
 
 
+def _lookup(
+    spec: Field[Any], env_name: str, environment: Mapping[str, str], dotenv: Mapping[str, str]
+) -> tuple[object, str]:
+    """The value of a setting the caller left out, and where it was found."""
+    if env_name in environment:
+        return environment[env_name], f"environment variable {env_name}"
+    if env_name in dotenv:
+        return dotenv[env_name], f"{env_name} in {DOTENV_FILE}"
+    factory = spec.metadata["default_factory"]
+    return (factory() if factory is not None else spec.metadata["default"]), "default"
+
+
+def _prefixed(variables: Mapping[str, str]) -> dict[str, str]:
+    """Our variables, names upper-cased: ``meta_agent_sandbox`` counts as well."""
+    return {
+        name.upper(): value
+        for name, value in variables.items()
+        if name.upper().startswith(ENV_PREFIX)
+    }
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``META_AGENT_*`` assignments of a ``.env`` file (``export``, quotes and comments allowed)."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[name.strip().upper()] = value
+    return _prefixed(values)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with command-line values (those not None) on top."""
-    given = {key: value for key, value in overrides.items() if value is not None}
-    try:
-        return Settings(**given)
-    except ValidationError as exc:
-        raise ConfigError(_explain(exc)) from None
-    except ValueError as exc:  # e.g. a malformed JSON list in the environment
-        raise ConfigError(f"A setting could not be read: {exc}") from None
-
-
-def _explain(exc: ValidationError) -> str:
-    """One sentence per invalid setting: which, where it is set, what was wrong."""
-    problems = []
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "?"
-        given = error.get("input")
-        problems.append(
-            f"{name} (environment variable META_AGENT_{name.upper()}, or its command-line "
-            f"option) = {given!r}: "
-            f"{error['msg']}"
-        )
-    return "Invalid setting: " + "; ".join(problems) + "."
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
 
 
 SECRET_WORDS = ("password", "secret", "token", "key")
@@ -170,13 +353,15 @@ def mask_url(url: str) -> str:
 
 def describe_settings(settings: Settings, overrides: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(name, value shown, source) for every setting, secrets masked, for ``meta-agent config``."""
-    dotenv = _read_dotenv(Path(".env"))
+    environment = _prefixed(os.environ)
+    dotenv = read_dotenv(Path(DOTENV_FILE))
     rows: list[tuple[str, str, str]] = []
-    for name in Settings.model_fields:
+    for spec in fields(Settings):
+        name = spec.name
         env_name = f"{ENV_PREFIX}{name.upper()}"
         if overrides.get(name) is not None:
             source = "command-line option"
-        elif env_name in os.environ:
+        elif env_name in environment:
             source = f"environment ({env_name})"
         elif env_name in dotenv:
             source = ".env file"
@@ -197,13 +382,3 @@ def describe_settings(settings: Settings, overrides: dict[str, Any]) -> list[tup
     rows.append(("(database in force)", mask_url(settings.resolved_database_url), "derived"))
     rows.append(("(runs folder in force)", str(settings.resolved_runs_dir), "derived"))
     return rows
-
-
-def _read_dotenv(path: Path) -> set[str]:
-    if not path.is_file():
-        return set()
-    names = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            names.add(line.split("=", 1)[0].strip().removeprefix("export ").strip())
-    return names

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from meta_agent.planning.models import ExecutionPlan, RequirementAnalysis
     from meta_agent.planning.planner import Planner
     from meta_agent.runtime import Executor, Limits
+    from meta_agent.runtime.early import EarlyExecutor
     from meta_agent.scripts.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -340,8 +341,13 @@ class Pipeline:
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
-        with self._recorded(run, outcome):
-            self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick)
+        early = self._early_executor(source)  # the sandbox starts while the script is validated
+        try:
+            with self._recorded(run, outcome):
+                self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick, early)
+        finally:
+            if early is not None:
+                early.close()
         return outcome
 
     def _exec_steps(
@@ -353,6 +359,7 @@ class Pipeline:
         validate: bool,
         on_log: LogSink | None,
         on_tick: TickSink | None,
+        early: EarlyExecutor | None = None,
     ) -> None:
         from meta_agent.portfolio.provision import require_sqlite_file
         from meta_agent.scripts.imports import tools_imported
@@ -384,7 +391,7 @@ class Pipeline:
             outcome.status, outcome.error = "failed", str(problem)
             outcome.error_exit_code = problem.exit_code
             return
-        self._execute(run.folder, outcome, run.tools, None, on_log, on_tick)
+        self._execute(run.folder, outcome, run.tools, None, on_log, on_tick, early)
 
     @contextmanager
     def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:
@@ -420,6 +427,46 @@ class Pipeline:
             self._finish(run, outcome)
             raise
 
+    def _early_executor(self, source: str) -> EarlyExecutor | None:
+        """A fresh executor, started now (None: the caller gave a long-lived one).
+
+        With bwrap it starts a sandbox for this script right away, importing what the script
+        imports, so that the sandbox boots while the script is validated. The script itself is
+        sent only once it has passed; a rejected script's sandbox is killed unused.
+        """
+        if self._executor is not None:
+            return None
+        from meta_agent.runtime import Executor
+        from meta_agent.runtime.early import EarlyExecutor
+        from meta_agent.runtime.pool import preload_for
+
+        sandbox, limits, url = self.settings.sandbox, self.limits(), self.database_url
+        pool_dir = self.runs_dir / ".pool"
+        preload = preload_for(source)
+        # The default portfolio may not exist yet: ensure_database() makes it before the run.
+        warm = (
+            not self.settings.uses_default_database or self.settings.default_database_path.exists()
+        )
+
+        def start() -> Executor:
+            if warm:
+                try:
+                    pool_dir.mkdir(parents=True, exist_ok=True)
+                    return Executor(
+                        sandbox,
+                        limits,
+                        pool_size=1,
+                        database_url=url,
+                        pool_dir=pool_dir,
+                        prewarm_only=True,
+                        preload=preload,
+                    )
+                except (MetaAgentError, OSError):
+                    pass  # a cold sandbox then meets the problem and reports it
+            return Executor(sandbox, limits)
+
+        return EarlyExecutor(start)
+
     def _execute(
         self,
         folder: RunFolder,
@@ -428,7 +475,7 @@ class Pipeline:
         expected: list[str] | None,
         on_log: LogSink | None,
         on_tick: TickSink | None,
-        executor: Executor | None = None,
+        executor: Executor | EarlyExecutor | None = None,
     ) -> None:
         from meta_agent.runtime.launch import build_run_spec, resources_of, run_spec
 

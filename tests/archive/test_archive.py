@@ -84,3 +84,22 @@ def test_history_lists_finds_and_summarises(tmp_path: Path) -> None:
     assert stats.p95_seconds == pytest.approx(3.0 + 0.9 * 7.0)
     assert stats.failures_by_cause == {"failed": 1, "timeout": 1, "rejected": 1}
     assert stats.tool_usage == {"a": 2, "b": 1, "c": 1}
+
+
+def test_the_history_is_a_write_ahead_log_readable_by_a_second_process(tmp_path: Path) -> None:
+    """Recording a run does not wait for an fsync; another connection sees it at once."""
+    with RunHistory(tmp_path) as history:
+        history.record(
+            RunRecord(
+                run_id="r1",
+                kind="exec",
+                request="exec a.py",
+                status="succeeded",
+                created_at=NOW.isoformat(),
+                run_dir=str(tmp_path / "r1"),
+            )
+        )
+        mode = history._db.execute("PRAGMA journal_mode").fetchone()[0]
+        with RunHistory(tmp_path) as other:
+            assert other.get("r1").status == "succeeded"
+    assert mode == "wal"

@@ -78,3 +78,14 @@ def test_unknown_names_get_the_real_close_names(sample_planner: RuleBasedPlanner
     with pytest.raises(RequestRejected) as caught:
         sample_planner.analyse("compare Regancy Plaza to peers")
     assert caught.value.suggestions == ["Regency Flats"]
+
+
+def test_the_directory_reads_the_same_from_a_sqlite_file_with_or_without_sqlalchemy(
+    sample_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meta_agent.planning import directory
+
+    plain = directory.PortfolioDirectory.from_database(sample_db_url)
+    monkeypatch.setattr(directory, "_read_sqlite_file", lambda url: None)
+    assert directory.PortfolioDirectory.from_database(sample_db_url) == plain
+    assert len(plain) == 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -14,11 +15,13 @@ from meta_agent.errors import UnknownTool
 from meta_agent.tool_library.tool_registry import (
     BUILTIN_MODULES,
     CATEGORIES,
+    ENTRY_POINT_GROUP,
     SIDE_EFFECTS,
     ToolRegistry,
     build_tool,
     default_registry,
     json_schema,
+    plugins_may_exist,
     tool,
 )
 
@@ -179,6 +182,7 @@ def test_entry_point_plugins_register_like_builtins(
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-tools\nVersion: 0.3.0\n")
     (dist / "entry_points.txt").write_text("[meta_agent.tools]\nacme = acme_tools\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    assert plugins_may_exist()  # the quick scan sees the pack, so importlib.metadata is asked
     registry = ToolRegistry()
     registry.load_entry_points()
     assert registry.get("acme_noi_margin").version == "0.3.0"
@@ -187,8 +191,6 @@ def test_entry_point_plugins_register_like_builtins(
 
 
 def test_listing_tools_imports_no_heavy_library() -> None:
-    import subprocess
-
     code = (
         "import sys\n"
         "from meta_agent.tool_library.tool_registry import default_registry\n"
@@ -197,3 +199,19 @@ def test_listing_tools_imports_no_heavy_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_quick_plugin_scan_never_misses_a_declared_plugin() -> None:
+    """False only when importlib.metadata would find no entry point of the group either."""
+    from importlib.metadata import entry_points
+
+    if not plugins_may_exist():
+        assert not list(entry_points(group=ENTRY_POINT_GROUP))
+    code = (
+        "import sys\n"
+        "from meta_agent.tool_library.tool_registry import default_registry, plugins_may_exist\n"
+        "default_registry()\n"
+        "print(plugins_may_exist() or 'importlib.metadata' not in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"  # no plug-in declared: importlib.metadata never loaded

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +61,12 @@ class RunHistory:
         self.path = runs_dir / HISTORY_FILE
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.row_factory = sqlite3.Row
+        # A write-ahead log without an fsync per commit: recording a run took ~20 ms of syncs.
+        # The history stays consistent through any crash; a power cut may lose the last rows,
+        # whose run folders (and manifests) are still on disk.
         try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             migrate(self._db)
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -108,6 +112,8 @@ class RunHistory:
         return _record(row)
 
     def stats(self) -> RunStats:
+        import statistics
+
         runs = [_record(row) for row in self._db.execute("SELECT * FROM runs")]
         executed = [r for r in runs if r.duration_seconds is not None]
         durations = sorted(r.duration_seconds for r in executed if r.duration_seconds is not None)

@@ -18,6 +18,14 @@ RETRY_SECONDS = 0.25
 FORCE_AFTER = 3
 
 
+class Stopped(Exception):  # noqa: N818 - not an error: a stop asked for by a signal
+    """An interrupt carried past Typer to the entry point, with its signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 @dataclass
 class State:
     """Global options of one ``meta-agent`` invocation."""

@@ -1,127 +1,75 @@
-"""The ``meta-agent`` command: a thin Typer app over the library; errors are handled once, here."""
+"""The ``meta-agent`` command's entry point: our errors become a message and an exit code, here.
+
+The Typer app (app.py) costs ~0.2 s to import (Typer loads pydantic), as long as a whole run of a
+short script should take, so the commands people wait on are answered without it: ``tools``, and
+``ask``/``exec`` with --yes in their usual shapes (fastpath.py). Everything else goes to Typer.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-from typer.core import TyperGroup
-
-from meta_agent.cli import db as db_commands
-from meta_agent.cli import runs as runs_commands
-from meta_agent.cli import tools as tools_commands
-from meta_agent.cli.context import State, stop_signals
-from meta_agent.cli.run_commands import register as register_run_commands
-
-
-class _Stopped(Exception):  # noqa: N818 - not an error: a stop asked for by a signal
-    """An interrupt carried past Typer, which would turn it into a silent exit 130."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-class _Commands(TyperGroup):
-    """The command group, letting a Ctrl-C or SIGTERM reach ``run`` with its signal."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt as stop:
-            stop_signals.handled()
-            raise _Stopped(getattr(stop, "signum", 2)) from None
-
-
-app = typer.Typer(
-    name="meta-agent",
-    cls=_Commands,
-    help="Turn plain-English portfolio requests into validated, sandboxed, archived analyses.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.add_typer(db_commands.app, name="db")
-app.add_typer(tools_commands.app, name="tools")
-app.add_typer(runs_commands.app, name="runs")
-register_run_commands(app)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from meta_agent import __version__
-
-        typer.echo(f"meta-agent {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """Turn plain-English portfolio requests into validated, sandboxed, archived analyses."""
-    ctx.obj = State(debug=debug)
-    if debug:
-        from meta_agent.logs import configure_logging
-
-        configure_logging(debug=True)
-
-
-@app.command(short_help="The settings in force and where each came from.")
-def config(
-    database: Annotated[str | None, typer.Option(help="Database URL (overrides settings).")] = None,
-    runs_dir: Annotated[str | None, typer.Option(help="Runs folder (overrides settings).")] = None,
-) -> None:
-    """Show the settings in force and where each value came from (secrets masked)."""
-    from meta_agent.cli.render import console, settings_table
-    from meta_agent.config import describe_settings, load_settings
-
-    overrides = {"database_url": database, "runs_dir": runs_dir}
-    settings = load_settings(**overrides)
-    from meta_agent.runtime.executor import sandbox_report
-
-    rows = describe_settings(settings, overrides)
-    rows += [(f"({what})", value, "detected") for what, value in sandbox_report(settings.sandbox)]
-    console().print(settings_table(rows))
-
-
-# Listing the tools is what programs and people run most often; answering it before Typer
-# parses anything saves the ~0.2 s its parameter machinery costs to import (it loads pydantic).
+# Listing the tools is what programs and people run most often.
 FAST_PATHS = {("tools",): False, ("tools", "--json"): True}
-
-
-# Exit codes beyond a run's status (run_commands.EXIT_FOR_STATUS): the README's table.
+# Exit codes beyond a run's status (running.EXIT_FOR_STATUS): the README's table.
 EXIT_INTERNAL_ERROR = 70  # a bug in Meta-Agent (sysexits' EX_SOFTWARE), not a run that failed
 EXIT_SIGINT = 128 + 2  # Ctrl-C, as shells report it; SIGTERM gives 128 + 15 = 143
 
 
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the Typer app, built on first use
+        from meta_agent.cli.app import app
+
+        return app
+    raise AttributeError(f"module 'meta_agent.cli.main' has no attribute {name!r}")
+
+
+def main() -> None:
+    """The ``meta-agent`` console script: ``run``, then out without tearing the interpreter down.
+
+    By then every run is closed and written, and the exit handlers still run; the teardown of a
+    few hundred modules (and their garbage) would only keep the person waiting, ~10-40 ms.
+    """
+    import gc
+
+    # A command builds ~10^5 long-lived objects while importing; a young collection every 700
+    # allocations only scans them again and again (~10% of an exec's CPU). Collections still
+    # run, less often.
+    gc.set_threshold(50_000)
+    try:
+        run()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")  # what the interpreter does with sys.exit("message")
+        code = 1
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()  # e.g. logging's flush, the finalizers of anything still open
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1  # like the interpreter: output that could not be written fails
+    os._exit(int(code or 0) & 0xFF)
+
+
 def run() -> None:
-    """Console-script entry point: one place turns our errors into a message and an exit code."""
+    """Run the command in sys.argv: one place turns our errors into a message and an exit code,
+    and a Ctrl-C or SIGTERM into a cancelled run (or one line, when nothing had started)."""
+    from meta_agent.cli.context import Stopped, stop_signals
+
     debug = "--debug" in sys.argv
-    fast = FAST_PATHS.get(tuple(sys.argv[1:]))
     try:
         with stop_signals:
-            if fast is not None:
-                tools_commands.print_listing(as_json=fast)
-                sys.exit(0)
-            # Without standalone mode an Exit comes back as the return value.
-            returned = app(standalone_mode=False)
-        sys.exit(returned if isinstance(returned, int) else 0)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except _Stopped as stopped:
+            code = dispatch(sys.argv[1:])
+        sys.exit(code)
+    except Stopped as stopped:
         stop_signals.handled()
         sys.exit(cancelled(stopped.signum))
-    except typer.Abort:
-        # Click's prompts turn Ctrl-C and Ctrl-D into Abort; nothing had started.
-        stop_signals.handled()
-        sys.exit(cancelled(stop_signals.received or EXIT_SIGINT - 128))
     except KeyboardInterrupt as stop:
         stop_signals.handled()
         sys.exit(cancelled(getattr(stop, "signum", EXIT_SIGINT - 128)))
@@ -139,6 +87,36 @@ def cancelled(signum: int) -> int:
     # On a terminal the "^C" echo is still on the line.
     sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
     return stop.exit_code
+
+
+def dispatch(argv: list[str]) -> int:
+    """Run the command in ``argv``, by a fast path when there is one; returns the exit code."""
+    from meta_agent.cli.fastpath import fast_command
+
+    listing = FAST_PATHS.get(tuple(argv))
+    if listing is not None:
+        from meta_agent.cli.tools import print_listing
+
+        print_listing(as_json=listing)
+        return 0
+    command = fast_command(argv)
+    if command is not None:
+        return command()
+    import typer
+
+    from meta_agent.cli.app import app
+
+    try:
+        # Without standalone mode an Exit comes back as the return value.
+        returned = app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        # Click's prompts turn Ctrl-C and Ctrl-D into Abort; nothing had started.
+        from meta_agent.cli.context import Stopped, stop_signals
+
+        raise Stopped(stop_signals.received or EXIT_SIGINT - 128) from None
+    return returned if isinstance(returned, int) else 0
 
 
 def handle_error(error: BaseException, debug: bool) -> int:

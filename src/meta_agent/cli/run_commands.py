@@ -1,19 +1,16 @@
-"""``ask``, ``exec``, ``validate``, ``rerun`` and ``archive``: the commands that make runs."""
+"""``ask``, ``exec``, ``validate``, ``rerun`` and ``archive``: the commands that make runs.
+
+Typer parses; the work is in running.py, which the start-up fast path (fastpath.py) calls too.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-
-if TYPE_CHECKING:
-    from meta_agent.pipeline import Pipeline, Prepared, RunOutcome
 
 DatabaseOption = Annotated[str | None, typer.Option("--database", help="Portfolio database URL.")]
 RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Folder for run folders.")]
@@ -46,11 +43,6 @@ TimeoutOption = Annotated[
 def ScriptArgument(help: str) -> Any:  # noqa: N802 - reads as the option types above
     """A script file argument; a missing one is a usage error (exit 2) before anything starts."""
     return typer.Argument(help=help, exists=True, dir_okay=False, readable=True)
-
-
-# A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
-# configuration error behind a failure 2, and a cancelled run 128 + the signal (130, 143).
-EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
 
 
 ASK_EPILOG = """\b
@@ -92,32 +84,27 @@ def register(app: typer.Typer) -> None:
     app.command("archive", short_help="Pack a run folder into a .tar.gz.")(archive)
 
 
-def _pipeline(
-    database: str | None,
-    runs_dir: Path | None,
-    sandbox: Sandbox | str | None = None,
-    timeout: float | None = None,
-    prewarm: bool = False,
-) -> Pipeline:
-    from meta_agent.config import load_settings
-    from meta_agent.pipeline import Pipeline
-
-    settings = load_settings(
-        database_url=database,
-        runs_dir=runs_dir,
-        sandbox=sandbox.value if isinstance(sandbox, Sandbox) else sandbox,
-        timeout_seconds=timeout,
-    )
-    return Pipeline(settings, prewarm=prewarm)
+def _sandbox(value: Sandbox | None) -> str | None:
+    return None if value is None else value.value
 
 
-def _require_terminal(yes: bool) -> None:
-    from meta_agent.errors import ConfigError
+def _confirm() -> bool:
+    """Ask; Ctrl-C (or SIGTERM) at the prompt cancels the run, Ctrl-D declines it."""
+    from meta_agent.cli.context import stop_signals
+    from meta_agent.errors import Interrupted
 
-    if not yes and not sys.stdin.isatty():
-        raise ConfigError(
-            "There is no terminal to ask for approval: pass --yes to run without asking."
-        )
+    try:
+        return typer.confirm("Run this script?", default=False)
+    except typer.Abort:
+        typer.echo("", err=True)  # off the prompt's line
+        if stop_signals.received is None:
+            return False
+        raise Interrupted(stop_signals.received) from None
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
 
 
 def ask(
@@ -133,29 +120,10 @@ def ask(
     timeout: TimeoutOption = None,
 ) -> None:
     """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    if not dry_run:
-        _require_terminal(yes)
-    pipeline = _pipeline(database, runs_dir, sandbox, timeout, prewarm=not dry_run)
-    console = render.console(stderr=as_json)
-
-    def approve(prepared: Prepared) -> bool:
-        render.show_prepared(console, prepared)
-        return _confirm("Run this script?")
-
-    with (
-        _reporting_cancel(as_json, console),
-        render.live_run(console, quiet=as_json) as (on_log, on_tick),
-    ):
-        outcome = pipeline.ask(
-            request,
-            approve=None if yes or dry_run else approve,
-            on_log=on_log,
-            on_tick=on_tick,
-            dry_run=dry_run,
-        )
-    _finish(outcome, as_json, console, show_script=dry_run)
+    options = running.RunOptions(yes, as_json, database, runs_dir, _sandbox(sandbox), timeout)
+    _exit(running.ask(request, options, dry_run=dry_run, confirm=_confirm))
 
 
 def exec_(
@@ -174,32 +142,10 @@ def exec_(
     ] = False,
 ) -> None:
     """Validate and run a script you wrote or edited, in its own run folder."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    _require_terminal(yes)
-    pipeline = _pipeline(database, runs_dir, sandbox, timeout)
-    console = render.console(stderr=as_json)
-    if no_validate:
-        render.warn(
-            console, "Validation is OFF: the script runs unchecked, contained only by the sandbox."
-        )
-
-    def approve(source: str) -> bool:
-        render.show_script(console, source)
-        return _confirm("Run this script?")
-
-    with (
-        _reporting_cancel(as_json, console),
-        render.live_run(console, quiet=as_json) as (on_log, on_tick),
-    ):
-        outcome = pipeline.exec_script(
-            file,
-            approve=None if yes else approve,
-            validate=not no_validate,
-            on_log=on_log,
-            on_tick=on_tick,
-        )
-    _finish(outcome, as_json, console)
+    options = running.RunOptions(yes, as_json, database, runs_dir, _sandbox(sandbox), timeout)
+    _exit(running.exec_script(file, options, validate=not no_validate, confirm=_confirm))
 
 
 def validate(
@@ -208,16 +154,16 @@ def validate(
 ) -> None:
     """Check a script against the validation policy; list every finding with its line."""
     from meta_agent.cli import render
+    from meta_agent.config import load_settings
     from meta_agent.errors import ExecutionError
-    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.scripts.validate import ScriptValidator, decode_script
     from meta_agent.tool_library.tool_registry import default_registry
 
     try:
-        source = file.read_text(encoding="utf-8")
+        # Decoded as `exec` decodes it, so both judge the same text.
+        source = decode_script(file.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise ExecutionError(f"Cannot read script {file}: {exc}") from exc
-    from meta_agent.config import load_settings
-
     registry = default_registry(load_plugins=load_settings().load_plugins)
     findings = ScriptValidator(registry).validate(source)
     if as_json:
@@ -235,16 +181,12 @@ def rerun(
     sandbox: SandboxOption = None,
 ) -> None:
     """Re-execute an archived run's script and report whether the results are identical."""
-    from meta_agent.cli import render
+    from meta_agent.cli import running
 
-    pipeline = _pipeline(database, runs_dir, sandbox)
-    console = render.console(stderr=as_json)
-    with (
-        _reporting_cancel(as_json, console),
-        render.live_run(console, quiet=as_json) as (on_log, on_tick),
-    ):
-        outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
-    _finish(outcome, as_json, console)
+    options = running.RunOptions(
+        as_json=as_json, database=database, runs_dir=runs_dir, sandbox=_sandbox(sandbox)
+    )
+    _exit(running.rerun(run_id, options))
 
 
 def archive(
@@ -254,63 +196,7 @@ def archive(
 ) -> None:
     """Pack a run folder into a .tar.gz."""
     from meta_agent.cli import render
+    from meta_agent.cli.running import RunOptions, make_pipeline
 
-    path = _pipeline(None, runs_dir).archive(run_id, output)
+    path = make_pipeline(RunOptions(runs_dir=runs_dir)).archive(run_id, output)
     render.console().print(f"Archived to {path}")
-
-
-def _confirm(question: str) -> bool:
-    """Ask; Ctrl-C (or SIGTERM) at the prompt cancels the run, Ctrl-D declines it."""
-    from meta_agent.cli.context import stop_signals
-    from meta_agent.errors import Interrupted
-
-    try:
-        return typer.confirm(question, default=False)
-    except typer.Abort:
-        typer.echo("", err=True)  # off the prompt's line
-        if stop_signals.received is None:
-            return False
-        raise Interrupted(stop_signals.received) from None
-
-
-@contextmanager
-def _reporting_cancel(as_json: bool, console: Any) -> Iterator[None]:
-    """A run cancelled by a signal is reported like any other run, exiting 128 + the signal."""
-    from meta_agent.errors import Interrupted
-
-    try:
-        yield
-    except Interrupted as stop:
-        if stop.outcome is None:
-            raise  # nothing had started: the entry point says so in one line
-        from meta_agent.cli.context import stop_signals
-
-        stop_signals.handled()
-        _finish(stop.outcome, as_json, console, code=stop.exit_code)
-
-
-def exit_code(outcome: RunOutcome) -> int:
-    """The exit code of a finished run (see the README's table)."""
-    if outcome.status in EXIT_FOR_STATUS:
-        return EXIT_FOR_STATUS[outcome.status]
-    return outcome.error_exit_code or 1
-
-
-def _finish(
-    outcome: RunOutcome,
-    as_json: bool,
-    console: Any,
-    show_script: bool = False,
-    code: int | None = None,
-) -> None:
-    from meta_agent.cli import render
-
-    if as_json:
-        typer.echo(json.dumps(outcome.to_json(), default=str))
-    else:
-        if show_script and outcome.script is not None:
-            render.show_script(console, outcome.script.read_text(encoding="utf-8"))
-        render.show_outcome(console, outcome)
-    code = exit_code(outcome) if code is None else code
-    if code:
-        raise typer.Exit(code)

@@ -1,7 +1,7 @@
 """Sandboxed execution of generated scripts: backends behind one protocol, limits, a warm pool.
 
-Names are imported on first use, so that reading ``runtime.backend``'s limits (as the settings
-do) does not load the executor, psutil and the backends.
+Names are imported on first use, so that reading ``runtime.backend``'s limits does not load the
+executor, psutil and the backends.
 """
 
 from __future__ import annotations

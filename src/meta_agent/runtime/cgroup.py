@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +96,7 @@ class Cgroup:
         if not {"memory", "pids"} <= set(enabled):
             # Only possible where the parent holds no processes (the root, or a delegated group).
             (parent / "cgroup.subtree_control").write_text("+memory +pids")
-        path = parent / f"{PREFIX}{uuid.uuid4().hex[:12]}"
+        path = parent / f"{PREFIX}{os.urandom(6).hex()}"
         path.mkdir()
         group = cls(2, {"memory": path, "pids": path})
         try:
@@ -115,7 +114,7 @@ class Cgroup:
         memory_root, pids_root = CGROUP_ROOT / "memory", CGROUP_ROOT / "pids"
         if not (memory_root / "memory.limit_in_bytes").exists() or not pids_root.is_dir():
             return None
-        name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
+        name = f"{PREFIX}{os.urandom(6).hex()}"
         memory_dir = memory_root / (_own_path("memory") or "/").lstrip("/") / name
         pids_dir = pids_root / (_own_path("pids") or "/").lstrip("/") / name
         memory_dir.mkdir()

@@ -13,11 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ExecutionError, SandboxUnavailable
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
 from meta_agent.runtime.supervise import RunContext
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.pool import Preload
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +155,7 @@ class Executor:
         prewarm_only: the pool is started just ahead of the runs about to be submitted and is
             not refilled; a run waits for its member rather than starting a second, cold
             sandbox that would compete with it for the same cores.
+        preload: what pool members import before their script arrives (see ``WarmPool``).
     """
 
     def __init__(
@@ -163,17 +167,25 @@ class Executor:
         database_url: str | None = None,
         pool_dir: Path | None = None,
         prewarm_only: bool = False,
+        preload: Preload | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.backend = choose_backend(backend) if isinstance(backend, str) else backend
         prepare = getattr(self.backend, "prepare", None)
-        if callable(prepare):
-            prepare(self.limits)  # e.g. bwrap pre-starts a launcher for the first run
+        pooled = pool_size > 0 and self.backend.name == "bwrap"
+        if callable(prepare) and not (prewarm_only and pooled):
+            # e.g. bwrap pre-starts a launcher for the first run; not when a warm member
+            # started for that run already: the launcher would only compete with it for CPU.
+            prepare(self.limits)
         self._pool: Any = None
         if pool_size > 0:
             if self.backend.name != "bwrap":
-                logger.warning(
-                    "warm pool needs bwrap; runs start cold", extra={"backend": self.backend.name}
+                # Asked for by a caller that keeps a pool, a warning; by one that only wanted a
+                # head start for its next run (prewarm_only), nothing worth telling anyone.
+                logger.log(
+                    logging.DEBUG if prewarm_only else logging.WARNING,
+                    "warm pool needs bwrap; runs start cold",
+                    extra={"backend": self.backend.name},
                 )
             else:
                 from meta_agent.runtime.pool import WarmPool
@@ -186,7 +198,12 @@ class Executor:
                     python=python,
                     root=pool_dir,
                     refill=not prewarm_only,
+                    preload=preload,
                 )
+                if prewarm_only:
+                    # Started by the spawner thread, the sandbox would wait for the GIL while
+                    # the caller plans or validates: returning after it started is sooner.
+                    self._pool.wait_started()
         self._pool_wait = self.limits.timeout_seconds if prewarm_only else POOL_WAIT_SECONDS
 
     @classmethod

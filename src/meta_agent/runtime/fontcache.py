@@ -32,12 +32,10 @@ def _cache_root() -> Path:
 @functools.lru_cache(maxsize=1)
 def font_cache_file(python: str = sys.executable) -> Path | None:
     """The prepared ``fontlist-v*.json`` for this matplotlib, built on first use; None on failure."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        folder = _cache_root() / version("matplotlib")
-    except PackageNotFoundError:
+    installed = matplotlib_version()
+    if installed is None:
         return None
+    folder = _cache_root() / installed
     found = sorted(folder.glob("fontlist-v*.json"))
     if found:
         return found[-1]
@@ -45,6 +43,29 @@ def font_cache_file(python: str = sys.executable) -> Path | None:
         return _build(folder, python)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         logger.warning("could not prepare a matplotlib font cache", extra={"error": str(exc)})
+        return None
+
+
+def matplotlib_version() -> str | None:
+    """The installed matplotlib's version, read from its dist-info folder's name.
+
+    importlib.metadata would take ~20 ms to import before every cold sandbox; it is asked only
+    when the folder is not beside the package (an unusual install).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    found = sorted(site.glob("matplotlib-*.dist-info"))
+    if len(found) == 1:
+        return found[0].name.removeprefix("matplotlib-").removesuffix(".dist-info")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matplotlib")
+    except PackageNotFoundError:
         return None
 
 

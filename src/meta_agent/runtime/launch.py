@@ -17,6 +17,7 @@ from meta_agent.runtime.backend import LogCallback, RunResult, RunSpec, TickCall
 
 if TYPE_CHECKING:
     from meta_agent.config import Settings
+    from meta_agent.runtime.early import EarlyExecutor
     from meta_agent.runtime.executor import Executor
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
@@ -58,8 +59,11 @@ def build_run_spec(
     )
 
 
-def run_spec(settings: Settings, spec: RunSpec, executor: Executor | None = None) -> RunResult:
-    """Run a spec on the given executor, or on a fresh one built from the settings."""
+def run_spec(
+    settings: Settings, spec: RunSpec, executor: Executor | EarlyExecutor | None = None
+) -> RunResult:
+    """Run a spec on the given executor (or one started early, while the script was being
+    validated), or on a fresh one built from the settings."""
     if executor is not None:
         return executor.run(spec)
     from meta_agent.runtime.executor import Executor

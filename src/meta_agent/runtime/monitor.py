@@ -13,12 +13,14 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
+from typing import TYPE_CHECKING
 
 from meta_agent.runtime.backend import MB, Limits, Status
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.rlimits import CPU_GRACE_SECONDS
+
+if TYPE_CHECKING:
+    import psutil  # imported when first needed: a short run ends before its first sample
 
 SAMPLE_INTERVAL_SECONDS = 0.05  # the spec's ~50 ms: catches a runaway loop within a tick
 OUTPUT_CHECK_INTERVAL_SECONDS = 0.05  # a walk of a small folder is cheap; overshoot is what a
@@ -40,6 +42,8 @@ class Sample:
 
 def tree(root_pid: int) -> list[psutil.Process]:
     """The process and all its descendants (empty once it is gone)."""
+    import psutil
+
     try:
         root = psutil.Process(root_pid)
         return [root, *root.children(recursive=True)]
@@ -88,6 +92,8 @@ class Monitor:
 
     def sample(self) -> list[psutil.Process]:
         """One reading of the tree: memory, CPU and task count."""
+        import psutil
+
         procs = tree(self.root_pid) if self.cgroup is None else self._cgroup_tree()
         rss = cpu = 0.0
         tasks = 0
@@ -133,11 +139,34 @@ class Monitor:
 
     def _cgroup_tree(self) -> list[psutil.Process]:
         # The cgroup lists the run's processes directly: no scan of every pid on the host.
+        import psutil
+
         procs = []
         for pid in sorted(self.cgroup.pids()) if self.cgroup else ():
             with contextlib.suppress(psutil.Error):
                 procs.append(psutil.Process(pid))
         return procs
+
+    def cpu_so_far(self) -> float:
+        """CPU seconds the run's processes have used by now, the children they reaped included.
+
+        With a cgroup the numbers come straight from /proc, the same ones psutil reads: the
+        warm pool asks this just before a script runs, and importing psutil (~10-30 ms) there
+        would keep the script waiting. Without a cgroup it is one full sample.
+        """
+        if self.cgroup is None:
+            self.sample()
+            return self.totals.cpu_seconds
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.cgroup.pids():
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return total / ticks
 
     @property
     def peak_memory_mb(self) -> float:
@@ -145,6 +174,10 @@ class Monitor:
 
     def kill_seen(self) -> int:
         """SIGKILL every process this monitor ever saw that still runs (same pid, same birth)."""
+        if not self.totals.seen:
+            return 0
+        import psutil
+
         killed = 0
         for pid, created in self.totals.seen.items():
             with contextlib.suppress(psutil.Error):

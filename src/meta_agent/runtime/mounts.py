@@ -9,11 +9,15 @@ or /etc (only /etc/ld.so.cache, the loader's index of those same libraries).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from meta_agent.errors import ExecutionError
@@ -36,7 +40,16 @@ LOADER_FILES = ("/etc/ld.so.cache",)
 
 @functools.lru_cache(maxsize=4)
 def interpreter_layout(python: str) -> dict[str, object]:
-    """Where ``python`` keeps itself and the package (cached)."""
+    """Where ``python`` keeps itself and the package (cached in memory, and on disk while valid).
+
+    Asking costs an interpreter start (~20 ms of CPU) before every cold sandbox; the answer is
+    kept under the user's cache folder with a fingerprint of what it depends on (the
+    interpreter's file, its pyvenv.cfg, every path folder and ``.pth`` file), and asked again
+    whenever any of these changed.
+    """
+    cached = _read_cached_layout(python)
+    if cached is not None:
+        return cached
     try:
         done = subprocess.run(
             [python, "-I", "-c", PROBE], capture_output=True, text=True, timeout=60, env={}
@@ -46,7 +59,64 @@ def interpreter_layout(python: str) -> dict[str, object]:
     if done.returncode != 0:
         raise ExecutionError(f"The interpreter {python} failed: {done.stderr.strip()[-300:]}")
     layout: dict[str, object] = json.loads(done.stdout)
+    _write_cached_layout(python, layout)
     return layout
+
+
+def _layout_cache_file(python: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    key = hashlib.sha256(f"{python}\0{PROBE}".encode()).hexdigest()[:24]
+    return Path(base) / "meta-agent" / f"interpreter-{key}.json"
+
+
+def _fingerprint(python: str, layout: dict[str, object]) -> list[object] | None:
+    """What the layout depends on: (path, mtime or None if absent) pairs, ``.pth`` files too."""
+    marks: list[object] = []
+    try:
+        executable = os.path.realpath(python)
+        pyvenv = str(Path(python).parent.parent / "pyvenv.cfg")
+        folders = [*layout["path"], *layout["package"]]  # type: ignore[misc]
+        for path in (python, executable, pyvenv, *folders):
+            marks.append([path, os.stat(path).st_mtime_ns if os.path.exists(path) else None])
+        for folder in folders:
+            if os.path.isdir(folder):
+                with os.scandir(folder) as entries:
+                    pth = sorted(
+                        [e.name, e.stat().st_mtime_ns] for e in entries if e.name.endswith(".pth")
+                    )
+                marks.append(pth)
+    except (OSError, KeyError, TypeError):
+        return None
+    return marks
+
+
+def _read_cached_layout(python: str) -> dict[str, object] | None:
+    path = _layout_cache_file(python)
+    try:
+        info = path.stat()
+        # Only our own, unshared file: it decides what the sandbox mounts.
+        if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        layout = saved["layout"]
+        if not isinstance(layout, dict) or saved["fingerprint"] != _fingerprint(python, layout):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return layout
+
+
+def _write_cached_layout(python: str, layout: dict[str, object]) -> None:
+    fingerprint = _fingerprint(python, layout)
+    if fingerprint is None:
+        return
+    path = _layout_cache_file(python)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".interpreter-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"fingerprint": fingerprint, "layout": layout}, out)
+        os.replace(temporary, path)
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

@@ -21,11 +21,9 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
+from typing import Literal
 
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET, Channel
@@ -46,6 +44,16 @@ from meta_agent.runtime.sandbox_args import SANDBOX_SCRIPT, sandbox_argv, seccom
 from meta_agent.runtime.supervise import RunContext, finish, watch
 
 logger = logging.getLogger(__name__)
+
+Preload = Literal["full", "light", "bare"]
+# What makes a member worth warming before its script arrives (top-level packages), and what
+# makes it worth importing matplotlib too (modules).
+DATA_STACK = {"numpy", "pandas", "sqlalchemy", "meta_agent"}
+CHART_MODULES = {
+    "matplotlib",
+    "meta_agent.tool_library.chart_tools",
+    "meta_agent.tool_library.report_tools",
+}
 
 WARM_SCRIPT = str(Path(__file__).with_name("warm.py"))
 READY_TIMEOUT_SECONDS = 60.0  # a member not ready by then is broken: killed and replaced
@@ -98,16 +106,20 @@ class WarmPool:
         root: Path | None = None,
         use_cgroup: bool = True,
         refill: bool = True,
+        preload: Preload | None = None,
     ) -> None:
         """Args:
         refill: start a new member whenever one is taken (a long-lived pool). False: the
             members started now are all there will be, warmed at normal priority, for a caller
             that starts the pool just ahead of one run it is about to submit.
+        preload: what members import before their script arrives (warm.py): "full", "light"
+            (no charts) or "bare" (nothing). Default: full when refilled, else light.
         """
         if size < 1:
             raise ValueError("A warm pool needs size >= 1.")
         self.size = size
         self.refill = refill
+        self.preload: Preload = preload or ("full" if refill else "light")
         self.limits = limits
         self.database_url = database_url
         self.python = python or project_python()
@@ -150,9 +162,10 @@ class WarmPool:
                 with self._lock:
                     self._pending -= 1
                     self._failures += 1
+                    self._lock.notify_all()
 
     def _spawn(self) -> Member:
-        home = self.root / uuid.uuid4().hex[:12]
+        home = self.root / os.urandom(6).hex()
         staging = home / "results"
         staging.mkdir(parents=True)
         interpreter, symlinks = interpreter_binds(self.python)
@@ -179,16 +192,7 @@ class WarmPool:
         argv = sandbox_argv(
             binds,
             symlinks,
-            # A single-use member (refill off) is started just ahead of its run; it skips
-            # matplotlib (~0.3 s) so that it is ready sooner, and a script that draws imports it.
-            [
-                self.python,
-                "-I",
-                "-u",
-                WARM_SCRIPT,
-                str(ready_write),
-                "full" if self.refill else "light",
-            ],
+            [self.python, "-I", "-u", WARM_SCRIPT, str(ready_write), self.preload],
             tmp_bytes=self.limits.total_output_bytes,
             seccomp_fd=filter_fd,
         )
@@ -232,11 +236,17 @@ class WarmPool:
             late = self._closed
             if not late:
                 self._members.append(member)
+            self._lock.notify_all()  # wait_started()
         if late:
             member.discard()
         threading.Thread(
             target=self._await_ready, args=(member, ready_read), name="meta-agent-pool", daemon=True
         ).start()
+        if self.preload != "bare":
+            # A data-stack script runs long enough to be sampled: psutil is loaded now, while
+            # the member imports, rather than in the middle of the run.
+            import psutil  # noqa: F401
+
         return member
 
     def _await_ready(self, member: Member, fd: int) -> None:
@@ -289,8 +299,9 @@ class WarmPool:
                         continue
                     self._members.remove(member)
                     self._refill()  # the condition's lock is reentrant
-                    if _alive(member.proc.pid):
-                        _renice(member)
+                    if member.proc.poll() is None:  # a dead member is reaped, never killed
+                        if self.refill:
+                            _renice(member)  # only refilled members warm up under nice
                         return member
                     member.discard()  # died while waiting
                 remaining = deadline - time.monotonic()
@@ -298,6 +309,16 @@ class WarmPool:
                     return None
                 self._lock.wait(remaining)
         return None
+
+    def wait_started(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Block until every member asked for so far is started (still importing, maybe)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._lock.wait(remaining)
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> bool:
         """Block until every member is ready (for benchmarks and tests)."""
@@ -338,8 +359,7 @@ class WarmPool:
                 "filename": SANDBOX_SCRIPT,
             }
             monitor = Monitor(limits, member.proc.pid, member.staging, member.cgroup)
-            monitor.sample()
-            monitor.cpu_baseline = monitor.totals.cpu_seconds
+            monitor.cpu_baseline = monitor.cpu_so_far()  # the imports are not the script's
             monitor.totals.cpu_seconds = 0.0
             stdin = member.proc.stdin
             if stdin is not None:  # always: members are started with stdin=PIPE
@@ -368,19 +388,38 @@ class WarmPool:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
-    except psutil.Error:
-        return False
-
-
 def _renice(member: Member) -> None:
     """Back to normal priority for the run (only root may raise priority; others keep nice)."""
+    import psutil
+
     pids = member.cgroup.pids() if member.cgroup else {member.proc.pid}
     for pid in pids:
         with contextlib.suppress(psutil.Error, OSError):
             psutil.Process(pid).nice(0)
+
+
+def preload_for(source: str) -> Preload:
+    """What a member started for this one script should import: what the script imports.
+
+    A single-use member (refill off) is started just ahead of its run, so it imports only what
+    its script will: matplotlib (~0.3 s) only for a script that draws, nothing at all for one
+    that uses none of the data stack (it then only has the sandbox and Python started early).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return "bare"
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.add(node.module)
+    if any(name.split(".")[0] == "matplotlib" or name in CHART_MODULES for name in modules):
+        return "full"
+    return "light" if {name.split(".")[0] for name in modules} & DATA_STACK else "bare"
 
 
 def deliver(staging: Path, results: Path) -> None:

@@ -17,8 +17,6 @@ import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import psutil
-
 from meta_agent.runtime.backend import Limits
 
 # RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL this much later if the script ignores it.
@@ -93,6 +91,8 @@ class ChildSetup:
 
 def user_process_count() -> int:
     """Processes of our real uid right now (RLIMIT_NPROC counts them all)."""
+    import psutil
+
     uid = os.getuid()
     count = 0
     for proc in psutil.process_iter(["uids"]):

@@ -244,6 +244,8 @@ class ToolRegistry:
 
     def load_entry_points(self) -> None:
         """Register third-party tools: each entry point names a module or a ``@tool`` function."""
+        if not plugins_may_exist():
+            return
         from importlib.metadata import entry_points
 
         for entry in entry_points(group=ENTRY_POINT_GROUP):
@@ -256,6 +258,43 @@ class ToolRegistry:
                 self.register_module(loaded)
             else:
                 self.register(loaded)
+
+
+def plugins_may_exist() -> bool:
+    """False only when no installed distribution can declare a tool plug-in.
+
+    A quick scan of the ``entry_points.txt`` files on sys.path for the group's name; importing
+    importlib.metadata and reading every distribution would cost ~50 ms of each command. Any
+    place this scan cannot read (a zip on the path, a custom distribution finder) counts as "may".
+    """
+    import os
+    import sys
+    from importlib.machinery import PathFinder
+
+    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]
+    if any(finder is not PathFinder for finder in finders):
+        return True
+    for entry in sys.path:
+        folder = entry or "."
+        if not os.path.isdir(folder):
+            if os.path.exists(folder):
+                return True  # a zip or an egg file
+            continue
+        try:
+            with os.scandir(folder) as found:
+                metadata = [e.path for e in found if e.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            return True
+        for info in metadata:
+            try:
+                with open(os.path.join(info, "entry_points.txt"), "rb") as handle:
+                    if ENTRY_POINT_GROUP.encode() in handle.read():
+                        return True
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return True
+    return False
 
 
 _default: ToolRegistry | None = None

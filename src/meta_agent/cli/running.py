@@ -1,0 +1,192 @@
+"""What ``ask``, ``exec`` and ``rerun`` do once their arguments are parsed; no Typer here.
+
+The Typer commands (run_commands.py) and the start-up fast path (fastpath.py) both call these
+functions, so a command behaves the same whichever way it was parsed. Rich is imported only
+when something is shown to a person: with --json and --yes, nothing but the JSON is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from meta_agent.pipeline import LogSink, Pipeline, Prepared, RunOutcome, TickSink
+
+# A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
+# configuration error behind a failure 2, and a cancelled run 128 + the signal (130, 143).
+EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
+
+Confirm = Callable[[], bool]  # asks "Run this script?"; the Typer commands pass typer.confirm
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options every run command shares."""
+
+    yes: bool = False
+    as_json: bool = False
+    database: str | None = None
+    runs_dir: Path | None = None
+    sandbox: str | None = None
+    timeout: float | None = None
+
+
+def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
+    """A pipeline on the settings in force, the command-line options on top."""
+    from meta_agent.config import load_settings
+    from meta_agent.pipeline import Pipeline
+
+    settings = load_settings(
+        database_url=options.database,
+        runs_dir=options.runs_dir,
+        sandbox=options.sandbox,
+        timeout_seconds=options.timeout,
+    )
+    return Pipeline(settings, prewarm=prewarm)
+
+
+def require_terminal(yes: bool) -> None:
+    """Without --yes, someone must be there to approve the script."""
+    from meta_agent.errors import ConfigError
+
+    if not yes and not sys.stdin.isatty():
+        raise ConfigError(
+            "There is no terminal to ask for approval: pass --yes to run without asking."
+        )
+
+
+def console(options: RunOptions) -> Console:
+    """Where people read: stdout, or stderr when stdout is reserved for the JSON."""
+    from meta_agent.cli import render
+
+    return render.console(stderr=options.as_json)
+
+
+def ask(
+    request: str, options: RunOptions, *, dry_run: bool = False, confirm: Confirm | None = None
+) -> int:
+    """Analyse, plan, generate, validate, run and archive one request; returns the exit code."""
+    if not dry_run:
+        require_terminal(options.yes)
+    pipeline = make_pipeline(options, prewarm=not dry_run)
+    approve: Callable[[Prepared], bool] | None = None
+    if not (options.yes or dry_run):
+
+        def approve(prepared: Prepared) -> bool:
+            from meta_agent.cli import render
+
+            render.show_prepared(console(options), prepared)
+            return confirm() if confirm is not None else False
+
+    with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
+        outcome = pipeline.ask(
+            request, approve=approve, on_log=on_log, on_tick=on_tick, dry_run=dry_run
+        )
+    if cancelled:
+        return cancelled[0]
+    return finish(outcome, options, show_script=dry_run)
+
+
+def exec_script(
+    file: Path, options: RunOptions, *, validate: bool = True, confirm: Confirm | None = None
+) -> int:
+    """Validate and run a script a person wrote, in a run folder; returns the exit code."""
+    require_terminal(options.yes)
+    pipeline = make_pipeline(options)
+    if not validate:
+        from meta_agent.cli import render
+
+        render.warn(
+            console(options),
+            "Validation is OFF: the script runs unchecked, contained only by the sandbox.",
+        )
+    approve: Callable[[str], bool] | None = None
+    if not options.yes:
+
+        def approve(source: str) -> bool:
+            from meta_agent.cli import render
+
+            render.show_script(console(options), source)
+            return confirm() if confirm is not None else False
+
+    with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
+        outcome = pipeline.exec_script(
+            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick
+        )
+    if cancelled:
+        return cancelled[0]
+    return finish(outcome, options)
+
+
+def rerun(run_id: str, options: RunOptions) -> int:
+    """Re-execute an archived run's script; returns the exit code."""
+    pipeline = make_pipeline(options)
+    with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
+        outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
+    if cancelled:
+        return cancelled[0]
+    return finish(outcome, options)
+
+
+@contextmanager
+def reporting_cancel(options: RunOptions) -> Iterator[list[int]]:
+    """A run cancelled by a signal is reported like any other run, exiting 128 + the signal;
+    the exit code lands in the yielded list. A stop before any run started goes on up to the
+    entry point, which says so in one line."""
+    from meta_agent.errors import Interrupted
+
+    cancelled: list[int] = []
+    try:
+        yield cancelled
+    except Interrupted as stop:
+        if stop.outcome is None:
+            raise
+        from meta_agent.cli.context import stop_signals
+
+        stop_signals.handled()
+        cancelled.append(finish(stop.outcome, options, code=stop.exit_code))
+
+
+@contextmanager
+def live(options: RunOptions) -> Iterator[tuple[LogSink | None, TickSink | None]]:
+    """The live log and elapsed time for a person; nothing at all for --json."""
+    if options.as_json:
+        yield None, None
+        return
+    from meta_agent.cli import render
+
+    with render.live_run(console(options)) as callbacks:
+        yield callbacks
+
+
+def finish(
+    outcome: RunOutcome, options: RunOptions, show_script: bool = False, code: int | None = None
+) -> int:
+    """Print the outcome (one JSON object, or a summary for people); return the exit code."""
+    if options.as_json:
+        sys.stdout.write(json.dumps(outcome.to_json(), default=str) + "\n")
+        sys.stdout.flush()
+    else:
+        from meta_agent.cli import render
+
+        out = console(options)
+        if show_script and outcome.script is not None:
+            render.show_script(out, outcome.script.read_text(encoding="utf-8"))
+        render.show_outcome(out, outcome)
+    return exit_code(outcome) if code is None else code
+
+
+def exit_code(outcome: RunOutcome) -> int:
+    """The exit code of a finished run (the README's table): 0 succeeded, 3 rejected, 2 a
+    configuration error behind a failure, 1 any other status."""
+    if outcome.status in EXIT_FOR_STATUS:
+        return EXIT_FOR_STATUS[outcome.status]
+    return outcome.error_exit_code or 1
