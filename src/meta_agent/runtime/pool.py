@@ -344,6 +344,11 @@ class WarmPool:
             if clash:
                 raise ValueError(f"Variables may not replace runtime variables: {sorted(clash)}.")
             env = {**spec.variables}
+            if self._database.needs_network:  # as a cold bwrap sandbox says
+                return context.error_result(
+                    "The database is a network server, and the bwrap sandbox has no network; "
+                    "use a SQLite file or a PostgreSQL server on this machine."
+                )
             if self._database.password_removed:
                 context.warn(PASSWORD_WARNING)
             try:
