@@ -12,7 +12,9 @@ import pytest
 
 from meta_agent.runtime import Executor, Limits, RunSpec
 
-LIMITS = Limits(timeout_seconds=20, cpu_seconds=5, memory_mb=400, max_processes=32)
+# A CPU limit well inside the wall clock: on a loaded 2-core machine a script gets a fraction
+# of a core, and the burn must still end on its CPU limit.
+LIMITS = Limits(timeout_seconds=60, cpu_seconds=2, memory_mb=400, max_processes=32)
 POISON = (
     "import os, json, pandas\n"
     "pandas.POISONED = True\n"

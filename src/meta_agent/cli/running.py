@@ -99,6 +99,10 @@ def exec_script(
     file: Path, options: RunOptions, *, validate: bool = True, confirm: Confirm | None = None
 ) -> int:
     """Validate and run a script a person wrote, in a run folder; returns the exit code."""
+    if not file.is_file():  # a usage error (exit 2), however the command line was parsed
+        from meta_agent.errors import ConfigError
+
+        raise ConfigError(f"The script {file} does not exist (or is not a file).")
     require_terminal(options.yes)
     pipeline = make_pipeline(options)
     if not validate:
