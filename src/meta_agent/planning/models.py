@@ -178,6 +178,7 @@ class ExpectedOutput(BaseModel):
     filename: str
     kind: OutputKind
     description: str = ""
+    headline: bool = False  # the table that answers the question: shown first on the screen
 
 
 class ExecutionPlan(BaseModel):

@@ -63,11 +63,18 @@ class PlanBuilder:
         self.steps.append(PlanStep(id=step_id, tool=tool, arguments=kept, description=description))
         return step_id
 
-    def expect(self, filename: str, kind: OutputKind, description: str) -> None:
-        self.outputs.append(ExpectedOutput(filename=filename, kind=kind, description=description))
+    def expect(
+        self, filename: str, kind: OutputKind, description: str, headline: bool = False
+    ) -> None:
+        self.outputs.append(
+            ExpectedOutput(
+                filename=filename, kind=kind, description=description, headline=headline
+            )
+        )
 
-    def csv(self, source: str, filename: str, title: str) -> None:
-        """Write a table as CSV, and remember it for the workbook and the PDF."""
+    def csv(self, source: str, filename: str, title: str, headline: bool = False) -> None:
+        """Write a table as CSV, and remember it for the workbook and the PDF; ``headline``
+        marks the table that answers the question (the terminal shows it first)."""
         self.call(
             f"save_{source}",
             "export_to_csv",
@@ -75,7 +82,7 @@ class PlanBuilder:
             data=ref(source),
             filename=filename,
         )
-        self.expect(filename, "csv", title)
+        self.expect(filename, "csv", title, headline)
         self.tables[title] = source
 
     def chart(self, step_id: str, tool: str, filename: str, caption: str, **arguments: Any) -> None:

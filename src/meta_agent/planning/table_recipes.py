@@ -37,8 +37,15 @@ def plan_metrics(b: PlanBuilder) -> ExecutionPlan:
         table, f"{stem}.csv", "Properties" if not a.metrics else f"{labels(a.metrics)} by property"
     )
     if at_risk is not None:
-        listed = b.narrow(at_risk, "at_risk_table")
-        b.csv(listed, "at_risk_properties.csv", "At-risk properties")
+        worst = b.call(
+            "at_risk_worst_first",
+            "rank_data",
+            "Order the at-risk properties worst first (lowest DSCR)",
+            data=ref(at_risk),
+            by="dscr",
+        )
+        listed = b.narrow(worst, "at_risk_table")
+        b.csv(listed, "at_risk_properties.csv", "At-risk properties", headline=True)
     summary = b.summarise(
         table, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
     )
