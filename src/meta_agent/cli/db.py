@@ -78,13 +78,24 @@ def import_files(
 
     url = load_settings(database_url=database).resolved_database_url
     out = console()
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
-        report = import_portfolio(
-            path,
-            url,
-            replace=replace,
-            debt_service="recompute" if recompute_debt_service else "check",
-        )
+        # On a terminal only (rich hides it elsewhere), and gone once the import ends.
+        with Progress(*columns, console=out, transient=True) as bar:
+            task = bar.add_task(f"reading {path.name}")
+
+            def progress(label: str, rows: int) -> None:
+                bar.update(task, description=f"reading {label}: {rows:,} rows")
+
+            report = import_portfolio(
+                path,
+                url,
+                replace=replace,
+                debt_service="recompute" if recompute_debt_service else "check",
+                progress=progress,
+            )
     except ImportRejected as exc:
         for problem in exc.problems:
             out.print(f"  {problem}", markup=False, highlight=False)

@@ -67,9 +67,7 @@ class PlanBuilder:
         self, filename: str, kind: OutputKind, description: str, headline: bool = False
     ) -> None:
         self.outputs.append(
-            ExpectedOutput(
-                filename=filename, kind=kind, description=description, headline=headline
-            )
+            ExpectedOutput(filename=filename, kind=kind, description=description, headline=headline)
         )
 
     def csv(self, source: str, filename: str, title: str, headline: bool = False) -> None:

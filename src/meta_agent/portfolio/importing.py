@@ -115,8 +115,11 @@ class _Table:
         return len(self.line)
 
 
+Progress = Callable[[str, int], None]  # (file or sheet, rows read so far)
+
+
 def read_portfolio(
-    path: Path, debt_service: DebtService = "check"
+    path: Path, debt_service: DebtService = "check", progress: Progress | None = None
 ) -> tuple[dict[str, dict[str, np.ndarray]], ImportReport]:
     """The portfolio in ``path`` as DOMAIN.md tables of numpy columns, with what was decided;
     ImportRejected with every problem located (up to a limit) when it cannot be loaded as is."""
@@ -126,7 +129,7 @@ def read_portfolio(
     report = ImportReport(source=str(path))
     problems = _Problems()
     with contextlib.ExitStack() as open_files:
-        tables = _read_all(path, open_files, problems, report)
+        tables = _read_all(path, open_files, problems, report, progress)
     if tables is None:  # a table missing, or a header that cannot be read: nothing to check
         raise _rejected(path, problems)
     _check(tables, problems, report, debt_service)
@@ -173,7 +176,11 @@ def _stored(table: str, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _read_all(
-    path: Path, open_files: contextlib.ExitStack, problems: _Problems, report: ImportReport
+    path: Path,
+    open_files: contextlib.ExitStack,
+    problems: _Problems,
+    report: ImportReport,
+    progress: Progress | None = None,
 ) -> dict[str, _Table] | None:
     sources = _sources(path, open_files)
     missing = [t for t in PORTFOLIO_TABLES if t not in sources and t not in docs.OPTIONAL_TABLES]
@@ -184,7 +191,7 @@ def _read_all(
         )  # fmt: skip
     tables: dict[str, _Table] = {}
     for table, (label, chunks) in sources.items():
-        read = _read_table(table, label, chunks, problems, report)
+        read = _read_table(table, label, chunks, problems, report, progress)
         if read is not None:
             tables[table] = read
     for table, what in docs.OPTIONAL_TABLES.items():
@@ -310,6 +317,7 @@ def _read_table(
     chunks: Iterator[pd.DataFrame],
     problems: _Problems,
     report: ImportReport,
+    progress: Progress | None = None,
 ) -> _Table | None:
     import numpy as np
 
@@ -326,6 +334,8 @@ def _read_table(
                 return None
         line = np.arange(offset, offset + len(chunk))
         offset += len(chunk)
+        if progress is not None:
+            progress(label, offset - 2)
         lines.append(line)
         for header, column in mapping.items():
             values, had_percent, bad = _parse(
@@ -708,7 +718,11 @@ def _rejected(path: Path, problems: _Problems) -> ImportRejected:
 
 
 def import_portfolio(
-    path: Path, database_url: str, replace: bool = False, debt_service: DebtService = "check"
+    path: Path,
+    database_url: str,
+    replace: bool = False,
+    debt_service: DebtService = "check",
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Read, check and load ``path`` into the portfolio database at ``database_url``, whole or
     not at all. An existing portfolio is replaced only with ``replace`` (a SQLite file is backed
@@ -717,7 +731,7 @@ def import_portfolio(
     from meta_agent.portfolio.engine import sqlite_path as sqlite_file
 
     url = normalize_url(database_url)
-    tables, report = read_portfolio(path, debt_service)
+    tables, report = read_portfolio(path, debt_service, progress)
     report.database = masked(url)
     target = sqlite_file(url)
     dispose_engines(url)
