@@ -38,7 +38,7 @@ GENERATION_TARGET_SECONDS = 60.0
 def measure(url: str, runs: int) -> dict[str, Any]:
     """In this process: time the metrics tool, its SQL and its pandas work; peak RSS."""
     os.environ["META_AGENT_DATABASE_URL"] = url
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
     from meta_agent.portfolio.queries import portfolio_metrics_query
     from meta_agent.tool_library.database_tools import fetch_portfolio_metrics
 
@@ -52,11 +52,11 @@ def measure(url: str, runs: int) -> dict[str, Any]:
         tool_cpu.append(time.process_time() - cpu)
         # the same work in two halves: the one SQL query (rows fetched), then pandas on top
         started = time.perf_counter()
-        with reading.connect() as conn:
-            columns, rows = reading.fetch_rows(conn, query)
+        with fetch.connect() as conn:
+            columns, rows = fetch.fetch_rows(conn, query)
         sql_wall.append(time.perf_counter() - started)
         started = time.perf_counter()
-        table = reading.metrics_table(reading.to_frame(query, columns, rows))
+        table = fetch.metrics_table(fetch.to_frame(query, columns, rows))
         pandas_wall.append(time.perf_counter() - started)
         del rows
     assert len(table) == len(metrics)

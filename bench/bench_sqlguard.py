@@ -78,7 +78,7 @@ def main() -> None:
             name = f"warm check, {label} ({len(query)} chars), {dialect}"
             print(f"{name:<41}{median_ms(samples)}")
 
-    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.scripting.validate import ScriptValidator
     from meta_agent.tool_library.tool_registry import default_registry
 
     validator = ScriptValidator(default_registry(), thorough=False, sql_dialect="sqlite")

@@ -41,7 +41,7 @@ start = time.perf_counter()
 from meta_agent.tool_library.tool_registry import default_registry
 registry = default_registry()
 ready = time.perf_counter()
-from meta_agent.scripts.validate import ScriptValidator
+from meta_agent.scripting.validate import ScriptValidator
 findings = ScriptValidator(registry).validate(source)
 done = time.perf_counter()
 print(json.dumps({"registry": ready - start, "validate": done - ready, "findings": len(findings)}))
@@ -64,7 +64,7 @@ def generated_script(folder: Path) -> str:
 
 
 def warm(sources: dict[str, str], repeat: int) -> dict[str, float]:
-    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.scripting.validate import ScriptValidator
     from meta_agent.tool_library.tool_registry import default_registry
 
     validator = ScriptValidator(default_registry())

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meta_agent.archive.history import RunHistory
 from meta_agent.archive.record import now_iso, record_run
-from meta_agent.archive.registry import RunHistory
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
     ConfigError,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from meta_agent.planning.planner import Planner
     from meta_agent.runtime import Executor, Limits
     from meta_agent.runtime.early import EarlyExecutor
-    from meta_agent.scripts.generate import GeneratedScript
+    from meta_agent.scripting.generate import GeneratedScript
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
 logger = logging.getLogger(__name__)
@@ -193,8 +193,8 @@ class Pipeline:
 
     def prepare(self, request: str) -> Prepared:
         """Analyse, plan, generate and validate; raises RequestRejected or ScriptRejected."""
-        from meta_agent.scripts.generate import ScriptGenerator
-        from meta_agent.scripts.validate import ScriptValidator
+        from meta_agent.scripting.generate import ScriptGenerator
+        from meta_agent.scripting.validate import ScriptValidator
 
         phases: dict[str, float] = {}
         request = request.strip()
@@ -325,7 +325,7 @@ class Pipeline:
 
         Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
         """
-        from meta_agent.scripts.validate import decode_script
+        from meta_agent.scripting.validate import decode_script
 
         started = time.perf_counter()
         try:
@@ -362,8 +362,8 @@ class Pipeline:
         early: EarlyExecutor | None = None,
     ) -> None:
         from meta_agent.portfolio.provision import require_sqlite_file
-        from meta_agent.scripts.imports import tools_imported
-        from meta_agent.scripts.validate import ScriptValidator
+        from meta_agent.scripting.imports import tools_imported
+        from meta_agent.scripting.validate import ScriptValidator
 
         run.tools = tools_imported(source, self.registry)
         if validate:

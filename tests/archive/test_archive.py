@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from meta_agent.archive.history import RunHistory, RunRecord
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.migrations import MIGRATIONS, migrate
-from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder, slugify
 from meta_agent.errors import RunNotFound
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from meta_agent.archive.compare import compare_results
+from meta_agent.archive.history import RunHistory
 from meta_agent.archive.pack import pack_run
 from meta_agent.archive.record import record_run
-from meta_agent.archive.registry import RunHistory
 from meta_agent.archive.run_folder import MAX_RESULTS_JSON_BYTES, RunFolder
 from meta_agent.errors import ExecutionError, Finding, RunNotFound
 

@@ -116,7 +116,7 @@ def test_exec_of_a_short_script_loads_no_heavy_library(sample_db_url: str, tmp_p
     assert code == 0 and outcome["status"] == "succeeded", outcome["error"]
     validator = _loaded_by(
         "import sys\n"
-        "from meta_agent.scripts.validate import ScriptValidator\n"
+        "from meta_agent.scripting.validate import ScriptValidator\n"
         "from meta_agent.tool_library.tool_registry import default_registry\n"
         f"ScriptValidator(default_registry()).validate(open({str(script)!r}).read())",
         tmp_path,

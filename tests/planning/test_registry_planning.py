@@ -14,8 +14,8 @@ from meta_agent.errors import RequestRejected
 from meta_agent.planning.resolve import PortfolioDirectory
 from meta_agent.planning.rule_based import RuleBasedPlanner
 from meta_agent.planning.vocabulary import METRICS
-from meta_agent.scripts.generate import ScriptGenerator
-from meta_agent.scripts.validate import ScriptValidator
+from meta_agent.scripting.generate import ScriptGenerator
+from meta_agent.scripting.validate import ScriptValidator
 from meta_agent.tool_library.tool_registry import ToolRegistry, default_registry
 
 PLUGIN = '''

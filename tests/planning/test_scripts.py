@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from meta_agent.planning.rule_based import RuleBasedPlanner
-from meta_agent.scripts.generate import ScriptGenerator
-from meta_agent.scripts.validate import ScriptValidator
+from meta_agent.scripting.generate import ScriptGenerator
+from meta_agent.scripting.validate import ScriptValidator
 from meta_agent.tool_library.tool_registry import ToolRegistry, default_registry
 
 from .test_requirements import CASES

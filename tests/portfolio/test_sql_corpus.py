@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from meta_agent.errors import UnsafeQuery
 from meta_agent.portfolio import sqlguard
-from meta_agent.scripts.validate import ScriptValidator
+from meta_agent.scripting.validate import ScriptValidator
 from meta_agent.tool_library import database_tools as db
 from meta_agent.tool_library.tool_registry import default_registry
 from tests.portfolio.sql_corpus import CORPUS, Case
@@ -273,7 +273,7 @@ def test_importing_the_guard_does_not_import_sqlglot() -> None:
         """
         import sys
         import meta_agent.portfolio.sqlguard
-        import meta_agent.scripts.validate
+        import meta_agent.scripting.validate
         assert "sqlglot" not in sys.modules
         """
     )
@@ -331,11 +331,11 @@ BYPASSING_THE_GUARD = [
 def test_sqlite_refuses_what_slips_past_the_guard(sample_db_url: str, statement: str) -> None:
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
 
-    with reading.connect() as conn, pytest.raises(UnsafeQuery, match="SQLite refused"):
-        reading.run_select(conn, sa.text(statement))
-    with reading.connect() as conn:  # the authorizer is lifted after the statement
+    with fetch.connect() as conn, pytest.raises(UnsafeQuery, match="SQLite refused"):
+        fetch.run_select(conn, sa.text(statement))
+    with fetch.connect() as conn:  # the authorizer is lifted after the statement
         assert conn.execute(sa.text("SELECT count(*) FROM sqlite_master")).scalar_one() > 0
 
 

@@ -474,11 +474,11 @@ def test_a_parameter_value_is_never_sql(backend: str) -> None:
 
 
 def test_writes_that_slip_past_validation_fail_at_the_connection(backend: str) -> None:
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
 
     before = len(db.fetch_loans())
-    with reading.connect() as conn, pytest.raises(UnsafeQuery, match="read-only"):
-        reading.run_select(conn, sa.text("DELETE FROM loans"))
+    with fetch.connect() as conn, pytest.raises(UnsafeQuery, match="read-only"):
+        fetch.run_select(conn, sa.text("DELETE FROM loans"))
     assert len(db.fetch_loans()) == before
 
 

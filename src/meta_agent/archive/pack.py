@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from meta_agent.archive.registry import RunHistory
+from meta_agent.archive.history import RunHistory
 from meta_agent.errors import ExecutionError
 
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from meta_agent.archive.history import RunHistory, RunRecord
 from meta_agent.archive.manifest import build_manifest
-from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import Finding
 

@@ -16,7 +16,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from meta_agent.archive.registry import RunRecord, RunStats
+    from meta_agent.archive.history import RunRecord, RunStats
     from meta_agent.errors import Finding
     from meta_agent.pipeline import Prepared, RunOutcome
     from meta_agent.tool_library.tool_registry import Tool

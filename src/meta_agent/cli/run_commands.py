@@ -156,7 +156,7 @@ def validate(
     from meta_agent.cli import render
     from meta_agent.config import load_settings
     from meta_agent.errors import ExecutionError
-    from meta_agent.scripts.validate import ScriptValidator, decode_script
+    from meta_agent.scripting.validate import ScriptValidator, decode_script
     from meta_agent.tool_library.tool_registry import default_registry
 
     try:

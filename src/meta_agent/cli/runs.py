@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from meta_agent.archive.registry import RunHistory
+    from meta_agent.archive.history import RunHistory
 
 app = typer.Typer(help="List past runs, show one, or summarise them.", invoke_without_command=True)
 
@@ -18,7 +18,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for progra
 
 
 def _history(runs_dir: Path | None) -> RunHistory:
-    from meta_agent.archive.registry import RunHistory
+    from meta_agent.archive.history import RunHistory
     from meta_agent.config import load_settings
 
     return RunHistory(load_settings(runs_dir=runs_dir).resolved_runs_dir)

@@ -575,10 +575,10 @@ def _as_of() -> Any:
     import pandas as pd
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
     from meta_agent.portfolio.schema import financials
 
-    with reading.connect() as conn:
+    with fetch.connect() as conn:
         latest = conn.execute(sa.select(sa.func.max(financials.c.period))).scalar()
     if latest is None:
         raise ToolError("The portfolio has no monthly financials to date the loans against.")
@@ -667,7 +667,7 @@ def group_noi_change(
     import pandas as pd
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
     from meta_agent.portfolio.schema import financials
 
     if basis not in ("yoy", "mom"):
@@ -677,7 +677,7 @@ def group_noi_change(
     _require(frame, ["property_id", *keys])
     ids = frame["property_id"].astype(str).tolist()
     periods = sa.select(financials.c.period).distinct().order_by(financials.c.period.desc())
-    with reading.connect() as conn:
+    with fetch.connect() as conn:
         recent = [row[0] for row in conn.execute(periods.limit(24))]
         needed = 24 if basis == "yoy" else 2
         if len(recent) < needed:

@@ -32,11 +32,11 @@ def query_database(query: str, params: dict[str, Any] | None = None) -> pd.DataF
         query: a single SELECT (or WITH ... SELECT); pass values as :name parameters.
         params: the value of each :name parameter; a list expands into an IN (...) list.
     """
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
 
-    statement = reading.prepare_select(query, params)
-    with reading.connect() as conn:
-        return reading.run_select(conn, statement)
+    statement = fetch.prepare_select(query, params)
+    with fetch.connect() as conn:
+        return fetch.run_select(conn, statement)
 
 
 @tool(category="database", side_effects=["reads_database"])
@@ -46,7 +46,7 @@ def batch_query(queries: list[dict[str, Any]]) -> list[pd.DataFrame]:
     Args:
         queries: one {"query": str, "params": dict | None} per result, in order.
     """
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
 
     if not isinstance(queries, list) or not queries:
         raise ToolError('queries must be a non-empty list of {"query": ..., "params": ...}.')
@@ -56,9 +56,9 @@ def batch_query(queries: list[dict[str, Any]]) -> list[pd.DataFrame]:
             raise ToolError(
                 f'Query {position} must be a dict with "query" and optional "params" keys.'
             )
-        statements.append(reading.prepare_select(item["query"], item.get("params")))
-    with reading.connect() as conn:
-        return [reading.run_select(conn, statement) for statement in statements]
+        statements.append(fetch.prepare_select(item["query"], item.get("params")))
+    with fetch.connect() as conn:
+        return [fetch.run_select(conn, statement) for statement in statements]
 
 
 @tool(
@@ -88,14 +88,14 @@ def fetch_portfolio_metrics(
         states: only these states, as codes ("TX") or names ("Texas").
         cities: only these cities.
     """
-    from meta_agent.portfolio import queries, reading
+    from meta_agent.portfolio import fetch, queries
 
     selection = queries.PropertyFilter.build(property_ids, property_types, markets, states, cities)
     statement = queries.portfolio_metrics_query(selection.condition())
-    with reading.connect() as conn:
-        frame = reading.frame(conn, statement)
-        reading.check_filter_values(conn, selection, frame)
-    return reading.metrics_table(frame)
+    with fetch.connect() as conn:
+        frame = fetch.frame(conn, statement)
+        fetch.check_filter_values(conn, selection, frame)
+    return fetch.metrics_table(frame)
 
 
 @tool(category="database", side_effects=["reads_database"])
@@ -105,13 +105,13 @@ def fetch_property_data(property_id: str) -> dict[str, Any]:
     Args:
         property_id: the property's id, e.g. "orlando_fashion_square".
     """
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
 
     metrics = fetch_portfolio_metrics(property_ids=[property_id])
-    with reading.connect() as conn:
-        details = reading.property_record(conn, property_id)
+    with fetch.connect() as conn:
+        details = fetch.property_record(conn, property_id)
     row = metrics.iloc[0].to_dict()
-    details["metrics"] = {key: reading.plain(value) for key, value in row.items()}
+    details["metrics"] = {key: fetch.plain(value) for key, value in row.items()}
     return details
 
 
@@ -129,11 +129,11 @@ def fetch_financial_data(
     """
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
     from meta_agent.portfolio.schema import financials
 
-    columns = reading.financial_columns(metrics)
-    limit = reading.positive_int("months", months)
+    columns = fetch.financial_columns(metrics)
+    limit = fetch.positive_int("months", months)
     statement = (
         sa.select(financials.c.period, *(financials.c[c] for c in columns))
         .where(financials.c.property_id == property_id)
@@ -141,10 +141,10 @@ def fetch_financial_data(
     )
     if limit is not None:
         statement = statement.limit(limit)
-    with reading.connect() as conn:
-        frame = reading.frame(conn, statement)
+    with fetch.connect() as conn:
+        frame = fetch.frame(conn, statement)
         if frame.empty:
-            reading.require_properties(conn, [property_id])
+            fetch.require_properties(conn, [property_id])
     return frame.iloc[::-1].reset_index(drop=True)
 
 
@@ -157,7 +157,7 @@ def fetch_loans(property_ids: list[str] | None = None) -> pd.DataFrame:
     """
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import queries, reading
+    from meta_agent.portfolio import fetch, queries
     from meta_agent.portfolio.schema import loans, properties
 
     selection = queries.PropertyFilter.build(property_ids=property_ids)
@@ -170,9 +170,9 @@ def fetch_loans(property_ids: list[str] | None = None) -> pd.DataFrame:
     condition = selection.condition()
     if condition is not None:
         statement = statement.where(condition)
-    with reading.connect() as conn:
-        frame = reading.frame(conn, statement)
-        reading.check_filter_values(conn, selection, None)
+    with fetch.connect() as conn:
+        frame = fetch.frame(conn, statement)
+        fetch.check_filter_values(conn, selection, None)
     return frame
 
 
@@ -191,14 +191,14 @@ def fetch_monthly_performance(
         markets: only these markets.
         months: only the latest N months.
     """
-    from meta_agent.portfolio import queries, reading
+    from meta_agent.portfolio import fetch, queries
 
     selection = queries.PropertyFilter.build(property_ids, property_types, markets)
-    limit = reading.positive_int("months", months)
+    limit = fetch.positive_int("months", months)
     statement = queries.monthly_performance_query(selection.condition())
-    with reading.connect() as conn:
-        frame = reading.frame(conn, statement)
-        reading.check_filter_values(conn, selection, None)
+    with fetch.connect() as conn:
+        frame = fetch.frame(conn, statement)
+        fetch.check_filter_values(conn, selection, None)
     frame["property_count"] = frame["property_count"].astype("int64")
     if limit is not None:
         frame = frame.tail(limit)
@@ -210,14 +210,14 @@ def fetch_property_directory() -> pd.DataFrame:
     """Every property's id, name, type, city, state and market, sorted by id (to resolve names)."""
     import sqlalchemy as sa
 
-    from meta_agent.portfolio import reading
+    from meta_agent.portfolio import fetch
     from meta_agent.portfolio.schema import properties
 
     statement = sa.select(*(properties.c[c] for c in DIRECTORY_COLUMNS)).order_by(
         properties.c.property_id
     )
-    with reading.connect() as conn:
-        return reading.frame(conn, statement)
+    with fetch.connect() as conn:
+        return fetch.frame(conn, statement)
 
 
 @tool(category="database", side_effects=["reads_database"])
@@ -237,8 +237,8 @@ def aggregate_data(
             results keep the column's name ("<column>_count" for counts, "row_count" for "*").
         group_by: columns to group by; they come first in the result, which is sorted by them.
     """
-    from meta_agent.portfolio import aggregation, reading
+    from meta_agent.portfolio import aggregation, fetch
 
     statement = aggregation.aggregate_statement(table, filters, aggregations, group_by)
-    with reading.connect() as conn:
-        return reading.frame(conn, statement)
+    with fetch.connect() as conn:
+        return fetch.frame(conn, statement)

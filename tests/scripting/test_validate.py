@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from meta_agent.errors import Finding, ScriptRejected
-from meta_agent.scripts import policy
-from meta_agent.scripts.validate import RULES, ScriptValidator
+from meta_agent.scripting import policy
+from meta_agent.scripting.validate import RULES, ScriptValidator
 
 # --- scripts as the generator writes them (template scripts/templates/script.py.j2) -------------
 
@@ -336,7 +336,7 @@ def _plans() -> list[object]:
 
 
 def test_scripts_rendered_by_the_generator_pass(tool_registry, validator: ScriptValidator) -> None:
-    from meta_agent.scripts import generate
+    from meta_agent.scripting import generate
 
     generator = generate.ScriptGenerator(tool_registry)
     for plan in _plans():
@@ -692,7 +692,7 @@ def test_every_listed_name_is_an_identifier() -> None:
 
 
 def test_while_loops_are_refused_for_loops_are_not() -> None:
-    from meta_agent.scripts.validate import ScriptValidator
+    from meta_agent.scripting.validate import ScriptValidator
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
     findings = ScriptValidator(ToolRegistry()).validate("while True:\n    pass\n", thorough=False)

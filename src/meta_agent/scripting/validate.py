@@ -29,7 +29,7 @@
   ``batch_query`` takes a list literal of dict literals whose keys are the literals ``"query"``
   and ``"params"``, so no SQL is built or chosen at run time.
 - ``output``: file names given to tools are string literals that ``outputs.SAFE_NAME`` accepts.
-- ``secret``: no hard-coded credentials (``meta_agent.scripts.secret_scan``: every string
+- ``secret``: no hard-coded credentials (``meta_agent.scripting.secret_scan``: every string
   constant on its own and in its context, every line by detect-secrets' formats and plugins).
   ``# nosec`` and ``pragma: allowlist secret`` comments are ignored: the script is untrusted,
   so it does not get to silence its own checks.
@@ -37,7 +37,7 @@
   with, del, global, walrus, yield, match); lambdas only as plain call arguments.
 - ``internal``: a check failed with an error of its own; the script is refused, never passed.
 
-The policy itself, with the reason for every list, is in ``meta_agent.scripts.policy``. This is a
+The policy itself, with the reason for every list, is in ``meta_agent.scripting.policy``. This is a
 static filter in front of the sandbox, not a replacement for it: it does not bound CPU, memory or
 output, and it trusts the registered tools to check their own arguments at run time. It checks
 the text it is given: the runtime must run exactly that text, encoded as UTF-8 (what
@@ -61,7 +61,7 @@ import warnings
 from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
 from meta_agent.portfolio import sqlguard
-from meta_agent.scripts import policy
+from meta_agent.scripting import policy
 from meta_agent.tool_library.outputs import SAFE_NAME
 from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
 
@@ -517,7 +517,7 @@ class _Checker(ast.NodeVisitor):
                 node,
                 "builtin",
                 f"the builtin {name} is not on the allow-list "
-                "(meta_agent.scripts.policy.ALLOWED_BUILTINS)",
+                "(meta_agent.scripting.policy.ALLOWED_BUILTINS)",
             )
         else:
             self.report(
@@ -801,7 +801,9 @@ def _attribute_problem(attribute: str) -> str | None:
     for prefix, reason in policy.DENIED_ATTRIBUTE_PREFIXES.items():
         if attribute.startswith(prefix):
             return f"it {reason}"
-    return "it is not on the allow-list of attributes (meta_agent.scripts.policy.VALUE_ATTRIBUTES)"
+    return (
+        "it is not on the allow-list of attributes (meta_agent.scripting.policy.VALUE_ATTRIBUTES)"
+    )
 
 
 def _module_refusal(module: str, validator: ScriptValidator) -> str:

@@ -116,7 +116,7 @@ class ScriptGenerator:
             import jinja2
 
             environment = jinja2.Environment(
-                loader=jinja2.PackageLoader("meta_agent.scripts", "templates"),
+                loader=jinja2.PackageLoader("meta_agent.scripting", "templates"),
                 keep_trailing_newline=True,
                 trim_blocks=False,
                 lstrip_blocks=False,

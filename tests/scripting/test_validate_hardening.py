@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from meta_agent.errors import ScriptRejected
-from meta_agent.scripts import policy, secret_scan, validate
-from meta_agent.scripts.validate import ScriptValidator, decode_script
+from meta_agent.scripting import policy, secret_scan, validate
+from meta_agent.scripting.validate import ScriptValidator, decode_script
 
 
 def rules(validator: ScriptValidator, source: str) -> set[str]:

@@ -504,12 +504,12 @@ def secret_findings(
     """Hard-coded credentials in ``source``: one finding per line, never quoting the value.
 
     ``tree`` is the parsed ``source`` (parsed here when None): every string constant is judged
-    on its own and in its context (``meta_agent.scripts.secret_scan``), every line by the known
+    on its own and in its context (``meta_agent.scripting.secret_scan``), every line by the known
     formats and, where it could find anything, by detect-secrets. ``thorough`` is accepted for
     compatibility: every check always runs, since none of them is slow any more. ``# nosec`` and
     ``pragma: allowlist secret`` comments are ignored: the script does not get to silence them.
     """
-    from meta_agent.scripts import secret_scan
+    from meta_agent.scripting import secret_scan
 
     del thorough
     if tree is None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from meta_agent.planning.models import ExecutionPlan, ExpectedOutput, PlanStep
-from meta_agent.scripts.generate import ScriptGenerator
+from meta_agent.scripting.generate import ScriptGenerator
 from meta_agent.tool_library.tool_registry import ToolRegistry, tool
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -108,7 +108,7 @@ def test_cache_key_changes_with_what_shapes_the_script(
     import dataclasses
 
     import meta_agent
-    from meta_agent.scripts import generate
+    from meta_agent.scripting import generate
 
     generator = ScriptGenerator(registry, tmp_path / "cache")
     the_plan = plan()

@@ -18,8 +18,8 @@ import warnings
 
 import pytest
 
-from meta_agent.scripts import secret_scan
-from meta_agent.scripts.secret_scan import scan
+from meta_agent.scripting import secret_scan
+from meta_agent.scripting.secret_scan import scan
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -186,7 +186,7 @@ def test_detect_secrets_is_imported_only_for_a_line_it_could_report() -> None:
     code = textwrap.dedent(
         f"""
         import ast, sys
-        from meta_agent.scripts.secret_scan import scan
+        from meta_agent.scripting.secret_scan import scan
         clean = {GENERATED!r}
         assert scan(clean, ast.parse(clean)) == []
         assert "detect_secrets" not in sys.modules and "bandit" not in sys.modules

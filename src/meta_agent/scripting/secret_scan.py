@@ -35,7 +35,7 @@ from typing import Any
 __all__ = ["KNOWN_FORMATS", "Hit", "scan"]
 
 # (secret type, pattern, flags) of detect-secrets' regex-based plugins (detect-secrets 1.5.0;
-# tests/scripts/test_secret_scan.py keeps this equal to the installed version).
+# tests/scripting/test_secret_scan.py keeps this equal to the installed version).
 KNOWN_FORMATS: tuple[tuple[str, str, int], ...] = (
     ("AWS Access Key", "(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}", 0),
     (

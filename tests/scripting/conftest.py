@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from meta_agent.scripts.validate import ScriptValidator
+from meta_agent.scripting.validate import ScriptValidator
 from meta_agent.tool_library.tool_registry import ToolRegistry, default_registry
 
 

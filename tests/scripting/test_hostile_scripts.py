@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from meta_agent.errors import ScriptRejected
-from meta_agent.scripts.validate import RULES, ScriptValidator, decode_script
+from meta_agent.scripting.validate import RULES, ScriptValidator, decode_script
 
 HOSTILE = Path(__file__).parent / "hostile"
 SCRIPTS = sorted(HOSTILE.glob("*.py"))
