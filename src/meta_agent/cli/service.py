@@ -1,0 +1,107 @@
+"""``meta-agent serve`` and ``meta-agent token``: the HTTP service and who may use it."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from meta_agent.cli.run_commands import DatabaseOption, RunsDirOption, SandboxOption
+
+if TYPE_CHECKING:
+    from meta_agent.service.store import ServiceStore
+
+token_app = typer.Typer(help="Create, list and revoke the service's API tokens.")
+
+RunsDir = Annotated[Path | None, typer.Option("--runs-dir", help="Folder for run folders.")]
+
+
+def _store(runs_dir: Path | None) -> ServiceStore:
+    from meta_agent.config import load_settings
+    from meta_agent.service.store import ServiceStore
+
+    return ServiceStore(load_settings(runs_dir=runs_dir).resolved_runs_dir)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who the token is for (the owner of its runs).")],
+    admin: Annotated[bool, typer.Option("--admin", help="May see every user's runs.")] = False,
+    runs_dir: RunsDir = None,
+) -> None:
+    """Print a new token for NAME; it is stored hashed and shown only this once."""
+    typer.echo(_store(runs_dir).create_token(name, admin=admin))
+
+
+@token_app.command("list")
+def token_list(runs_dir: RunsDir = None) -> None:
+    """List the tokens' owners (never the tokens)."""
+    for info in _store(runs_dir).tokens():
+        state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+        role = "admin" if info.admin else "user"
+        typer.echo(f"{info.name}\t{role}\tcreated {info.created_at}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str, runs_dir: RunsDir = None) -> None:
+    """Revoke NAME's token at once; its runs stay on the record."""
+    _store(runs_dir).revoke_token(name)
+    typer.echo(f"Revoked the token of {name}.")
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address (or name) that only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(
+                ipaddress.ip_address(info[4][0]).is_loopback
+                for info in socket.getaddrinfo(host, None)
+            )
+        except OSError:
+            return False
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    workers: Annotated[int, typer.Option(help="Runs executed at the same time.")] = 2,
+    pool: Annotated[int, typer.Option(help="Warm sandboxes kept ready (0: none).")] = 1,
+    database: DatabaseOption = None,
+    runs_dir: RunsDirOption = None,
+    sandbox: SandboxOption = None,
+) -> None:
+    """Serve the HTTP API: every call needs a token from `meta-agent token create`."""
+    import uvicorn
+
+    from meta_agent.config import load_settings
+    from meta_agent.errors import ConfigError
+    from meta_agent.logs import configure_logging
+    from meta_agent.service import create_app
+    from meta_agent.service.store import ServiceStore
+
+    settings = load_settings(database_url=database, runs_dir=runs_dir, sandbox=sandbox)
+    store = ServiceStore(settings.resolved_runs_dir)
+    if not store.has_active_token():
+        if not is_loopback(host):
+            raise ConfigError(
+                f"Refusing to listen on {host} with no API token configured: create one with "
+                "`meta-agent token create NAME` first, or listen on 127.0.0.1."
+            )
+        typer.echo(
+            "No API token exists yet, so no call can succeed: `meta-agent token create NAME`.",
+            err=True,
+        )
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1.")
+    configure_logging()
+    app = create_app(settings, worker_threads=workers, pool_size=max(pool, 0))
+    uvicorn.run(app, host=host, port=port, log_level="info")

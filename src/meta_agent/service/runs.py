@@ -1,0 +1,245 @@
+"""The service's runs: propose, approve, reject, cancel, execute in the background, recover.
+
+The pipeline does the work (``Pipeline.propose``, ``run_approved``, ``settle``); this module
+decides who may do what and when, keeps the status in the run history at every step, and hands
+execution to the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meta_agent.archive.registry import RunHistory, RunRecord
+from meta_agent.archive.run_folder import RunFolder
+from meta_agent.errors import ConfigError, Interrupted, RunNotFound
+from meta_agent.service.metrics import ServiceMetrics
+from meta_agent.service.store import HELD, QUEUED, RUNNING, ServiceStore, User
+from meta_agent.service.workers import Workers
+
+if TYPE_CHECKING:
+    from meta_agent.pipeline import Pipeline, RunOutcome
+
+logger = logging.getLogger(__name__)
+
+LOST_MESSAGE = (
+    "The service stopped while this run was running (its worker is gone); nothing of it is "
+    "trusted: submit it again."
+)
+
+
+class StopRequested(Interrupted):
+    """A cancel asked for through the service; travels up like Ctrl-C, so the run is recorded."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(signal.SIGTERM)
+        self.why = why
+
+    @property
+    def reason(self) -> str:
+        return self.why
+
+
+class Conflict(ConfigError):
+    """An action that the run's status does not allow (approving a finished run, ...)."""
+
+    http_status = 409
+
+
+@dataclass
+class RunView:
+    """A run as the API shows it."""
+
+    record: RunRecord
+    owner: str | None
+
+    def folder(self) -> RunFolder:
+        return RunFolder(Path(self.record.run_dir))
+
+
+class RunService:
+    """Runs for many users: every action checks the run's owner and its status."""
+
+    def __init__(
+        self, pipeline: Pipeline, store: ServiceStore, workers: Workers, metrics: ServiceMetrics
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.workers = workers
+        self.metrics = metrics
+        self._stops: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def view(self, run_id: str, user: User) -> RunView:
+        """The run, if ``user`` may see it; another user's run is not found (404), not refused."""
+        try:
+            with RunHistory(self.pipeline.runs_dir) as history:
+                record = history.get(run_id)
+        except RunNotFound:
+            raise RunNotFound(run_id) from None
+        if record.run_id != run_id:
+            raise RunNotFound(run_id)  # prefixes are for the CLI; the API names runs exactly
+        owner = self.store.owner_of(record.run_id)
+        if not user.admin and owner != user.name:
+            raise RunNotFound(run_id)
+        return RunView(record, owner)
+
+    # --- acting -------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        user: User,
+        request: str | None = None,
+        script: str | None = None,
+        title: str | None = None,
+        approve: bool = False,
+    ) -> RunOutcome:
+        """Plan (or take) a script and hold it for approval; ``approve`` queues it at once."""
+        if script is not None:
+            outcome = self.pipeline.propose_script(script, title or "hand-written script")
+        else:
+            outcome = self.pipeline.propose(request or "")
+        assert outcome.run_id is not None
+        self.store.claim(outcome.run_id, user.name)
+        if outcome.status != HELD:
+            self.metrics.finished(outcome)
+        elif approve:
+            self.approve(outcome.run_id, user)
+            outcome.status = self.store.status_of(outcome.run_id) or outcome.status
+        return outcome
+
+    def approve(self, run_id: str, user: User) -> None:
+        view = self.view(run_id, user)
+        if not self.store.move(view.record.run_id, HELD, QUEUED):
+            raise Conflict(self._not_allowed(view.record.run_id, "approved"))
+        self.store.decide(view.record.run_id, "approved", user.name)
+        self._enqueue(view.record.run_id)
+
+    def reject(self, run_id: str, user: User) -> None:
+        view = self.view(run_id, user)
+        if not self.store.move(view.record.run_id, HELD, "rejected"):
+            raise Conflict(self._not_allowed(view.record.run_id, "rejected"))
+        self.store.decide(view.record.run_id, "rejected", user.name)
+        outcome = self.pipeline.settle(
+            view.record.run_id, "rejected", f"The plan was rejected by {user.name}; nothing ran."
+        )
+        self.metrics.finished(outcome)
+
+    def cancel(self, run_id: str, user: User) -> None:
+        """Cancel a held or queued run at once; a running one is stopped at its next tick."""
+        view = self.view(run_id, user)
+        run_id = view.record.run_id
+        why = f"cancelled by {user.name} through the service"
+        for status in (HELD, QUEUED):
+            if self.store.move(run_id, status, "cancelled"):
+                self.store.decide(run_id, "cancelled", user.name)
+                outcome = self.pipeline.settle(run_id, "cancelled", f"The run was {why}.")
+                self.metrics.finished(outcome)
+                return
+        if self.store.status_of(run_id) == RUNNING:
+            self.store.decide(run_id, "cancelled", user.name)
+            with self._lock:
+                self._stops[run_id] = why
+            return
+        raise Conflict(self._not_allowed(run_id, "cancelled"))
+
+    def _not_allowed(self, run_id: str, action: str) -> str:
+        status = self.store.status_of(run_id)
+        return f"Run {run_id} is {status}; only a run awaiting approval can be {action}." + (
+            "" if action != "cancelled" else " (or one queued or running)"
+        )
+
+    # --- executing ----------------------------------------------------------------------------
+
+    def _enqueue(self, run_id: str) -> None:
+        self.workers.submit(run_id, lambda: self._execute(run_id))
+        self.metrics.queue_depth.set(self.workers.depth())
+
+    def _execute(self, run_id: str) -> None:
+        if not self.store.move(run_id, QUEUED, RUNNING):
+            return  # cancelled while it waited, or taken by another worker
+        try:
+            outcome = self.pipeline.run_approved(run_id, on_tick=lambda _: self._check(run_id))
+        except Interrupted as stop:
+            outcome = stop.outcome
+        except Exception as problem:  # noqa: BLE001 - recorded as failed by the pipeline
+            logger.exception("run failed inside the service", extra={"run_id": run_id})
+            if self.store.status_of(run_id) == RUNNING:
+                self.pipeline.settle(run_id, "failed", f"Internal error: {problem}")
+            outcome = None
+        finally:
+            with self._lock:
+                self._stops.pop(run_id, None)
+            self.metrics.queue_depth.set(max(self.workers.depth() - 1, 0))
+        if outcome is not None:
+            self.metrics.finished(outcome)
+
+    def _check(self, run_id: str) -> None:
+        """Called by the runtime every tick of a running script: stop it if asked."""
+        with self._lock:
+            why = self._stops.get(run_id)
+        if why is not None:
+            raise StopRequested(why)
+
+    def stop_all(self, why: str) -> None:
+        """Ask every running run to stop (the server is shutting down)."""
+        with self._lock:
+            for run_id in self.store.with_status(RUNNING):
+                self._stops.setdefault(run_id, why)
+
+    def recover(self) -> dict[str, list[str]]:
+        """At start-up: runs left running by a dead server are marked lost; queued runs resume."""
+        lost = self.store.with_status(RUNNING)
+        for run_id in lost:
+            logger.warning("run lost by a previous server", extra={"run_id": run_id})
+            self.pipeline.settle(run_id, "failed", LOST_MESSAGE)
+        queued = self.store.with_status(QUEUED)
+        for run_id in queued:
+            self._enqueue(run_id)
+        return {"lost": lost, "queued": queued}
+
+
+def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
+    """The JSON of a run: status, phases, summary, resources, artifacts, decisions."""
+    record, folder = view.record, view.folder()
+    manifest = folder.read_json("manifest.json") or {}
+    analysis = folder.read_json("analysis.json")
+    plan = folder.read_json("plan.json")
+    script = folder.script.read_text(encoding="utf-8") if folder.script.is_file() else None
+    summary = folder.summary() if record.status not in (HELD, QUEUED, RUNNING) else {}
+    return {
+        "id": record.run_id,
+        "kind": record.kind,
+        "owner": view.owner,
+        "request": record.request,
+        "status": record.status,
+        "error": record.error,
+        "created_at": record.created_at,
+        "finished_at": record.finished_at if record.status not in (HELD, QUEUED, RUNNING) else None,
+        "restatement": restatement_of(analysis),
+        "interpretations": manifest.get("interpretations", []),
+        "plan": plan,
+        "script": script,
+        "findings": manifest.get("findings", []),
+        "phases": manifest.get("phases_seconds", {}),
+        "summary": summary,
+        "resources": manifest.get("resources", {}),
+        "artifacts": folder.artifacts(),
+        "tools_used": record.tools_used,
+        "warnings": manifest.get("warnings", []),
+        "decisions": store.decisions(record.run_id),
+    }
+
+
+def restatement_of(analysis: Any) -> str | None:
+    """What the planner understood, in a sentence, when the analysis states one."""
+    if not isinstance(analysis, dict):
+        return None
+    stated = analysis.get("restatement")
+    return str(stated) if stated else None
