@@ -117,7 +117,7 @@ def create_app(
         try:
             yield
         finally:
-            service.stop_all("the service was stopped while the run was running")
+            service.stop_all("the service was shutting down")
             await anyio.to_thread.run_sync(pool.shutdown)
             for built in executor:
                 built.close()
