@@ -13,6 +13,7 @@ from pathlib import Path
 from meta_agent.service.store import UNFINISHED
 
 POLL_SECONDS = 0.2
+KEEPALIVE_SECONDS = 15.0  # a comment line now and then keeps proxies from closing a quiet stream
 CHUNK_BYTES = 64 * 1024
 
 
@@ -22,6 +23,7 @@ async def log_events(
     """Each log line as a ``data:`` event, then an ``end`` event with the run's final status."""
     offset = 0
     pending = b""
+    quiet = 0.0
     while True:
         # The status is read before the file: a run that ended has its whole log written.
         current = await asyncio.to_thread(status)
@@ -36,8 +38,14 @@ async def log_events(
                 yield _event("log", pending.decode("utf-8", "replace"))
             yield _event("end", current or "unknown")
             return
-        if not chunk:
-            await asyncio.sleep(poll)
+        if chunk:
+            quiet = 0.0
+            continue
+        quiet += poll
+        if quiet >= KEEPALIVE_SECONDS:
+            quiet = 0.0
+            yield ": keepalive\n\n"
+        await asyncio.sleep(poll)
 
 
 def _read_from(path: Path, offset: int) -> bytes:
