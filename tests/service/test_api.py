@@ -267,3 +267,16 @@ def test_tools_are_listed(service: Service) -> None:
     tools = service.client.get("/api/tools", headers=service.auth("alice")).json()
     names = {tool["name"] for tool in tools}
     assert {"calculate_dscr", "query_properties"} <= names or "calculate_dscr" in names
+
+
+def test_concurrent_submissions_of_the_same_request_all_land(service: Service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(6) as threads:
+        created = list(threads.map(lambda _: service.submit(request=USE_CASE_1), range(12)))
+    ids = [run["id"] for run in created]
+    assert len(set(ids)) == 12
+    assert {run["status"] for run in created} == {"awaiting_approval"}
+    assert len({run["script"] for run in created}) == 1  # the same plan, the same script
+    listed = service.client.get("/api/runs", params={"limit": 50}, headers=service.auth("alice"))
+    assert {r["id"] for r in listed.json()["runs"]} == set(ids)
