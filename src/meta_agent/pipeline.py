@@ -446,6 +446,12 @@ class Pipeline:
         self._finish(run, outcome)
         return outcome
 
+    def check_script(self, source: str) -> list[Finding]:
+        """Every validation finding in ``source`` (empty: it may run), as a run would judge it."""
+        from meta_agent.scripts.validate import ScriptValidator
+
+        return ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
+
     def _reopen(self, run_id: str) -> tuple[RunFolder, _RunRecord, RunOutcome]:
         from meta_agent.planning.models import ExecutionPlan
 

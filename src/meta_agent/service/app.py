@@ -10,18 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, model_validator
 
 from meta_agent.errors import MetaAgentError, RunNotFound
 from meta_agent.service.files import artifact_response
 from meta_agent.service.logs import log_events
 from meta_agent.service.metrics import ServiceMetrics
+from meta_agent.service.pages import pages_router
 from meta_agent.service.runs import RunService, describe, restatement_of
 from meta_agent.service.store import ServiceStore, User
 from meta_agent.service.workers import ThreadWorkers, Workers
@@ -53,6 +56,12 @@ class NewRun(BaseModel):
         return self
 
 
+class EditedScript(BaseModel):
+    """A held run's script as the approver edited it."""
+
+    script: str = Field(max_length=MAX_SCRIPT_CHARS)
+
+
 class ServiceError(Exception):
     """An HTTP answer other than success, raised inside a handler (401 for a missing token)."""
 
@@ -65,19 +74,42 @@ class ServiceError(Exception):
 _bearer = HTTPBearer(auto_error=False)
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The caller named by the bearer token; 401 without a valid one."""
+    """The caller named by the bearer token (or the page's session cookie); 401 without one.
+
+    A cookie is sent by the browser on its own, so a state-changing call that relies on it must
+    also carry htmx's ``HX-Request`` header, which no cross-site form or image can send.
+    """
+    from meta_agent.service.pages import SESSION_COOKIE
+
     challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ServiceError(401, "Send 'Authorization: Bearer TOKEN'.", challenge)
     store: ServiceStore = request.app.state.store
-    found = store.user_for(credentials.credentials)
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token = credentials.credentials
+    elif SESSION_COOKIE in request.cookies and (
+        request.method in SAFE_METHODS or request.headers.get("hx-request") == "true"
+    ):
+        token = request.cookies[SESSION_COOKIE]
+    else:
+        raise ServiceError(401, "Send 'Authorization: Bearer TOKEN'.", challenge)
+    found = store.user_for(token)
     if found is None:
         raise ServiceError(401, "The token is not valid (unknown or revoked).", challenge)
     return found
+
+
+def page_user(request: Request) -> User | None:
+    """The page's signed-in user (the session cookie), with the same rule for unsafe methods."""
+    try:
+        return current_user(request, None)
+    except ServiceError:
+        return None
 
 
 Caller = Annotated[User, Depends(current_user)]
@@ -130,6 +162,12 @@ def create_app(
     )
     app.state.service = service
     app.state.store = store
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(Path(__file__).parent / "static")),
+        name="static",
+    )
+    app.include_router(pages_router(service, store, page_user))
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
@@ -208,6 +246,20 @@ def create_app(
         """Queue a run that awaits approval; it executes in the background."""
         service.approve(run_id, caller)
         return describe(service.view(run_id, caller), store)
+
+    @app.put("/api/runs/{run_id}/script")
+    def edit_script(run_id: RunId, body: EditedScript, caller: Caller) -> JSONResponse:
+        """Replace a held run's script; validated now (422 with findings) and again before it runs."""
+        findings = service.edit_script(run_id, body.script, caller)
+        if findings:
+            return JSONResponse(
+                {
+                    "error": "The edited script was rejected by validation; nothing changed.",
+                    "findings": [f.__dict__ for f in findings],
+                },
+                status_code=422,
+            )
+        return JSONResponse(describe(service.view(run_id, caller), store))
 
     @app.post("/api/runs/{run_id}/reject")
     def reject(run_id: RunId, caller: Caller) -> dict[str, Any]:

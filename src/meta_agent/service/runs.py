@@ -7,6 +7,7 @@ execution to the workers.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import signal
 import threading
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
-from meta_agent.errors import ConfigError, Interrupted, RunNotFound
+from meta_agent.errors import ConfigError, Finding, Interrupted, RunNotFound
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.store import HELD, QUEUED, RUNNING, ServiceStore, User
 from meta_agent.service.workers import Workers
@@ -116,10 +117,40 @@ class RunService:
 
     def approve(self, run_id: str, user: User) -> None:
         view = self.view(run_id, user)
-        if not self.store.move(view.record.run_id, HELD, QUEUED):
+        with self._lock:  # never between an edit's check and its write
+            moved = self.store.move(view.record.run_id, HELD, QUEUED)
+        if not moved:
             raise Conflict(self._not_allowed(view.record.run_id, "approved"))
         self.store.decide(view.record.run_id, "approved", user.name)
         self._enqueue(view.record.run_id)
+
+    def edit_script(self, run_id: str, source: str, user: User) -> list[Finding]:
+        """Replace a held run's script if it validates; the generated one and the diff are kept.
+
+        Returns the findings (nothing changed) or an empty list (edited, on the record).
+        """
+        view = self.view(run_id, user)
+        findings = self.pipeline.check_script(source)
+        if findings:
+            return findings
+        folder = view.folder()
+        with self._lock:
+            if self.store.status_of(view.record.run_id) != HELD:
+                raise Conflict(self._not_allowed(view.record.run_id, "edited"))
+            original = folder.root / "script.generated.py"
+            if not original.exists() and folder.script.is_file():
+                original.write_bytes(folder.script.read_bytes())
+            folder.write_text("script.py", source)
+            generated = original.read_text(encoding="utf-8") if original.is_file() else ""
+            diff = difflib.unified_diff(
+                generated.splitlines(keepends=True),
+                source.splitlines(keepends=True),
+                "script.generated.py",
+                "script.py",
+            )
+            folder.write_text("script.diff", "".join(diff))
+        self.store.decide(view.record.run_id, "edited", user.name)
+        return []
 
     def reject(self, run_id: str, user: User) -> None:
         view = self.view(run_id, user)
