@@ -36,8 +36,28 @@ def _templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["python"] = highlight_python
+    env.filters["figure"] = figure
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, default=str)
     return env
+
+
+def figure(value: object) -> str:
+    """A number as people read it (thousands separated, three decimals at most); else as is."""
+    number: float
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and "." in value:
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+    else:
+        return str(value)
+    if number.is_integer() and abs(number) >= 1000:
+        return f"{number:,.0f}"
+    return f"{number:,.3f}".rstrip("0").rstrip(".") if abs(number) < 1000 else f"{number:,.2f}"
 
 
 def highlight_python(source: str) -> Markup:
@@ -74,7 +94,9 @@ def pages_router(
 
     def run_panel(run_id: str, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
         run = describe(service.view(run_id, user), store)
-        return render("run.html", status, run=run, table=_table(service, run, user), **extra)
+        panel = render("run.html", status, run=run, table=_table(service, run, user), **extra)
+        panel.headers["HX-Trigger"] = "runChanged"  # the history on the page follows
+        return panel
 
     @router.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
