@@ -81,13 +81,19 @@ def test_use_case_1_proposed_approved_run_and_downloaded(service: Service) -> No
 
     # The manifest on disk says the same as the API.
     manifest = (service.settings.resolved_runs_dir / run_id / "manifest.json").read_text()
-    assert '"status": "succeeded"' in manifest
+    assert '"status": "succeeded"' in manifest and '"decisions.json"' in manifest
+    decisions = (service.settings.resolved_runs_dir / run_id / "decisions.json").read_text()
+    assert '"action": "approved"' in decisions and '"actor": "alice"' in decisions
 
     metrics = service.client.get("/metrics", headers=service.auth("alice")).text
     assert 'meta_agent_runs_total{status="succeeded"} 1.0' in metrics
     for tool in {step["tool"] for step in created["plan"]["steps"]}:
         assert f'meta_agent_tool_uses_total{{tool="{tool}"}} 1.0' in metrics
     assert "meta_agent_run_duration_seconds_count 1.0" in metrics
+    assert 'meta_agent_phase_duration_seconds_count{phase="execute"} 1.0' in metrics
+    assert "meta_agent_run_cpu_seconds_count 1.0" in metrics
+    assert "meta_agent_run_peak_memory_mb_count 1.0" in metrics
+    assert 'meta_agent_plans_total{intent="' in metrics
 
 
 def test_approve_in_the_request_runs_at_once(service: Service) -> None:

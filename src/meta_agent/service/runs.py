@@ -106,6 +106,7 @@ class RunService:
             outcome = self.pipeline.propose_script(script, title or "hand-written script")
         else:
             outcome = self.pipeline.propose(request or "")
+            self.metrics.planned(outcome)
         assert outcome.run_id is not None
         self.store.claim(outcome.run_id, user.name)
         if outcome.status != HELD:
@@ -121,7 +122,7 @@ class RunService:
             moved = self.store.move(view.record.run_id, HELD, QUEUED)
         if not moved:
             raise Conflict(self._not_allowed(view.record.run_id, "approved"))
-        self.store.decide(view.record.run_id, "approved", user.name)
+        self._decide(view.record.run_id, "approved", user)
         self._enqueue(view.record.run_id)
 
     def edit_script(self, run_id: str, source: str, user: User) -> list[Finding]:
@@ -149,14 +150,14 @@ class RunService:
                 "script.py",
             )
             folder.write_text("script.diff", "".join(diff))
-        self.store.decide(view.record.run_id, "edited", user.name)
+        self._decide(view.record.run_id, "edited", user)
         return []
 
     def reject(self, run_id: str, user: User) -> None:
         view = self.view(run_id, user)
         if not self.store.move(view.record.run_id, HELD, "rejected"):
             raise Conflict(self._not_allowed(view.record.run_id, "rejected"))
-        self.store.decide(view.record.run_id, "rejected", user.name)
+        self._decide(view.record.run_id, "rejected", user)
         outcome = self.pipeline.settle(
             view.record.run_id, "rejected", f"The plan was rejected by {user.name}; nothing ran."
         )
@@ -169,16 +170,25 @@ class RunService:
         why = f"cancelled by {user.name} through the service"
         for status in (HELD, QUEUED):
             if self.store.move(run_id, status, "cancelled"):
-                self.store.decide(run_id, "cancelled", user.name)
+                self._decide(run_id, "cancelled", user)
                 outcome = self.pipeline.settle(run_id, "cancelled", f"The run was {why}.")
                 self.metrics.finished(outcome)
                 return
         if self.store.status_of(run_id) == RUNNING:
-            self.store.decide(run_id, "cancelled", user.name)
+            self._decide(run_id, "cancelled", user)
             with self._lock:
                 self._stops[run_id] = why
             return
         raise Conflict(self._not_allowed(run_id, "cancelled"))
+
+    def _decide(self, run_id: str, action: str, user: User) -> None:
+        """Put a decision on the record: the history, and decisions.json in the run folder.
+
+        Written before the run's manifest is, so the manifest lists it with its checksum.
+        """
+        self.store.decide(run_id, action, user.name)
+        folder = self.view(run_id, user).folder()
+        folder.write_json("decisions.json", self.store.decisions(run_id))
 
     def _not_allowed(self, run_id: str, action: str) -> str:
         status = self.store.status_of(run_id)
