@@ -50,6 +50,7 @@ app.add_typer(runs_commands.app, name="runs")
 register_run_commands(app)
 app.add_typer(service_commands.token_app, name="token")
 app.command("serve")(service_commands.serve)
+app.command("mcp")(service_commands.mcp)
 
 
 def _version(value: bool) -> None:

@@ -105,3 +105,19 @@ def serve(
     configure_logging()
     app = create_app(settings, worker_threads=workers, pool_size=max(pool, 0))
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def mcp(
+    database: DatabaseOption = None,
+    runs_dir: RunsDirOption = None,
+    sandbox: SandboxOption = None,
+) -> None:
+    """Serve Meta-Agent to an assistant over stdio (Model Context Protocol)."""
+    import logging
+
+    from meta_agent.config import load_settings
+    from meta_agent.service.mcp_server import build_server
+
+    logging.basicConfig(level=logging.WARNING)  # stderr; stdout is the protocol's
+    settings = load_settings(database_url=database, runs_dir=runs_dir, sandbox=sandbox)
+    build_server(settings).run("stdio")
