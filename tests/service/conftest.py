@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from meta_agent.config import Settings, load_settings
@@ -93,3 +96,26 @@ def service(service_settings: Settings) -> Iterator[Service]:
     tokens = make_tokens(store)
     with TestClient(create_app(service_settings, worker_threads=2)) as client:
         yield Service(client, service_settings, store, tokens)
+
+
+@pytest.fixture()
+def live_server(service_settings: Settings) -> Iterator[tuple[str, str]]:
+    token = ServiceStore(service_settings.resolved_runs_dir).create_token("erin")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(service_settings, pool_size=1), host="127.0.0.1", port=port, log_level="error"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from meta_agent.config import Settings
-from meta_agent.service import create_app
-from meta_agent.service.store import ServiceStore
 from tests.service.conftest import USE_CASE_1
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,29 +34,6 @@ def _chromium() -> str:
         pytest.skip(problem)
     assert found is not None
     return found
-
-
-@pytest.fixture()
-def live_server(service_settings: Settings) -> Iterator[tuple[str, str]]:
-    token = ServiceStore(service_settings.resolved_runs_dir).create_token("erin")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(service_settings, pool_size=1), host="127.0.0.1", port=port, log_level="error"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", token
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_ask_approve_and_watch_use_case_1_in_chromium(live_server: tuple[str, str]) -> None:

@@ -21,6 +21,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print exactly one JSON
 SandboxOption = Annotated[
     str | None, typer.Option("--sandbox", help="auto, bwrap, docker or process.")
 ]
+ServiceOption = Annotated[
+    str | None,
+    typer.Option("--service", envvar="META_AGENT_SERVICE_URL", help="URL of `meta-agent serve`."),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", envvar="META_AGENT_SERVICE_TOKEN", help="Your service token."),
+]
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
 ]
@@ -81,10 +89,20 @@ def ask(
     runs_dir: RunsDirOption = None,
     sandbox: SandboxOption = None,
     timeout: TimeoutOption = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Queue it on the service; `runs watch ID` follows it.")
+    ] = False,
+    service: ServiceOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
     from meta_agent.cli import render
 
+    if detach:
+        from meta_agent.cli.service import detach_request
+
+        detach_request(request, service, token, as_json)
+        return
     if not dry_run:
         _require_terminal(yes)
     pipeline = _pipeline(database, runs_dir, sandbox, timeout, prewarm=not dry_run)

@@ -121,3 +121,44 @@ def mcp(
     logging.basicConfig(level=logging.WARNING)  # stderr; stdout is the protocol's
     settings = load_settings(database_url=database, runs_dir=runs_dir, sandbox=sandbox)
     build_server(settings).run("stdio")
+
+
+def detach_request(request: str, service: str | None, token: str | None, as_json: bool) -> None:
+    """``ask --detach``: queue the request on the service, approved, and print its id."""
+    import json
+
+    from meta_agent.service.client import ServiceClient
+
+    with ServiceClient(service, token) as client:
+        run = client.submit(request, approve=True)
+    if as_json:
+        typer.echo(json.dumps(run))
+    else:
+        typer.echo(run["id"])
+        state = run["status"] + (f": {run['error']}" if run.get("error") else "")
+        typer.echo(f"{state}. Follow it with `meta-agent runs watch {run['id']}`.", err=True)
+    if run["status"] == "rejected":
+        raise typer.Exit(3)
+
+
+def watch_run(run_id: str, service: str | None, token: str | None, as_json: bool) -> None:
+    """``runs watch``: the log as it is written (stderr), then the outcome; exit code by status."""
+    import json
+
+    from meta_agent.cli.run_commands import EXIT_FOR_STATUS
+    from meta_agent.service.client import ServiceClient
+
+    with ServiceClient(service, token) as client:
+        for event, data in client.log_lines(run_id):
+            if event == "log":
+                typer.echo(data, err=True)
+        run = client.get(run_id)
+    if as_json:
+        typer.echo(json.dumps(run))
+    else:
+        typer.echo(f"{run['id']}: {run['status']}" + (f" ({run['error']})" if run["error"] else ""))
+        for name in run["artifacts"]:
+            typer.echo(f"  {name}")
+    code = EXIT_FOR_STATUS.get(run["status"], 1)
+    if code:
+        raise typer.Exit(code)
