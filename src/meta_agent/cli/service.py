@@ -75,6 +75,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     workers: Annotated[int, typer.Option(help="Runs executed at the same time.")] = 2,
     pool: Annotated[int, typer.Option(help="Warm sandboxes kept ready (0: none).")] = 1,
+    alerts: Annotated[
+        Path | None, typer.Option("--alerts", help="Alert rules and webhooks (YAML).")
+    ] = None,
     database: DatabaseOption = None,
     runs_dir: RunsDirOption = None,
     sandbox: SandboxOption = None,
@@ -86,9 +89,11 @@ def serve(
     from meta_agent.errors import ConfigError
     from meta_agent.logs import configure_logging
     from meta_agent.service import create_app
+    from meta_agent.service.alerts import Alerts, load_alert_config
     from meta_agent.service.store import ServiceStore
 
     settings = load_settings(database_url=database, runs_dir=runs_dir, sandbox=sandbox)
+    rules = Alerts(load_alert_config(alerts)) if alerts is not None else None
     store = ServiceStore(settings.resolved_runs_dir)
     if not store.has_active_token():
         if not is_loopback(host):
@@ -103,7 +108,7 @@ def serve(
     if workers < 1:
         raise ConfigError("--workers must be at least 1.")
     configure_logging()
-    app = create_app(settings, worker_threads=workers, pool_size=max(pool, 0))
+    app = create_app(settings, worker_threads=workers, pool_size=max(pool, 0), alerts=rules)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

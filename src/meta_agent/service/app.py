@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, model_validator
 
 from meta_agent.errors import MetaAgentError, RunNotFound
+from meta_agent.service.alerts import Alerts
 from meta_agent.service.files import artifact_response
 from meta_agent.service.logs import log_events
 from meta_agent.service.metrics import ServiceMetrics
@@ -121,12 +123,14 @@ def create_app(
     workers: Workers | None = None,
     worker_threads: int = 2,
     pool_size: int = 0,
+    alerts: Alerts | None = None,
 ) -> FastAPI:
     """The application; nothing starts until its lifespan does (uvicorn, or ``TestClient``).
 
     Args:
         workers: where approved runs execute (default: ``worker_threads`` threads here).
         pool_size: warm sandboxes kept ready for the portfolio database (0: each run cold).
+        alerts: the alert rules and webhooks (default: none).
     """
     from meta_agent.pipeline import Pipeline
 
@@ -153,8 +157,9 @@ def create_app(
             await anyio.to_thread.run_sync(pool.shutdown)
             for built in executor:
                 built.close()
+            await anyio.to_thread.run_sync(service.alerts.close)
 
-    service = RunService(Pipeline(settings), store, pool, metrics)
+    service = RunService(Pipeline(settings), store, pool, metrics, alerts)
     app = FastAPI(
         title="Meta-Agent",
         summary="Plain-English portfolio requests, planned, approved and run in a sandbox.",
@@ -192,6 +197,15 @@ def create_app(
         """Prometheus metrics: runs by status, durations, tool usage, peak memory, queue depth."""
         metrics.queue_depth.set(pool.depth())
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/api/alerts")
+    def list_alerts(caller: Caller) -> list[dict[str, Any]]:
+        """Recent alerts, newest first: the caller's runs' (everyone's for an admin)."""
+        return [
+            asdict(alert)
+            for alert in list(service.alerts.recent)
+            if caller.admin or alert.owner == caller.name
+        ]
 
     @app.get("/api/tools")
     def tools(caller: Caller) -> list[dict[str, Any]]:

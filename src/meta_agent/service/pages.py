@@ -160,6 +160,12 @@ def pages_router(
         decide[action](run_id, user)
         return run_panel(run_id, user)
 
+    @router.get("/ui/alerts", response_class=HTMLResponse)
+    def alerts(request: Request) -> HTMLResponse:
+        user = signed_in(request)
+        shown = [a for a in service.alerts.recent if user.admin or a.owner == user.name][:20]
+        return render("alerts.html", alerts=shown)
+
     @router.get("/ui/history", response_class=HTMLResponse)
     def history(
         request: Request, status: str = "", q: str = "", since: str = "", offset: int = 0

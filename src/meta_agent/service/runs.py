@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import ConfigError, Finding, Interrupted, RunNotFound
+from meta_agent.service.alerts import Alerts
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.store import HELD, QUEUED, RUNNING, ServiceStore, User
 from meta_agent.service.workers import Workers
@@ -66,12 +67,18 @@ class RunService:
     """Runs for many users: every action checks the run's owner and its status."""
 
     def __init__(
-        self, pipeline: Pipeline, store: ServiceStore, workers: Workers, metrics: ServiceMetrics
+        self,
+        pipeline: Pipeline,
+        store: ServiceStore,
+        workers: Workers,
+        metrics: ServiceMetrics,
+        alerts: Alerts | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.store = store
         self.workers = workers
         self.metrics = metrics
+        self.alerts = alerts or Alerts()
         self._stops: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -205,8 +212,14 @@ class RunService:
     def _execute(self, run_id: str) -> None:
         if not self.store.move(run_id, QUEUED, RUNNING):
             return  # cancelled while it waited, or taken by another worker
+        owner = self.store.owner_of(run_id)
+
+        def tick(elapsed: float) -> None:
+            self.alerts.running(run_id, owner, elapsed)
+            self._check(run_id)
+
         try:
-            outcome = self.pipeline.run_approved(run_id, on_tick=lambda _: self._check(run_id))
+            outcome = self.pipeline.run_approved(run_id, on_tick=tick)
         except Interrupted as stop:
             outcome = stop.outcome
         except Exception as problem:  # noqa: BLE001 - recorded as failed by the pipeline
@@ -220,6 +233,15 @@ class RunService:
             self.metrics.queue_depth.set(max(self.workers.depth() - 1, 0))
         if outcome is not None:
             self.metrics.finished(outcome)
+        self._alert_finished(run_id, owner)
+
+    def _alert_finished(self, run_id: str, owner: str | None) -> None:
+        try:
+            with RunHistory(self.pipeline.runs_dir) as history:
+                record = history.get(run_id)
+            self.alerts.finished(describe(RunView(record, owner), self.store), owner)
+        except Exception:  # noqa: BLE001 - an alert rule must never break the worker
+            logger.exception("alert check failed", extra={"run_id": run_id})
 
     def _check(self, run_id: str) -> None:
         """Called by the runtime every tick of a running script: stop it if asked."""
@@ -240,6 +262,7 @@ class RunService:
         for run_id in lost:
             logger.warning("run lost by a previous server", extra={"run_id": run_id})
             self.pipeline.settle(run_id, "failed", LOST_MESSAGE)
+            self._alert_finished(run_id, self.store.owner_of(run_id))
         queued = self.store.with_status(QUEUED)
         for run_id in queued:
             self._enqueue(run_id)
