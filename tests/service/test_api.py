@@ -286,3 +286,38 @@ def test_concurrent_submissions_of_the_same_request_all_land(service: Service) -
     assert len({run["script"] for run in created}) == 1  # the same plan, the same script
     listed = service.client.get("/api/runs", params={"limit": 50}, headers=service.auth("alice"))
     assert {r["id"] for r in listed.json()["runs"]} == set(ids)
+
+
+NETWORK_SCRIPT = (
+    "from meta_agent.tool_library.external_tools import call_external_api\n"
+    "from meta_agent.tool_library.data_tools import write_results_json\n"
+    "answer = call_external_api('https://api.example.com/v1/rates')\n"
+    "write_results_json({'status_code': answer['status_code']})\n"
+)
+
+
+def test_tools_that_send_data_out_must_be_named_to_approve(service: Service) -> None:
+    created = service.submit(script=NETWORK_SCRIPT)
+    assert created["status"] == "awaiting_approval", created
+    assert created["needs_approval"] == ["call_external_api"]
+    run_id = created["id"]
+    auth = service.auth("alice")
+    unnamed = service.client.post(f"/api/runs/{run_id}/approve", headers=auth)
+    assert unnamed.status_code == 409 and "call_external_api" in unnamed.json()["error"]
+    wrong = service.client.post(
+        f"/api/runs/{run_id}/approve", json={"acknowledge": ["something_else"]}, headers=auth
+    )
+    assert wrong.status_code == 409
+    assert service.get(run_id)["status"] == "awaiting_approval"
+    at_once = service.client.post(
+        "/api/runs", json={"script": NETWORK_SCRIPT, "approve": True}, headers=auth
+    )
+    # "approve": true does not skip the naming either: the run is kept, held.
+    assert at_once.status_code == 201 and at_once.json()["status"] == "awaiting_approval"
+    named = service.client.post(
+        f"/api/runs/{run_id}/approve", json={"acknowledge": ["call_external_api"]}, headers=auth
+    )
+    assert named.status_code == 200
+    run = service.wait(run_id)
+    assert run["status"] != "awaiting_approval"  # it ran (the host is not allowed: it fails)
+    assert run["decisions"][0]["action"] == "approved (sends data out: call_external_api)"

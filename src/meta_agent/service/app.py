@@ -21,13 +21,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, model_validator
 
+from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import MetaAgentError, RunNotFound
 from meta_agent.service.alerts import Alerts
 from meta_agent.service.files import artifact_response
 from meta_agent.service.logs import log_events
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.pages import pages_router
-from meta_agent.service.runs import RunService, describe, restatement_of
+from meta_agent.service.runs import RunService, describe, needs_approval, restatement_of
 from meta_agent.service.store import ServiceStore, User
 from meta_agent.service.workers import ThreadWorkers, Workers
 
@@ -50,12 +51,25 @@ class NewRun(BaseModel):
     script: str | None = Field(None, max_length=MAX_SCRIPT_CHARS)
     title: str | None = Field(None, max_length=200, description="A name for a script's run.")
     approve: bool = Field(False, description="Run at once, without a separate approval.")
+    acknowledge: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Tools that send data out, named to approve them (see needs_approval).",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> NewRun:
         if (self.request is None) == (self.script is None):
             raise ValueError("give exactly one of 'request' and 'script'")
         return self
+
+
+class Approval(BaseModel):
+    """An approval; tools that send data out must be named in ``acknowledge``."""
+
+    acknowledge: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
 
 
 class EditedScript(BaseModel):
@@ -215,7 +229,9 @@ def create_app(
     @app.post("/api/runs", status_code=201)
     def create_run(body: NewRun, caller: Caller) -> dict[str, Any]:
         """Analyse, plan, generate and validate; held for approval unless ``approve`` is true."""
-        outcome = service.submit(caller, body.request, body.script, body.title, body.approve)
+        outcome = service.submit(
+            caller, body.request, body.script, body.title, body.approve, body.acknowledge
+        )
         return _created(outcome)
 
     @app.get("/api/runs")
@@ -256,9 +272,9 @@ def create_app(
         return describe(service.view(run_id, caller), store)
 
     @app.post("/api/runs/{run_id}/approve")
-    def approve(run_id: RunId, caller: Caller) -> dict[str, Any]:
+    def approve(run_id: RunId, caller: Caller, body: Approval | None = None) -> dict[str, Any]:
         """Queue a run that awaits approval; it executes in the background."""
-        service.approve(run_id, caller)
+        service.approve(run_id, caller, body.acknowledge if body else ())
         return describe(service.view(run_id, caller), store)
 
     @app.put("/api/runs/{run_id}/script")
@@ -326,6 +342,7 @@ def _created(outcome: RunOutcome) -> dict[str, Any]:
         "script": script,
         "findings": [f.__dict__ for f in outcome.findings],
         "phases": {k: round(v, 4) for k, v in outcome.phases.items()},
+        "needs_approval": needs_approval(RunFolder(outcome.run_dir)) if outcome.run_dir else [],
     }
 
 

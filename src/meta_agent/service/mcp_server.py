@@ -58,10 +58,11 @@ def build_server(settings: Settings) -> MCPServer[Any]:
                 for step in (run["plan"] or {}).get("steps", [])
             ],
             "script": run["script"],
+            "needs_approval": run["needs_approval"],
         }
 
-    def execute(run_id: str) -> dict[str, Any]:
-        service.approve(run_id, MCP_USER)
+    def execute(run_id: str, acknowledge: list[str]) -> dict[str, Any]:
+        service.approve(run_id, MCP_USER, acknowledge)
         deadline = time.monotonic() + RUN_WAIT_SECONDS
         while store.status_of(run_id) in UNFINISHED and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -73,9 +74,15 @@ def build_server(settings: Settings) -> MCPServer[Any]:
         return await anyio.to_thread.run_sync(_answer, plan, request)
 
     @server.tool()
-    async def run_plan(run_id: str) -> dict[str, Any]:
-        """Run a plan from plan_request that the user approved; waits for its results."""
-        return await anyio.to_thread.run_sync(_answer, execute, run_id)
+    async def run_plan(run_id: str, acknowledge: list[str] | None = None) -> dict[str, Any]:
+        """Run a plan from plan_request that the user approved; waits for its results.
+
+        Tools listed in the plan's needs_approval send data out: name them in ``acknowledge``
+        only when the user approved exactly those.
+        """
+        return await anyio.to_thread.run_sync(
+            _answer, lambda rid: execute(rid, acknowledge or []), run_id
+        )
 
     @server.tool()
     async def get_run(run_id: str) -> dict[str, Any]:

@@ -154,7 +154,12 @@ def pages_router(
             if findings:
                 return run_panel(run_id, user, 422, edit_findings=findings, edited=edited)
             return run_panel(run_id, user)
-        decide = {"approve": service.approve, "reject": service.reject, "cancel": service.cancel}
+        if action == "approve":
+            body = (await request.body()).decode("utf-8", "replace")[:MAX_FORM_BYTES]
+            named = parse_qs(body).get("acknowledge", [])
+            service.approve(run_id, user, named)
+            return run_panel(run_id, user)
+        decide = {"reject": service.reject, "cancel": service.cancel}
         if action not in decide:
             return render("message.html", 404, message="No such action.")
         decide[action](run_id, user)

@@ -8,9 +8,11 @@ execution to the workers.
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import signal
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +109,7 @@ class RunService:
         script: str | None = None,
         title: str | None = None,
         approve: bool = False,
+        acknowledge: Sequence[str] = (),
     ) -> RunOutcome:
         """Plan (or take) a script and hold it for approval; ``approve`` queues it at once."""
         if script is not None:
@@ -118,18 +121,42 @@ class RunService:
         self.store.claim(outcome.run_id, user.name)
         if outcome.status != HELD:
             self.metrics.finished(outcome)
-        elif approve:
-            self.approve(outcome.run_id, user)
+            return outcome
+        sensitive = self._note_sensitive_tools(outcome.run_id, user)
+        # Held, not refused, when tools that send data out are not all named: the run is kept.
+        if approve and set(sensitive) <= set(acknowledge):
+            self.approve(outcome.run_id, user, acknowledge)
             outcome.status = self.store.status_of(outcome.run_id) or outcome.status
         return outcome
 
-    def approve(self, run_id: str, user: User) -> None:
+    def _note_sensitive_tools(self, run_id: str, user: User) -> list[str]:
+        """Write approval.json: the tools of this run that send data out (need naming)."""
         view = self.view(run_id, user)
+        registry = self.pipeline.registry
+        sensitive = sorted(
+            name
+            for name in view.record.tools_used
+            if name in registry and "uses_network" in registry.get(name).side_effects
+        )
+        view.folder().write_json("approval.json", {"tools": sensitive})
+        return sensitive
+
+    def approve(self, run_id: str, user: User, acknowledge: Sequence[str] = ()) -> None:
+        """Queue a held run; tools that send data out must be named in ``acknowledge``."""
+        view = self.view(run_id, user)
+        sensitive = needs_approval(view.folder())
+        unnamed = [name for name in sensitive if name not in set(acknowledge)]
+        if unnamed:
+            raise Conflict(
+                f"Run {view.record.run_id} sends data out through {', '.join(unnamed)}: approve "
+                f'it naming them ({{"acknowledge": {json.dumps(unnamed)}}}).'
+            )
         with self._lock:  # never between an edit's check and its write
             moved = self.store.move(view.record.run_id, HELD, QUEUED)
         if not moved:
             raise Conflict(self._not_allowed(view.record.run_id, "approved"))
-        self._decide(view.record.run_id, "approved", user)
+        action = "approved" + (f" (sends data out: {', '.join(sensitive)})" if sensitive else "")
+        self._decide(view.record.run_id, action, user)
         self._enqueue(view.record.run_id)
 
     def edit_script(self, run_id: str, source: str, user: User) -> list[Finding]:
@@ -297,8 +324,16 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
         "artifacts": folder.artifacts(),
         "tools_used": record.tools_used,
         "warnings": manifest.get("warnings", []),
+        "needs_approval": needs_approval(folder),
         "decisions": store.decisions(record.run_id),
     }
+
+
+def needs_approval(folder: RunFolder) -> list[str]:
+    """The run's tools that send data out, which an approval must name."""
+    noted = folder.read_json("approval.json")
+    tools = noted.get("tools") if isinstance(noted, dict) else None
+    return [str(name) for name in tools] if isinstance(tools, list) else []
 
 
 def restatement_of(analysis: Any) -> str | None:
