@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, model_validator
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import MetaAgentError, RunNotFound
 from meta_agent.service.alerts import Alerts
+from meta_agent.service.answers import ServiceError
 from meta_agent.service.files import artifact_response
 from meta_agent.service.logs import log_events
 from meta_agent.service.metrics import ServiceMetrics
@@ -76,15 +77,6 @@ class EditedScript(BaseModel):
     """A held run's script as the approver edited it."""
 
     script: str = Field(max_length=MAX_SCRIPT_CHARS)
-
-
-class ServiceError(Exception):
-    """An HTTP answer other than success, raised inside a handler (401 for a missing token)."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers
 
 
 _bearer = HTTPBearer(auto_error=False)

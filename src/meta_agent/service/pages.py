@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from meta_agent.errors import MetaAgentError
+from meta_agent.service.answers import ServiceError
 from meta_agent.service.runs import RunService, describe
 from meta_agent.service.store import ServiceStore, User
 
@@ -82,7 +82,7 @@ def pages_router(
     def signed_in(request: Request) -> User:
         user = page_user(request)
         if user is None:
-            raise _SignInFirst()
+            raise ServiceError(401, "Sign in first: paste your token on the start page.")
         return user
 
     async def form(request: Request) -> dict[str, str]:
@@ -190,15 +190,6 @@ def pages_router(
         )
 
     return router
-
-
-class _SignInFirst(MetaAgentError):
-    """A fragment asked for without a session."""
-
-    http_status = 401
-
-    def __init__(self) -> None:
-        super().__init__("Sign in first: paste your token on the start page.")
 
 
 def _table(service: RunService, run: dict[str, Any], user: User) -> dict[str, Any] | None:

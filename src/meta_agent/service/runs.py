@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from meta_agent.archive.registry import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
-from meta_agent.errors import ConfigError, Finding, Interrupted, RunNotFound
+from meta_agent.errors import ActionNotAllowed, Finding, Interrupted, RunNotFound
 from meta_agent.service.alerts import Alerts
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.store import HELD, QUEUED, RUNNING, ServiceStore, User
@@ -46,12 +46,6 @@ class StopRequested(Interrupted):
     @property
     def reason(self) -> str:
         return self.why
-
-
-class Conflict(ConfigError):
-    """An action that the run's status does not allow (approving a finished run, ...)."""
-
-    http_status = 409
 
 
 @dataclass
@@ -147,14 +141,14 @@ class RunService:
         sensitive = needs_approval(view.folder())
         unnamed = [name for name in sensitive if name not in set(acknowledge)]
         if unnamed:
-            raise Conflict(
+            raise ActionNotAllowed(
                 f"Run {view.record.run_id} sends data out through {', '.join(unnamed)}: approve "
                 f'it naming them ({{"acknowledge": {json.dumps(unnamed)}}}).'
             )
         with self._lock:  # never between an edit's check and its write
             moved = self.store.move(view.record.run_id, HELD, QUEUED)
         if not moved:
-            raise Conflict(self._not_allowed(view.record.run_id, "approved"))
+            raise ActionNotAllowed(self._not_allowed(view.record.run_id, "approved"))
         action = "approved" + (f" (sends data out: {', '.join(sensitive)})" if sensitive else "")
         self._decide(view.record.run_id, action, user)
         self._enqueue(view.record.run_id)
@@ -171,7 +165,7 @@ class RunService:
         folder = view.folder()
         with self._lock:
             if self.store.status_of(view.record.run_id) != HELD:
-                raise Conflict(self._not_allowed(view.record.run_id, "edited"))
+                raise ActionNotAllowed(self._not_allowed(view.record.run_id, "edited"))
             original = folder.root / "script.generated.py"
             if not original.exists() and folder.script.is_file():
                 original.write_bytes(folder.script.read_bytes())
@@ -190,7 +184,7 @@ class RunService:
     def reject(self, run_id: str, user: User) -> None:
         view = self.view(run_id, user)
         if not self.store.move(view.record.run_id, HELD, "rejected"):
-            raise Conflict(self._not_allowed(view.record.run_id, "rejected"))
+            raise ActionNotAllowed(self._not_allowed(view.record.run_id, "rejected"))
         self._decide(view.record.run_id, "rejected", user)
         outcome = self.pipeline.settle(
             view.record.run_id, "rejected", f"The plan was rejected by {user.name}; nothing ran."
@@ -213,7 +207,7 @@ class RunService:
             with self._lock:
                 self._stops[run_id] = why
             return
-        raise Conflict(self._not_allowed(run_id, "cancelled"))
+        raise ActionNotAllowed(self._not_allowed(run_id, "cancelled"))
 
     def _decide(self, run_id: str, action: str, user: User) -> None:
         """Put a decision on the record: the history, and decisions.json in the run folder.
