@@ -62,6 +62,10 @@ def test_ask_approve_watch_and_read_the_results_on_the_page(service: Service) ->
     assert "approved by alice" in done
     history = client.get("/ui/history", params={"q": "DSCR"}).text
     assert run_id in history and "succeeded" in history
+    monitor = client.get("/ui/monitor").text
+    assert 'class="status succeeded">succeeded</span></td><td>1<' in monitor
+    assert "<code>fetch_portfolio_metrics</code></td><td>1<" in monitor
+    assert "MB</td>" in monitor
 
 
 def test_what_a_user_typed_is_escaped(service: Service) -> None:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from meta_agent.service.answers import ServiceError
 from meta_agent.service.runs import RunService, describe
-from meta_agent.service.store import ServiceStore, User
+from meta_agent.service.store import ServiceStore, User, monitoring
 
 SESSION_COOKIE = "meta_agent_session"
 TABLE_ROWS = 50
@@ -164,6 +164,15 @@ def pages_router(
             return render("message.html", 404, message="No such action.")
         decide[action](run_id, user)
         return run_panel(run_id, user)
+
+    @router.get("/ui/monitor", response_class=HTMLResponse)
+    def monitor(request: Request) -> HTMLResponse:
+        user = signed_in(request)
+        _, found = store.search(None if user.admin else user.name, limit=500)
+        view = monitoring(found)
+        return render(
+            "monitor.html", view=view, peak=view["largest_peak_mb"], queue=service.workers.depth()
+        )
 
     @router.get("/ui/alerts", response_class=HTMLResponse)
     def alerts(request: Request) -> HTMLResponse:

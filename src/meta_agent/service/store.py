@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from meta_agent.archive.migrations import migrate
 from meta_agent.archive.record import now_iso
@@ -223,6 +224,38 @@ class ServiceStore:
             owner_name = data.pop("_owner")
             found.append((_run_record(data), owner_name))
         return total, found
+
+
+def monitoring(found: list[tuple[RunRecord, str | None]]) -> dict[str, Any]:
+    """What the page's monitoring view shows, from a slice of the history."""
+    import statistics
+    from collections import Counter
+
+    by_status = Counter(record.status for record, _ in found)
+    tools: Counter[str] = Counter()
+    for record, _ in found:
+        tools.update(set(record.tools_used))
+    executed = [record for record, _ in found if record.duration_seconds is not None]
+    durations = sorted(float(r.duration_seconds or 0) for r in executed)
+    peaks = [float(r.peak_memory_mb or 0) for r in executed[:30]]
+    return {
+        "largest_peak_mb": max([*peaks, 1.0]),
+        "runs": len(found),
+        "by_status": dict(by_status.most_common()),
+        "median_seconds": statistics.median(durations) if durations else None,
+        "max_seconds": durations[-1] if durations else None,
+        "tools": dict(tools.most_common(10)),
+        "recent": [
+            {
+                "id": r.run_id,
+                "at": r.created_at,
+                "seconds": r.duration_seconds,
+                "memory_mb": r.peak_memory_mb,
+                "cpu_seconds": r.cpu_seconds,
+            }
+            for r in executed[:30]
+        ],
+    }
 
 
 def _run_record(data: dict[str, object]) -> RunRecord:
