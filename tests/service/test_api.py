@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from meta_agent.errors import ConfigError
 from tests.service.conftest import ENDLESS_SCRIPT, GOOD_SCRIPT, USE_CASE_1, Service
 
 
@@ -321,3 +322,23 @@ def test_tools_that_send_data_out_must_be_named_to_approve(service: Service) -> 
     run = service.wait(run_id)
     assert run["status"] != "awaiting_approval"  # it ran (the host is not allowed: it fails)
     assert run["decisions"][0]["action"] == "approved (sends data out: call_external_api)"
+
+
+def test_a_users_own_limits_apply_to_their_runs(service: Service) -> None:
+    from meta_agent.service.store import ServiceStore
+
+    store: ServiceStore = service.store
+    short = store.create_token("fran", limits={"timeout_seconds": 1.5, "memory_mb": 700})
+    service.tokens["fran"] = short
+    assert store.limits_of("fran") == {"timeout_seconds": 1.5, "memory_mb": 700}
+    run_id = service.submit("fran", script=ENDLESS_SCRIPT, approve=True)["id"]
+    run = service.wait(run_id, "fran")
+    assert run["status"] == "timeout", run
+    assert run["resources"]["limits"]["timeout_seconds"] == 1.5
+    assert run["resources"]["limits"]["memory_mb"] == 700
+    # Everyone else keeps the configured limits.
+    other = service.submit(script=GOOD_SCRIPT, approve=True)["id"]
+    limits = service.wait(other)["resources"]["limits"]
+    assert limits["timeout_seconds"] == service.settings.timeout_seconds
+    with pytest.raises(ConfigError, match="positive numbers"):
+        store.create_token("gus", limits={"timeout_seconds": -1})

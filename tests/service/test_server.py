@@ -107,7 +107,7 @@ def test_token_create_list_revoke(cli) -> None:  # noqa: ANN001
     assert cli("token", "create", "dana").code == 2
     listed = cli("token", "list")
     assert "dana\tadmin" in listed.stdout and "active" in listed.stdout
-    assert token not in listed.stdout
+    assert token not in listed.stdout and "default limits" in listed.stdout
     assert cli("token", "revoke", "dana").code == 0
     assert store.user_for(token) is None
     assert "revoked" in cli("token", "list").stdout
@@ -115,3 +115,6 @@ def test_token_create_list_revoke(cli) -> None:  # noqa: ANN001
     assert cli("token", "create", "bad name!").code == 2
     again = cli("token", "create", "dana").stdout.strip()
     assert store.user_for(again) is not None
+    assert cli("token", "create", "long", "--timeout", "14400", "--memory-mb", "4096").code == 0
+    assert "timeout_seconds=14400, memory_mb=4096" in cli("token", "list").stdout
+    assert cli("token", "create", "neg", "--timeout", "-5").code == 2

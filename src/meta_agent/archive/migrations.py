@@ -73,6 +73,12 @@ def m003_service_tokens_owners_decisions(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX run_decisions_run ON run_decisions (run_id)")
 
 
+@migration
+def m004_token_limits(db: sqlite3.Connection) -> None:
+    """Per-user sandbox limits (JSON: timeout_seconds, cpu_seconds, memory_mb), for long runs."""
+    db.execute("ALTER TABLE api_tokens ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded in ``_migrations``; returns the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

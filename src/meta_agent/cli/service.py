@@ -30,10 +30,19 @@ def _store(runs_dir: Path | None) -> ServiceStore:
 def token_create(
     name: Annotated[str, typer.Argument(help="Who the token is for (the owner of its runs).")],
     admin: Annotated[bool, typer.Option("--admin", help="May see every user's runs.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Wall-clock limit of their runs, seconds.")
+    ] = None,
+    cpu: Annotated[int | None, typer.Option("--cpu", help="CPU limit of their runs, s.")] = None,
+    memory_mb: Annotated[
+        int | None, typer.Option("--memory-mb", help="Memory limit of their runs, MB.")
+    ] = None,
     runs_dir: RunsDir = None,
 ) -> None:
     """Print a new token for NAME; it is stored hashed and shown only this once."""
-    typer.echo(_store(runs_dir).create_token(name, admin=admin))
+    limits = {"timeout_seconds": timeout, "cpu_seconds": cpu, "memory_mb": memory_mb}
+    given = {key: float(value) for key, value in limits.items() if value is not None}
+    typer.echo(_store(runs_dir).create_token(name, admin=admin, limits=given))
 
 
 @token_app.command("list")
@@ -42,7 +51,8 @@ def token_list(runs_dir: RunsDir = None) -> None:
     for info in _store(runs_dir).tokens():
         state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
         role = "admin" if info.admin else "user"
-        typer.echo(f"{info.name}\t{role}\tcreated {info.created_at}\t{state}")
+        limits = ", ".join(f"{k}={v:g}" for k, v in info.limits.items()) or "default limits"
+        typer.echo(f"{info.name}\t{role}\tcreated {info.created_at}\t{state}\t{limits}")
 
 
 @token_app.command("revoke")

@@ -240,7 +240,7 @@ class RunService:
             self._check(run_id)
 
         try:
-            outcome = self.pipeline.run_approved(run_id, on_tick=tick)
+            outcome = self._pipeline_for(owner).run_approved(run_id, on_tick=tick)
         except Interrupted as stop:
             outcome = stop.outcome
         except Exception as problem:  # noqa: BLE001 - recorded as failed by the pipeline
@@ -263,6 +263,20 @@ class RunService:
             self.alerts.finished(describe(RunView(record, owner), self.store), owner)
         except Exception:  # noqa: BLE001 - an alert rule must never break the worker
             logger.exception("alert check failed", extra={"run_id": run_id})
+
+    def _pipeline_for(self, owner: str | None) -> Pipeline:
+        """The shared pipeline, or one with the owner's own limits (a cold sandbox, then)."""
+        limits = self.store.limits_of(owner)
+        if not limits:
+            return self.pipeline
+        from meta_agent.pipeline import Pipeline
+
+        # Settings keep CPU seconds and megabytes whole (they become rlimits).
+        update: dict[str, float | int] = {
+            key: value if key == "timeout_seconds" else int(value) for key, value in limits.items()
+        }
+        settings = self.pipeline.settings.model_copy(update=update)
+        return Pipeline(settings, registry=self.pipeline.registry)
 
     def _check(self, run_id: str) -> None:
         """Called by the runtime every tick of a running script: stop it if asked."""

@@ -8,6 +8,7 @@ its own short-lived connection: worker threads and request handlers never share 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -45,6 +46,11 @@ class TokenInfo:
     admin: bool
     created_at: str
     revoked_at: str | None
+    limits: dict[str, float]
+
+
+# The sandbox limits a token may raise or lower for its owner's runs (hours-long runs need more).
+USER_LIMITS = ("timeout_seconds", "cpu_seconds", "memory_mb")
 
 
 def hash_token(token: str) -> str:
@@ -74,8 +80,20 @@ class ServiceStore:
 
     # --- tokens -------------------------------------------------------------------------------
 
-    def create_token(self, name: str, admin: bool = False) -> str:
-        """A new token for ``name``; only its hash is stored, so it is shown this once."""
+    def create_token(
+        self, name: str, admin: bool = False, limits: dict[str, float] | None = None
+    ) -> str:
+        """A new token for ``name``; only its hash is stored, so it is shown this once.
+
+        ``limits`` overrides the configured sandbox limits for this user's runs.
+        """
+        limits = {key: value for key, value in (limits or {}).items() if value is not None}
+        unknown = sorted(set(limits) - set(USER_LIMITS))
+        if unknown or any(not value > 0 for value in limits.values()):
+            raise ConfigError(
+                f"Token limits must be positive numbers among {', '.join(USER_LIMITS)}; "
+                f"got {limits}."
+            )
         if not name or len(name) > 64 or not set(name) <= TOKEN_NAME_CHARS:
             raise ConfigError(
                 f"Token name {name!r} is not usable: use 1 to 64 letters, digits, '.', '_', '@' "
@@ -90,9 +108,9 @@ class ServiceStore:
                     f"{name}`) or choose another name."
                 )
             db.execute(
-                "INSERT OR REPLACE INTO api_tokens (name, token_sha256, admin, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (name, hash_token(token), int(admin), now_iso()),
+                "INSERT OR REPLACE INTO api_tokens "
+                "(name, token_sha256, admin, created_at, limits) VALUES (?, ?, ?, ?, ?)",
+                (name, hash_token(token), int(admin), now_iso(), json.dumps(limits)),
             )
         return token
 
@@ -111,8 +129,26 @@ class ServiceStore:
         with self._db() as db:
             rows = db.execute("SELECT * FROM api_tokens ORDER BY name").fetchall()
         return [
-            TokenInfo(r["name"], bool(r["admin"]), r["created_at"], r["revoked_at"]) for r in rows
+            TokenInfo(
+                r["name"],
+                bool(r["admin"]),
+                r["created_at"],
+                r["revoked_at"],
+                json.loads(r["limits"]),
+            )
+            for r in rows
         ]
+
+    def limits_of(self, owner: str | None) -> dict[str, float]:
+        """The sandbox limits ``owner``'s active token overrides (empty: the configured ones)."""
+        if owner is None:
+            return {}
+        with self._db() as db:
+            row = db.execute(
+                "SELECT limits FROM api_tokens WHERE name = ? AND revoked_at IS NULL", (owner,)
+            ).fetchone()
+        found: dict[str, float] = json.loads(row["limits"]) if row is not None else {}
+        return {key: value for key, value in found.items() if key in USER_LIMITS}
 
     def has_active_token(self) -> bool:
         with self._db() as db:
@@ -259,7 +295,5 @@ def monitoring(found: list[tuple[RunRecord, str | None]]) -> dict[str, Any]:
 
 
 def _run_record(data: dict[str, object]) -> RunRecord:
-    import json
-
     data["tools_used"] = json.loads(str(data.get("tools_used") or "[]"))
     return RunRecord(**data)  # type: ignore[arg-type]
