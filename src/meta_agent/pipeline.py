@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LogSink = Callable[[str, str], None]
-AWAITING_APPROVAL = "awaiting_approval"  # a proposed run, planned and validated, not yet run
 TickSink = Callable[[float], None]
+AWAITING_APPROVAL = "awaiting_approval"  # a proposed run, planned and validated, not yet run
 
 
 @dataclass
