@@ -20,7 +20,8 @@
     ├── ScriptRejected            a script failed validation; carries the findings
     ├── ExecutionError            the sandbox could not run a script
     │   └── SandboxUnavailable    no sandbox that isolates scripts can start here (status error)
-    └── RunNotFound               no archived run with that id
+    ├── RunNotFound               no archived run with that id
+    └── ActionNotAllowed          the run's status does not allow it (approving a finished run)
 
 Apart from the family: ``Interrupted`` (a ``KeyboardInterrupt``) is how a stop asked for by a
 signal (Ctrl-C's SIGINT, a service manager's SIGTERM) travels up, so that nothing catching
@@ -191,6 +192,12 @@ class RunNotFound(MetaAgentError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"No run with id {run_id!r}; `meta-agent runs` lists them.")
         self.run_id = run_id
+
+
+class ActionNotAllowed(MetaAgentError):
+    """An action on a run that its status does not allow (approving a finished run, ...)."""
+
+    http_status = 409
 
 
 # How a stop asked for by a signal is described to the user.

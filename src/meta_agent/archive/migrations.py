@@ -44,6 +44,41 @@ def m002_add_resources_and_tools(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN plan_hash TEXT")
 
 
+@migration
+def m003_service_tokens_owners_decisions(db: sqlite3.Connection) -> None:
+    """The service's tables: API tokens (hashed), who owns each run, and who decided what."""
+    db.execute(
+        """
+        CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            admin INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE TABLE run_owners (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL)")
+    db.execute("CREATE INDEX run_owners_owner ON run_owners (owner)")
+    db.execute(
+        """
+        CREATE TABLE run_decisions (
+            run_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX run_decisions_run ON run_decisions (run_id)")
+
+
+@migration
+def m004_token_limits(db: sqlite3.Connection) -> None:
+    """Per-user sandbox limits (JSON: timeout_seconds, cpu_seconds, memory_mb), for long runs."""
+    db.execute("ALTER TABLE api_tokens ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded in ``_migrations``; returns the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from meta_agent.cli import db as db_commands
 from meta_agent.cli import runs as runs_commands
+from meta_agent.cli import service as service_commands
 from meta_agent.cli import tools as tools_commands
 from meta_agent.cli.context import State, Stopped, stop_signals
 from meta_agent.cli.run_commands import register as register_run_commands
@@ -39,6 +40,11 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(tools_commands.app, name="tools")
 app.add_typer(runs_commands.app, name="runs")
 register_run_commands(app)
+app.add_typer(service_commands.token_app, name="token")
+app.command("serve", short_help="Serve the HTTP API and the web page.")(service_commands.serve)
+app.command("mcp", short_help="Serve Meta-Agent to an assistant over MCP (stdio).")(
+    service_commands.mcp
+)
 
 
 def _version(value: bool) -> None:

@@ -35,6 +35,14 @@ SandboxOption = Annotated[
         "docker, or process (weak isolation, named only).",
     ),
 ]
+ServiceOption = Annotated[
+    str | None,
+    typer.Option("--service", envvar="META_AGENT_SERVICE_URL", help="URL of `meta-agent serve`."),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", envvar="META_AGENT_SERVICE_TOKEN", help="Your service token."),
+]
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
 ]
@@ -118,9 +126,20 @@ def ask(
     runs_dir: RunsDirOption = None,
     sandbox: SandboxOption = None,
     timeout: TimeoutOption = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Queue it on the service; `runs watch ID` follows it.")
+    ] = False,
+    service: ServiceOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
     from meta_agent.cli import running
+
+    if detach:
+        from meta_agent.cli.service import detach_request
+
+        detach_request(request, service, token, as_json)
+        return
 
     options = running.RunOptions(yes, as_json, database, runs_dir, _sandbox(sandbox), timeout)
     _exit(running.ask(request, options, dry_run=dry_run, confirm=_confirm))

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from meta_agent.cli.run_commands import ServiceOption, TokenOption
+
 if TYPE_CHECKING:
     from meta_agent.archive.history import RunHistory
 
@@ -85,3 +87,16 @@ def stats(
     from meta_agent.cli.render import console, stats_view
 
     stats_view(console(), summary)
+
+
+@app.command("watch")
+def watch(
+    run_id: Annotated[str, typer.Argument(help="The id `ask --detach` printed.")],
+    service: ServiceOption = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow a run on the service: its log as it is written, then its outcome."""
+    from meta_agent.cli.service import watch_run
+
+    watch_run(run_id, service, token, as_json)

@@ -250,6 +250,8 @@ def watch(
         # Interrupted (Ctrl-C, SIGTERM) or a runtime bug: the sandbox must not outlive us.
         terminate(proc, monitor, cgroup)
         ended.reap_within(DRAIN_TIMEOUT_SECONDS)
+        if ended.status is not None:  # reaped: Popen must not think it still runs
+            proc.returncode = _returncode(ended.status)
         raise
     finally:
         for fd, splitter in list(splitters.items()):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import keyword
 import math
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,8 @@ class ScriptGenerator:
         source = self.render(plan, plan_hash)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_suffix(".tmp")
+            # A name of its own per thread: the service renders the same plan concurrently.
+            temporary = cached.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
             temporary.write_text(source, encoding="utf-8")
             temporary.replace(cached)
         return GeneratedScript(source, plan_hash, False)
