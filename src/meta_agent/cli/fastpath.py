@@ -24,6 +24,9 @@ OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
         "--runs-dir": ("runs_dir", True),
         "--sandbox": ("sandbox", True),
         "--timeout": ("timeout", True),
+        "--detach": ("detach", False),  # queued on the service: left to Typer
+        "--service": ("service", True),
+        "--token": ("token", True),
     },
     "exec": {
         "--yes": ("yes", False),
@@ -67,6 +70,8 @@ def parse(argv: list[str]) -> tuple[str, str, dict[str, str | bool]] | None:
         return None
     if not given.get("yes") and not given.get("dry_run"):
         return None  # approval is asked through Typer's prompt
+    if given.get("detach"):
+        return None  # sent to the service: the Typer command does it
     return argv[0], argument, given
 
 
