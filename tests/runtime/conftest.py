@@ -476,12 +476,15 @@ def containers_left(marker: str) -> list[str]:
     client = _docker_client()
     if client is None:
         return []
-    listed = client.containers.list(all=True, filters={"label": RUN_LABEL})
-    return [
-        f"container {c.short_id} {c.labels[RUN_LABEL]}"
-        for c in listed
-        if marker in c.labels.get(RUN_LABEL, "")
-    ]
+    # sparse: the engine's list as it is, without inspecting each container, one of which (another
+    # run's, finishing meanwhile) may be gone by then.
+    listed = client.containers.list(all=True, sparse=True, filters={"label": RUN_LABEL})
+    found = []
+    for container in listed:
+        labels = container.attrs.get("Labels") or {}
+        if marker in labels.get(RUN_LABEL, ""):
+            found.append(f"container {container.short_id} {labels[RUN_LABEL]}")
+    return found
 
 
 @pytest.fixture(name="survivors")
