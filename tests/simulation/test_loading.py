@@ -75,7 +75,9 @@ def test_json_errors_carry_the_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioInvalid, match=r"s.json, line 3: not valid JSON"):
         load_scenario_file(write(tmp_path, "s.json", broken))
     wrong = '[\n  {"name": "a",\n   "parameters": {\n     "rate_shift_bp": "high"}}\n]\n'
-    with pytest.raises(ScenarioInvalid, match=r"Scenario 'a' \(s.json, line 4\): field 'rate_shift_bp'"):
+    with pytest.raises(
+        ScenarioInvalid, match=r"Scenario 'a' \(s.json, line 4\): field 'rate_shift_bp'"
+    ):
         load_scenario_file(write(tmp_path, "s.json", wrong))
 
 
@@ -103,7 +105,9 @@ def test_grid_forms_and_errors() -> None:
         parse_grid("noi -10 x noi -20")
     with pytest.raises(ScenarioInvalid, match="more than the limit"):
         parse_grid("noi 0..-100 step 0.001 x rate 0..100 step 1")
-    with pytest.raises(ScenarioInvalid, match=r"Scenario 'noi-150%' \(grid\): field 'noi_change_pct'"):
+    with pytest.raises(
+        ScenarioInvalid, match=r"Scenario 'noi-150%' \(grid\): field 'noi_change_pct'"
+    ):
         parse_grid("noi -150")
 
 

@@ -34,7 +34,7 @@ def independent(db: Path) -> dict[str, dict[str, float]]:
     """Per property: T12 NOI, GPR, expenses, stored debt service, loans, balance, latest value."""
     con = sqlite3.connect(db)
     out: dict[str, dict[str, float]] = {}
-    for (pid, ptype) in con.execute("SELECT property_id, property_type FROM properties"):
+    for pid, ptype in con.execute("SELECT property_id, property_type FROM properties"):
         months = con.execute(
             "SELECT noi, gross_potential_rent, operating_expenses FROM financials "
             "WHERE property_id = ? ORDER BY period DESC LIMIT 12",
@@ -72,7 +72,9 @@ def expected(props: dict, noi_pct: float, bp: float, vac: float, exp: float, typ
         noi = (1 + noi_pct / 100) * (p["noi"] - vac / 100 * p["gpr"] - exp / 100 * p["opex"])
         service = p["service"]
         if bp:
-            service = sum(pmt_annual(b, max(r + bp / 10_000, 0), int(m)) for b, r, m, _, _ in p["loans"])
+            service = sum(
+                pmt_annual(b, max(r + bp / 10_000, 0), int(m)) for b, r, m, _, _ in p["loans"]
+            )
         if service > 0:
             noi_total += noi
             service_total += service
@@ -156,7 +158,8 @@ def test_shocks_match_an_independent_computation(sample_db_path: Path, sample_db
 def test_filtered_shock_reports_its_group(sample_db_path: Path, sample_db_url: str) -> None:
     props = independent(sample_db_path)
     result = SimulationRunner().run_single_simulation(
-        None, {"name": "retail", "parameters": {"noi_change_pct": -25, "property_types": ["Retail"]}}
+        None,
+        {"name": "retail", "parameters": {"noi_change_pct": -25, "property_types": ["Retail"]}},
     )
     want = expected(props, -25, 0, 0, 0, types={"retail"})
     assert result.summary["dscr"] == pytest.approx(want["dscr"], rel=1e-9)

@@ -13,6 +13,7 @@ from meta_agent.cli import runs as runs_commands
 from meta_agent.cli import tools as tools_commands
 from meta_agent.cli.context import State, stop_signals
 from meta_agent.cli.run_commands import register as register_run_commands
+from meta_agent.cli.simulate import simulate as simulate_command
 
 
 class _Stopped(Exception):  # noqa: N818 - not an error: a stop asked for by a signal
@@ -47,6 +48,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(tools_commands.app, name="tools")
 app.add_typer(runs_commands.app, name="runs")
 register_run_commands(app)
+app.command("simulate")(simulate_command)
 
 
 def _version(value: bool) -> None:

@@ -79,7 +79,9 @@ def load_scenario_file(path: Path) -> ScenarioFile:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ScenarioInvalid(f"{where}, line {exc.lineno}: not valid JSON: {exc.msg}.") from None
+            raise ScenarioInvalid(
+                f"{where}, line {exc.lineno}: not valid JSON: {exc.msg}."
+            ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -142,7 +144,9 @@ def parse_grid(text: str) -> list[Scenario]:
     """The cross product of shock lists, e.g. ``noi -10..-40 step 10 x rate 0..300 step 100``."""
     parts = [p.strip() for p in re.split(r"\s+[x×*]\s+|\s*[×*]\s*", text.strip()) if p.strip()]
     if not parts:
-        raise ScenarioInvalid("An empty grid; write e.g. 'noi -10..-40 step 10 x rate 0..300 step 100'.")
+        raise ScenarioInvalid(
+            "An empty grid; write e.g. 'noi -10..-40 step 10 x rate 0..300 step 100'."
+        )
     axes: list[tuple[str, list[float]]] = []
     for part in parts:
         match = re.fullmatch(r"([A-Za-z_]+)\s*[:=]?\s*(.+)", part)
@@ -152,7 +156,9 @@ def parse_grid(text: str) -> list[Scenario]:
             )
         dimension = _dimension(match.group(1), f"grid part {part!r}")
         if dimension in {d for d, _ in axes}:
-            raise ScenarioInvalid(f"The grid names {SHORT[dimension]!r} twice; name each shock once.")
+            raise ScenarioInvalid(
+                f"The grid names {SHORT[dimension]!r} twice; name each shock once."
+            )
         axes.append((dimension, _values(match.group(2), f"grid part {part!r}")))
     total = math.prod(len(values) for _, values in axes)
     _check_count(total)

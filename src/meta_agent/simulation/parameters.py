@@ -73,7 +73,9 @@ class DealParameters(BaseModel):
                     "amortization_months", "an interest-only loan has no amortization_months"
                 )
         if self.value is not None and self.cap_rate is not None:
-            raise _field_error("cap_rate", "give value or cap_rate, not both (value = noi / cap_rate)")
+            raise _field_error(
+                "cap_rate", "give value or cap_rate, not both (value = noi / cap_rate)"
+            )
         return self
 
 
@@ -142,7 +144,9 @@ class Scenario(BaseModel):
         """
         label = name if isinstance(name, str) and name else "(unnamed)"
         if not isinstance(name, str) or not name.strip():
-            raise invalid(label, "name", "every scenario needs a name (a non-empty string)", line, where)
+            raise invalid(
+                label, "name", "every scenario needs a name (a non-empty string)", line, where
+            )
         if not isinstance(parameters, Mapping):
             raise invalid(
                 label, "parameters", "parameters must be a mapping of field: value", line, where
@@ -173,7 +177,9 @@ class Scenario(BaseModel):
             raise invalid(
                 label, unknown[0], "a scenario takes only 'name' and 'parameters'", line, where
             )
-        return cls.build(name if name is not None else "", spec.get("parameters"), line=line, where=where)
+        return cls.build(
+            name if name is not None else "", spec.get("parameters"), line=line, where=where
+        )
 
 
 class _FieldProblem(ValueError):

@@ -92,7 +92,9 @@ def portfolio_from_frames(
     ids = metrics["property_id"].astype(str).to_numpy()
     latest = monthly.sort_values(["property_id", "period"]).groupby("property_id").tail(T12_MONTHS)
     gpr = latest.groupby("property_id")["gross_potential_rent"].sum()
-    history = monthly.pivot_table(index="property_id", columns="period", values="noi", aggfunc="sum")
+    history = monthly.pivot_table(
+        index="property_id", columns="period", values="noi", aggfunc="sum"
+    )
     history = history.reindex(pd.Index(ids, name="property_id"))
 
     def floats(column: str) -> np.ndarray:
