@@ -98,7 +98,8 @@ def portfolio_from_frames(
     history = history.reindex(pd.Index(ids, name="property_id"))
 
     def floats(column: str) -> np.ndarray:
-        return metrics[column].to_numpy(dtype=float)
+        values: np.ndarray = metrics[column].to_numpy(dtype=float)
+        return values
 
     return PortfolioArrays(
         property_ids=ids,
