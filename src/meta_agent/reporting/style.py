@@ -48,13 +48,10 @@ _EXPLICIT_KINDS: dict[str, Kind] = {
     "value": "currency",
     "noi_shock_pct": "points",
     "rate_shock_bp": "basis_points",
-    # simulation shocks, written as the user typed them (-10 means -10%), and their results
-    "noi_change_pct": "points",
+    # simulation shocks (the *_pct ones are percent columns, written to sheets as decimals)
     "rate_shift_bp": "basis_points",
     "cap_rate_shift_bp": "basis_points",
     "vacancy_change_pts": "number",
-    "expense_growth_pct": "points",
-    "noi_growth_pct": "points",
     "at_risk_change": "integer",
     "breach_probability": "percent",
     "draws": "integer",

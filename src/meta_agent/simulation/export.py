@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from meta_agent.simulation.runner import BatchResult
 
 WORKBOOK = "simulation.xlsx"
+PERCENT_SHOCKS = ("noi_change_pct", "expense_growth_pct")
 
 
 def export_batch(
@@ -35,7 +36,7 @@ def export_batch(
     folder.mkdir(parents=True, exist_ok=True)
     comparison = comparison_table(batch.results)
     written = [write_csv(folder / "comparison.csv", comparison)]
-    sheets: dict[str, pd.DataFrame] = {"Comparison": comparison}
+    sheets: dict[str, pd.DataFrame] = {"Comparison": _as_decimals(comparison)}
     if not batch.properties.empty:
         written.append(write_csv(folder / "property_results.csv", batch.properties))
         sheets["Properties"] = batch.properties
@@ -86,3 +87,13 @@ def export_batch(
         )
     )
     return written + images
+
+
+def _as_decimals(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison for a sheet: shocks typed in percent (-10) as the decimals percent columns
+    hold (-0.10), so Excel's percent format shows -10.0%; the CSV keeps them as typed."""
+    sheet = comparison.copy()
+    for column in PERCENT_SHOCKS:
+        if column in sheet.columns:
+            sheet[column] = pd.to_numeric(sheet[column], errors="coerce") / 100.0
+    return sheet
