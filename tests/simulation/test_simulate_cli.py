@@ -118,3 +118,30 @@ def test_monte_carlo_from_the_cli(cli: Cli, sample_db_url: str, runs_dir: Path) 
     )
     bad = cli("simulate", "--monte-carlo", "10", "--rate-dist", "historical", "--json")
     assert bad.code == 2 and "historical bootstrap is for NOI" in bad.json()["error"]
+
+
+def test_scenarios_from_a_request(
+    cli: Cli, sample_db_path: Path, sample_db_url: str, runs_dir: Path
+) -> None:
+    from tests.simulation.test_runner import expected, independent
+
+    result = cli(
+        "simulate", "--request", "what if NOI falls 15% and rates rise 100 bp for retail properties",
+        "--json", "--database", sample_db_url, "--runs-dir", str(runs_dir),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    base, shocked = result.json()["results"]
+    assert base["parameters"] == {"property_types": ["retail"]}
+    assert shocked["parameters"] == {
+        "noi_change_pct": -15.0, "rate_shift_bp": 100.0, "property_types": ["retail"],
+    }  # fmt: skip
+    props = independent(sample_db_path)
+    want = expected(props, -15, 100, 0, 0, types={"retail"})
+    assert shocked["summary"]["dscr"] == pytest.approx(want["dscr"], rel=1e-9)
+    assert shocked["summary"]["dscr_change"] == pytest.approx(
+        want["dscr"] - expected(props, 0, 0, 0, 0, types={"retail"})["dscr"], rel=1e-9
+    )
+    manifest = json.loads((Path(result.json()["run_dir"]) / "manifest.json").read_text())
+    assert any("retail" in line for line in manifest["interpretations"])
+    none = cli("simulate", "--request", "show DSCR for all properties", "--database", sample_db_url)
+    assert none.code == 2 and "names no NOI or rate shock" in none.stderr

@@ -22,6 +22,7 @@ SHOWN = {
     "min_dscr": "Min DSCR", "aggregate_ltv": "LTV", "debt_yield": "Debt yield", "ltv": "LTV",
     "cap_rate": "Cap rate", "break_even_occupancy": "BE occ.",
 }  # fmt: skip
+MAX_NOTES_SHOWN = 12  # beyond this (a grid), the run folder's manifest lists them
 CAPTION = "DSCR of a portfolio scenario is the aggregate DSCR of its properties with debt."
 ListOption = Annotated[str | None, typer.Option(help="Comma-separated values, one scenario each.")]
 
@@ -30,6 +31,12 @@ def simulate(
     file: Annotated[
         Path | None,
         typer.Argument(help="Scenario file (YAML or JSON).", exists=True, dir_okay=False),
+    ] = None,
+    request: Annotated[
+        str | None,
+        typer.Option(
+            help="Shocks in plain English, e.g. 'what if NOI falls 15% and rates rise 100 bp'."
+        ),
     ] = None,
     grid: Annotated[
         str | None,
@@ -74,8 +81,8 @@ def simulate(
             workers=workers,
         )
     lists = {"noi": noi, "rate": rate, "cap": cap, "vacancy": vacancy, "expenses": expenses}
-    request = SimulationRequest(file=file, grid=grid, lists=lists, monte_carlo=spec)
-    run = run_simulation(settings, request)
+    asked = SimulationRequest(file=file, request=request, grid=grid, lists=lists, monte_carlo=spec)
+    run = run_simulation(settings, asked)
     if as_json:
         sys.stdout.write(json.dumps(run.to_json(), default=str) + "\n")
     else:
@@ -126,6 +133,8 @@ def show_run(run: SimulationRun) -> None:
             f"P95 {style.format_ratio(bands[0]['p95'])}; at risk P5 {bands[1]['p5']:.0f}, "
             f"P50 {bands[1]['p50']:.0f}, P95 {bands[1]['p95']:.0f}."
         )
+    for note in run.interpretations if len(run.interpretations) <= MAX_NOTES_SHOWN else []:
+        out.print(f"[dim]Understood: {note}[/]", highlight=False)
     for message in run.warnings:
         warn(out, message)
     if run.error:

@@ -22,7 +22,6 @@ from meta_agent.simulation.loading import (
     load_scenario_file,
     parse_grid,
     scenarios_from_lists,
-    shock_scenario,
 )
 from meta_agent.simulation.parameters import Scenario, ShockParameters
 
@@ -39,6 +38,7 @@ class SimulationRequest:
     """What to simulate: any of a scenario file, a grid, CLI lists and a Monte Carlo spec."""
 
     file: Path | None = None
+    request: str | None = None
     grid: str | None = None
     lists: dict[str, str | None] = field(default_factory=dict)
     monte_carlo: MonteCarloSpec | None = None
@@ -48,6 +48,8 @@ class SimulationRequest:
         parts = ["simulate"]
         if self.file is not None:
             parts.append(str(self.file))
+        if self.request:
+            parts.append(f"--request {self.request!r}")
         if self.grid:
             parts.append(f"--grid {self.grid!r}")
         parts += [f"--{k} {v}" for k, v in self.lists.items() if v is not None]
@@ -87,14 +89,25 @@ class SimulationRun:
         }
 
 
-def gather_scenarios(request: SimulationRequest) -> tuple[list[Scenario], float | None]:
-    """The scenario set of a request in order (file, grid, lists), base case first for shocks."""
+def gather_scenarios(
+    request: SimulationRequest, database_url: str | None = None
+) -> tuple[list[Scenario], float | None, list[str]]:
+    """The scenario set of a request in order (file, request, grid, lists), base case first for
+    shocks; with the threshold a file or request named and how a request was understood."""
     threshold = None
+    notes: list[str] = []
     sets: list[list[Scenario]] = []
     if request.file is not None:
         loaded = load_scenario_file(request.file)
         sets.append(loaded.scenarios)
         threshold = loaded.threshold
+    if request.request:
+        from meta_agent.simulation.from_request import scenarios_from_request
+
+        read = scenarios_from_request(request.request, database_url)
+        sets.append(read.scenarios)
+        threshold = threshold or read.threshold
+        notes = read.interpretations
     if request.grid:
         sets.append(parse_grid(request.grid))
     if any(v is not None for v in request.lists.values()):
@@ -102,17 +115,21 @@ def gather_scenarios(request: SimulationRequest) -> tuple[list[Scenario], float 
     scenarios = combine(*sets)
     if not scenarios and request.monte_carlo is None:
         raise ScenarioInvalid(
-            "Nothing to simulate: give a scenario file, --grid, --noi/--rate lists or --monte-carlo."
+            "Nothing to simulate: give a scenario file, --request, --grid, --noi/--rate lists or "
+            "--monte-carlo."
         )
-    shocks = [s for s in scenarios if isinstance(s.parameters, ShockParameters)]
+    shocks = [s.parameters for s in scenarios if isinstance(s.parameters, ShockParameters)]
     if (shocks or request.monte_carlo is not None) and not any(_is_base(s) for s in shocks):
         if any(s.name == BASE_NAME for s in scenarios):
             raise ScenarioInvalid(
                 f"A scenario is named {BASE_NAME!r} but shocks something; that name is kept for "
                 "the unshocked portfolio."
             )
-        scenarios.insert(0, shock_scenario({}))
-    return scenarios, threshold
+        # Shocks that all cover the same group are compared with that group unshocked.
+        groups = {_filters(s) for s in shocks}
+        group = dict(groups.pop()) if len(groups) == 1 else {}
+        scenarios.insert(0, Scenario.build(BASE_NAME, {k: list(v) for k, v in group.items()}))
+    return scenarios, threshold, notes
 
 
 def run_simulation(settings: Settings, request: SimulationRequest) -> SimulationRun:
@@ -120,13 +137,17 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
 
     Errors in the request itself (a bad file, grid or list) are raised before any folder exists.
     """
-    scenarios, file_threshold = gather_scenarios(request)
-    threshold = file_threshold or settings.at_risk_threshold
+    if request.request:
+        from meta_agent.portfolio.provision import ensure_default_portfolio
+
+        ensure_default_portfolio(settings)
+    scenarios, named_threshold, notes = gather_scenarios(request, settings.resolved_database_url)
+    threshold = named_threshold or settings.at_risk_threshold
     runs_dir = settings.resolved_runs_dir
     folder = RunFolder.create(runs_dir, request.describe())
     created_at = now_iso()
     run = SimulationRun(folder)
-    run.interpretations = [_understood(s) for s in scenarios]
+    run.interpretations = notes + [_understood(s) for s in scenarios]
     folder.write_json(
         "scenarios.json",
         {
@@ -204,12 +225,15 @@ def _record(
     )
 
 
-def _is_base(scenario: Scenario) -> bool:
-    params = scenario.parameters
-    return (
-        isinstance(params, ShockParameters)
-        and not params.filtered
-        and not any(params.shocks().values())
+def _is_base(params: ShockParameters) -> bool:
+    return not any(params.shocks().values())
+
+
+def _filters(params: ShockParameters) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(
+        (name, tuple(values))
+        for name in ("property_types", "markets", "property_ids")
+        if (values := getattr(params, name)) is not None
     )
 
 
