@@ -11,6 +11,7 @@ are the N draws of a shorter one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -203,18 +204,41 @@ def run_monte_carlo(
 ) -> MonteCarloResult:
     """All draws of ``spec`` over the portfolio, chunk by chunk, on ``spec.workers`` threads."""
     threshold = check_threshold(threshold)
-    history = _yoy_log_changes(data) if spec.noi.kind == "historical" else None
-    sizes = [min(CHUNK_DRAWS, spec.draws - start) for start in range(0, spec.draws, CHUNK_DRAWS)]
-    streams = np.random.SeedSequence(spec.seed).spawn(len(sizes))
-
-    def one(k: int) -> _Chunk:
-        return _run_chunk(data, spec, threshold, sizes[k], streams[k], history)
-
-    if spec.workers == 1 or len(sizes) == 1:
-        chunks = [one(k) for k in range(len(sizes))]
+    indices = range(chunk_count(spec))
+    if spec.workers == 1 or len(indices) == 1:
+        chunks = compute_chunks(data, spec, threshold, indices)
     else:
         with ThreadPoolExecutor(max_workers=spec.workers) as pool:
-            chunks = list(pool.map(one, range(len(sizes))))  # map keeps chunk order
+            parts = pool.map(lambda k: compute_chunks(data, spec, threshold, [k])[0], indices)
+            chunks = list(parts)  # map keeps chunk order
+    return assemble(data, spec, threshold, chunks)
+
+
+def chunk_count(spec: MonteCarloSpec) -> int:
+    """How many chunks of ``CHUNK_DRAWS`` the draws make (the last may be shorter)."""
+    return -(-spec.draws // CHUNK_DRAWS)
+
+
+def compute_chunks(
+    data: PortfolioArrays, spec: MonteCarloSpec, threshold: float, indices: Iterable[int]
+) -> list[Chunk]:
+    """The chunks numbered ``indices``, each from its own stream: the same wherever it runs."""
+    history = _yoy_log_changes(data) if spec.noi.kind == "historical" else None
+    total = chunk_count(spec)
+    streams = np.random.SeedSequence(spec.seed).spawn(total)
+    chunks = []
+    for k in indices:
+        if not 0 <= k < total:
+            raise ValueError(f"chunk {k} is not one of the {total} chunks")
+        size = min(CHUNK_DRAWS, spec.draws - k * CHUNK_DRAWS)
+        chunks.append(_run_chunk(data, spec, threshold, size, streams[k], history))
+    return chunks
+
+
+def assemble(
+    data: PortfolioArrays, spec: MonteCarloSpec, threshold: float, chunks: Sequence[Chunk]
+) -> MonteCarloResult:
+    """The result of every chunk, in chunk order."""
     return MonteCarloResult(
         spec=spec,
         threshold=threshold,
@@ -227,13 +251,34 @@ def run_monte_carlo(
     )
 
 
+CHUNK_FIELDS = ("aggregate_dscr", "at_risk_count", "breaches", "noi_growth_pct", "rate_shift_bp")
+
+
 @dataclass(frozen=True)
-class _Chunk:
+class Chunk:
+    """One chunk's draws: per draw aggregate DSCR, at-risk count, NOI growth, rate shift; per
+    property the number of draws below the threshold."""
+
     aggregate_dscr: np.ndarray
     at_risk_count: np.ndarray
     breaches: np.ndarray
     noi_growth_pct: np.ndarray
     rate_shift_bp: np.ndarray
+
+    def to_json(self) -> dict[str, list[Any]]:
+        """Plain lists (NaN stays NaN: Python's JSON writes and reads it)."""
+        return {name: getattr(self, name).tolist() for name in CHUNK_FIELDS}
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[Any]]) -> Chunk:
+        """A chunk sent back by a worker."""
+        return cls(
+            aggregate_dscr=np.array(data["aggregate_dscr"], dtype=float),
+            at_risk_count=np.array(data["at_risk_count"], dtype=np.int64),
+            breaches=np.array(data["breaches"], dtype=np.int64),
+            noi_growth_pct=np.array(data["noi_growth_pct"], dtype=float),
+            rate_shift_bp=np.array(data["rate_shift_bp"], dtype=float),
+        )
 
 
 def _run_chunk(
@@ -243,7 +288,7 @@ def _run_chunk(
     draws: int,
     stream: np.random.SeedSequence,
     history: np.ndarray | None,
-) -> _Chunk:
+) -> Chunk:
     rng = np.random.Generator(np.random.PCG64(stream))
     # Every random number of the chunk is drawn first, in a fixed order; the blocks below only
     # split the arithmetic, so they cannot change the numbers.
@@ -278,7 +323,7 @@ def _run_chunk(
             growth_pct[rows] = (noi.sum(axis=1) / data.noi.sum() - 1.0) * 100.0
         at_risk[rows] = below.sum(axis=1)
         breaches += below.sum(axis=0)
-    return _Chunk(aggregate, at_risk, breaches, growth_pct, shifts)
+    return Chunk(aggregate, at_risk, breaches, growth_pct, shifts)
 
 
 def _sample(rng: np.random.Generator, dist: Distribution, size: int, what: str) -> np.ndarray:
