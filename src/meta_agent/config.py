@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     load_plugins: bool = Field(
         default=True, description="Load third-party tools from the meta_agent.tools entry points."
     )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis for Celery simulation workers (broker and results; --executor celery).",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

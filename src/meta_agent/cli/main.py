@@ -14,6 +14,7 @@ from meta_agent.cli import tools as tools_commands
 from meta_agent.cli.context import State, stop_signals
 from meta_agent.cli.run_commands import register as register_run_commands
 from meta_agent.cli.simulate import simulate as simulate_command
+from meta_agent.cli.simulate import worker as worker_command
 
 
 class _Stopped(Exception):  # noqa: N818 - not an error: a stop asked for by a signal
@@ -49,6 +50,7 @@ app.add_typer(tools_commands.app, name="tools")
 app.add_typer(runs_commands.app, name="runs")
 register_run_commands(app)
 app.command("simulate")(simulate_command)
+app.command("worker")(worker_command)
 
 
 def _version(value: bool) -> None:

@@ -24,6 +24,9 @@ SHOWN = {
 }  # fmt: skip
 MAX_NOTES_SHOWN = 12  # beyond this (a grid), the run folder's manifest lists them
 CAPTION = "DSCR of a portfolio scenario is the aggregate DSCR of its properties with debt."
+QueueOption = Annotated[
+    str | None, typer.Option(help="Celery queue (default: meta-agent-simulation).")
+]
 ListOption = Annotated[str | None, typer.Option(help="Comma-separated values, one scenario each.")]
 
 
@@ -61,6 +64,10 @@ def simulate(
         str, typer.Option(help="Rate shift bp: normal:M,SD | lognormal:MU,S | triangular:L,M,H.")
     ] = "normal:0,100",
     workers: Annotated[int, typer.Option(help="Threads for the Monte Carlo chunks.")] = 1,
+    executor: Annotated[
+        str, typer.Option(help="local, or celery: chunks go to `meta-agent worker` processes.")
+    ] = "local",
+    queue: QueueOption = None,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
     runs_dir: RunsDirOption = None,
@@ -81,13 +88,36 @@ def simulate(
             workers=workers,
         )
     lists = {"noi": noi, "rate": rate, "cap": cap, "vacancy": vacancy, "expenses": expenses}
-    asked = SimulationRequest(file=file, request=request, grid=grid, lists=lists, monte_carlo=spec)
+    if executor not in ("local", "celery"):
+        raise typer.BadParameter("use local or celery", param_hint="--executor")
+    asked = SimulationRequest(
+        file=file, request=request, grid=grid, lists=lists, monte_carlo=spec,
+        executor="celery" if executor == "celery" else "local", queue=queue,
+    )  # fmt: skip
     run = run_simulation(settings, asked)
     if as_json:
         sys.stdout.write(json.dumps(run.to_json(), default=str) + "\n")
     else:
         show_run(run)
     raise typer.Exit(EXIT_FOR_STATUS.get(run.status, 1))
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Tasks run at once (pool processes).")] = 1,
+    queue: QueueOption = None,
+    redis: Annotated[
+        str | None, typer.Option(help="Redis URL (default: META_AGENT_REDIS_URL or local).")
+    ] = None,
+    visibility_timeout: Annotated[
+        float, typer.Option(help="Seconds before a dead worker's task goes to another worker.")
+    ] = 20.0,
+) -> None:
+    """Start a Celery worker that runs simulation chunks sent by `simulate --executor celery`."""
+    from meta_agent.config import load_settings
+    from meta_agent.simulation.distributed import DEFAULT_QUEUE, start_worker
+
+    settings = load_settings(redis_url=redis)
+    start_worker(settings.redis_url, queue or DEFAULT_QUEUE, concurrency, visibility_timeout)
 
 
 def show_run(run: SimulationRun) -> None:

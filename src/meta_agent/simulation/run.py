@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from meta_agent.archive.record import now_iso, record_run
 from meta_agent.archive.run_folder import RunFolder
@@ -27,6 +27,7 @@ from meta_agent.simulation.parameters import Scenario, ShockParameters
 
 if TYPE_CHECKING:
     from meta_agent.config import Settings
+    from meta_agent.simulation.distributed import CeleryExecutor
     from meta_agent.simulation.montecarlo import MonteCarloResult, MonteCarloSpec
     from meta_agent.simulation.runner import BatchResult
 
@@ -42,6 +43,8 @@ class SimulationRequest:
     grid: str | None = None
     lists: dict[str, str | None] = field(default_factory=dict)
     monte_carlo: MonteCarloSpec | None = None
+    executor: Literal["local", "celery"] = "local"
+    queue: str | None = None  # the Celery queue; None: distributed.DEFAULT_QUEUE
 
     def describe(self) -> str:
         """The request as a command line, for the run's record."""
@@ -55,6 +58,8 @@ class SimulationRequest:
         parts += [f"--{k} {v}" for k, v in self.lists.items() if v is not None]
         if self.monte_carlo is not None:
             parts.append(self.monte_carlo.describe())
+        if self.executor != "local":
+            parts.append(f"--executor {self.executor}")
         return " ".join(parts)
 
 
@@ -143,6 +148,7 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
         ensure_default_portfolio(settings)
     scenarios, named_threshold, notes = gather_scenarios(request, settings.resolved_database_url)
     threshold = named_threshold or settings.at_risk_threshold
+    executor = _celery(settings, request) if request.executor == "celery" else None
     runs_dir = settings.resolved_runs_dir
     folder = RunFolder.create(runs_dir, request.describe())
     created_at = now_iso()
@@ -160,7 +166,7 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
         },
     )
     try:
-        _execute(settings, run, scenarios, request, threshold)
+        _execute(settings, run, scenarios, request, threshold, executor)
     except MetaAgentError as error:
         run.status, run.error = "failed", str(error)
     except KeyboardInterrupt:
@@ -181,6 +187,7 @@ def _execute(
     scenarios: list[Scenario],
     request: SimulationRequest,
     threshold: float,
+    executor: CeleryExecutor | None,
 ) -> None:
     from meta_agent.portfolio.provision import ensure_default_portfolio
     from meta_agent.simulation.export import export_batch
@@ -189,14 +196,23 @@ def _execute(
     started = time.perf_counter()
     if any(s.kind == "shock" for s in scenarios) or request.monte_carlo is not None:
         ensure_default_portfolio(settings)
-    runner = SimulationRunner(database_url=settings.resolved_database_url, threshold=threshold)
-    run.batch = runner.run_batch_simulations(None, scenarios)
+    url = settings.resolved_database_url
+    runner = SimulationRunner(database_url=url, threshold=threshold)
+    if executor is None:
+        run.batch = runner.run_batch_simulations(None, scenarios)
+    else:
+        run.batch = executor.run_batch(scenarios, url, threshold)
+        run.resources["executor"] = f"celery ({executor.queue})"
     run.phases["simulate"] = time.perf_counter() - started
     if request.monte_carlo is not None:
         from meta_agent.simulation.montecarlo import run_monte_carlo
 
         started = time.perf_counter()
-        run.monte_carlo = run_monte_carlo(runner.portfolio, request.monte_carlo, threshold)
+        spec = request.monte_carlo
+        if executor is None:
+            run.monte_carlo = run_monte_carlo(runner.portfolio, spec, threshold)
+        else:
+            run.monte_carlo = executor.run_monte_carlo(runner.portfolio, spec, url, threshold)
         run.phases["monte_carlo"] = time.perf_counter() - started
     started = time.perf_counter()
     export_batch(run.batch, run.folder.results, monte_carlo=run.monte_carlo)
@@ -209,6 +225,15 @@ def _execute(
         run.status = "partial" if failed else "succeeded"
     run.folder.write_json("results/results.json", run.to_json())
     run.artifacts = run.folder.artifacts()
+
+
+def _celery(settings: Settings, request: SimulationRequest) -> CeleryExecutor:
+    """The Celery executor, checked (Redis and a worker answer) before any run folder exists."""
+    from meta_agent.simulation.distributed import DEFAULT_QUEUE, CeleryExecutor
+
+    executor = CeleryExecutor(settings.redis_url, request.queue or DEFAULT_QUEUE)
+    executor.check()
+    return executor
 
 
 def _record(
