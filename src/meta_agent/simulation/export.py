@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 WORKBOOK = "simulation.xlsx"
 PERCENT_SHOCKS = ("noi_change_pct", "expense_growth_pct")
+# Excel's limit is 1,048,576 rows a sheet; a larger table goes to its CSV only.
+MAX_SHEET_ROWS = 1_000_000
 
 
 def export_batch(
@@ -37,9 +39,16 @@ def export_batch(
     comparison = comparison_table(batch.results)
     written = [write_csv(folder / "comparison.csv", comparison)]
     sheets: dict[str, pd.DataFrame] = {"Comparison": _as_decimals(comparison)}
+    notes: list[str] = []
     if not batch.properties.empty:
         written.append(write_csv(folder / "property_results.csv", batch.properties))
-        sheets["Properties"] = batch.properties
+        if len(batch.properties) <= MAX_SHEET_ROWS:
+            sheets["Properties"] = batch.properties
+        else:
+            notes.append(
+                f"{len(batch.properties):,} property rows are more than a sheet holds; they are "
+                "in property_results.csv"
+            )
     drawn = [
         charts.dscr_vs_noi_chart(comparison, folder / "dscr_vs_noi.png", batch.threshold),
         charts.at_risk_heatmap(comparison, folder / "at_risk_heatmap.png"),
@@ -50,6 +59,8 @@ def export_batch(
         "failed": len(batch.failed),
         "threshold": batch.threshold,
     }
+    if notes:
+        summary["notes"] = notes
     if monte_carlo is not None:
         percentiles = monte_carlo.percentile_table()
         breaches = monte_carlo.breach_table()
