@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meta_agent.errors import RequestRejected
 from meta_agent.simulation import Scenario, SimulationRunner, parse_grid
 from meta_agent.simulation.shocks import at_risk_counts_sorted
 
@@ -207,8 +206,8 @@ def test_one_failing_scenario_does_not_stop_the_batch(sample_db_url: str) -> Non
     assert batch.results[0].to_json()["summary"]["dscr"] == batch.results[0].summary["dscr"]
 
 
-def test_a_script_is_refused_plainly() -> None:
-    with pytest.raises(RequestRejected, match="not available yet"):
+def test_a_script_needs_settings() -> None:
+    with pytest.raises(ValueError, match="settings"):
         SimulationRunner().run_batch_simulations("dscr.py", PLAN)
 
 

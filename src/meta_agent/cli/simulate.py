@@ -14,8 +14,9 @@ from meta_agent.cli.run_commands import DatabaseOption, JsonOption, RunsDirOptio
 if TYPE_CHECKING:
     from meta_agent.simulation.run import SimulationRun
 
-# A run's exit code by status: some scenarios failed (partial) or all did (failed) exits 1.
-EXIT_FOR_STATUS = {"succeeded": 0}
+# A run's exit code by status: some scenarios failed (partial) or all did (failed) exits 1; a
+# script refused by validation exits 3, as `exec` does.
+EXIT_FOR_STATUS = {"succeeded": 0, "rejected": 3}
 # The figures on the terminal, with headers short enough for 80 columns.
 SHOWN = {
     "dscr": "DSCR", "dscr_change": "Δ DSCR", "at_risk_count": "At risk", "at_risk_change": "Δ risk",
@@ -39,6 +40,14 @@ def simulate(
         str | None,
         typer.Option(
             help="Shocks in plain English, e.g. 'what if NOI falls 15% and rates rise 100 bp'."
+        ),
+    ] = None,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run this script once per scenario in the sandbox (it declares SCENARIO_PARAMETERS).",
+            exists=True,
+            dir_okay=False,
         ),
     ] = None,
     grid: Annotated[
@@ -91,7 +100,7 @@ def simulate(
     if executor not in ("local", "celery"):
         raise typer.BadParameter("use local or celery", param_hint="--executor")
     asked = SimulationRequest(
-        file=file, request=request, grid=grid, lists=lists, monte_carlo=spec,
+        file=file, request=request, grid=grid, lists=lists, monte_carlo=spec, script=script,
         executor="celery" if executor == "celery" else "local", queue=queue,
     )  # fmt: skip
     run = run_simulation(settings, asked)

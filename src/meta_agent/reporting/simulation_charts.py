@@ -30,7 +30,10 @@ def _noi_rate_rows(comparison: pd.DataFrame) -> pd.DataFrame:
         return comparison.iloc[0:0].assign(noi_change_pct=[], rate_shift_bp=[])
     rows = comparison[(comparison["status"] == "succeeded") & (comparison["kind"] == "shock")]
     for column in OTHER_SHOCKS:
-        rows = rows[rows[column].fillna(0) == 0]
+        if column in rows.columns:
+            rows = rows[rows[column].fillna(0) == 0]
+    if "rate_shift_bp" not in rows.columns:
+        rows = rows.assign(rate_shift_bp=0.0)
     for column in ("property_types", "markets", "property_ids"):
         if column in rows.columns:
             rows = rows[rows[column].isna()]

@@ -70,6 +70,38 @@ class ScenarioFile:
 
 def load_scenario_file(path: Path) -> ScenarioFile:
     """Read and check a YAML or JSON scenario file; ``ScenarioInvalid`` with the line otherwise."""
+    data, node, where = _read_document(path)
+    return parse_scenario_document(data, node, where)
+
+
+def load_script_scenarios(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(name, parameters) pairs of a file for a script-driven simulation: the parameters are the
+    script's to declare, so only the file's shape and the names are checked here."""
+    data, node, where = _read_document(path)
+    items, items_node = data, node
+    if isinstance(data, Mapping) and "scenarios" in data:
+        items, items_node = data["scenarios"], _value_node(node, "scenarios")
+    if not isinstance(items, list) or not items:
+        raise ScenarioInvalid(f"{where}: expected a non-empty list of scenarios.")
+    nodes = items_node.value if isinstance(items_node, yaml.SequenceNode) else [None] * len(items)
+    pairs: list[tuple[str, dict[str, Any]]] = []
+    for index, (item, item_node) in enumerate(zip(items, nodes, strict=True)):
+        line = item_node.start_mark.line + 1 if item_node is not None else None
+        name = item.get("name") if isinstance(item, Mapping) else None
+        parameters = item.get("parameters", {}) if isinstance(item, Mapping) else None
+        label = name if isinstance(name, str) else f"#{index + 1}"
+        if not isinstance(name, str) or not name.strip() or not isinstance(parameters, Mapping):
+            raise invalid(label, "scenario", "a scenario needs a name and a parameters mapping",
+                          line, where)  # fmt: skip
+        if name in {n for n, _ in pairs}:
+            raise invalid(name, "name", "the name is used twice in the file", line, where)
+        pairs.append((name.strip(), dict(parameters)))
+    _check_count(len(pairs))
+    return pairs
+
+
+def _read_document(path: Path) -> tuple[Any, yaml.Node | None, str]:
+    """The parsed file, its composed YAML tree (for lines) and its name for messages."""
     where = path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -93,7 +125,7 @@ def load_scenario_file(path: Path) -> ScenarioFile:
         raise ScenarioInvalid(f"{where}: not valid YAML: {exc}.") from None
     if node is not None:
         _refuse_duplicate_keys(node, where)
-    return parse_scenario_document(data, node, where)
+    return data, node, where
 
 
 def parse_scenario_document(data: Any, node: yaml.Node | None, where: str) -> ScenarioFile:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from meta_agent.archive.record import now_iso, record_run
 from meta_agent.archive.run_folder import RunFolder
-from meta_agent.errors import Finding, MetaAgentError, ScenarioInvalid
+from meta_agent.errors import Finding, MetaAgentError, ScenarioInvalid, ScriptRejected
 from meta_agent.simulation.loading import (
     BASE_NAME,
     combine,
@@ -43,6 +43,7 @@ class SimulationRequest:
     grid: str | None = None
     lists: dict[str, str | None] = field(default_factory=dict)
     monte_carlo: MonteCarloSpec | None = None
+    script: Path | None = None  # script-driven: each scenario is a sandboxed run of it
     executor: Literal["local", "celery"] = "local"
     queue: str | None = None  # the Celery queue; None: distributed.DEFAULT_QUEUE
 
@@ -53,6 +54,8 @@ class SimulationRequest:
             parts.append(str(self.file))
         if self.request:
             parts.append(f"--request {self.request!r}")
+        if self.script is not None:
+            parts.append(f"--script {self.script}")
         if self.grid:
             parts.append(f"--grid {self.grid!r}")
         parts += [f"--{k} {v}" for k, v in self.lists.items() if v is not None]
@@ -142,10 +145,12 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
 
     Errors in the request itself (a bad file, grid or list) are raised before any folder exists.
     """
-    if request.request:
+    if request.request or request.script is not None:
         from meta_agent.portfolio.provision import ensure_default_portfolio
 
         ensure_default_portfolio(settings)
+    if request.script is not None:
+        return _run_script_simulation(settings, request)
     scenarios, named_threshold, notes = gather_scenarios(request, settings.resolved_database_url)
     threshold = named_threshold or settings.at_risk_threshold
     executor = _celery(settings, request) if request.executor == "celery" else None
@@ -181,6 +186,85 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
     return run
 
 
+def gather_script_scenarios(
+    request: SimulationRequest, database_url: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, values) for a script: from the file as written, then request, grid and lists."""
+    from meta_agent.simulation.loading import load_script_scenarios
+
+    if request.monte_carlo is not None or request.executor != "local":
+        raise ScenarioInvalid(
+            "A script-driven simulation runs its scenarios locally, without --monte-carlo; drop "
+            "--executor celery / --monte-carlo, or the --script."
+        )
+    pairs = load_script_scenarios(request.file) if request.file is not None else []
+    shocks = SimulationRequest(request=request.request, grid=request.grid, lists=request.lists)
+    if shocks.request or shocks.grid or any(v is not None for v in shocks.lists.values()):
+        scenarios, _, _ = gather_scenarios(shocks, database_url)
+        pairs += [(s.name, s.parameter_values()) for s in scenarios if s.name != BASE_NAME]
+    if not pairs:
+        raise ScenarioInvalid("Nothing to simulate: give the script a scenario file or shocks.")
+    return pairs
+
+
+def _run_script_simulation(settings: Settings, request: SimulationRequest) -> SimulationRun:
+    """Each scenario a sandboxed run of the script, its folder under the run's scenarios/."""
+    from meta_agent.simulation.runner import BatchResult, SimulationRunner
+
+    if request.script is None:
+        raise ValueError("a script-driven simulation needs its script")
+    pairs = gather_script_scenarios(request, settings.resolved_database_url)
+    runs_dir = settings.resolved_runs_dir
+    folder = RunFolder.create(runs_dir, request.describe())
+    created_at = now_iso()
+    run = SimulationRun(folder)
+    run.interpretations = [f"{n} (script): {_values(p)}" for n, p in pairs]
+    items = [{"name": n, "kind": "script", "parameters": p} for n, p in pairs]
+    folder.write_json("scenarios.json", {"script": str(request.script), "scenarios": items})
+    threshold = settings.at_risk_threshold
+    try:
+        started = time.perf_counter()
+        runner = SimulationRunner(threshold=threshold, settings=settings)
+        batch = runner.run_batch_simulations(request.script, items, folder.root / "scenarios")
+        run.batch = BatchResult(batch.results, batch.properties, threshold)
+        run.phases["simulate"] = time.perf_counter() - started
+        _finish(run)
+    except ScriptRejected as error:
+        run.status, run.error = "rejected", str(error)
+        run.findings = list(error.findings)
+    except MetaAgentError as error:
+        run.status, run.error = "failed", str(error)
+    except BaseException as error:
+        run.status, run.error = "failed", f"{type(error).__name__}: {error}"
+        _record(runs_dir, folder, run, request, created_at)
+        raise
+    _record(runs_dir, folder, run, request, created_at)
+    return run
+
+
+def _finish(run: SimulationRun) -> None:
+    """Export the batch and set the run's status from its scenarios."""
+    from meta_agent.simulation.export import export_batch
+
+    if run.batch is None:
+        raise ValueError("no batch to finish")
+    started = time.perf_counter()
+    export_batch(run.batch, run.folder.results, monte_carlo=run.monte_carlo)
+    run.phases["export"] = time.perf_counter() - started
+    failed = run.batch.failed
+    run.warnings = [f"Scenario {r.name!r} failed: {r.error}" for r in failed]
+    if failed and len(failed) == len(run.batch.results):
+        run.status, run.error = "failed", "Every scenario failed; see the warnings."
+    else:
+        run.status = "partial" if failed else "succeeded"
+    run.folder.write_json("results/results.json", run.to_json())
+    run.artifacts = run.folder.artifacts()
+
+
+def _values(parameters: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in parameters.items()) or "no parameters"
+
+
 def _execute(
     settings: Settings,
     run: SimulationRun,
@@ -190,7 +274,6 @@ def _execute(
     executor: CeleryExecutor | None,
 ) -> None:
     from meta_agent.portfolio.provision import ensure_default_portfolio
-    from meta_agent.simulation.export import export_batch
     from meta_agent.simulation.runner import SimulationRunner
 
     started = time.perf_counter()
@@ -214,17 +297,7 @@ def _execute(
         else:
             run.monte_carlo = executor.run_monte_carlo(runner.portfolio, spec, url, threshold)
         run.phases["monte_carlo"] = time.perf_counter() - started
-    started = time.perf_counter()
-    export_batch(run.batch, run.folder.results, monte_carlo=run.monte_carlo)
-    run.phases["export"] = time.perf_counter() - started
-    failed = run.batch.failed
-    run.warnings = [f"Scenario {r.name!r} failed: {r.error}" for r in failed]
-    if failed and len(failed) == len(run.batch.results):
-        run.status, run.error = "failed", "Every scenario failed; see the warnings."
-    else:
-        run.status = "partial" if failed else "succeeded"
-    run.folder.write_json("results/results.json", run.to_json())
-    run.artifacts = run.folder.artifacts()
+    _finish(run)
 
 
 def _celery(settings: Settings, request: SimulationRequest) -> CeleryExecutor:

@@ -5,29 +5,33 @@ of scenarios x properties (``shocks.apply_shocks``), never one Python pass per s
 scenario that cannot run (a bad value, a shock that breaks a definition) is recorded as failed
 with its reason and the batch goes on.
 
-Scenarios run the built-in analysis (deal metrics, or the at-risk analysis for shocks).
-Script-driven scenarios are not available yet: passing a script is refused with a message.
+Without a script, scenarios run the built-in analysis (deal metrics, or the at-risk analysis for
+shocks); with one, each scenario is a sandboxed run of that script (``scripted``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from meta_agent.errors import MetaAgentError, RequestRejected, ScenarioInvalid
+from meta_agent.errors import MetaAgentError, ScenarioInvalid
 from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
 from meta_agent.simulation.deal import deal_metrics
 from meta_agent.simulation.parameters import DealParameters, Scenario, ShockParameters
 from meta_agent.simulation.portfolio_data import PortfolioArrays, load_portfolio
 from meta_agent.simulation.scenarios import check_threshold
 from meta_agent.simulation.shocks import ShockGrid, apply_shocks, shock_summary
+
+if TYPE_CHECKING:
+    from meta_agent.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +87,9 @@ class SimulationRunner:
         *,
         database_url: str | None = None,
         threshold: float = DEFAULT_AT_RISK_THRESHOLD,
+        settings: Settings | None = None,
     ) -> None:
+        self.settings = settings  # needed by script-driven scenarios only (sandbox, limits)
         self._portfolio = portfolio
         self._database_url = database_url
         self.threshold = check_threshold(threshold)
@@ -106,10 +112,18 @@ class SimulationRunner:
         return self.run_batch_simulations(script, [scenario]).results[0]
 
     def run_batch_simulations(
-        self, script: Path | str | None, scenarios: Iterable[Scenario | Mapping[str, Any]]
+        self,
+        script: Path | str | None,
+        scenarios: Iterable[Scenario | Mapping[str, Any]],
+        folder: Path | None = None,
     ) -> BatchResult:
-        """Every scenario, in order; shock scenarios computed together as one array."""
-        _refuse_script(script)
+        """Every scenario, in order; shock scenarios computed together as one array.
+
+        With a script, the script is validated once and run in the sandbox for each scenario
+        (``scripted``), its run folders under ``folder`` (default: a new temporary folder).
+        """
+        if script is not None:
+            return self._run_script(Path(script), scenarios, folder)
         checked: list[Scenario | ScenarioResult] = []
         names: set[str] = set()
         for index, spec in enumerate(scenarios):
@@ -150,7 +164,26 @@ class SimulationRunner:
 
         return export_batch(results, folder)
 
-    # --- the two kinds ---------------------------------------------------------------------
+    # --- the kinds ---------------------------------------------------------------------------
+
+    def _run_script(
+        self,
+        script: Path,
+        scenarios: Iterable[Scenario | Mapping[str, Any]],
+        folder: Path | None,
+    ) -> BatchResult:
+        from meta_agent.simulation.scripted import run_script_scenarios
+
+        if self.settings is None:
+            raise ValueError("script-driven scenarios need SimulationRunner(settings=...)")
+        pairs = [_pair(spec, index) for index, spec in enumerate(scenarios)]
+        names = [name for name, _ in pairs]
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise ScenarioInvalid(f"Scenario {twice!r}: field 'name': the name is used twice.")
+        folder = folder or Path(tempfile.mkdtemp(prefix="meta-agent-scenarios-"))
+        results = run_script_scenarios(self.settings, script, pairs, folder)
+        return BatchResult(results, pd.DataFrame(columns=PROPERTY_COLUMNS), self.threshold)
 
     def _run_deal(self, scenario: Scenario) -> ScenarioResult:
         parameters = scenario.parameters
@@ -231,12 +264,17 @@ def property_table(
     return pd.concat(pieces, ignore_index=True)
 
 
-def _refuse_script(script: Path | str | None) -> None:
-    if script is not None:
-        raise RequestRejected(
-            "Script-driven simulations are not available yet; run the scenarios without a "
-            "script to get the deal metrics or the at-risk analysis."
+def _pair(spec: Scenario | Mapping[str, Any], index: int) -> tuple[str, dict[str, Any]]:
+    """(name, parameters) of a scenario for a script, whose parameters the script declares."""
+    if isinstance(spec, Scenario):
+        return spec.name, spec.parameter_values()
+    name = spec.get("name") if isinstance(spec, Mapping) else None
+    parameters = spec.get("parameters", {}) if isinstance(spec, Mapping) else None
+    if not isinstance(name, str) or not name.strip() or not isinstance(parameters, Mapping):
+        raise ScenarioInvalid(
+            f"Scenario #{index + 1}: field 'scenario': give a name and a parameters mapping."
         )
+    return name.strip(), dict(parameters)
 
 
 def _checked(spec: Any, index: int) -> Scenario | ScenarioResult:
