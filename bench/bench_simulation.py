@@ -86,6 +86,12 @@ def main() -> None:
     parser.add_argument("--shocks", type=int, default=100)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument(
+        "--scripts",
+        type=int,
+        default=20,
+        help="scenarios of the script-per-scenario batch (0: skip)",
+    )
     args = parser.parse_args()
 
     data = synthetic(args.properties)
@@ -139,6 +145,45 @@ def main() -> None:
             ms = median_ms(lambda s=spec: run_monte_carlo(portfolio, s), max(3, args.runs // 2))
             print(f"  Monte Carlo, {args.draws:,} draws x {portfolio.size} properties, "
                   f"{workers} worker(s): {ms:8.1f} ms")  # fmt: skip
+    if args.scripts:
+        script_batch(args.scripts)
+
+
+SCRIPT = '''"""Portfolio DSCR under the scenario's NOI change."""
+
+from meta_agent.tool_library.analysis_tools import scenario_parameters
+from meta_agent.tool_library.data_tools import write_results_json
+from meta_agent.tool_library.database_tools import fetch_portfolio_metrics
+
+SCENARIO_PARAMETERS = {"noi_change_pct": "number"}
+
+factor = 1 + scenario_parameters().get("noi_change_pct", 0) / 100
+metrics = fetch_portfolio_metrics()
+debt = metrics[metrics["debt_service"] > 0]
+write_results_json({"dscr": float((debt["noi"] * factor).sum() / debt["debt_service"].sum())})
+'''
+
+
+def script_batch(count: int) -> None:
+    """Scenarios per second of a DSCR script run once per scenario through the warm pool."""
+    from meta_agent.config import load_settings
+    from meta_agent.portfolio.generator import generate_portfolio
+    from meta_agent.simulation.scripted import run_script_scenarios
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        url = f"sqlite:///{root / 'portfolio.db'}"
+        generate_portfolio(url)
+        script = root / "dscr.py"
+        script.write_text(SCRIPT)
+        settings = load_settings(database_url=url, data_dir=root)
+        pairs = [(f"noi{-i}", {"noi_change_pct": -float(i)}) for i in range(count)]
+        started = time.perf_counter()
+        results = run_script_scenarios(settings, script, pairs, root / "scenarios")
+        seconds = time.perf_counter() - started
+    failed = sum(r.status != "succeeded" for r in results)
+    print(f"  script per scenario (warm pool), {count} scenarios: {seconds:6.2f} s, "
+          f"{count / seconds:5.1f} scenarios/s, {failed} failed")  # fmt: skip
 
 
 if __name__ == "__main__":
