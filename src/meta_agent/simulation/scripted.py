@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from meta_agent.archive.run_folder import slugify
 from meta_agent.errors import ScenarioInvalid
+from meta_agent.simulation.handover import SCENARIO_VARIABLE
 from meta_agent.simulation.parameters import invalid
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCENARIO_VARIABLE = "META_AGENT_SCENARIO"
 DECLARATION = "SCENARIO_PARAMETERS"
 KINDS: dict[str, tuple[type, ...]] = {
     "number": (int, float),

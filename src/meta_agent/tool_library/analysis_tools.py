@@ -429,7 +429,7 @@ def scenario_parameters() -> dict[str, Any]:
     import json
     import os
 
-    from meta_agent.simulation.scripted import SCENARIO_VARIABLE
+    from meta_agent.simulation.handover import SCENARIO_VARIABLE
 
     text = os.environ.get(SCENARIO_VARIABLE)
     if not text:
