@@ -120,3 +120,19 @@ def test_a_script_that_fails_validation_is_rejected_once(
     assert result.code == 3
     assert result.json()["status"] == "rejected"
     assert "rejected by validation" in result.json()["error"]
+
+
+def test_the_tool_reads_the_handed_over_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meta_agent.errors import ToolError
+    from meta_agent.simulation.handover import SCENARIO_VARIABLE
+    from meta_agent.tool_library.analysis_tools import scenario_parameters
+
+    assert scenario_parameters() == {}  # outside a simulation
+    monkeypatch.setenv(SCENARIO_VARIABLE, '{"noi_change_pct": -10, "label": "x"}')
+    assert scenario_parameters() == {"noi_change_pct": -10, "label": "x"}
+    monkeypatch.setenv(SCENARIO_VARIABLE, "[1, 2]")
+    with pytest.raises(ToolError, match="not a JSON object"):
+        scenario_parameters()
+    monkeypatch.setenv(SCENARIO_VARIABLE, "{oops")
+    with pytest.raises(ToolError, match="not JSON"):
+        scenario_parameters()
