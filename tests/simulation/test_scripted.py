@@ -103,6 +103,7 @@ def test_each_scenario_is_a_sandboxed_run(
     assert "field 'noi_chnage_pct'" in by_name["typo"]["error"]
     assert "the script takes a number" in by_name["wrong type"]["error"]
     assert by_name["crashes"]["status"] == "failed" and by_name["crashes"]["error"]
+    assert {"comparison.csv", "simulation.xlsx", "dscr_vs_noi.png"} <= set(out["artifacts"])
     folder = Path(out["run_dir"]) / "scenarios"
     assert (folder / "001-mild" / "results" / "results.json").is_file()
     assert json.loads((Path(out["run_dir"]) / "manifest.json").read_text())["status"] == "partial"

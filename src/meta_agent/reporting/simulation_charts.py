@@ -25,10 +25,12 @@ MAX_BREACH_BARS = 40
 
 
 def _noi_rate_rows(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Succeeded portfolio-wide shocks that move NOI and rates only."""
-    if "noi_change_pct" not in comparison.columns:
+    """Succeeded portfolio-wide shocks (built-in or a script's) that move NOI and rates only."""
+    if "noi_change_pct" not in comparison.columns or "dscr" not in comparison.columns:
         return comparison.iloc[0:0].assign(noi_change_pct=[], rate_shift_bp=[])
-    rows = comparison[(comparison["status"] == "succeeded") & (comparison["kind"] == "shock")]
+    kinds = comparison["kind"].isin(["shock", "script"])
+    rows = comparison[(comparison["status"] == "succeeded") & kinds]
+    rows = rows.assign(noi_change_pct=rows["noi_change_pct"].fillna(0.0))
     for column in OTHER_SHOCKS:
         if column in rows.columns:
             rows = rows[rows[column].fillna(0) == 0]
@@ -76,7 +78,9 @@ def dscr_vs_noi_chart(
 def at_risk_heatmap(comparison: pd.DataFrame, path: Path) -> Path | None:
     """The at-risk count over NOI change (rows) x rate shift (columns)."""
     rows = _noi_rate_rows(comparison)
-    if rows.empty or rows["noi_change_pct"].nunique() < 2 or rows["rate_shift_bp"].nunique() < 2:
+    if "at_risk_count" not in rows.columns or rows.empty:
+        return None
+    if rows["noi_change_pct"].nunique() < 2 or rows["rate_shift_bp"].nunique() < 2:
         return None
     table = rows.pivot_table(
         index="noi_change_pct", columns="rate_shift_bp", values="at_risk_count", aggfunc="max"
