@@ -459,6 +459,7 @@ def test_registry_builds_every_tool() -> None:
         "scenario_analysis",
         "scenario_summary",
         "scenario_pivot",
+        "scenario_parameters",
     }
     assert all(t.category == "analysis" for t in tools.values())
     assert list(tools["comparative_analysis"].parameters["properties"]) == [
