@@ -253,6 +253,11 @@ class Settings:
     load_plugins: bool = setting(
         "Load third-party tools from the meta_agent.tools entry points.", _flag, True
     )
+    redis_url: str = setting(
+        "Redis for Celery simulation workers (broker and results; --executor celery).",
+        _text,
+        "redis://127.0.0.1:6379/0",
+    )
 
     def __post_init__(self) -> None:
         environment = _prefixed(os.environ)

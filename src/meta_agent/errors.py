@@ -17,6 +17,7 @@
     │   ├── OutputPathError       a file would be written outside the results folder
     │   └── ExternalServiceError  an external API failed, timed out or is not allowed
     ├── RequestRejected           a request that cannot be understood or must not be done
+    ├── ScenarioInvalid           a simulation scenario with an unknown, mistyped or impossible field
     ├── ScriptRejected            a script failed validation; carries the findings
     ├── ExecutionError            the sandbox could not run a script
     │   └── SandboxUnavailable    no sandbox that isolates scripts can start here (status error)
@@ -141,6 +142,18 @@ class RequestRejected(MetaAgentError):
     def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.suggestions = list(suggestions)
+
+
+class ScenarioInvalid(MetaAgentError):
+    """A simulation scenario that cannot be run as written; the message names scenario and field."""
+
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, message: str, scenario: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.scenario = scenario
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -71,12 +71,14 @@ def dscr_vector(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
     value is NaN."""
     import numpy as np
 
-    noi, service = np.broadcast_arrays(
-        np.asarray(noi, dtype=float), np.asarray(debt_service, dtype=float)
-    )
+    noi = np.asarray(noi, dtype=float)
+    service = np.asarray(debt_service, dtype=float)
+    # Masks and the safe divisor keep the inputs' own shapes; only the quotient is full size, and
+    # it is cleaned in place (a scenarios x properties grid is 10 million cells).
     has_debt = service > 0
     with np.errstate(all="ignore"):
-        out = np.where(has_debt, noi / np.where(has_debt, service, 1.0), np.nan)
-    out[~np.isfinite(out)] = np.nan
+        out = np.asarray(noi / np.where(has_debt, service, 1.0), dtype=float)
+    np.copyto(out, np.nan, where=~has_debt)
+    np.copyto(out, np.nan, where=~np.isfinite(out))
     result: np.ndarray = out
     return result

@@ -1,4 +1,4 @@
-"""Scenario arithmetic: shocks, loan books, the scenarios x properties grid and its tables."""
+"""Shock arithmetic: shocks, loan books, the scenarios x properties grid and its tables."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from meta_agent.errors import ToolError
 from meta_agent.simulation import (
     BASE_SCENARIO,
     LoanBook,
-    Scenario,
+    Shock,
     parse_scenarios,
     pivot_dscr,
     scenario_table,
@@ -51,15 +51,15 @@ def base_service() -> np.ndarray:
 
 
 def test_scenario_from_dict_and_defaults() -> None:
-    scenario = Scenario.from_dict({"noi_shock_pct": 10, "rate_shock_bp": 150})
-    assert scenario == Scenario("noi_-10pct_rate_+150bp", 10.0, 150.0)
+    scenario = Shock.from_dict({"noi_shock_pct": 10, "rate_shock_bp": 150})
+    assert scenario == Shock("noi_-10pct_rate_+150bp", 10.0, 150.0)
     assert scenario.noi_factor == pytest.approx(0.9)
-    assert Scenario.from_dict({"noi_shock_pct": -5}).name == "noi_+5pct"
-    assert Scenario.from_dict({"name": "x"}) == Scenario("x")
+    assert Shock.from_dict({"noi_shock_pct": -5}).name == "noi_+5pct"
+    assert Shock.from_dict({"name": "x"}) == Shock("x")
 
 
 def test_parse_scenarios_puts_base_first_and_checks_names() -> None:
-    parsed = parse_scenarios([{"name": "a", "noi_shock_pct": 5}, {"name": "base"}, Scenario("b")])
+    parsed = parse_scenarios([{"name": "a", "noi_shock_pct": 5}, {"name": "base"}, Shock("b")])
     assert [s.name for s in parsed] == ["base", "a", "b"]
     assert parsed[0] is BASE_SCENARIO
     with pytest.raises(ToolError, match="twice"):
@@ -186,7 +186,7 @@ positive_noi = st.lists(st.floats(min_value=1.0, max_value=1e8), min_size=3, max
 @given(positive_noi, shocks)
 def test_dscr_is_monotone_in_the_noi_shock(noi: list[float], noi_shocks: list[float]) -> None:
     ordered = sorted(noi_shocks)
-    scenarios = [Scenario(f"s{i}", s) for i, s in enumerate(ordered)]
+    scenarios = [Shock(f"s{i}", s) for i, s in enumerate(ordered)]
     grid = simulate(np.array(noi), base_service(), scenarios)
     with_debt = grid.dscr[:, [0, 2]]
     assert (np.diff(with_debt, axis=0) <= 0).all()
@@ -213,7 +213,7 @@ def test_debt_service_rises_with_the_rate_shock(rate_shocks: list[float]) -> Non
 )
 def test_many_scenarios_at_once_equal_one_at_a_time(cases: list[tuple[float, float]]) -> None:
     noi = np.array([900_000.0, 10.0, 150_000.0])
-    scenarios = [Scenario(f"s{i}", n, r) for i, (n, r) in enumerate(cases)]
+    scenarios = [Shock(f"s{i}", n, r) for i, (n, r) in enumerate(cases)]
     together = simulate(noi, base_service(), scenarios, book())
     for row, scenario in enumerate(scenarios):
         alone = simulate(noi, base_service(), [scenario], book())

@@ -462,6 +462,7 @@ def test_registry_builds_every_tool() -> None:
         "group_figures",
         "select_loans",
         "group_noi_change",
+        "scenario_parameters",
     }
     assert all(t.category == "analysis" for t in tools.values())
     assert list(tools["comparative_analysis"].parameters["properties"]) == [

@@ -13,6 +13,8 @@ from meta_agent.cli import service as service_commands
 from meta_agent.cli import tools as tools_commands
 from meta_agent.cli.context import State, Stopped, stop_signals
 from meta_agent.cli.run_commands import register as register_run_commands
+from meta_agent.cli.simulate import simulate as simulate_command
+from meta_agent.cli.simulate import worker as worker_command
 
 
 class _Commands(TyperGroup):
@@ -40,6 +42,10 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(tools_commands.app, name="tools")
 app.add_typer(runs_commands.app, name="runs")
 register_run_commands(app)
+app.command("simulate", short_help="Run scenarios, grids or Monte Carlo; compare them.")(
+    simulate_command
+)
+app.command("worker", short_help="Run scenarios for `simulate --executor celery`.")(worker_command)
 app.add_typer(service_commands.token_app, name="token")
 app.command("serve", short_help="Serve the HTTP API and the web page.")(service_commands.serve)
 app.command("mcp", short_help="Serve Meta-Agent to an assistant over MCP (stdio).")(

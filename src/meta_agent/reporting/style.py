@@ -48,6 +48,13 @@ _EXPLICIT_KINDS: dict[str, Kind] = {
     "value": "currency",
     "noi_shock_pct": "points",
     "rate_shock_bp": "basis_points",
+    # simulation shocks (the *_pct ones are percent columns, written to sheets as decimals)
+    "rate_shift_bp": "basis_points",
+    "cap_rate_shift_bp": "basis_points",
+    "vacancy_change_pts": "number",
+    "at_risk_change": "integer",
+    "breach_probability": "percent",
+    "draws": "integer",
     "year_built": "year",
     "latitude": "coordinate",
     "longitude": "coordinate",

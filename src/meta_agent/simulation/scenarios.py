@@ -52,8 +52,8 @@ SUMMARY_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """One stress case: NOI down ``noi_shock_pct`` percent, rates up ``rate_shock_bp`` bp."""
+class Shock:
+    """One stress case of the DSCR engine: NOI down ``noi_shock_pct`` percent, rates up ``rate_shock_bp`` bp."""
 
     name: str
     noi_shock_pct: float = 0.0
@@ -65,7 +65,7 @@ class Scenario:
         return 1.0 - self.noi_shock_pct / 100.0
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> Scenario:
+    def from_dict(cls, spec: Mapping[str, Any]) -> Shock:
         """A scenario from ``{"name", "noi_shock_pct", "rate_shock_bp"}``; missing shocks are 0."""
         if not isinstance(spec, Mapping):
             raise TypeError(f"a scenario must be a dict, not {type(spec).__name__}")
@@ -83,7 +83,7 @@ class Scenario:
         return cls(name, noi, rate)
 
 
-BASE_SCENARIO = Scenario(BASE)
+BASE_SCENARIO = Shock(BASE)
 
 
 def _shock(value: Any, key: str) -> float:
@@ -106,18 +106,18 @@ def default_name(noi_shock_pct: float, rate_shock_bp: float) -> str:
     return "_".join(parts) or BASE
 
 
-def parse_scenarios(specs: Iterable[Mapping[str, Any] | Scenario]) -> list[Scenario]:
+def parse_scenarios(specs: Iterable[Mapping[str, Any] | Shock]) -> list[Shock]:
     """The base scenario followed by the given ones, checked: unique names, known keys."""
     if isinstance(specs, (str, bytes, Mapping)):
         raise TypeError("scenarios must be a list of dicts, one per scenario")
     parsed = [BASE_SCENARIO]
     for spec in specs:
-        scenario = spec if isinstance(spec, Scenario) else Scenario.from_dict(spec)
+        scenario = spec if isinstance(spec, Shock) else Shock.from_dict(spec)
         if scenario == BASE_SCENARIO:
             continue  # asking for the base case again changes nothing
         if scenario.name in {s.name for s in parsed}:
             raise ToolError(
-                f"Scenario name {scenario.name!r} is used twice (or is the reserved {BASE!r}); "
+                f"Shock name {scenario.name!r} is used twice (or is the reserved {BASE!r}); "
                 "give each scenario its own name."
             )
         parsed.append(scenario)
@@ -179,7 +179,7 @@ class LoanBook:
 class ScenarioGrid:
     """Results of ``simulate``: one row per scenario, one column per property."""
 
-    scenarios: list[Scenario]
+    scenarios: list[Shock]
     noi: np.ndarray
     debt_service: np.ndarray
     dscr: np.ndarray
@@ -190,7 +190,7 @@ class ScenarioGrid:
 def simulate(
     noi: np.ndarray,
     debt_service: np.ndarray,
-    scenarios: Sequence[Scenario],
+    scenarios: Sequence[Shock],
     loans: LoanBook | None = None,
     threshold: float = DEFAULT_AT_RISK_THRESHOLD,
 ) -> ScenarioGrid:

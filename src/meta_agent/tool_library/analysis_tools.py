@@ -711,3 +711,27 @@ def group_noi_change(
         )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@tool(category="analysis")
+def scenario_parameters() -> dict[str, Any]:
+    """The values of the scenario this run simulates (`meta-agent simulate --script`); {} otherwise.
+
+    The runtime hands each run of a script-driven simulation its scenario's values, checked against
+    the script's SCENARIO_PARAMETERS; the script reads them here, once, and cannot change them.
+    """
+    import json
+    import os
+
+    from meta_agent.simulation.handover import SCENARIO_VARIABLE
+
+    text = os.environ.get(SCENARIO_VARIABLE)
+    if not text:
+        return {}
+    try:
+        values = json.loads(text)
+    except ValueError as exc:
+        raise ToolError(f"The scenario values handed to this run are not JSON: {exc}.") from None
+    if not isinstance(values, dict):
+        raise ToolError("The scenario values handed to this run are not a JSON object.")
+    return dict(values)
