@@ -1,7 +1,7 @@
 """How long `db import` takes for a large book: 100,000 properties with 36 months each.
 
 Generates the sample portfolio at that size once (cached under the temp folder), exports it to CSV
-with the standard library, then imports the folder into a fresh SQLite file (and PostgreSQL when
+(`db export`), then imports the folder into a fresh SQLite file (and PostgreSQL when
 reachable) several times and prints the medians, with peak memory of the importing process.
 Target: under a minute on SQLite and on PostgreSQL.
 
@@ -11,8 +11,6 @@ Target: under a minute on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import csv
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,20 +19,6 @@ from pathlib import Path
 
 TABLES = ("properties", "financials", "loans", "valuations", "market_data")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def export(database: Path, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(database) as con:
-        for table in TABLES:
-            cursor = con.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
-            with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([d[0] for d in cursor.description])
-                writer.writerows(
-                    ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
-                    for row in cursor
-                )
 
 
 def timed_import(folder: Path, url: str) -> tuple[float, float]:
@@ -66,7 +50,9 @@ def main() -> None:
         source.unlink(missing_ok=True)
         print(f"generating {args.properties:,} properties and exporting them to CSV (once)...")
         generate_portfolio(f"sqlite:///{source}", properties=args.properties)
-        export(source, folder)
+        from meta_agent.portfolio.exporting import export_portfolio
+
+        export_portfolio(f"sqlite:///{source}", folder)
     size = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
     print(f"{args.properties:,} properties, {size:,.0f} MB of CSV")
     targets = {"sqlite": f"sqlite:///{cache / 'imported.db'}"}

@@ -10,26 +10,13 @@ from typing import Any
 
 import openpyxl
 
+from tests.exports import export_csv
+
 TABLES = ("properties", "financials", "loans", "valuations", "market_data")
 
 
-def _export(database: Path, folder: Path) -> Path:
-    folder.mkdir()
-    with sqlite3.connect(database) as con:
-        for table in TABLES:
-            cursor = con.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
-            with (folder / f"{table}.csv").open("w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([d[0] for d in cursor.description])
-                for row in cursor:
-                    writer.writerow(
-                        ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
-                    )
-    return folder
-
-
 def test_import_then_ask(cli: Callable[..., Any], sample_db_path: Path, tmp_path: Path) -> None:
-    folder = _export(sample_db_path, tmp_path / "book")
+    folder = export_csv(sample_db_path, tmp_path / "book")
     url = f"sqlite:///{tmp_path / 'mine.db'}"
     done = cli("db", "import", str(folder), "--database", url)
     assert done.code == 0, done.stderr
@@ -45,7 +32,7 @@ def test_import_then_ask(cli: Callable[..., Any], sample_db_path: Path, tmp_path
 def test_a_refused_import_lists_its_problems_and_exits_3(
     cli: Callable[..., Any], sample_db_path: Path, tmp_path: Path
 ) -> None:
-    folder = _export(sample_db_path, tmp_path / "book")
+    folder = export_csv(sample_db_path, tmp_path / "book")
     with (folder / "loans.csv").open() as handle:
         rows = list(csv.reader(handle))
     rows[2][rows[0].index("interest_rate")] = "six and a half"
@@ -81,3 +68,19 @@ def test_templates_carry_every_column_and_import_refuses_them_empty(
     assert empty.code == 3 and "holds no properties" in empty.stdout
     twice = cli("db", "template", str(tmp_path / "template.xlsx"))
     assert twice.code == 2 and "Not overwriting" in twice.stderr
+
+
+def test_export_then_import_is_the_same_portfolio(
+    cli: Callable[..., Any], sample_db_path: Path, tmp_path: Path
+) -> None:
+    done = cli("db", "export", str(tmp_path / "out"), "--database", f"sqlite:///{sample_db_path}")
+    assert done.code == 0, done.stderr
+    assert "60 properties" in done.stdout and "2,160 financials" in done.stdout
+    target = tmp_path / "again.db"
+    assert cli("db", "import", str(tmp_path / "out"), "--database", f"sqlite:///{target}").code == 0
+    for table in TABLES:
+        query = f"SELECT * FROM {table} ORDER BY 1, 2"  # noqa: S608 - our own table names
+        with sqlite3.connect(sample_db_path) as a, sqlite3.connect(target) as b:
+            assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
+    again = cli("db", "export", str(tmp_path / "out"), "--database", f"sqlite:///{target}")
+    assert again.code == 2 and "Not overwriting" in again.stderr

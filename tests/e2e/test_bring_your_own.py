@@ -9,7 +9,6 @@ checked the same way on SQLite.
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 
 from meta_agent.config import Settings
 from meta_agent.pipeline import Pipeline
+from tests.exports import export_csv
 
 USE_CASES = (
     "Calculate DSCR for all properties and identify at-risk assets",
@@ -281,18 +281,7 @@ def test_a_mapping_file_is_checked_before_any_database(tmp_path: Path) -> None:
 def test_csv_import_answers_exactly_as_the_original(sample_db_path: Path, tmp_path: Path) -> None:
     from meta_agent.portfolio.importing import import_portfolio
 
-    folder = tmp_path / "csv"
-    folder.mkdir()
-    with sqlite3.connect(sample_db_path) as con:
-        for table in ("properties", "financials", "loans", "valuations", "market_data"):
-            cursor = con.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
-            with (folder / f"{table}.csv").open("w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([d[0] for d in cursor.description])
-                for row in cursor:
-                    writer.writerow(
-                        ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
-                    )
+    folder = export_csv(sample_db_path, tmp_path / "csv")
     imported = tmp_path / "imported.db"
     import_portfolio(folder, f"sqlite:///{imported}")
     expected = _answers(f"sqlite:///{sample_db_path}", tmp_path / "original")

@@ -18,6 +18,7 @@ import pytest
 from meta_agent.errors import ImportRejected, PortfolioExists
 from meta_agent.portfolio.importing import import_portfolio
 from meta_agent.portfolio.schema import PORTFOLIO_TABLES
+from tests.exports import export_csv
 
 KEYS = {
     "properties": "property_id",
@@ -26,21 +27,6 @@ KEYS = {
     "valuations": "property_id, valuation_date",
     "market_data": "market, property_type, period",
 }
-
-
-def _export_csv(database: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(database) as con:
-        for table in PORTFOLIO_TABLES:
-            cursor = con.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
-            with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow([d[0] for d in cursor.description])
-                for row in cursor:
-                    writer.writerow(
-                        ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
-                    )
-    return folder
 
 
 def _rows(database: Path, table: str) -> list[tuple[Any, ...]]:
@@ -60,7 +46,7 @@ def _write_csv(path: Path, rows: list[list[str]]) -> None:
 
 @pytest.fixture()
 def exported(sample_db_path: Path, tmp_path: Path) -> Path:
-    return _export_csv(sample_db_path, tmp_path / "export")
+    return export_csv(sample_db_path, tmp_path / "export")
 
 
 def test_csv_round_trip_gives_the_same_portfolio(

@@ -110,6 +110,22 @@ def import_files(
         out.print(f"  the previous portfolio is kept in {report.backup}")
 
 
+@app.command("export")
+def export_files(
+    folder: Annotated[Path, typer.Argument(help="An empty folder for one CSV file per table.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the portfolio as the CSV files `db import` reads (to edit, or to move it)."""
+    from meta_agent.cli.render import console
+    from meta_agent.config import load_settings, mask_url
+    from meta_agent.portfolio.exporting import export_portfolio
+
+    url = load_settings(database_url=database).resolved_database_url
+    counts = export_portfolio(url, folder)
+    written = ", ".join(f"{n:,} {table}" for table, n in counts.items())
+    console().print(f"Exported {mask_url(url)} to {folder}: {written}.")
+
+
 @app.command("template")
 def template(
     path: Annotated[
