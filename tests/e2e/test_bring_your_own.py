@@ -290,3 +290,31 @@ def test_csv_import_answers_exactly_as_the_original(sample_db_path: Path, tmp_pa
         for name, content in files.items():
             if name != "results.json":
                 assert actual[request][name] == content, (request, name)
+
+
+@pytest.mark.postgres
+def test_a_mapping_that_truncates_rates_is_refused(postgres_url: str, tmp_path: Path) -> None:
+    """`rate_pct / 100` on an integer column is 0 everywhere in PostgreSQL: refused, not used."""
+    import sqlalchemy as sa
+
+    from meta_agent.portfolio.mapping import MappingRejected, apply_mapping, load_mapping
+
+    url = _database(postgres_url, sa.make_url(postgres_url).database + "_truncated")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for statement in SHAPED.replace("rate_pct numeric", "rate_pct integer").split(";"):
+            if statement.strip():
+                conn.execute(sa.text(statement))
+        conn.execute(sa.text("INSERT INTO assets (asset_code, asset_name) VALUES ('a', 'A')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO debt (loan_no, asset_code, bank, orig_cents, upb_cents, rate_pct, "
+                "amort, term, funded, matures) VALUES ('L1', 'a', 'B', 100, 100, 7, 0, 60, "
+                "'2024-01-01', '2029-01-01')"
+            )
+        )
+    (tmp_path / "m.yaml").write_text(MAPPING.replace("rate_pct / 100", "rate_pct / 100"))
+    with pytest.raises(MappingRejected) as caught:
+        apply_mapping(load_mapping(tmp_path / "m.yaml"), url)
+    assert any("interest_rate" in p and "100.0" in p for p in caught.value.problems)
+    engine.dispose()

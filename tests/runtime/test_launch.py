@@ -54,3 +54,15 @@ def test_resources_are_rounded_and_carry_the_limits() -> None:
     resources = resources_of(result)
     assert resources["wall_seconds"] == 1.2346 and resources["peak_memory_mb"] == 123.46
     assert resources["limits"]["timeout_seconds"] == 5 and resources["backend"] == "bwrap"
+
+
+def test_a_source_url_with_a_query_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from meta_agent.errors import ConfigError
+    from meta_agent.runtime.broker import tool_access
+
+    monkeypatch.setenv("META_AGENT_CENSUS_URL", "https://geo.example/acs?key=SECRET")
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    with pytest.raises(ConfigError, match="a query"):
+        tool_access(settings)

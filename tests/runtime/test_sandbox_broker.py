@@ -305,5 +305,7 @@ def test_a_source_url_carrying_a_password_is_refused(tmp_path: Path, sqlite_db: 
     script.write_text(VALID_SCRIPT)
     outcome = Pipeline(settings).exec_script(script)
     assert outcome.status == "failed"
-    assert "META_AGENT_CENSUS_URL carries a user name or password" in (outcome.error or "")
+    assert "META_AGENT_CENSUS_URL carries a user name, a password or a query" in (
+        outcome.error or ""
+    )
     assert outcome.resources == {}  # nothing ran

@@ -254,3 +254,14 @@ def test_run_variables_never_appear_on_a_command_line(
             )
             assert result.status == "succeeded", result.error
     assert seen and all(secret not in cmdline for cmdline in seen)
+
+
+def test_a_password_in_the_query_never_reaches_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg reads ?password=...; the sandbox's URL carries no credential in any place."""
+    monkeypatch.setattr(Path, "is_socket", lambda self: True)
+    local = database_access("postgresql://u@localhost/x?password=hunter2&sslkey=/k&sslmode=require")
+    remote = database_access("postgresql://u@db.example.com/x?password=hunter2")
+    for access in (local, remote):
+        assert access.url is not None and "hunter2" not in access.url and "sslkey" not in access.url
+        assert access.password_removed
+    assert "sslmode=require" in (local.url or "")

@@ -145,3 +145,16 @@ def test_scenarios_from_a_request(
     assert any("retail" in line for line in manifest["interpretations"])
     none = cli("simulate", "--request", "show DSCR for all properties", "--database", sample_db_url)
     assert none.code == 2 and "names no NOI or rate shock" in none.stderr
+
+
+def test_a_request_without_a_threshold_uses_the_setting(
+    sample_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meta_agent.simulation.from_request import scenarios_from_request
+
+    read = scenarios_from_request("what if NOI falls 15%", sample_db_url, default_threshold=1.4)
+    assert read.threshold == 1.4
+    named = scenarios_from_request(
+        "what if NOI falls 15%, at risk below 1.3x", sample_db_url, default_threshold=1.4
+    )
+    assert named.threshold == 1.3

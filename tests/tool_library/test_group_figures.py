@@ -56,3 +56,24 @@ def test_nonsense_is_refused(table: pd.DataFrame) -> None:
         group_figures(table, ["dscr"], None, "sum_of_ratios")
     with pytest.raises(ToolError, match="no group figure"):
         group_figures(table, ["year_built"])
+
+
+def test_a_ratio_of_sums_leaves_out_properties_missing_either_side() -> None:
+    """Properties without a valuation count on neither side of cap rate or LTV, and are named."""
+    import pandas as pd
+
+    from meta_agent.tool_library.analysis_tools import group_figures
+
+    data = pd.DataFrame(
+        {
+            "property_id": ["a", "b", "c"],
+            "noi": [100.0, 100.0, 100.0],
+            "value": [1000.0, 2000.0, None],
+            "loan_balance": [500.0, 500.0, 900.0],
+        }
+    )
+    table = group_figures(data, ["cap_rate", "ltv"])
+    row = table.iloc[0]
+    assert row["aggregate_cap_rate"] == pytest.approx(200.0 / 3000.0)
+    assert row["aggregate_ltv"] == pytest.approx(1000.0 / 3000.0)
+    assert row["properties_without_value"] == 1

@@ -38,6 +38,12 @@ SQL_TYPES = {
     "date": "DATE",
     "month": "DATE",
 }
+FRACTIONS = (
+    ("loans", "interest_rate"),
+    ("financials", "occupancy"),
+    ("market_data", "avg_cap_rate"),
+    ("market_data", "vacancy_rate"),
+)
 KEYS = {
     "properties": ["property_id"],
     "financials": ["property_id", "period"],
@@ -272,6 +278,25 @@ def _integrity(conn: Any) -> list[str]:
         ).scalar_one()
         if orphans:
             problems.append(f"{table}: {orphans} row(s) name a property_id that properties lacks")
+    # Rates and occupancy are fractions (0.065 = 6.5%): a percentage not divided by 100, or an
+    # integer division that truncated every rate to 0, would make every figure wrong.
+    for table, column in FRACTIONS:
+        outside, zero, total = conn.execute(
+            sa.text(
+                f"SELECT count(*) FILTER (WHERE {column} < 0 OR {column} > 1), "
+                f"count(*) FILTER (WHERE {column} = 0), count(*) FROM {SCHEMA}.{table}"
+            )
+        ).one()
+        if outside:
+            problems.append(
+                f"{table}.{column}: {outside} value(s) outside 0..1; a percentage must be divided "
+                f"by 100.0 (e.g. {column}: rate_pct / 100.0)"
+            )
+        elif total and zero == total:
+            problems.append(
+                f"{table}.{column}: every value is 0; an integer division truncates (write / 100.0, "
+                "not / 100)"
+            )
     return problems
 
 

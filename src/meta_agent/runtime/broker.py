@@ -370,10 +370,11 @@ def tool_access(settings: Any) -> dict[str, Any]:
         ("CENSUS_URL", settings.census_url),
     ):
         if value:
-            if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            if "@" in value.split("://", 1)[-1].split("/", 1)[0] or "?" in value or "#" in value:
                 raise ConfigError(
-                    f"META_AGENT_{name} carries a user name or password; credentials never go "
-                    "in URLs. Put an API key in META_AGENT_EXTERNAL_API_KEY instead."
+                    f"META_AGENT_{name} carries a user name, a password or a query (which may "
+                    "hold a key); credentials never go in URLs. Give the base URL only, and put "
+                    "an API key in META_AGENT_EXTERNAL_API_KEY."
                 )
             variables[f"META_AGENT_{name}"] = value
     credentials: list[Credential] = []

@@ -114,11 +114,18 @@ def database_access(url: str | None, *, rewrite: bool = True) -> DatabaseAccess:
         return _sqlite(parsed, rewrite)
     if backend == "postgresql" and (parsed.host or "") in LOCAL_HOSTS:
         return _local_postgres(parsed, rewrite)
+    secrets = SECRET_QUERY_KEYS.intersection(parsed.query)
     return DatabaseAccess(
-        parsed._replace(password=None).render_as_string(hide_password=False),
+        parsed._replace(password=None)
+        .difference_update_query(list(secrets))
+        .render_as_string(hide_password=False),
         needs_network=True,
-        password_removed=parsed.password is not None,
+        password_removed=parsed.password is not None or bool(secrets),
     )
+
+
+# Query parameters of a database URL that carry a credential (libpq's names): never passed in.
+SECRET_QUERY_KEYS = frozenset({"password", "passfile", "sslpassword", "sslkey", "sslcert"})
 
 
 def _sqlite(parsed: URL, rewrite: bool) -> DatabaseAccess:
@@ -169,13 +176,19 @@ def _local_postgres(parsed: URL, rewrite: bool) -> DatabaseAccess:
             f"{', '.join(candidates)}; the sandbox has no network, so it can only reach a local "
             "server through its socket."
         )
-    query = {key: value for key, value in parsed.query.items() if key not in ("host", "port")}
+    # Credentials may ride in the query too (psycopg reads ?password=...): they stay out as well.
+    secrets = SECRET_QUERY_KEYS.intersection(parsed.query)
+    query = {
+        key: value
+        for key, value in parsed.query.items()
+        if key not in ("host", "port") and key not in secrets
+    }
     query.update(host=SANDBOX_PG_SOCKET_DIR if rewrite else str(socket.parent), port=str(port))
     from sqlalchemy.engine import URL as SAURL
 
     # URL.set() cannot clear host/port; the socket directory replaces them in the query. The
     # password is left out: it would be readable by the script (its environment, /proc).
-    removed = parsed.password is not None
+    removed = parsed.password is not None or bool(secrets)
     bare = SAURL.create(
         parsed.drivername,
         username=parsed.username,

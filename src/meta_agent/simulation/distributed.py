@@ -94,7 +94,9 @@ def make_app(
 
 def scenario_task(payload: dict[str, Any]) -> dict[str, Any]:
     """Run a chunk of scenarios on this worker: their results and per-property rows, as JSON."""
-    runner = SimulationRunner(_portfolio(payload["database_url"]), threshold=payload["threshold"])
+    runner = SimulationRunner(
+        _portfolio(_worker_database(payload["database_url"])), threshold=payload["threshold"]
+    )
     batch = runner.run_batch_simulations(None, payload["scenarios"])
     return {
         "results": [result.to_json() for result in batch.results],
@@ -105,7 +107,7 @@ def scenario_task(payload: dict[str, Any]) -> dict[str, Any]:
 def monte_carlo_task(payload: dict[str, Any]) -> list[dict[str, list[Any]]]:
     """Compute the Monte Carlo chunks ``payload["chunks"]`` of a spec on this worker."""
     spec = MonteCarloSpec.model_validate(payload["spec"])
-    data = _portfolio(payload["database_url"])
+    data = _portfolio(_worker_database(payload["database_url"]))
     chunks = compute_chunks(data, spec, payload["threshold"], payload["chunks"])
     return [chunk.to_json() for chunk in chunks]
 
@@ -141,7 +143,11 @@ class CeleryExecutor:
         """Every scenario through the workers, results in the order given."""
         specs = [{"name": s.name, "parameters": s.parameter_values()} for s in scenarios]
         payloads = [
-            {"database_url": database_url, "threshold": threshold, "scenarios": part}
+            {
+                "database_url": _without_password(database_url),
+                "threshold": threshold,
+                "scenarios": part,
+            }
             for part in _parts(specs, SCENARIOS_PER_TASK)
         ]
         answers = self._gather(SCENARIO_TASK, payloads)
@@ -168,7 +174,7 @@ class CeleryExecutor:
         """The chunks of ``spec`` through the workers, assembled in chunk order."""
         payloads = [
             {
-                "database_url": database_url,
+                "database_url": _without_password(database_url),
                 "threshold": threshold,
                 "spec": spec.model_dump(mode="json"),
                 "chunks": part,
@@ -212,6 +218,22 @@ def start_worker(
             "--without-heartbeat",
         ]
     )
+
+
+def _without_password(database_url: str) -> str:
+    """The database as a task names it: no password ever goes through Redis."""
+    import sqlalchemy as sa
+
+    return sa.make_url(database_url).set(password=None).render_as_string(hide_password=False)
+
+
+def _worker_database(named: str) -> str:
+    """The URL a worker opens for the database a task names: its own settings' when they name
+    the same database (they may hold the password), else the task's, which carries none."""
+    from meta_agent.config import load_settings
+
+    own = load_settings().resolved_database_url
+    return own if _without_password(own) == named else named
 
 
 def _portfolio(database_url: str) -> PortfolioArrays:

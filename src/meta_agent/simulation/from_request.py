@@ -27,12 +27,18 @@ class RequestScenarios:
     interpretations: list[str]
 
 
-def scenarios_from_request(text: str, database_url: str | None = None) -> RequestScenarios:
-    """Read ``text`` with the planner's parser over the portfolio at ``database_url``."""
+def scenarios_from_request(
+    text: str, database_url: str | None = None, default_threshold: float | None = None
+) -> RequestScenarios:
+    """Read ``text`` with the planner's parser over the portfolio at ``database_url``; the
+    threshold is the one the request names, else ``default_threshold`` (the setting in force)."""
     from meta_agent.planning.directory import PortfolioDirectory
     from meta_agent.planning.rule_based import RuleBasedPlanner
 
-    analysis = RuleBasedPlanner(PortfolioDirectory.from_database(database_url)).analyse(text)
+    planner = RuleBasedPlanner(
+        PortfolioDirectory.from_database(database_url), at_risk_threshold=default_threshold
+    )
+    analysis = planner.analyse(text)
     if not analysis.scenarios:
         raise ScenarioInvalid(
             f"The request {text!r} names no NOI or rate shock; write e.g. 'what if NOI falls 15% "

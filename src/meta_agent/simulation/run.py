@@ -98,7 +98,9 @@ class SimulationRun:
 
 
 def gather_scenarios(
-    request: SimulationRequest, database_url: str | None = None
+    request: SimulationRequest,
+    database_url: str | None = None,
+    default_threshold: float | None = None,
 ) -> tuple[list[Scenario], float | None, list[str]]:
     """The scenario set of a request in order (file, request, grid, lists), base case first for
     shocks; with the threshold a file or request named and how a request was understood."""
@@ -112,7 +114,7 @@ def gather_scenarios(
     if request.request:
         from meta_agent.simulation.from_request import scenarios_from_request
 
-        read = scenarios_from_request(request.request, database_url)
+        read = scenarios_from_request(request.request, database_url, default_threshold)
         sets.append(read.scenarios)
         threshold = threshold or read.threshold
         notes = read.interpretations
@@ -151,7 +153,9 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
         ensure_default_portfolio(settings)
     if request.script is not None:
         return _run_script_simulation(settings, request)
-    scenarios, named_threshold, notes = gather_scenarios(request, settings.resolved_database_url)
+    scenarios, named_threshold, notes = gather_scenarios(
+        request, settings.resolved_database_url, settings.at_risk_threshold
+    )
     threshold = named_threshold or settings.at_risk_threshold
     executor = _celery(settings, request) if request.executor == "celery" else None
     runs_dir = settings.resolved_runs_dir

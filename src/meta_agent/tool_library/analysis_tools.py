@@ -546,12 +546,19 @@ def _group_figure(
         chosen = part
         if debt_only:
             chosen = part[_column(part, bottom).fillna(0) > 0]
+        # Both sums over the same properties: one without a value (no valuation) or without a
+        # figure on top is left out of both, never counted on one side only.
+        complete = _column(chosen, top).notna() & _column(chosen, bottom).notna()
+        left_out = int((~complete).sum())
+        chosen = chosen[complete]
         numerator = _column(chosen, top).sum(min_count=1)
         denominator = _column(chosen, bottom).sum(min_count=1)
         figure = numerator / denominator if denominator and denominator > 0 else None
         out: dict[str, Any] = {f"aggregate_{metric}": _figure(figure)}
         if debt_only:
             out["properties_with_debt"] = len(chosen)
+        if left_out:
+            out[f"properties_without_{bottom}"] = left_out
         return out
     if metric == "occupancy":
         occupancy = _column(part, "occupancy")
