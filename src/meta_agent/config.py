@@ -113,7 +113,9 @@ def _positive(kind: type[int] | type[float]) -> Reader:
             number = int(number)
         else:
             number = float(number)
-        if not math.isfinite(number) or number <= 0:
+        if not math.isfinite(number):
+            raise ValueError("must be a finite number")
+        if number <= 0:
             raise ValueError("must be greater than 0")
         return number
 

@@ -289,7 +289,7 @@ def test_usage_and_setting_errors_exit_2(
 ) -> None:
     missing = cli("exec", "nowhere.py", "--yes", "--json")
     assert missing.code == 2 and "does not exist" in missing.stderr
-    assert missing.json()["status"] == "rejected" and "does not exist" in missing.json()["error"]
+    assert missing.json()["status"] == "usage_error" and "does not exist" in missing.json()["error"]
     (tmp_path / "x.py").write_text(GOOD)
     unknown = cli("exec", "x.py", "--bogus")
     assert unknown.code == 2 and "--bogus" in unknown.stderr

@@ -131,14 +131,19 @@ def handle_error(error: BaseException, debug: bool) -> int:
     if callable(show) and isinstance(code, int):
         show()  # Click's own usage errors (bad option, missing argument) print themselves
         format_message = getattr(error, "format_message", None)
-        _json_outcome("rejected", format_message() if callable(format_message) else str(error))
+        message = format_message() if callable(format_message) else str(error)
+        _json_outcome("usage_error", message)
         return code
     if debug:
         import traceback
 
         traceback.print_exception(error)
     if isinstance(error, MetaAgentError):
-        status = "rejected" if error.http_status in (400, 404, 409, 422) else "failed"
+        # Exit 2 is a usage or configuration error (the README's table), never a "rejected" run.
+        if error.exit_code == 2:
+            status = "usage_error"
+        else:
+            status = "rejected" if error.http_status in (400, 404, 409, 422) else "failed"
         _json_outcome(status, str(error))
         sys.stderr.write(f"Error: {error}\n")
         return error.exit_code
