@@ -56,7 +56,7 @@ def test_every_value_is_checked_and_every_problem_named(monkeypatch: pytest.Monk
         "sandbox",
         "auto, bwrap, docker, process",
         "cpu_seconds",
-        "finite number",
+        "greater than 0",
     ):
         assert part in message
     with pytest.raises(ConfigError, match="whole number"):
