@@ -313,7 +313,9 @@ def test_invalid_settings_are_one_clear_line(cli, monkeypatch: pytest.MonkeyPatc
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     monkeypatch.delenv("META_AGENT_MEMORY_MB")
     bad = cli("ask", "dscr for all", "--sandbox", "jail", "--yes", "--json")
-    assert bad.code == 2 and bad.json()["status"] == "usage_error" and "sandbox" in bad.json()["error"]
+    assert (
+        bad.code == 2 and bad.json()["status"] == "usage_error" and "sandbox" in bad.json()["error"]
+    )
 
 
 def test_allowed_hosts_accept_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,7 +100,7 @@ def test_a_bad_file_is_a_clear_error_with_its_line(
     assert result.code == 2
     assert "Scenario 'x' (bad.yaml, line 4): field 'noi_change': unknown parameter" in result.stderr
     as_json = cli("simulate", str(path), "--json", "--runs-dir", str(runs_dir))
-    assert as_json.json()["status"] == "rejected"
+    assert as_json.json()["status"] == "usage_error"  # exit 2: the input, before any run
     assert not runs_dir.exists()  # refused before any run folder
 
 
