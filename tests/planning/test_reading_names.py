@@ -72,3 +72,33 @@ def test_a_close_phrase_gets_did_you_mean(
         planner.analyse(request_text)
     assert f"'{phrase}'" in str(caught.value) and "Did you mean" in str(caught.value)
     assert caught.value.suggestions == [name]
+
+
+def test_a_name_sharing_only_some_letters_is_not_suggested() -> None:
+    """'Galleria' is not a typo of 'Alder Plaza' (WRatio scores the 'alle'/'alde' overlap 72):
+    a suggestion must look like the whole phrase, or none is offered."""
+    from meta_agent.planning.resolve import PortfolioDirectory
+
+    rows = [
+        ("alder_plaza", "Alder Plaza", "office", "Austin", "TX", "Austin, TX"),
+        ("marlow_hotel", "Marlow Hotel", "hotel", "Tampa", "FL", "Tampa, FL"),
+    ]
+    planner = RuleBasedPlanner(PortfolioDirectory.from_rows(rows))
+    with pytest.raises(RequestRejected) as caught:
+        planner.analyse("ltv for the Galleria")
+    assert "Galleria" in str(caught.value)
+    assert "Alder Plaza" not in str(caught.value) and caught.value.suggestions == []
+    with pytest.raises(RequestRejected) as typo:
+        planner.analyse("DSCR for Marlow Hotl")
+    assert typo.value.suggestions == ["Marlow Hotel"]
+
+
+def test_a_shared_generic_word_is_no_reason_to_suggest_a_name() -> None:
+    """'Sunset Plaza Mall' shares only 'plaza' with 'Alder Plaza': refused without a guess."""
+    from meta_agent.planning.resolve import PortfolioDirectory
+
+    rows = [("alder_plaza", "Alder Plaza", "office", "Austin", "TX", "Austin, TX")]
+    planner = RuleBasedPlanner(PortfolioDirectory.from_rows(rows))
+    with pytest.raises(RequestRejected) as caught:
+        planner.analyse("DSCR for Sunset Plaza Mall")
+    assert caught.value.suggestions == []

@@ -38,6 +38,7 @@ __all__ = [
 MIN_SCORE = 70.0  # below this a name is not recognised at all
 MIN_MARGIN = 10.0  # the best name must lead the next one by this much to be taken
 SUGGESTION_CUTOFF = 70.0
+WORD_TYPO_CUTOFF = 75.0  # fuzz.ratio of two words that could be one mistyped ('lofs' ~ 'lofts': 89)
 _STOP = frozenset({"the", "at", "of", "and", "on", "in", "a"})
 
 
@@ -341,7 +342,20 @@ class Resolver:
         ranked = process.extract(
             query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGESTION_CUTOFF
         )
-        return [name for _, _, name in ranked]
+        # WRatio's partial matching scores a few shared letters high ('galleria' ~ 'alder'):
+        # a suggestion must also share a word, or a typo of one, with what was typed.
+        tokens_of = {
+            entry.name: self.index.tokens_of[entry.property_id] for entry in self.directory.entries
+        }
+        return [
+            name
+            for _, _, name in ranked
+            if any(
+                fuzz.ratio(typed, known) >= WORD_TYPO_CUTOFF
+                for typed in (telling or words)
+                for known in tokens_of[name]
+            )
+        ]
 
     def close_places(self, text: str, limit: int = 5) -> list[str]:
         """Markets and states that look like ``text``; all markets when none do."""
