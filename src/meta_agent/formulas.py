@@ -20,6 +20,29 @@ if TYPE_CHECKING:
 DEFAULT_AT_RISK_THRESHOLD = 1.25
 
 
+# DOMAIN.md's figures of a group. A ratio is the ratio of the group's sums: metric ->
+# (numerator, denominator, over the properties with debt only). Occupancy is weighted by square
+# feet. The dollar (and count) figures are summed.
+GROUP_RATIOS: dict[str, tuple[str, str, bool]] = {
+    "dscr": ("noi", "debt_service", True),
+    "cap_rate": ("noi", "value", False),
+    "ltv": ("loan_balance", "value", False),
+    "debt_yield": ("noi", "loan_balance", True),
+    "expense_ratio": ("operating_expenses", "egi", False),
+}
+GROUP_SUMS: tuple[str, ...] = (
+    "noi",
+    "egi",
+    "operating_expenses",
+    "debt_service",
+    "loan_balance",
+    "value",
+    "square_feet",
+    "units",
+    "loan_count",
+)
+
+
 def level_payment(rate: float, n_periods: int, principal: float) -> float:
     """Excel's PMT as a positive number: the level payment that amortises ``principal`` to zero."""
     if rate == 0:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from meta_agent.formulas import GROUP_RATIOS, GROUP_SUMS
+
 
 def _table(text: str) -> dict[str, tuple[str, ...]]:
     """``key: a | b`` lines (indented lines continue the previous one) -> {key: (a, b)}."""
@@ -93,20 +95,8 @@ METRICS: dict[str, MetricInfo] = {
 }
 
 # DOMAIN.md's figures of a group: ratios of sums, occupancy weighted by square feet, sums.
-RATIO_METRICS = frozenset({"dscr", "cap_rate", "ltv", "debt_yield", "occupancy", "expense_ratio"})
-SUMMED_METRICS = frozenset(
-    {
-        "noi",
-        "egi",
-        "operating_expenses",
-        "debt_service",
-        "loan_balance",
-        "value",
-        "square_feet",
-        "units",
-        "loan_count",
-    }
-)
+RATIO_METRICS = frozenset({*GROUP_RATIOS, "occupancy"})
+SUMMED_METRICS = frozenset(GROUP_SUMS)
 GROUP_FIGURES = RATIO_METRICS | SUMMED_METRICS
 
 METRIC_SYNONYMS = _table(

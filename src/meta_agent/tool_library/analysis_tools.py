@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ToolError, UnknownProperty
-from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, GROUP_RATIOS, GROUP_SUMS
 from meta_agent.tool_library.tool_registry import tool
 
 if TYPE_CHECKING:
@@ -421,25 +421,6 @@ def scenario_pivot(results: pd.DataFrame) -> pd.DataFrame:
 
 # --- figures of a group (DOMAIN.md) ------------------------------------------------------------
 
-# numerator, denominator, over the properties with debt only
-GROUP_RATIOS: dict[str, tuple[str, str, bool]] = {
-    "dscr": ("noi", "debt_service", True),
-    "cap_rate": ("noi", "value", False),
-    "ltv": ("loan_balance", "value", False),
-    "debt_yield": ("noi", "loan_balance", True),
-    "expense_ratio": ("operating_expenses", "egi", False),
-}
-GROUP_SUMS = (
-    "noi",
-    "egi",
-    "operating_expenses",
-    "debt_service",
-    "loan_balance",
-    "value",
-    "square_feet",
-    "units",
-    "loan_count",
-)
 GROUP_STATISTICS = ("aggregate", "mean", "median", "share")
 
 
