@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -97,10 +97,9 @@ def import_files(
                 progress=progress,
             )
     except ImportRejected as exc:
-        for problem in exc.problems:
-            out.print(f"  {problem}", markup=False, highlight=False)
+        _list_problems(out, exc.problems)
         raise
-    counts = ", ".join(f"{n:,} {table}" for table, n in report.rows.items())
+    counts = _counts(report.rows)
     out.print(f"Imported {path} into {report.database}: {counts} in {report.seconds:.2f} s.")
     for line in report.readings:
         out.print(f"  read: {line}", markup=False)
@@ -122,7 +121,7 @@ def export_files(
 
     url = load_settings(database_url=database).resolved_database_url
     counts = export_portfolio(url, folder)
-    written = ", ".join(f"{n:,} {table}" for table, n in counts.items())
+    written = _counts(counts)
     console().print(f"Exported {mask_url(url)} to {folder}: {written}.")
 
 
@@ -165,12 +164,21 @@ def map_database(
     try:
         report = apply_mapping(load_mapping(mapping_file), url)
     except MappingRejected as exc:
-        for problem in exc.problems:
-            out.print(f"  {problem}", markup=False, highlight=False)
+        _list_problems(out, exc.problems)
         raise
-    counts = ", ".join(f"{n:,} {table}" for table, n in report.rows.items())
+    counts = _counts(report.rows)
     out.print(f"Mapped {mask_url(url)} through views in schema meta_agent: {counts}.")
     for line in report.disabled:
         out.print(f"  [yellow]missing:[/] {line}")
     out.print("Ask questions of it with:", markup=False)
     out.print(f"  meta-agent ask \"...\" --database '{mask_url(report.url)}'", markup=False)
+
+
+def _list_problems(out: Any, problems: list[str]) -> None:
+    """Every problem of a refused import or mapping, one per line (the error follows)."""
+    for problem in problems:
+        out.print(f"  {problem}", markup=False, highlight=False)
+
+
+def _counts(rows: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {table}" for table, n in rows.items())

@@ -86,13 +86,13 @@ def ask(
             render.show_prepared(console(options), prepared)
             return confirm() if confirm is not None else False
 
-    with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
-        outcome = pipeline.ask(
+    return conduct(
+        options,
+        lambda on_log, on_tick: pipeline.ask(
             request, approve=approve, on_log=on_log, on_tick=on_tick, dry_run=dry_run
-        )
-    if cancelled:
-        return cancelled[0]
-    return finish(outcome, options, show_script=dry_run)
+        ),
+        show_script=dry_run,
+    )
 
 
 def exec_script(
@@ -121,23 +121,34 @@ def exec_script(
             render.show_script(console(options), source)
             return confirm() if confirm is not None else False
 
-    with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
-        outcome = pipeline.exec_script(
+    return conduct(
+        options,
+        lambda on_log, on_tick: pipeline.exec_script(
             file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick
-        )
-    if cancelled:
-        return cancelled[0]
-    return finish(outcome, options)
+        ),
+    )
 
 
 def rerun(run_id: str, options: RunOptions) -> int:
     """Re-execute an archived run's script; returns the exit code."""
     pipeline = make_pipeline(options)
+    return conduct(
+        options, lambda on_log, on_tick: pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
+    )
+
+
+def conduct(
+    options: RunOptions,
+    run: Callable[[LogSink | None, TickSink | None], RunOutcome],
+    show_script: bool = False,
+) -> int:
+    """Run with the live log (none for --json), report the outcome, return the exit code; a run
+    cancelled by a signal is reported like any other."""
     with reporting_cancel(options) as cancelled, live(options) as (on_log, on_tick):
-        outcome = pipeline.rerun(run_id, on_log=on_log, on_tick=on_tick)
+        outcome = run(on_log, on_tick)
     if cancelled:
         return cancelled[0]
-    return finish(outcome, options)
+    return finish(outcome, options, show_script=show_script)
 
 
 @contextmanager
