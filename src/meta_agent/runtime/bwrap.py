@@ -126,11 +126,7 @@ class BwrapBackend:
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
         try:
             database = database_access(spec.database_url)
-            if database.needs_network:
-                raise ExecutionError(
-                    "The database is a network server, and the bwrap sandbox has no network; "
-                    "use a SQLite file or a PostgreSQL server on this machine."
-                )
+            database.refuse_network("bwrap sandbox")
             interpreter, symlinks = interpreter_binds(self.python)
             binds = [*interpreter, *run_binds(spec, database, SANDBOX_SCRIPT)]
             broker = context.open_broker()  # the run's only way out, when it may use the network

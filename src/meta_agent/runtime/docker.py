@@ -241,11 +241,7 @@ class DockerBackend:
         try:
             try:
                 database = database_access(spec.database_url)
-                if database.needs_network:
-                    raise ExecutionError(
-                        "The database is a network server, and the docker sandbox has no "
-                        "network; use a SQLite file or a PostgreSQL server on this machine."
-                    )
+                database.refuse_network("docker sandbox")
                 if database.password_removed:
                     context.warn(PASSWORD_WARNING)
                 binds = run_binds(spec, database, SANDBOX_SCRIPT)

@@ -69,6 +69,14 @@ class DatabaseAccess:
     needs_network: bool = False
     password_removed: bool = False  # the host's URL had one; the sandbox's URL has none
 
+    def refuse_network(self, sandbox: str) -> None:
+        """Sandboxes without a network reach only a SQLite file or a local server's socket."""
+        if self.needs_network:
+            raise ExecutionError(
+                f"The database is a network server, and the {sandbox} has no network; use a "
+                "SQLite file or a PostgreSQL server on this machine."
+            )
+
     def refuse_network_password(self) -> None:
         """A server reached over the network would need the password the sandbox never gets."""
         if self.needs_network and self.password_removed:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET, Channel
 from meta_agent.runtime.cgroup import Cgroup
@@ -344,11 +345,10 @@ class WarmPool:
             if clash:
                 raise ValueError(f"Variables may not replace runtime variables: {sorted(clash)}.")
             env = {**spec.variables}
-            if self._database.needs_network:  # as a cold bwrap sandbox says
-                return context.error_result(
-                    "The database is a network server, and the bwrap sandbox has no network; "
-                    "use a SQLite file or a PostgreSQL server on this machine."
-                )
+            try:
+                self._database.refuse_network("bwrap sandbox")  # as a cold one says
+            except ExecutionError as exc:
+                return context.error_result(str(exc))
             if self._database.password_removed:
                 context.warn(PASSWORD_WARNING)
             try:

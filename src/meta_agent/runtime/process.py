@@ -91,11 +91,8 @@ class ProcessBackend:
         try:
             database = database_access(spec.database_url, rewrite=False)
             database.refuse_network_password()
-            if database.needs_network and isolated_net:
-                raise ExecutionError(
-                    "The database is a network server, and the process backend cuts the "
-                    "network; use a SQLite file or a PostgreSQL server on this machine."
-                )
+            if isolated_net:
+                database.refuse_network("process backend (in a network namespace of its own)")
             script = spec.script.resolve()
             if not script.is_file():
                 raise ExecutionError(f"The script {spec.script} does not exist.")
