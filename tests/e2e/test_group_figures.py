@@ -94,6 +94,34 @@ def test_figures_by_group(
         assert number(row[f"aggregate_{metric}"]) == pytest.approx(expected, rel=REL), row
 
 
+@pytest.mark.parametrize(
+    ("request_text", "threshold", "below"),
+    [
+        ("Which markets have DSCR below 1.4x?", 1.4, True),
+        ("markets with DSCR above 1.5", 1.5, False),
+    ],
+)
+def test_which_groups_meet_a_condition_on_their_figure(
+    e2e_pipeline: Pipeline, refs: Refs, request_text: str, threshold: float, below: bool
+) -> None:
+    """The condition is on each market's aggregate DSCR: every property counts in its market."""
+    outcome = run(e2e_pipeline, request_text)
+    groups: dict[str, list[Reference]] = defaultdict(list)
+    for ref in refs.values():
+        groups[ref.market].append(ref)
+    expected = set()
+    for market, members in groups.items():
+        if not any(r.debt_service for r in members):
+            continue
+        figure = aggregate(members, "dscr")
+        if (figure < threshold) if below else (figure > threshold):
+            expected.add(market)
+    table = rows(outcome, "aggregate_dscr_by_market.csv")
+    assert {r["market"] for r in table} == expected and expected
+    for row in table:
+        assert int(row["property_count"]) == len(groups[row["market"]])
+
+
 def test_occupancy_by_type_is_weighted_by_square_feet(
     e2e_pipeline: Pipeline, refs: Refs, sample_db_path: Path
 ) -> None:

@@ -40,6 +40,11 @@ def check(analysis: RequirementAnalysis, expected: dict[str, Any]) -> None:
         elif key == "aggregation":
             g = analysis.aggregation
             assert g is not None and (g.function, g.metrics, g.group_by) == want, g
+        elif key == "having":
+            g = analysis.aggregation
+            assert g is not None, analysis
+            got = [(f.metric, f.op, pytest.approx(f.value)) for f in g.having]
+            assert got == want, g.having
         elif key == "keep":
             assert analysis.aggregation is not None and analysis.aggregation.keep == want
         elif key == "loans":

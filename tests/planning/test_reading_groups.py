@@ -12,6 +12,54 @@ from meta_agent.planning.rule_based import RuleBasedPlanner
 from .reading import Case, check, read
 
 CASES: list[Case] = [
+    # The groups are what is asked for: the condition is on each group's figure (HAVING).
+    (
+        "Which markets have DSCR below 1.4x?",
+        {
+            "aggregation": ("aggregate", ["dscr"], "market"),
+            "having": [("dscr", "<", 1.4)],
+            "at_risk": False,
+            "filters": [],
+            "says": "keeping only the markets whose aggregate DSCR is below 1.4x",
+        },
+    ),
+    (
+        "which property types have average occupancy under 90%",
+        {
+            "aggregation": ("mean", ["occupancy"], "property_type"),
+            "having": [("occupancy", "<", 0.9)],
+            "filters": [],
+            "says": "property types whose average occupancy is below 90%",
+        },
+    ),
+    (
+        "which states have total NOI above 10 million",
+        {"aggregation": ("sum", ["noi"], "state"), "having": [("noi", ">", 10_000_000)]},
+    ),
+    (
+        "markets with aggregate DSCR under 1.5",
+        {"aggregation": ("aggregate", ["dscr"], "market"), "having": [("dscr", "<", 1.5)]},
+    ),
+    (
+        "show markets where the average cap rate exceeds 6%",
+        {"aggregation": ("mean", ["cap_rate"], "market"), "having": [("cap_rate", ">", 0.06)]},
+    ),
+    (
+        "which asset classes have a cap rate above 6.5%",
+        {
+            "aggregation": ("aggregate", ["cap_rate"], "property_type"),
+            "having": [("cap_rate", ">", 0.065)],
+        },
+    ),
+    # ... unless the properties are named: then the condition is on the properties.
+    (
+        "which markets have properties with DSCR below 1.2",
+        {"having": [], "at_risk": True, "threshold": 1.2},
+    ),
+    (
+        "DSCR by market for properties with occupancy above 90%",
+        {"having": [], "filters": [("occupancy", ">", 0.9)]},
+    ),
     ("portfolio DSCR", {"aggregation": ("aggregate", ["dscr"], None), "says": "Aggregate DSCR"}),
     ("portfolio-level DSCR", {"aggregation": ("aggregate", ["dscr"], None)}),
     ("portfolio cap rate", {"aggregation": ("aggregate", ["cap_rate"], None)}),
@@ -175,3 +223,19 @@ def test_a_share_keeps_only_the_named_group(planner: RuleBasedPlanner) -> None:
     assert kept.arguments["conditions"] == [
         {"column": "property_type", "op": "in", "value": ["office"]}
     ]
+
+
+def test_a_condition_on_groups_filters_the_group_table(planner: RuleBasedPlanner) -> None:
+    plan = planner.plan(planner.analyse("Which markets have DSCR below 1.4x?"))
+    steps = {step.id: step for step in plan.steps}
+    assert "qualifying" in steps, [s.id for s in plan.steps]
+    assert steps["qualifying"].tool == "filter_data"
+    assert steps["qualifying"].arguments["conditions"] == [
+        {"column": "aggregate_dscr", "op": "<", "value": 1.4}
+    ]
+    # the properties themselves are not filtered: every property counts in its market's figure
+    assert all(
+        step.arguments.get("conditions") is None
+        for step in plan.steps
+        if step.id != "qualifying" and step.tool == "filter_data"
+    )

@@ -57,8 +57,10 @@ def format_value(metric: str, value: float) -> str:
     return f"{value:g}"
 
 
-def describe_filter(item: MetricFilter) -> str:
-    return f"{label(item.metric)} {_OPS[item.op]} {format_value(item.metric, item.value)}"
+def describe_filter(item: MetricFilter, verb: bool = False) -> str:
+    """'DSCR below 1.2x'; with verb, 'DSCR is below 1.2x'."""
+    op = f"is {_OPS[item.op]}" if verb and item.op != "!=" else _OPS[item.op]
+    return f"{label(item.metric)} {op} {format_value(item.metric, item.value)}"
 
 
 def describe_scope(scope: Scope, directory: PortfolioDirectory) -> str:
@@ -300,6 +302,10 @@ def _group_phrase(group_by: str | None) -> str:
     )
 
 
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
 def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
     agg = a.aggregation
     if agg is None:
@@ -342,6 +348,16 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         )
         plain = " (plain mean of the properties' values, properties without a value left out)"
         text = f"{word} {labels(agg.metrics)}{plain if agg.function == 'mean' else ''} of {scope}{group}"
+    if agg.having:
+        word = {"aggregate": "aggregate", "mean": "average", "sum": "total"}.get(
+            agg.function, agg.function
+        )
+        group_word = _GROUPS.get(agg.group_by or "", agg.group_by or "group")
+        text += f", keeping only the {_plural(group_word)} whose " + " and ".join(
+            f"{'weighted' if word == 'aggregate' and h.metric == 'occupancy' else word} "
+            f"{describe_filter(h, verb=True)}"
+            for h in agg.having
+        )
     if a.ranking is not None and agg.group_by:
         text += f", {'highest' if a.ranking.descending else 'lowest'} first"
         if a.ranking.limit:

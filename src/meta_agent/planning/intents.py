@@ -10,6 +10,7 @@ from meta_agent.errors import RequestRejected
 from meta_agent.planning.models import (
     Aggregation,
     LoanQuery,
+    MetricFilter,
     Ranking,
     RequirementAnalysis,
     Scenario,
@@ -216,9 +217,37 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
                 [f"average {_label(odd[0])}", f"median {_label(odd[0])}"],
             )
     analysis.aggregation = Aggregation(
-        function=cast(Any, function), metrics=analysis.metrics, group_by=group_by
+        function=cast(Any, function),
+        metrics=analysis.metrics,
+        group_by=group_by,
+        having=_group_conditions(reading, analysis, group_by),
     )
     _rank_aggregate(reading, analysis, analysis.metrics[0])
+
+
+def _group_conditions(
+    reading: Reading, analysis: RequirementAnalysis, group_by: str | None
+) -> list[MetricFilter]:
+    """'which markets have DSCR below 1.4x': the condition is on each market's figure.
+
+    Only when the groups are what is asked for and no property noun says otherwise ("which
+    markets have properties with DSCR below 1.2" keeps a condition on the properties).
+    """
+    signals = reading.signals
+    if group_by is None or not signals.group_subject or signals.items_named:
+        return []
+    having = [f for f in analysis.filters if f.metric in analysis.metrics]
+    analysis.filters = [f for f in analysis.filters if f not in having]
+    if analysis.at_risk and "at_risk" not in signals.flags and "dscr" in analysis.metrics:
+        having.append(MetricFilter(metric="dscr", op="<", value=analysis.threshold))
+        analysis.at_risk = False
+        reading.notes[:] = [n for n in reading.notes if not n.startswith("at risk means")]
+        analysis.threshold = reading.default_threshold
+    if having:
+        reading.notes.append(
+            f"the condition is on each {group_by.replace('_', ' ')}'s figure, not on its properties"
+        )
+    return having
 
 
 def _change(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:

@@ -77,6 +77,10 @@ class Aggregation(BaseModel):
     keep: list[str] = Field(
         default_factory=list, description="only these groups are shown (e.g. office's share)"
     )
+    having: list[MetricFilter] = Field(
+        default_factory=list,
+        description="conditions on each group's figure ('which markets have DSCR below 1.4x')",
+    )
 
 
 class LoanQuery(BaseModel):

@@ -68,8 +68,12 @@ class Signals:
     either_or: bool = False  # "DSCR < 1 or LTV > 80%"
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
+    items_named: bool = False  # an item noun outside a group phrase ("property type" is a group)
     weighted: bool = False  # "weighted average" was asked
     per_group: bool = False  # "per market", "in each state": something within every group
+    group_subject: bool = (
+        False  # "which markets have ...", "markets with ...": groups are asked for
+    )
     notes: list[str] = field(default_factory=list)
 
 
@@ -124,6 +128,8 @@ def read_signals(tokens: Tokens) -> Signals:
     found.singular = _asks_for_one(tokens)
     found.loans = any(t.key == "loan" for t in tokens)
     found.item_noun = any(t.key in _ITEMS for t in tokens)
+    in_groups = {i for t in _spans(tokens) if t.means("group") and t.span for i in range(*t.span)}
+    found.items_named = any(t.key in _ITEMS and t.index not in in_groups for t in tokens)
     found.weighted = any(t.word == "weighted" for t in tokens)
     found.either_or = any(t.word == "or" and t.owner is None and not t.meanings for t in tokens)
     return found
@@ -227,6 +233,7 @@ def _read_one(
         found.group_by = found.group_by or token.meaning("group")
         lead = tokens.prev_word(token.index, skip=("the", "in", "within", "for"))
         found.per_group = found.per_group or (lead is not None and lead.word in ("per", "each"))
+        found.group_subject = found.group_subject or _group_is_subject(tokens, token)
     if "rank" in kinds:
         found.ranks.append((token.meaning("rank"), token.index))
     if "output" in kinds:
@@ -237,13 +244,31 @@ def _read_one(
 
 
 def _leads_group(tokens: Tokens, token: Token) -> bool:
-    """'by market', 'per state', 'which market', 'top 3 markets'."""
+    """'by market', 'per state', 'which market', 'top 3 markets', 'markets with ...'."""
     before = tokens.prev_word(token.index, skip=("the", "property", "asset", "each"))
     lead = tokens[token.index - 1] if token.index > 0 else None
     for t in (before, lead):
         if t is not None and (t.word in _GROUP_LEADS or t.kind == "number" or t.means("rank")):
             return True
-    return False
+    return _group_is_subject(tokens, token)
+
+
+_SUBJECT_LEADS = frozenset({"which", "what", "whats"})
+_SUBJECT_FOLLOWERS = frozenset({"with", "where", "whose", "having", "that"})
+_SUBJECT_OPENERS = frozenset({"me", "all", "the", "any"})
+
+
+def _group_is_subject(tokens: Tokens, token: Token) -> bool:
+    """The groups themselves are asked for: 'which markets have ...', 'show markets where ...'."""
+    before = tokens.prev_word(token.index, skip=("the", "property", "asset"))
+    if before is not None and before.word in _SUBJECT_LEADS:
+        return True
+    end = token.span[1] if token.span else token.index + 1
+    after = tokens[end] if end < len(tokens) else None
+    if after is None or after.word not in _SUBJECT_FOLLOWERS:
+        return False
+    opener = tokens.prev_word(token.index, skip=_SUBJECT_OPENERS)
+    return opener is None or opener.word in LISTING_VERBS
 
 
 def _read_place(

@@ -160,6 +160,18 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
             group_by=agg.group_by,
             aggregations=aggregations,
         )
+    if agg.having:
+        figures = dict(zip(agg.metrics, columns, strict=False))
+        result = b.call(
+            "qualifying",
+            "filter_data",
+            "Keep the groups whose "
+            + " and ".join(f"{figures[h.metric]} {h.op} {h.value:g}" for h in agg.having),
+            data=ref(result),
+            conditions=[
+                {"column": figures[h.metric], "op": h.op, "value": h.value} for h in agg.having
+            ],
+        )
     if agg.keep and agg.group_by:
         result = b.call(
             "kept",

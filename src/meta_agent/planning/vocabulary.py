@@ -479,6 +479,8 @@ def lemma(word: str) -> str:
     """A crude singular form, used only to compare words with the vocabulary."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("sses"):  # classes, addresses
+        return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
