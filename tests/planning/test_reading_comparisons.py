@@ -55,6 +55,10 @@ CASES: list[Case] = [
     ("how many properties are underwater", {"intent": "count", "filters": [("ltv", ">", 1.0)]}),
     ("underwater assets in Texas", {"filters": [("ltv", ">", 1.0)], "states": ["TX"]}),
     (
+        "Which properties are underwater (LTV over 100%)?",
+        {"filters": [("ltv", ">", 1.0)], "says": "whose LTV is above 100%"},
+    ),
+    (
         "office with DSCR below 1.25x and LTV above 60%",
         {"at_risk": True, "filters": [("ltv", ">", 0.6)], "property_types": ["office"]},
     ),

@@ -51,6 +51,28 @@ CASES: list[Case] = [
             "having": [("cap_rate", ">", 0.065)],
         },
     ),
+    # Groups ranked by how many properties they hold.
+    (
+        "which market has the most at-risk properties",
+        {
+            "aggregation": ("count", [], "market"),
+            "at_risk": True,
+            "ranking": ("property_count", True, 1),
+            "says": "at risk",
+        },
+    ),
+    (
+        "which markets have the fewest properties",
+        {"aggregation": ("count", [], "market"), "ranking": ("property_count", False, None)},
+    ),
+    (
+        "which state has the most office buildings",
+        {
+            "aggregation": ("count", [], "state"),
+            "property_types": ["office"],
+            "ranking": ("property_count", True, 1),
+        },
+    ),
     # ... unless the properties are named: then the condition is on the properties.
     (
         "which markets have properties with DSCR below 1.2",

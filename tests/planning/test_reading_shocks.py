@@ -11,6 +11,12 @@ from meta_agent.planning.rule_based import RuleBasedPlanner
 from .reading import Case, check, read
 
 CASES: list[Case] = [
+    (
+        "How would a 50 bp rate increase affect DSCR across industrial assets?",
+        {"scenarios": [(0, 50)], "property_types": ["industrial"]},
+    ),
+    ("what's the impact of a 10% NOI drop on DSCR", {"scenarios": [(10, 0)]}),
+    ("effect of rates up 100bp on the office portfolio", {"scenarios": [(0, 100)]}),
     ("DSCR for each asset if rates climb 75bp and NOI slips 5%", {"scenarios": [(5, 75)]}),
     ("what if rates rise 100bp and NOI falls 10%", {"scenarios": [(10, 100)]}),
     ("what if NOI drops 10% and rates rise 50 bps", {"scenarios": [(10, 50)]}),

@@ -32,7 +32,7 @@ CONTRACT: dict[str, set[str]] = {
     "scenario_pivot": {"results"},
     "transform_data": {"data", "operations"},
     "filter_data": {"data", "conditions"},
-    "rank_data": {"data", "by", "descending", "limit"},
+    "rank_data": {"data", "by", "descending", "limit", "keep_ties"},
     "aggregate_metrics": {"data", "group_by", "aggregations"},
     "group_figures": {"data", "metrics", "group_by", "statistic"},
     "select_loans": {

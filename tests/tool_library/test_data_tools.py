@@ -378,3 +378,14 @@ def test_results_json_is_strict(tmp_results: Path, metrics: pd.DataFrame) -> Non
     dtools.write_results_json({"a": 1}, "sub/other.json")
     assert json.loads((tmp_results / "sub" / "other.json").read_text()) == {"a": 1}
     _no_temporaries(tmp_results)
+
+
+def test_rank_data_keeps_ties_at_the_cut_when_asked() -> None:
+    counts = pd.DataFrame({"market": ["Austin", "Dallas", "Tampa", "Waco"], "n": [1, 2, 2, 1]})
+    assert dtools.rank_data(counts, "n", descending=True, limit=1)["market"].tolist() == ["Dallas"]
+    tied = dtools.rank_data(counts, "n", descending=True, limit=1, keep_ties=True)
+    assert tied["market"].tolist() == ["Dallas", "Tampa"]
+    everyone = dtools.rank_data(counts, "n", limit=1, keep_ties=True)
+    assert everyone["market"].tolist() == ["Austin", "Waco"]
+    missing = pd.DataFrame({"market": ["A", "B"], "n": [float("nan"), float("nan")]})
+    assert len(dtools.rank_data(missing, "n", limit=1, keep_ties=True)) == 1

@@ -79,7 +79,8 @@ def data_table(path: Path, width: int, limit: int = MAX_TABLE_ROWS) -> Table:
 
     from meta_agent.reporting.style import label
 
-    table = Table(title=path.name, title_justify="left")
+    # A narrow table must not wrap its file name ("results.cs / v").
+    table = Table(title=path.name, title_justify="left", min_width=len(path.name))
     for column in kept:
         is_figure = bool(shown) and _is_number(shown[0].get(column))
         table.add_column(

@@ -320,7 +320,13 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         scope = f"{'the properties' if scope == 'the whole portfolio' else scope} {conditions}"
     group = _group_phrase(agg.group_by)
     if agg.function == "count":
-        return f"number of properties in {scope}{group}"
+        text = f"number of properties in {scope}{group}"
+        if a.ranking is not None and agg.group_by:
+            text += f", {'most' if a.ranking.descending else 'fewest'} first"
+            if a.ranking.limit:
+                kept = "the first" if a.ranking.limit == 1 else f"the first {a.ranking.limit}"
+                text += f", {kept} kept (with any tied with it)"
+        return text
     if agg.function in ("yoy", "mom"):
         definition = (
             "T12 NOI at the latest period / T12 NOI twelve periods earlier - 1"
@@ -361,7 +367,7 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
     if a.ranking is not None and agg.group_by:
         text += f", {'highest' if a.ranking.descending else 'lowest'} first"
         if a.ranking.limit:
-            text += f", first {a.ranking.limit} kept"
+            text += f", first {a.ranking.limit} kept (and any tied with the last)"
     return text
 
 

@@ -221,7 +221,8 @@ class Reading:
             if flt.metric == "dscr" and flt.op == "<" and not _has_dscr_filter(filters):
                 at_risk, threshold = True, flt.value
                 continue
-            filters.append(flt)
+            if flt not in filters:  # "underwater (LTV over 100%)" says one condition twice
+                filters.append(flt)
         if at_risk and threshold != self.default_threshold:
             self.notes.append(
                 f"at risk means DSCR below {threshold:g} (instead of {self.default_threshold:g})"

@@ -131,6 +131,9 @@ def read_signals(tokens: Tokens) -> Signals:
     in_groups = {i for t in _spans(tokens) if t.means("group") and t.span for i in range(*t.span)}
     found.items_named = any(t.key in _ITEMS and t.index not in in_groups for t in tokens)
     found.weighted = any(t.word == "weighted" for t in tokens)
+    counted = _counts_items(tokens) if found.group_subject else None
+    if counted is not None and "count" not in found.aggregations:
+        _count_groups(tokens, counted, found)
     found.either_or = any(t.word == "or" and t.owner is None and not t.meanings for t in tokens)
     return found
 
@@ -197,6 +200,41 @@ def _asks_for_one(tokens: Tokens) -> bool:
         if (tokens.prev_word(t.index) or t).word not in _GROUP_LEADS - {"which", "what"}
     ]
     return bool(nouns) and all(t.word == t.key for t in nouns)
+
+
+_COUNT_RANKS = frozenset({"most", "fewest", "least"})
+_COUNTED_QUALIFIERS = frozenset({"at", "risk", "at-risk", "of", "the", "our", "leveraged"})
+
+
+def _counts_items(tokens: Tokens) -> Token | None:
+    """'the most properties', 'fewest at-risk assets': groups ranked by how many items they hold.
+
+    Returns the rank word ("most", "fewest"), or None.
+    """
+    for token in tokens:
+        if token.word not in _COUNT_RANKS or not token.means("rank"):
+            continue
+        for after in tokens.items[_end(token) : _end(token) + 4]:
+            if after.key in _ITEMS and after.key != "loan":
+                return token
+            qualifies = after.word in _COUNTED_QUALIFIERS or after.means("type")
+            if not (qualifies or after.means("at_risk")):
+                break
+    return None
+
+
+def _count_groups(tokens: Tokens, rank: Token, found: Signals) -> None:
+    """'which market has the most at-risk properties': count per group, most first.
+
+    "most at risk" is otherwise a rank of its own ("the most at-risk assets" = the worst DSCR);
+    here it is "the most" of the at-risk properties.
+    """
+    found.aggregations.append("count")
+    group = next(t for t in _spans(tokens) if t.means("group"))
+    found.singular = group.word == group.key  # "which market": one answer
+    if rank.meaning("rank") == "worst":
+        found.flags.add("at_risk")
+        found.ranks = [("desc" if i == rank.index else m, i) for m, i in found.ranks]
 
 
 def _end(token: Token) -> int:

@@ -194,6 +194,7 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
             by=by,
             descending=a.ranking.descending,
             limit=a.ranking.limit,
+            **({"keep_ties": True} if a.ranking.limit and agg.group_by else {}),
         )
     stem = (
         f"{'_'.join(columns[:2])}_{step}"

@@ -350,7 +350,8 @@ INTENT_WORDS = _table(
     scenario: scenario | stress | stress test | stressed | shock | shocked | sensitivity | what if | what
         happen | simulate | simulation | hypothetical | haircut | downside | sensitivity analysis
         | downside case | stress case | stress scenario | model | modeled | modelled | modeling
-        | modelling | run the numbers on | sensitize | sensitise
+        | modelling | run the numbers on | sensitize | sensitise | affect | affects | impact |
+        impacts | impact on | effect | effect on | effects
     noi_context: noi | net operating income | income | cash flow | t12 | t12 noi
     rate_context: rate | interest rate | interest | sofr | coupon | rate shock | rate hike | borrowing cost |
         treasury | libor | base rate | fed

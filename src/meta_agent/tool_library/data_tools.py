@@ -236,9 +236,13 @@ def _condition_mask(frame: pd.DataFrame, condition: Any) -> pd.Series:
     return compare(target).fillna(False).astype(bool) & series.notna()
 
 
-@tool(category="data", version="1.0.0", intents=("ranking",))
+@tool(category="data", version="1.1.0", intents=("ranking",))
 def rank_data(
-    data: pd.DataFrame, by: str, descending: bool = False, limit: int | None = None
+    data: pd.DataFrame,
+    by: str,
+    descending: bool = False,
+    limit: int | None = None,
+    keep_ties: bool = False,
 ) -> pd.DataFrame:
     """Sort by one column (missing values always last, ties by property_id) and keep the first `limit` rows.
 
@@ -247,6 +251,8 @@ def rank_data(
         by: the column to sort by, e.g. "dscr".
         descending: largest first (e.g. top NOI) when true; smallest first (worst DSCR) when false.
         limit: how many rows to keep; all when omitted.
+        keep_ties: also keep rows equal to the last one kept ("which market has the most
+            at-risk properties" when two markets have as many).
     """
     frame = _as_frame(data)
     _require(frame, [by])
@@ -258,7 +264,11 @@ def rank_data(
         ascending.append(True)
     ranked = frame.sort_values(keys, ascending=ascending, na_position="last", kind="mergesort")
     if limit is not None:
-        ranked = ranked.head(limit)
+        kept = ranked.head(limit)
+        last = kept[by].iloc[-1] if len(kept) else None
+        if keep_ties and limit < len(ranked) and last is not None and last == last:  # not NaN
+            kept = ranked[ranked.index.isin(kept.index) | (ranked[by] == last)]
+        ranked = kept
     return ranked.reset_index(drop=True)
 
 
