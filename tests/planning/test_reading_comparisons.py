@@ -53,6 +53,11 @@ CASES: list[Case] = [
     ("assets with negative NOI", {"filters": [("noi", "<", 0.0)]}),
     ("which properties are losing money", {"filters": [("noi", "<", 0.0)]}),
     ("how many properties are underwater", {"intent": "count", "filters": [("ltv", ">", 1.0)]}),
+    (
+        "DSCR for properties valued over $50 million",
+        {"filters": [("value", ">", 50_000_000)], "metrics": ["dscr", "value"]},
+    ),
+    ("properties worth more than 100 million", {"filters": [("value", ">", 100_000_000)]}),
     ("underwater assets in Texas", {"filters": [("ltv", ">", 1.0)], "states": ["TX"]}),
     (
         "Which properties are underwater (LTV over 100%)?",

@@ -13,6 +13,10 @@ from .reading import Case, check, read
 
 CASES: list[Case] = [
     (
+        "What is total debt outstanding by lender?",
+        {"intent": "loans", "says": "total balance and number of loans per lender"},
+    ),
+    (
         "which loans mature in 2027?",
         {"loans": {"maturing_from": "2027-01-01", "maturing_before": "2028-01-01"}},
     ),

@@ -211,6 +211,8 @@ def _uses_aggregation(function: str, a: RequirementAnalysis) -> bool:
         return intent_in(a, ("count",)) or (agg is not None and agg.function == "count")
     if function in ("min", "max") and a.ranking is not None:
         return True
+    if function == "sum" and a.intent == "loans" and "loan_count" not in a.metrics:
+        return True  # a loan answer always totals the balances (per lender when grouped)
     if agg is None:
         return False
     if function == "aggregate":  # "portfolio-wide average DSCR": the group is the portfolio

@@ -117,7 +117,7 @@ METRIC_SYNONYMS = _table(
         current balance | loan size | mortgage balance | balance | debt outstanding | balance
         outstanding | outstanding loan balance | outstanding principal
     value: value | valuation | property value | market value | appraised value | appraisal | asset
-        value | gav | latest valuation | current value
+        value | gav | latest valuation | current value | valued | valued at | appraised at | worth
     cap_rate: cap rate | caprate | cap | capitalization rate | capitalisation rate
     ltv: ltv | loan to value | leverage | ltv ratio | loan to value ratio
     debt_yield: debt yield | dy
