@@ -229,3 +229,31 @@ def test_loans_maturing_in_2027(e2e_pipeline: Pipeline, sample_db_path: Path) ->
             )
         ]
     assert [row["loan_id"] for row in rows(outcome, "loans.csv")] == expected
+
+
+def test_the_best_property_in_each_market(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "Which property has the highest cap rate in each market?")
+    best: dict[str, Reference] = {}
+    for ref in sorted(refs.values(), key=lambda r: r.property_id):
+        if ref.cap_rate is None:
+            continue
+        held = best.get(ref.market)
+        if held is None or (held.cap_rate or 0) < ref.cap_rate:
+            best[ref.market] = ref
+    table = rows(outcome, "cap_rate_ranking.csv")
+    assert {r["market"]: r["property_id"] for r in table} == {
+        market: ref.property_id for market, ref in best.items()
+    }
+    assert [r["market"] for r in table] == sorted(best)
+
+
+def test_the_market_with_the_most_at_risk_properties(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "which market has the most at-risk properties")
+    counts: dict[str, int] = defaultdict(int)
+    for ref in refs.values():
+        if ref.dscr is not None and ref.dscr < 1.25:
+            counts[ref.market] += 1
+    most = max(counts.values())
+    table = rows(outcome, "property_count_by_market.csv")
+    assert {r["market"] for r in table} == {m for m, n in counts.items() if n == most}
+    assert all(int(r["property_count"]) == most for r in table)

@@ -40,6 +40,10 @@ def check(analysis: RequirementAnalysis, expected: dict[str, Any]) -> None:
         elif key == "aggregation":
             g = analysis.aggregation
             assert g is not None and (g.function, g.metrics, g.group_by) == want, g
+        elif key == "within":
+            assert analysis.ranking is not None and analysis.ranking.within == want, (
+                analysis.ranking
+            )
         elif key == "having":
             g = analysis.aggregation
             assert g is not None, analysis

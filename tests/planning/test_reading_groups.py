@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from meta_agent.errors import RequestRejected
 from meta_agent.planning.rule_based import RuleBasedPlanner
 
 from .reading import Case, check, read
@@ -72,6 +73,28 @@ CASES: list[Case] = [
             "property_types": ["office"],
             "ranking": ("property_count", True, 1),
         },
+    ),
+    # A ranking inside each group.
+    (
+        "Top 5 properties by NOI in each state",
+        {"intent": "ranking", "ranking": ("noi", True, 5), "within": "state"},
+    ),
+    (
+        "Which property has the highest cap rate in each market?",
+        {"ranking": ("cap_rate", True, 1), "within": "market", "says": "in each market"},
+    ),
+    (
+        "lowest occupancy office property in each state",
+        {
+            "ranking": ("occupancy", False, 1),
+            "within": "state",
+            "property_types": ["office"],
+            "says": "one office property with the lowest occupancy in each state",
+        },
+    ),
+    (
+        "rank properties by NOI within each market",
+        {"within": "market", "ranking": ("noi", True, None)},
     ),
     # ... unless the properties are named: then the condition is on the properties.
     (
@@ -261,3 +284,16 @@ def test_a_condition_on_groups_filters_the_group_table(planner: RuleBasedPlanner
         for step in plan.steps
         if step.id != "qualifying" and step.tool == "filter_data"
     )
+
+
+def test_top_n_within_each_group_is_one_ranking_step(planner: RuleBasedPlanner) -> None:
+    plan = planner.plan(planner.analyse("Top 5 properties by NOI in each state"))
+    (ranked,) = [s for s in plan.steps if s.tool == "rank_data"]
+    assert ranked.arguments["within"] == "state" and ranked.arguments["limit"] == 5
+    (narrowed,) = [s for s in plan.steps if s.tool == "transform_data"]
+    assert "state" in narrowed.arguments["operations"][0]["columns"]
+
+
+def test_a_share_within_each_group_is_refused(planner: RuleBasedPlanner) -> None:
+    with pytest.raises(RequestRejected, match="within each group"):
+        planner.analyse("top 10% of properties by NOI in each market")

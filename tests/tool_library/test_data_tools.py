@@ -389,3 +389,21 @@ def test_rank_data_keeps_ties_at_the_cut_when_asked() -> None:
     assert everyone["market"].tolist() == ["Austin", "Waco"]
     missing = pd.DataFrame({"market": ["A", "B"], "n": [float("nan"), float("nan")]})
     assert len(dtools.rank_data(missing, "n", limit=1, keep_ties=True)) == 1
+
+
+def test_rank_data_within_each_group() -> None:
+    frame = pd.DataFrame(
+        {
+            "property_id": list("abcdef"),
+            "market": ["X", "Y", "X", "Y", "X", "Z"],
+            "noi": [5.0, 3.0, 7.0, 9.0, 7.0, 1.0],
+        }
+    )
+    best = dtools.rank_data(frame, "noi", descending=True, limit=1, within="market")
+    assert best["property_id"].tolist() == ["c", "d", "f"]  # ties at 7 broken by property_id
+    tied = dtools.rank_data(frame, "noi", descending=True, limit=1, within="market", keep_ties=True)
+    assert tied["property_id"].tolist() == ["c", "e", "d", "f"]
+    every = dtools.rank_data(frame, "noi", within="market")
+    assert every["property_id"].tolist() == ["a", "c", "e", "b", "d", "f"]  # lowest first
+    with pytest.raises(ToolError, match="city"):
+        dtools.rank_data(frame, "noi", within="city")

@@ -141,6 +141,8 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
         return "filler"
     if "between" in kinds and analysis.intent == "correlation":
         return "consumed"
+    if token.word == "within" and analysis.ranking is not None and analysis.ranking.within:
+        return "consumed"  # "within each market": the ranking is per group
     if token.word in ("first", "last") and analysis.ranking is not None:
         return "consumed"  # "worst LTVs first"
     if token.word == "combined" and any(
@@ -183,7 +185,8 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
     if kind == "audience":  # "for the credit committee": who the files are for
         return intent == "report" or bool({"pdf", "excel", "csv"} & set(a.outputs))
     if kind == "group":
-        return a.aggregation is not None and a.aggregation.group_by == value
+        within = a.ranking is not None and a.ranking.within == value
+        return within or (a.aggregation is not None and a.aggregation.group_by == value)
     if kind == "rank":
         return a.ranking is not None
     if kind == "output":

@@ -279,6 +279,16 @@ def _restate_ranking(a: RequirementAnalysis, directory: PortfolioDirectory) -> s
     if r.fraction:
         head = f"the {'top' if r.descending else 'bottom'} {r.fraction:.0%} ({r.limit} properties)"
         text = f"{head} of {subject.replace('property', 'properties', 1)} by {label(r.metric)}"
+    elif r.within:
+        group = _GROUPS.get(r.within, r.within)
+        if r.limit == 1:
+            text = f"the one {subject} with the {order} {label(r.metric)} in each {group}"
+        elif r.limit:
+            many = subject.replace("property", "properties", 1)
+            text = f"the {r.limit} {many} with the {order} {label(r.metric)} in each {group}"
+        else:
+            text = f"every {subject} ranked by {label(r.metric)} within each {group}"
+        text += f", {group} by {group}"
     elif r.limit == 1:
         text = f"the one {subject} with the {order} {label(r.metric)}"
     elif r.limit:

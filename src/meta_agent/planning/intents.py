@@ -129,8 +129,17 @@ def _ranking(reading: Reading, analysis: RequirementAnalysis) -> None:
     _ensure(analysis, metric, first=True)
     descending = _descending(reading, metric)
     fraction = reading.quantities.fraction
+    within = reading.signals.group_by if reading.signals.per_group else None
+    if within is not None and fraction is not None:
+        _reject(
+            "A share of the properties within each group is not supported; ask for a number "
+            "per group, e.g. 'top 3 properties by NOI in each market'.",
+            ["top 3 properties by NOI in each market", "top 10% of properties by NOI"],
+        )
     if fraction is None:
-        analysis.ranking = Ranking(metric=metric, descending=descending, limit=_limit(reading))
+        analysis.ranking = Ranking(
+            metric=metric, descending=descending, limit=_limit(reading), within=within
+        )
         return
     analysis.ranking = Ranking(
         metric=metric,

@@ -58,6 +58,11 @@ class Ranking(BaseModel):
     fraction: float | None = Field(
         default=None, description="'top 10%', 'top decile': the share kept; limit is its count"
     )
+    within: str | None = Field(
+        default=None,
+        description="rank inside each group ('top 3 properties by NOI in each market'); "
+        "limit then counts per group",
+    )
 
 
 class Aggregation(BaseModel):

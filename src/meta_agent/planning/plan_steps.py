@@ -218,7 +218,8 @@ class PlanBuilder:
         debt = a.at_risk or a.scope.has_debt is not None or DEBT_METRICS & set(wanted)
         wanted += ["has_debt"] if debt else []
         wanted += ["at_risk"] if a.at_risk else []
-        return list(dict.fromkeys(IDENTITY + wanted))
+        within = [a.ranking.within] if a.ranking is not None and a.ranking.within else []
+        return list(dict.fromkeys(IDENTITY + within + wanted))
 
     def narrow(self, source: str, step_id: str = "table") -> str:
         """Keep the identifying columns and the metrics asked for."""

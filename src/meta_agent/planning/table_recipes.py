@@ -65,6 +65,8 @@ def plan_ranking(b: PlanBuilder) -> ExecutionPlan:
         raise ValueError("a ranking analysis needs analysis.ranking")
     order = "highest" if ranking.descending else "lowest"
     kept = f", keep the first {ranking.limit}" if ranking.limit else ""
+    if ranking.within:
+        kept = f" within each {ranking.within.replace('_', ' ')}{kept}"
     no_debt = ", properties without debt last" if ranking.metric in ("dscr", "debt_yield") else ""
     ranked = b.call(
         "ranked",
@@ -74,6 +76,7 @@ def plan_ranking(b: PlanBuilder) -> ExecutionPlan:
         by=ranking.metric,
         descending=ranking.descending,
         limit=ranking.limit,
+        **({"within": ranking.within} if ranking.within else {}),
     )
     table = b.narrow(ranked)
     stem = f"{ranking.metric}_ranking"

@@ -243,6 +243,7 @@ def rank_data(
     descending: bool = False,
     limit: int | None = None,
     keep_ties: bool = False,
+    within: str | None = None,
 ) -> pd.DataFrame:
     """Sort by one column (missing values always last, ties by property_id) and keep the first `limit` rows.
 
@@ -253,9 +254,11 @@ def rank_data(
         limit: how many rows to keep; all when omitted.
         keep_ties: also keep rows equal to the last one kept ("which market has the most
             at-risk properties" when two markets have as many).
+        within: rank inside each group of this column ("the top 3 by NOI in each market"):
+            the groups in order, `limit` rows kept per group.
     """
     frame = _as_frame(data)
-    _require(frame, [by])
+    _require(frame, [by] if within is None else [by, within])
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ToolError(f"limit must be a whole number of rows (0 or more); got {limit!r}.")
     keys, ascending = [by], [not descending]
@@ -263,13 +266,27 @@ def rank_data(
         keys.append("property_id")
         ascending.append(True)
     ranked = frame.sort_values(keys, ascending=ascending, na_position="last", kind="mergesort")
-    if limit is not None:
-        kept = ranked.head(limit)
-        last = kept[by].iloc[-1] if len(kept) else None
-        if keep_ties and limit < len(ranked) and last is not None and last == last:  # not NaN
-            kept = ranked[ranked.index.isin(kept.index) | (ranked[by] == last)]
-        ranked = kept
-    return ranked.reset_index(drop=True)
+    if within is None:
+        return _first_rows(ranked, by, limit, keep_ties).reset_index(drop=True)
+    import pandas as pd
+
+    grouped = ranked.sort_values(within, kind="mergesort", na_position="last")
+    parts = [
+        _first_rows(part, by, limit, keep_ties)
+        for _, part in grouped.groupby(within, sort=False, dropna=False)
+    ]
+    return (pd.concat(parts) if parts else grouped).reset_index(drop=True)
+
+
+def _first_rows(ranked: pd.DataFrame, by: str, limit: int | None, keep_ties: bool) -> pd.DataFrame:
+    """The first `limit` rows of a ranked table, and those tied with the last one if asked."""
+    if limit is None:
+        return ranked
+    kept = ranked.head(limit)
+    last = kept[by].iloc[-1] if len(kept) else None
+    if keep_ties and limit < len(ranked) and last is not None and last == last:  # not NaN
+        kept = ranked[ranked.index.isin(kept.index) | (ranked[by] == last)]
+    return kept
 
 
 @tool(category="data", version="1.0.0", intents=("aggregation", "count"))
