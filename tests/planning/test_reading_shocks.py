@@ -16,6 +16,11 @@ CASES: list[Case] = [
         {"scenarios": [(0, 50)], "property_types": ["industrial"]},
     ),
     ("what's the impact of a 10% NOI drop on DSCR", {"scenarios": [(10, 0)]}),
+    (
+        "If NOI falls 10%, which properties drop below 1.0x DSCR?",
+        {"scenarios": [(10, 0)], "threshold": 1.0, "lists_properties": True},
+    ),
+    ("stress test: NOI down 15% and 25%", {"lists_properties": False}),
     ("effect of rates up 100bp on the office portfolio", {"scenarios": [(0, 100)]}),
     ("DSCR for each asset if rates climb 75bp and NOI slips 5%", {"scenarios": [(5, 75)]}),
     ("what if rates rise 100bp and NOI falls 10%", {"scenarios": [(10, 100)]}),
@@ -83,3 +88,11 @@ def test_shocks(planner: RuleBasedPlanner, request_text: str, expected: dict[str
 def test_a_combined_scenario_is_restated_as_one(planner: RuleBasedPlanner) -> None:
     analysis = read(planner, "DSCR for each asset if rates climb 75bp and NOI slips 5%")
     assert "NOI -5% with rates +75 bp (combined)" in analysis.restatement
+
+
+def test_which_properties_breach_is_answered_by_the_list(planner: RuleBasedPlanner) -> None:
+    plan = planner.plan(planner.analyse("which properties fall below 1.1x if NOI drops 20%"))
+    (listed,) = [o for o in plan.outputs if o.filename == "scenario_at_risk.csv"]
+    assert listed.headline
+    plain = planner.plan(planner.analyse("NOI down 20% stress test"))
+    assert not any(o.headline for o in plain.outputs if o.filename == "scenario_at_risk.csv")

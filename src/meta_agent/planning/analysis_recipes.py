@@ -66,6 +66,19 @@ def plan_scenario(b: PlanBuilder) -> ExecutionPlan:
     )
     b.csv("scenario_dscr", "scenario_dscr.csv", "DSCR per property and scenario")
     b.csv("scenario_totals", "scenario_summary.csv", "At-risk count per scenario")
+    b.call(
+        "scenario_at_risk",
+        "filter_data",
+        f"List the properties with DSCR below {a.threshold:g} in each scenario",
+        data=ref("scenarios"),
+        conditions=[{"column": "at_risk", "op": "==", "value": True}],
+    )
+    b.csv(
+        "scenario_at_risk",
+        "scenario_at_risk.csv",
+        "Properties at risk in each scenario",
+        headline=a.lists_properties,
+    )
     b.csv("scenarios", "scenario_results.csv", "Scenario results")
     summary = b.summarise("scenarios", ["noi", "debt_service", "dscr"], a.threshold)
     return b.finish("scenarios", summary)

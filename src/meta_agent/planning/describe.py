@@ -406,6 +406,7 @@ def _restate_scenario(a: RequirementAnalysis, directory: PortfolioDirectory) -> 
         f"DSCR of {_subject(a.scope, directory)} under {count} scenario{'s' if count > 1 else ''}"
         f" ({shocks}), against the base case; at-risk count (DSCR below {a.threshold:g}x) per "
         "scenario"
+        + ("; the properties at risk in each scenario listed first" if a.lists_properties else "")
     )
 
 

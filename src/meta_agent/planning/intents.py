@@ -351,6 +351,7 @@ def _scenario(reading: Reading, analysis: RequirementAnalysis) -> None:
     )
     _ensure(analysis, "dscr", first=True)
     analysis.at_risk = True
+    analysis.lists_properties = reading.signals.item_noun and reading.signals.asks_which
 
 
 def build_scenarios(noi: list[float], rates: list[float], notes: list[str]) -> list[Scenario]:

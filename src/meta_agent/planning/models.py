@@ -149,6 +149,10 @@ class RequirementAnalysis(BaseModel):
     filters: list[MetricFilter] = Field(default_factory=list)
     at_risk: bool = False
     threshold: float = DEFAULT_AT_RISK_THRESHOLD
+    lists_properties: bool = Field(
+        default=False,
+        description="'which properties drop below 1.0x': the properties meeting it are the answer",
+    )
     ranking: Ranking | None = None
     aggregation: Aggregation | None = None
     scenarios: list[Scenario] = Field(default_factory=list)

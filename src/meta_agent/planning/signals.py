@@ -68,6 +68,7 @@ class Signals:
     either_or: bool = False  # "DSCR < 1 or LTV > 80%"
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
+    asks_which: bool = False  # "which ...", "list ...": the items themselves are the answer
     items_named: bool = False  # an item noun outside a group phrase ("property type" is a group)
     weighted: bool = False  # "weighted average" was asked
     per_group: bool = False  # "per market", "in each state": something within every group
@@ -131,6 +132,7 @@ def read_signals(tokens: Tokens) -> Signals:
     in_groups = {i for t in _spans(tokens) if t.means("group") and t.span for i in range(*t.span)}
     found.items_named = any(t.key in _ITEMS and t.index not in in_groups for t in tokens)
     found.weighted = any(t.word == "weighted" for t in tokens)
+    found.asks_which = any(t.is_word and t.word in ("which", "list", "name") for t in tokens)
     counted = _counts_items(tokens) if found.group_subject else None
     if counted is not None and "count" not in found.aggregations:
         _count_groups(tokens, counted, found)

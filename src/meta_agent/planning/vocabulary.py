@@ -234,7 +234,7 @@ GROUP_WORDS = _table(
     """
     property_type: type | property type | asset type | asset class | class | sector | product type | category |
         segment | property class | product
-    market: market | metro | msa | metropolitan area | metro area | region | submarket
+    market: market | metro | msa | metropolitan area | metro area | region | submarket | mkt
     state: state
     city: city
 """
