@@ -164,6 +164,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("top 10 assets by T12 NOI", {"intent": "ranking", "ranking": ("noi", True, 10)}),
     ("lowest 3 occupancy in Texas", {"ranking": ("occupancy", False, 3), "states": ["TX"]}),
     ("worst 5 DSCR", {"ranking": ("dscr", False, 5)}),
+    # 'top' and 'bottom' say where the list starts; a word after them says its order
+    ("top 5 worst DSCR", {"ranking": ("dscr", False, 5)}),
+    ("top 10 lowest occupancy", {"ranking": ("occupancy", False, 10)}),
+    ("top 3 weakest assets by DSCR", {"ranking": ("dscr", False, 3)}),
+    ("top 5 worst LTV", {"ranking": ("ltv", True, 5)}),
+    ("top 10 best DSCR", {"ranking": ("dscr", True, 10)}),
     ("which property has the highest LTV", {"ranking": ("ltv", True, 1)}),
     ("best 3 debt yields", {"ranking": ("debt_yield", True, 3)}),
     ("worst LTVs first", {"ranking": ("ltv", True, None)}),

@@ -99,12 +99,18 @@ def _rank_metric(reading: Reading, analysis: RequirementAnalysis) -> str:
     return "occupancy" if metric == "vacancy" else metric
 
 
+_POSITIONAL = frozenset({"top", "bottom"})
+
+
 def _descending(reading: Reading, metric: str) -> bool:
-    directions = [d for d, _ in reading.signals.ranks if d != "sort"]
-    if not directions:
+    ranked = [(d, i) for d, i in reading.signals.ranks if d != "sort"]
+    if not ranked:
         reading.notes.append(f"sorted by {_label(metric)}, highest first")
         return True
-    direction = directions[0]
+    direction = ranked[0][0]
+    first_word = reading.signals.rank_words.get(ranked[0][1])
+    if len(ranked) > 1 and direction in ("desc", "asc") and first_word in _POSITIONAL:
+        direction = ranked[1][0]  # "top 5 worst DSCR": 'top' is the head of the list, not its order
     if "vacancy" in reading.signals.metrics and metric == "occupancy":
         direction = {"desc": "asc", "asc": "desc"}.get(direction, direction)
     if direction in ("best", "worst"):

@@ -60,6 +60,7 @@ class Signals:
     aggregations: list[str] = field(default_factory=list)
     group_by: str | None = None
     ranks: list[tuple[str, int]] = field(default_factory=list)
+    rank_words: dict[int, str] = field(default_factory=dict)  # what was typed, by token index
     flags: set[str] = field(default_factory=set)
     outputs: list[str] = field(default_factory=list)
     listing: bool = False
@@ -276,6 +277,7 @@ def _read_one(
         found.group_subject = found.group_subject or _group_is_subject(tokens, token)
     if "rank" in kinds:
         found.ranks.append((token.meaning("rank"), token.index))
+        found.rank_words[token.index] = token.word
     if "output" in kinds:
         _add(found.outputs, token.meaning("output"))
     if "noun" in kinds:
