@@ -133,7 +133,7 @@ FILLER_WORDS = word_set(
     breakdown picture quick generate create make assemble pull-up walk through summary summarise
     summarize stats statistics stat performance performing perform doing holding holdings own
     owned owning have hold held currently right now handy please detect spot find update
-    email ready apply while but
+    email ready apply while but among amongst
 """
 )
 QUESTION_WORDS = word_set(
