@@ -131,6 +131,8 @@ class CallLoop:
                 if failure is None:
                     raise
                 elapsed = time.monotonic() - started
+                if failure.kind == "timeout":  # the clock may read a hair under the timeout
+                    elapsed = max(elapsed, timeout)
                 budget.charge_attempt(elapsed)
                 transcript.record("error", self._failed(failure, elapsed))
                 if failure.kind == "unsupported_format" and self.wire.downgrade():
