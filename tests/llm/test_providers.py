@@ -345,3 +345,43 @@ def test_a_client_made_directly_keeps_its_mode(llm_server) -> None:
     assert ask(client).data == PLAN
     assert "tools" in llm_server.requests[0].body
     assert "authorization" in llm_server.requests[0].headers  # the SDK's placeholder, no key
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_key_is_in_no_file_of_a_run_folder(llm_server, provider, tmp_path: Path) -> None:
+    from meta_agent.archive.record import record_run
+    from meta_agent.archive.run_folder import RunFolder
+    from tests.archive.test_planner_stats import Finished
+
+    llm_server.status(429, headers={"Retry-After": "0"}, message=f"slow down, {KEY}")
+    llm_server.answer(PLAN)
+    client = client_for(llm_server, provider)
+    budget, transcript = Budget(), Transcript()
+    ask(client, budget, transcript)
+    folder = RunFolder.create(tmp_path, "dscr")
+    transcript.write(folder.root / TRANSCRIPT_FILE)
+    usage = {
+        "provider": client.provider,
+        "model": client.model,
+        "calls": budget.calls,
+        "tokens_in": 100,
+        "tokens_out": 20,
+        "latency_s": budget.seconds_used,
+        "cost_usd": None,
+        "repairs": 0,
+    }
+    manifest = record_run(
+        tmp_path,
+        folder,
+        Finished(),
+        kind="ask",
+        request="dscr",
+        created_at="2026-12-07",
+        planner="llm",
+        llm=usage,
+    )
+    assert "llm/transcript.jsonl" in manifest["files"]
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.name == "history.db" for path in files)
+    for path in files:
+        assert KEY.encode() not in path.read_bytes(), path
