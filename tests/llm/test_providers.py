@@ -385,3 +385,31 @@ def test_the_key_is_in_no_file_of_a_run_folder(llm_server, provider, tmp_path: P
     assert any(path.name == "history.db" for path in files)
     for path in files:
         assert KEY.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    "body", ["<html>502 from a proxy</html>", '{"weird": 1}', '{"choices": [{"message": null}]}']
+)
+def test_a_body_that_is_no_answer_is_unavailable_not_a_traceback(
+    llm_server, provider, body
+) -> None:
+    llm_server.raw(body)
+    transcript = Transcript()
+    with pytest.raises(LLMUnavailable, match="answered with a body that is not a") as caught:
+        ask(client_for(llm_server, provider, Waits()), transcript=transcript)
+    assert "chat completion" in str(caught.value) or "message" in str(caught.value)
+    assert len(llm_server.requests) == 1
+    (error,) = [e for e in transcript.entries if e["kind"] == "error"]
+    assert error["status"] == 200 and error["body"]
+
+
+def test_an_answer_without_usage_is_counted_from_its_length(llm_server) -> None:
+    llm_server.answer(PLAN, usage=False)
+    budget, transcript = Budget(), Transcript()
+    reply = ask(client_for(llm_server, "openai"), budget, transcript)
+    assert reply.data == PLAN
+    assert reply.tokens_out == len(reply.raw) // 4
+    assert reply.tokens_in > 40  # the messages and the schema, at ~4 characters a token
+    assert budget.tokens_used == reply.tokens_in + reply.tokens_out
+    assert transcript.entries[-1]["tokens_estimated"] is True
