@@ -84,3 +84,18 @@ def test_a_loan_plan_selects_and_sums(planner: RuleBasedPlanner) -> None:
 def test_a_year_after_before_is_not_a_year_built(planner: RuleBasedPlanner) -> None:
     analysis = read(planner, "which loans mature before 2028")
     assert analysis.filters == []
+
+
+def test_a_balance_condition_in_a_loan_question_is_on_each_loan(planner: RuleBasedPlanner) -> None:
+    analysis = planner.analyse("loans maturing before 2027 with balance over 20 million")
+    assert analysis.intent == "loans" and analysis.filters == []
+    assert analysis.loans is not None
+    assert [(f.metric, f.op, f.value) for f in analysis.loans.balances] == [
+        ("loan_balance", ">", 20_000_000)
+    ]
+    assert "whose loan balance is above $20,000,000" in analysis.restatement
+    plan = planner.plan(analysis)
+    (sized,) = [s for s in plan.steps if s.id == "sized"]
+    assert sized.arguments["conditions"] == [
+        {"column": "current_balance", "op": ">", "value": 20_000_000}
+    ]

@@ -20,6 +20,10 @@ from rich.table import Table
 MAX_TABLE_ROWS = 25
 MAX_TABLES = 2
 # Columns a person does not need on screen; the files keep them.
+# What a row is, beside its name: shown when there is room, first left to the file when not.
+DESCRIPTIVE = frozenset(
+    {"property_type", "market", "state", "loan_id", "interest_only", "origination_date", "at_risk"}
+)
 HIDDEN = frozenset(
     {"latitude", "longitude", "units", "year_built", "latest_period", "has_debt", "city", "zip"}
 )
@@ -68,13 +72,13 @@ def data_table(path: Path, width: int, limit: int = MAX_TABLE_ROWS) -> Table:
         # A column with one value in every row compares nothing: say it once, under the table.
         constant = [c for c in columns if len(set(rendered[c])) == 1 and c != "name"]
         kept = [c for c in kept if c not in constant]
-    # Then leave to the file, last first: descriptive text, then the rightmost figures; the
-    # name (what a row is) stays.
-    numeric = {c for c in kept if shown and _is_number(shown[0].get(c))}
-    order = [c for c in kept if c not in numeric] + [c for c in kept if c in numeric]
-    droppable = [c for c in order if c not in ("name", "property_id")]
+    # Then leave to the file: descriptive columns first (type, market, ids), then the
+    # rightmost of the rest (the planner puts what was asked first); the name stays.
+    described = [c for c in kept if c in DESCRIPTIVE]
+    rest = [c for c in kept if c not in DESCRIPTIVE and c not in ("name", "property_id")]
+    droppable = described + rest[::-1]
     while droppable and len(kept) > 2 and _width({c: rendered[c] for c in kept}) > width:
-        kept.remove(droppable.pop(0) if droppable[0] not in numeric else droppable.pop())
+        kept.remove(droppable.pop(0))
     dropped = [c for c in columns if c not in kept and c not in constant]
 
     from meta_agent.reporting.style import label

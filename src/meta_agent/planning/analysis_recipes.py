@@ -73,8 +73,30 @@ def plan_scenario(b: PlanBuilder) -> ExecutionPlan:
         data=ref("scenarios"),
         conditions=[{"column": "at_risk", "op": "==", "value": True}],
     )
+    b.call(
+        "scenario_at_risk_table",
+        "transform_data",
+        "Keep the scenario, the property and its DSCR first, then NOI and debt service",
+        data=ref("scenario_at_risk"),
+        operations=[
+            {
+                "op": "select",
+                "columns": [
+                    "scenario",
+                    "property_id",
+                    "name",
+                    "property_type",
+                    "dscr",
+                    "noi",
+                    "debt_service",
+                    "noi_shock_pct",
+                    "rate_shock_bp",
+                ],
+            }
+        ],
+    )
     b.csv(
-        "scenario_at_risk",
+        "scenario_at_risk_table",
         "scenario_at_risk.csv",
         "Properties at risk in each scenario",
         headline=a.lists_properties,

@@ -439,6 +439,7 @@ def _restate_loans(a: RequirementAnalysis, directory: PortfolioDirectory) -> str
         year = "the year after" if q.year_offset == 1 else "the same year as"
         window.append(f"maturing in {year} the data's latest month")
     text = f"{what} of {_subject(a.scope, directory)}"
+    window += [f"whose {describe_filter(f, verb=True)}" for f in q.balances]
     if window:
         text += " " + " and ".join(window)
     order = "soonest maturity first"

@@ -473,7 +473,9 @@ def _report(reading: Reading, analysis: RequirementAnalysis) -> None:
 def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
     """'which loans mature in 2027', 'interest-only loans', 'balance coming due by lender'."""
     flags, window = reading.signals.flags, reading.quantities.maturity
-    if analysis.filters or analysis.at_risk or analysis.properties and len(analysis.properties) > 3:
+    balances = [f for f in analysis.filters if f.metric == "loan_balance"]
+    others = [f for f in analysis.filters if f.metric != "loan_balance"]
+    if others or analysis.at_risk or analysis.properties and len(analysis.properties) > 3:
         _reject(
             "Loan questions take a maturity window, interest-only, lenders and a scope (type, "
             "market, state, property); thresholds on property metrics are asked separately.",
@@ -489,7 +491,11 @@ def _loans(reading: Reading, analysis: RequirementAnalysis) -> None:
         year_offset=cast(Any, window.get("year_offset")),
         interest_only=True if "interest_only" in flags else None,
         group_by_lender=by_lender,
+        balances=balances,
     )
+    analysis.filters = []
+    if balances:
+        reading.notes.append("a balance condition in a loan question is on each loan's balance")
     if window.get("year_offset") is not None or window.get("within_months") is not None:
         reading.notes.append(
             "'next year' and 'within N months' count from the end of the data's latest month"

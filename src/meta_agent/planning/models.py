@@ -102,6 +102,10 @@ class LoanQuery(BaseModel):
     interest_only: bool | None = None
     lenders: list[str] = Field(default_factory=list)
     group_by_lender: bool = False
+    balances: list[MetricFilter] = Field(
+        default_factory=list,
+        description="conditions on each loan's current balance ('loans over $20M')",
+    )
 
 
 class Scenario(BaseModel):

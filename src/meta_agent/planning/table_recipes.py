@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meta_agent.planning.describe import label, labels
+from meta_agent.planning.describe import describe_filter, label, labels
 from meta_agent.planning.models import ExecutionPlan
 from meta_agent.planning.plan_steps import PlanBuilder, ref, table_metrics
 from meta_agent.planning.vocabulary import METRICS
@@ -234,6 +234,25 @@ def plan_count(b: PlanBuilder) -> ExecutionPlan:
 # --- loans ----------------------------------------------------------------------------------
 
 
+# select_loans' columns, in the order a person reads a loan list.
+LOAN_COLUMNS = (
+    "loan_id",
+    "property_id",
+    "name",
+    "lender",
+    "current_balance",
+    "maturity_date",
+    "months_to_maturity",
+    "interest_rate",
+    "interest_only",
+    "annual_debt_service",
+    "original_balance",
+    "amortization_months",
+    "term_months",
+    "origination_date",
+)
+
+
 def plan_loans(b: PlanBuilder) -> ExecutionPlan:
     a, scope = b.analysis, b.analysis.scope
     query = a.loans
@@ -271,6 +290,18 @@ def plan_loans(b: PlanBuilder) -> ExecutionPlan:
         interest_only=query.interest_only,
     )
     table = "selected"
+    if query.balances:
+        b.call(
+            "sized",
+            "filter_data",
+            "Keep the loans whose "
+            + " and ".join(describe_filter(f, True) for f in query.balances),
+            data=ref("selected"),
+            conditions=[
+                {"column": "current_balance", "op": f.op, "value": f.value} for f in query.balances
+            ],
+        )
+        table = "sized"
     if a.ranking is not None:
         r = a.ranking
         b.call(
@@ -278,7 +309,7 @@ def plan_loans(b: PlanBuilder) -> ExecutionPlan:
             "rank_data",
             f"Sort the loans by balance, {'largest' if r.descending else 'smallest'} first"
             + (f", keep the first {r.limit}" if r.limit else ""),
-            data=ref("selected"),
+            data=ref(table),
             by="current_balance",
             descending=r.descending,
             limit=r.limit,
@@ -286,16 +317,23 @@ def plan_loans(b: PlanBuilder) -> ExecutionPlan:
         b.csv("ranked", "loans.csv", "Loans")
         summary = b.summarise("ranked", ["current_balance"], None)
         return b.finish("loans", summary)
+    listed = b.call(
+        "loan_table",
+        "transform_data",
+        "Put what a credit team reads first (lender, balance, maturity, rate) first",
+        data=ref(table),
+        operations=[{"op": "select", "columns": list(LOAN_COLUMNS)}],
+    )
     if query.group_by_lender:
         table = b.call(
             "by_lender",
             "aggregate_metrics",
             "Total balance and number of loans per lender",
-            data=ref("selected"),
+            data=ref(table),
             group_by="lender",
             aggregations={"current_balance": "sum", "loan_id": "count"},
         )
         b.csv("by_lender", "loans_by_lender.csv", "Loans by lender")
-    b.csv("selected", "loans.csv", "Loans")
-    summary = b.summarise("selected", ["current_balance"], None)
-    return b.finish("loans" if table == "selected" else "loans_by_lender", summary)
+    b.csv(listed, "loans.csv", "Loans")
+    summary = b.summarise(listed, ["current_balance"], None)
+    return b.finish("loans" if table == listed else "loans_by_lender", summary)
