@@ -231,6 +231,24 @@ def test_loans_maturing_in_2027(e2e_pipeline: Pipeline, sample_db_path: Path) ->
     assert [row["loan_id"] for row in rows(outcome, "loans.csv")] == expected
 
 
+def test_loans_over_a_balance(e2e_pipeline: Pipeline, sample_db_path: Path) -> None:
+    outcome = run(e2e_pipeline, "loans maturing before 2029 with balance over 20 million")
+    with sqlite3.connect(f"file:{sample_db_path}?mode=ro", uri=True) as conn:
+        expected = [
+            loan
+            for (loan,) in conn.execute(
+                "SELECT loan_id FROM loans WHERE maturity_date < '2029-01-01' AND "
+                "current_balance > 20000000 ORDER BY maturity_date, loan_id"
+            )
+        ]
+    assert expected
+    table = rows(outcome, "loans.csv")
+    assert [row["loan_id"] for row in table] == expected
+    assert list(table[0])[:6] == [
+        "loan_id", "property_id", "name", "lender", "current_balance", "maturity_date"
+    ]  # fmt: skip
+
+
 def test_the_best_property_in_each_market(e2e_pipeline: Pipeline, refs: Refs) -> None:
     outcome = run(e2e_pipeline, "Which property has the highest cap rate in each market?")
     best: dict[str, Reference] = {}
