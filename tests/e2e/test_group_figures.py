@@ -275,3 +275,14 @@ def test_the_market_with_the_most_at_risk_properties(e2e_pipeline: Pipeline, ref
     table = rows(outcome, "property_count_by_market.csv")
     assert {r["market"] for r in table} == {m for m, n in counts.items() if n == most}
     assert all(int(r["property_count"]) == most for r in table)
+
+
+def test_the_properties_not_at_risk(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    """The complement of the at-risk list: DSCR at or above 1.25, or no debt at all."""
+    outcome = run(e2e_pipeline, "Which assets are not at risk?")
+    expected = {r.property_id for r in refs.values() if r.dscr is None or r.dscr >= 1.25}
+    table = rows(outcome, "properties_not_at_risk.csv")
+    assert {r["property_id"] for r in table} == expected
+    assert len(expected) + sum(
+        1 for r in refs.values() if r.dscr is not None and r.dscr < 1.25
+    ) == len(refs)

@@ -94,6 +94,20 @@ CASES: list[Case] = [
         "hotels that are not underwater",
         {"filters": [("ltv", "<=", 1.0)], "property_types": ["hotel"]},
     ),
+    # "not at risk" is the complement of at risk: DSCR at or above the threshold, or no debt
+    (
+        "Which assets are not at risk?",
+        {"at_risk": True, "not_at_risk": True, "filters": [], "says": "not at risk listed"},
+    ),
+    ("Which assets aren't at risk?", {"not_at_risk": True}),
+    (
+        "office properties not on the watch list",
+        {"not_at_risk": True, "property_types": ["office"]},
+    ),
+    (
+        "properties not at risk with DSCR below 1.5",
+        {"not_at_risk": True, "threshold": 1.25, "filters": [("dscr", "<", 1.5)]},
+    ),
     ("properties with LTV of 50-60%", {"filters": [("ltv", ">=", 0.5), ("ltv", "<=", 0.6)]}),
     ("DSCR 1.2-1.4x", {"filters": [("dscr", ">=", 1.2), ("dscr", "<=", 1.4)]}),
     ("dscr < 1.25x ex hotels, worst first", {"at_risk": True, "ranking": ("dscr", False, None)}),

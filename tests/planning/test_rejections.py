@@ -9,6 +9,11 @@ from meta_agent.planning.rule_based import RuleBasedPlanner
 
 # (request, words the message must contain, a suggestion that must be offered or None)
 REJECTED: list[tuple[str, list[str], str | None]] = [
+    (
+        "how many properties are not at risk",
+        ["'Not at risk' lists properties"],
+        "which properties are not at risk",
+    ),
     ("DSCR for Sunset Plaza Mall", ["No property named 'Sunset Plaza Mall'"], None),
     (
         "NOI for Orlando Fashion Mall",

@@ -238,7 +238,12 @@ def restate(a: RequirementAnalysis, directory: PortfolioDirectory) -> str:
     """The analysis in plain words, generated from its fields only (never from parser notes), so
     that a misreading shows at a glance."""
     parts = [_RESTATE.get(a.intent, _restate_goal)(a, directory)]
-    if a.at_risk and a.intent not in ("scenario", "report", "aggregation"):
+    if a.not_at_risk:
+        parts.append(
+            f"the properties not at risk listed: DSCR at or above {a.threshold:g}x, or no debt "
+            "(properties without debt are never at risk)"
+        )
+    elif a.at_risk and a.intent not in ("scenario", "report", "aggregation"):
         parts.append(
             f"at risk = DSCR below {a.threshold:g}x, flagged (properties without debt never are)"
         )

@@ -52,7 +52,14 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
         "loans": _loans,
     }
     steps[analysis.intent](reading, analysis)
-    if analysis.intent != "trend":
+    if reading.signals.not_at_risk:
+        if analysis.intent != "metrics" or not analysis.at_risk:
+            _reject(
+                "'Not at risk' lists properties; it cannot be combined with rankings, groups, "
+                "counts or scenarios yet. Ask for the list, or for the at-risk ones.",
+                ["which properties are not at risk", "how many properties are at risk"],
+            )
+        analysis.not_at_risk = True
         monthly = [m for m in analysis.metrics if m in MONTHLY_ONLY]
         if monthly:
             _reject(

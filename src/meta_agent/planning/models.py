@@ -153,6 +153,10 @@ class RequirementAnalysis(BaseModel):
     filters: list[MetricFilter] = Field(default_factory=list)
     at_risk: bool = False
     threshold: float = DEFAULT_AT_RISK_THRESHOLD
+    not_at_risk: bool = Field(
+        default=False,
+        description="'which assets are not at risk': DSCR at or above the threshold, or no debt",
+    )
     lists_properties: bool = Field(
         default=False,
         description="'which properties drop below 1.0x': the properties meeting it are the answer",

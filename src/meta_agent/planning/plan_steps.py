@@ -202,9 +202,9 @@ class PlanBuilder:
         at_risk = self.call(
             "at_risk",
             "filter_data",
-            "List the at-risk properties",
+            "List the properties not at risk" if a.not_at_risk else "List the at-risk properties",
             data=ref(flagged),
-            conditions=[{"column": "at_risk", "op": "==", "value": True}],
+            conditions=[{"column": "at_risk", "op": "==", "value": not a.not_at_risk}],
         )
         return flagged, at_risk
 

@@ -218,7 +218,13 @@ class Reading:
             )
         for item, metric in read:
             flt = self._to_filter(item, metric)
-            if flt.metric == "dscr" and flt.op == "<" and not _has_dscr_filter(filters):
+            negated = self.signals.not_at_risk  # "not at risk, DSCR below 1.5": both hold
+            if (
+                flt.metric == "dscr"
+                and flt.op == "<"
+                and not negated
+                and not _has_dscr_filter(filters)
+            ):
                 at_risk, threshold = True, flt.value
                 continue
             if flt not in filters:  # "underwater (LTV over 100%)" says one condition twice

@@ -69,6 +69,7 @@ class Signals:
     either_or: bool = False  # "DSCR < 1 or LTV > 80%"
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
+    not_at_risk: bool = False  # "which assets are not at risk": the complement is asked for
     asks_which: bool = False  # "which ...", "list ...": the items themselves are the answer
     items_named: bool = False  # an item noun outside a group phrase ("property type" is a group)
     weighted: bool = False  # "weighted average" was asked
@@ -133,6 +134,7 @@ def read_signals(tokens: Tokens) -> Signals:
     in_groups = {i for t in _spans(tokens) if t.means("group") and t.span for i in range(*t.span)}
     found.items_named = any(t.key in _ITEMS and t.index not in in_groups for t in tokens)
     found.weighted = any(t.word == "weighted" for t in tokens)
+    found.not_at_risk = _negated_at_risk(tokens)
     found.asks_which = any(t.is_word and t.word in ("which", "list", "name") for t in tokens)
     counted = _counts_items(tokens) if found.group_subject else None
     if counted is not None and "count" not in found.aggregations:
@@ -203,6 +205,22 @@ def _asks_for_one(tokens: Tokens) -> bool:
         if (tokens.prev_word(t.index) or t).word not in _GROUP_LEADS - {"which", "what"}
     ]
     return bool(nouns) and all(t.word == t.key for t in nouns)
+
+
+_NEGATIONS = frozenset({"not", "aren't", "arent", "isn't", "isnt", "never", "non"})
+_BEFORE_AT_RISK = ("currently", "yet", "considered", "flagged", "on", "the", "a", "an", "-")
+
+
+def _negated_at_risk(tokens: Tokens) -> bool:
+    """'not at risk', "aren't on the watch list": the negation is read with the at-risk phrase."""
+    for token in _spans(tokens):
+        if not token.means("at_risk"):
+            continue
+        before = tokens.prev_word(token.index, skip=_BEFORE_AT_RISK)
+        if before is not None and before.word in _NEGATIONS:
+            before.used = True
+            return True
+    return False
 
 
 _COUNT_RANKS = frozenset({"most", "fewest", "least"})

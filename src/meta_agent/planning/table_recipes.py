@@ -36,7 +36,10 @@ def plan_metrics(b: PlanBuilder) -> ExecutionPlan:
     b.csv(
         table, f"{stem}.csv", "Properties" if not a.metrics else f"{labels(a.metrics)} by property"
     )
-    if at_risk is not None:
+    if at_risk is not None and a.not_at_risk:
+        listed = b.narrow(at_risk, "not_at_risk_table")
+        b.csv(listed, "properties_not_at_risk.csv", "Properties not at risk", headline=True)
+    elif at_risk is not None:
         worst = b.call(
             "at_risk_worst_first",
             "rank_data",
