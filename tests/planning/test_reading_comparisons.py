@@ -94,6 +94,8 @@ CASES: list[Case] = [
         "hotels that are not underwater",
         {"filters": [("ltv", "<=", 1.0)], "property_types": ["hotel"]},
     ),
+    ("NOI excluding properties in Texas", {"says": "excluding TX"}),
+    ("DSCR for all assets except the ones in Florida", {"says": "excluding FL"}),
     # "not at risk" is the complement of at risk: DSCR at or above the threshold, or no debt
     (
         "Which assets are not at risk?",

@@ -164,6 +164,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("top 10 assets by T12 NOI", {"intent": "ranking", "ranking": ("noi", True, 10)}),
     ("lowest 3 occupancy in Texas", {"ranking": ("occupancy", False, 3), "states": ["TX"]}),
     ("worst 5 DSCR", {"ranking": ("dscr", False, 5)}),
+    # exclusions reach past the noun they qualify
+    ("average DSCR by type excluding properties without debt", {"has_debt": True}),
+    ("NOI for all properties except those with no debt", {"has_debt": True}),
+    ("cap rate for everything except properties with debt", {"has_debt": False}),
+    # one group phrase is one noun: "by property type" asks for every type
+    ("NOI by property type, largest first, excel", {"ranking": ("noi", True, None)}),
+    ("which property type has the highest NOI", {"ranking": ("noi", True, 1)}),
     # 'top' and 'bottom' say where the list starts; a word after them says its order
     ("top 5 worst DSCR", {"ranking": ("dscr", False, 5)}),
     ("top 10 lowest occupancy", {"ranking": ("occupancy", False, 10)}),

@@ -323,9 +323,9 @@ class Reading:
             return "correlation"
         if "compare" in flags and len(self._compared_groups(analysis.scope)) > 1:
             return "aggregation"
-        if s.group_by and s.ranks and s.item_noun and s.per_group and not s.aggregations:
+        if s.group_by and s.ranks and s.items_named and s.per_group and not s.aggregations:
             return "ranking"  # "the top 3 properties by NOI in each market": within each group
-        if s.group_by and s.ranks and (s.item_noun or s.per_group) and not s.aggregations:
+        if s.group_by and s.ranks and (s.items_named or s.per_group) and not s.aggregations:
             _reject(
                 "A top list within each group (e.g. the best property per market) is not "
                 "supported; rank all properties, or rank the groups.",

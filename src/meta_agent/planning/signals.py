@@ -41,7 +41,10 @@ _NOT_NOUNS = frozenset(
         "one",
     }
 )
-_EXCLUDE_SKIP = frozenset({"the", "any", "all", "in", "and", "or", "of", "our", ","})
+_DEBT_LINKS = frozenset({"those", "ones", "that", "which", "with", "have", "has", "carrying"})
+_EXCLUDE_SKIP = frozenset(
+    {"the", "any", "all", "in", "and", "or", "of", "our", ",", "ones", "those"}
+)
 
 
 @dataclass
@@ -113,6 +116,9 @@ def read_signals(tokens: Tokens) -> Signals:
         kinds = {k for k, _ in token.meanings}
         if "exclude" in kinds and not kinds & {"type", "metric"} and not token.used:
             excluding, exclusion = _end(token), token
+            continue
+        if excluding >= 0 and kinds == {"noun"} and (token.key in _ITEMS or token.key == "one"):
+            _read_one(tokens, token, kinds, False, previous, found)  # "excluding properties ..."
             continue
         negated = excluding >= 0 and _continues_exclusion(tokens, excluding, token.index)
         if negated and exclusion is not None:  # the exclusion word is read with what it excludes
@@ -196,8 +202,12 @@ def _figure_of_a_group(tokens: Tokens) -> bool:
 
 def _asks_for_one(tokens: Tokens) -> bool:
     """'which property has ...', 'the highest cap rate asset': one answer, not a list."""
-    nouns = [
-        t for t in tokens if (t.means("noun") or t.means("group")) and t.word not in _NOT_NOUNS
+    nouns = [  # one per phrase: "by property type" is one group word, led by "by"
+        t
+        for t in tokens
+        if (t.means("noun") or t.means("group"))
+        and t.word not in _NOT_NOUNS
+        and (t.span is None or t.span[0] == t.index)
     ]
     nouns = [
         t
@@ -266,7 +276,13 @@ def _continues_exclusion(tokens: Tokens, start: int, index: int) -> bool:
     between = tokens.items[start:index]
     target = tokens[index]
     wanted = target.means("type") or any(target.means(k) for k in ("state", "market", "city"))
-    return wanted and all(t.word in _EXCLUDE_SKIP or t.text in _EXCLUDE_SKIP for t in between)
+    if target.means("has_debt"):  # "excluding properties without debt", "except those with no debt"
+        return all(
+            t.word in _EXCLUDE_SKIP or t.key in _ITEMS or t.word in _DEBT_LINKS for t in between
+        )
+    return wanted and all(
+        t.word in _EXCLUDE_SKIP or t.text in _EXCLUDE_SKIP or t.key in _ITEMS for t in between
+    )
 
 
 def _read_one(
@@ -285,7 +301,7 @@ def _read_one(
     if kinds & {"state", "market", "city", "city_only"}:
         _read_place(tokens, token, negated, previous, found)
     if "has_debt" in kinds:
-        found.has_debt = bool(token.meaning("has_debt"))
+        found.has_debt = bool(token.meaning("has_debt")) != negated
     if "agg" in kinds:
         _add(found.aggregations, token.meaning("agg"))
     if "group" in kinds and _leads_group(tokens, token):
