@@ -120,3 +120,70 @@ def test_reading_settings_loads_neither_pydantic_nor_the_runtime() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_llm_settings_default_to_the_offline_planner() -> None:
+    settings = Settings()
+    assert settings.planner == "offline" and settings.llm_provider == "openai"
+    assert settings.llm_model is None and settings.llm_api_key is None
+    assert (settings.llm_timeout_seconds, settings.llm_max_retries, settings.llm_max_repairs) == (
+        60.0,
+        3,
+        2,
+    )
+    assert (settings.llm_budget_tokens, settings.llm_budget_seconds) == (50_000, 120.0)
+    assert settings.llm_budget_usd is None and settings.llm_prices is None
+
+
+def test_the_llm_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("META_AGENT_PLANNER", "auto")
+    monkeypatch.setenv("META_AGENT_LLM_PROVIDER", "anthropic")
+    monkeypatch.setenv("META_AGENT_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("META_AGENT_LLM_BUDGET_USD", "0.25")
+    monkeypatch.setenv(
+        "META_AGENT_LLM_PRICES", '{"m": {"input_per_mtok": 3, "output_per_mtok": 15}}'
+    )
+    settings = load_settings()
+    assert (settings.planner, settings.llm_provider, settings.llm_max_retries) == (
+        "auto",
+        "anthropic",
+        0,
+    )
+    assert settings.llm_budget_usd == 0.25
+    assert settings.llm_prices == {"m": {"input_per_mtok": 3.0, "output_per_mtok": 15.0}}
+
+
+def test_an_unknown_planner_or_provider_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("META_AGENT_PLANNER", "gpt")
+    monkeypatch.setenv("META_AGENT_LLM_PROVIDER", "mistral")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "planner (environment variable META_AGENT_PLANNER) = 'gpt'" in message
+    assert "offline, llm, auto" in message and "openai, anthropic" in message
+
+
+def test_prices_come_from_a_json_or_yaml_file(tmp_path: Path) -> None:
+    (tmp_path / "prices.yaml").write_text("m:\n  input_per_mtok: 0.5\n  output_per_mtok: 1.5\n")
+    (tmp_path / "prices.json").write_text('{"m": {"input_per_mtok": 1, "output_per_mtok": 2}}')
+    assert Settings(llm_prices=str(tmp_path / "prices.yaml")).llm_prices == {  # type: ignore[arg-type]
+        "m": {"input_per_mtok": 0.5, "output_per_mtok": 1.5}
+    }
+    assert Settings(llm_prices=str(tmp_path / "prices.json")).llm_prices == {  # type: ignore[arg-type]
+        "m": {"input_per_mtok": 1.0, "output_per_mtok": 2.0}
+    }
+    with pytest.raises(ConfigError, match="neither inline JSON nor an existing file"):
+        Settings(llm_prices="missing.json")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="must be exactly"):
+        Settings(llm_prices='{"m": {"input": 1}}')  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="0 or more"):
+        Settings(llm_prices='{"m": {"input_per_mtok": -1, "output_per_mtok": 2}}')  # type: ignore[arg-type]
+
+
+def test_the_llm_key_is_masked_and_the_token_budget_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("META_AGENT_LLM_API_KEY", "sk-llm-secret")
+    settings = load_settings()
+    assert "sk-llm-secret" not in repr(settings)
+    shown = {name: value for name, value, _ in describe_settings(settings, {})}
+    assert shown["llm_api_key"] == "***"
+    assert shown["llm_budget_tokens"] == "50000"

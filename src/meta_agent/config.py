@@ -39,6 +39,11 @@ DOTENV_FILE = ".env"  # read from the current folder, like a shell user expects
 
 SandboxName = Literal["auto", "bwrap", "docker", "process"]
 SANDBOXES: tuple[SandboxName, ...] = ("auto", "bwrap", "docker", "process")
+PlannerName = Literal["offline", "llm", "auto"]
+PLANNERS: tuple[PlannerName, ...] = ("offline", "llm", "auto")
+ProviderName = Literal["openai", "anthropic"]
+PROVIDERS: tuple[ProviderName, ...] = ("openai", "anthropic")
+PRICE_FIELDS = ("input_per_mtok", "output_per_mtok")  # USD per million tokens, as vendors quote
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off"})
 
@@ -122,6 +127,20 @@ def _positive(kind: type[int] | type[float]) -> Reader:
     return positive
 
 
+def _non_negative_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    try:
+        number = int(value.strip()) if isinstance(value, str) else value
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if not isinstance(number, int) and not (isinstance(number, float) and number.is_integer()):
+        raise ValueError("must be a whole number")
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return int(number)
+
+
 def _number_word(kind: type[int] | type[float]) -> str:
     return "whole number" if kind is int else "number"
 
@@ -142,6 +161,71 @@ def _sandbox(value: object) -> SandboxName:
         if value == name:
             return name
     raise ValueError(f"must be one of {', '.join(SANDBOXES)}")
+
+
+def _planner(value: object) -> PlannerName:
+    for name in PLANNERS:
+        if value == name:
+            return name
+    raise ValueError(
+        f"must be one of {', '.join(PLANNERS)} (offline: the built-in planner; llm: the "
+        "configured model; auto: the model when configured, else or on failure the built-in one)"
+    )
+
+
+def _provider(value: object) -> ProviderName:
+    for name in PROVIDERS:
+        if value == name:
+            return name
+    raise ValueError(f"must be one of {', '.join(PROVIDERS)}")
+
+
+def _prices(value: object) -> dict[str, dict[str, float]]:
+    """A price table: inline JSON, or the path of a JSON or YAML file, as model -> prices."""
+    table = value
+    if isinstance(value, Path) or (isinstance(value, str) and not value.strip().startswith("{")):
+        path = Path(value)
+        if not path.is_file():
+            raise ValueError(f"is neither inline JSON nor an existing file ({path})")
+        table = _read_table(path)
+    elif isinstance(value, str):
+        try:
+            table = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"is not valid JSON ({exc})") from None
+    if not isinstance(table, dict):
+        raise ValueError('must map model names to {"input_per_mtok": USD, "output_per_mtok": USD}')
+    prices: dict[str, dict[str, float]] = {}
+    for model, entry in table.items():
+        if not isinstance(entry, dict) or set(entry) != set(PRICE_FIELDS):
+            raise ValueError(
+                f"the price of {model!r} must be exactly "
+                '{"input_per_mtok": USD, "output_per_mtok": USD}'
+            )
+        numbers = {}
+        for name in PRICE_FIELDS:
+            amount = entry[name]
+            if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
+                raise ValueError(f"{model!r} {name} must be a number of USD, 0 or more")
+            numbers[name] = float(amount)
+        prices[str(model)] = numbers
+    return prices
+
+
+def _read_table(path: Path) -> object:
+    """The contents of a JSON file, or of a YAML one (by its suffix)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path} is not valid YAML ({exc})") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc})") from None
 
 
 def _hosts(value: object) -> list[str]:
@@ -259,6 +343,56 @@ class Settings:
         "Redis for Celery simulation workers (broker and results; --executor celery).",
         _text,
         "redis://127.0.0.1:6379/0",
+    )
+    planner: PlannerName = setting(
+        "Who plans a request: offline (the built-in planner), llm (the configured model), or "
+        "auto (the model when one is configured, the built-in planner otherwise or on failure).",
+        _planner,
+        "offline",
+    )
+    llm_provider: ProviderName = setting(
+        "Wire protocol of the model service: openai (any OpenAI-compatible server) or anthropic.",
+        _provider,
+        "openai",
+    )
+    llm_base_url: str | None = setting(
+        "Base URL of the model service (e.g. http://localhost:11434/v1); default: the vendor's.",
+        _optional(_text),
+    )
+    llm_model: str | None = setting("Model name sent to the service.", _optional(_text))
+    llm_api_key: SecretStr | None = setting(
+        "Key for the model service; sent only in its header, never logged or archived.",
+        _optional(_secret),
+    )
+    llm_timeout_seconds: float = setting(
+        "Longest wait for one answer of the model (less when the budget has less left).",
+        _positive(float),
+        60.0,
+    )
+    llm_max_retries: int = setting(
+        "Retries of one call after a 429, a 5xx or a lost connection, with backoff.",
+        _non_negative_int,
+        3,
+    )
+    llm_max_repairs: int = setting(
+        "Times a plan that fails its checks goes back to the model with the errors.",
+        _non_negative_int,
+        2,
+    )
+    llm_budget_tokens: int = setting(
+        "Tokens (in and out) one request may spend on the model.", _positive(int), 50_000
+    )
+    llm_budget_seconds: float = setting(
+        "Seconds one request may spend waiting for the model.", _positive(float), 120.0
+    )
+    llm_budget_usd: float | None = setting(
+        "Money one request may spend on the model (needs llm_prices for the model).",
+        _optional(_positive(float)),
+    )
+    llm_prices: dict[str, dict[str, float]] | None = setting(
+        'Price table: inline JSON or a JSON/YAML file, model -> {"input_per_mtok": USD, '
+        '"output_per_mtok": USD}.',
+        _optional(_prices),
     )
 
     def __post_init__(self) -> None:
@@ -381,7 +515,7 @@ def describe_settings(settings: Settings, overrides: dict[str, Any]) -> list[tup
             shown = "(not set)"
         elif name == "database_url":
             shown = mask_url(str(value))
-        elif any(word in name for word in SECRET_WORDS):
+        elif any(word in SECRET_WORDS for word in name.split("_")):
             shown = "***"
         else:
             shown = str(value)

@@ -8,11 +8,20 @@ protocol (JSON-schema response format or a forced tool call), retries 429 and 5x
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from meta_agent.errors import MetaAgentError
+
+TRANSCRIPT_FILE = Path("llm") / "transcript.jsonl"  # inside the run folder
+REDACTED = "***"
+# Headers that carry credentials: their values are never recorded, whatever they hold.
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie"}
+)
 
 
 class LLMError(MetaAgentError):
@@ -84,6 +93,18 @@ class Budget:
         self.seconds_used += reply.latency_s
         self.cost_usd += reply.cost_usd or 0.0
 
+    def charge_attempt(self, seconds: float) -> None:
+        """A call that brought no answer (an error, a timeout): its time still counts."""
+        self.calls += 1
+        self.seconds_used += seconds
+
+    def charge_wait(self, seconds: float) -> None:
+        """Time spent waiting before a retry (backoff, Retry-After) counts as time on the model."""
+        self.seconds_used += seconds
+
+    def remaining_tokens(self) -> int | None:
+        return None if self.max_tokens is None else max(0, self.max_tokens - self.tokens_used)
+
     def remaining_seconds(self) -> float | None:
         return None if self.max_seconds is None else max(0.0, self.max_seconds - self.seconds_used)
 
@@ -95,8 +116,39 @@ class Transcript:
     entries: list[dict[str, Any]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)  # values replaced by "***" when written
 
-    def record(self, kind: Literal["request", "response", "error"], payload: dict[str, Any]) -> None:
+    def record(
+        self, kind: Literal["request", "response", "error"], payload: dict[str, Any]
+    ) -> None:
         self.entries.append({"kind": kind, **payload})
+
+    def redacted(self) -> list[dict[str, Any]]:
+        """The entries with every secret replaced by "***", credential headers included."""
+        secrets = sorted({s for s in self.secrets if s}, key=len, reverse=True)
+        return [_redact(entry, secrets) for entry in self.entries]
+
+    def write(self, path: Path) -> Path:
+        """Write ``path`` (``run_folder / TRANSCRIPT_FILE``) as JSON lines, secrets redacted."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps(entry, ensure_ascii=False, default=str) for entry in self.redacted()]
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return path
+
+
+def _redact(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and key.lower() in SECRET_HEADERS
+            else _redact(item, secrets)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact(item, secrets) for item in value]
+    return value
 
 
 class LLMClient(Protocol):

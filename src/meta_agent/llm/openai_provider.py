@@ -1,0 +1,217 @@
+"""Any OpenAI-compatible chat-completions server (OpenAI, Azure, Ollama, vLLM, llama.cpp, LM Studio).
+
+Structured output first asks for ``response_format={"type": "json_schema", ...}`` (``strict``
+when the schema allows it: every object closed and every property required, as OpenAI's strict
+mode demands). A server that answers that request with HTTP 400 is asked again, at once and for
+the rest of this client's life, with one forced function call whose parameters are the schema:
+the mode older and smaller servers support. The ``openai`` SDK is imported when a client is made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from meta_agent.errors import ConfigError
+from meta_agent.llm.base import Budget, ChatMessage, StructuredReply, Transcript
+from meta_agent.llm.calling import (
+    Answer,
+    CallLoop,
+    Failure,
+    json_body,
+    retry_after,
+    status_kind,
+)
+
+Mode = Literal["json_schema", "tool"]
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIClient:
+    """One model behind an OpenAI-compatible server; see the module docstring for the modes."""
+
+    provider = "openai"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_key: str | None,
+        base_url: str | None = None,
+        timeout_seconds: float = 60.0,
+        max_retries: int = 3,
+        prices: Mapping[str, Mapping[str, float]] | None = None,
+        mode: Mode = "json_schema",
+        sleep: Callable[[float], None] | None = None,
+        backoff_first_seconds: float | None = None,
+    ) -> None:
+        try:
+            import openai
+        except ImportError:
+            raise ConfigError(
+                "The openai provider needs the openai package: pip install 'meta-agent[llm]'."
+            ) from None
+        self._openai = openai
+        self.model = model
+        self.mode: Mode = mode
+        self.endpoint = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/chat/completions"
+        # Local servers take any key; the SDK insists on one, so a placeholder goes when none is set.
+        self._sdk = openai.OpenAI(
+            api_key=api_key or "not-needed",
+            base_url=base_url or DEFAULT_BASE_URL,
+            max_retries=0,
+            timeout=timeout_seconds,
+        )
+        loop = CallLoop(
+            wire=self,
+            timeout_seconds=timeout_seconds,
+            max_retries=max_retries,
+            prices=prices,
+            secrets=[api_key] if api_key else [],
+        )
+        if sleep is not None:
+            loop.sleep = sleep
+        if backoff_first_seconds is not None:
+            loop.backoff_first_seconds = backoff_first_seconds
+        self._loop = loop
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        schema: dict[str, Any],
+        schema_name: str,
+        budget: Budget,
+        transcript: Transcript,
+    ) -> StructuredReply:
+        """Ask for one JSON object matching ``schema``; raise LLMUnavailable/LLMBudgetExceeded."""
+        return self._loop.complete(
+            messages, schema=schema, schema_name=schema_name, budget=budget, transcript=transcript
+        )
+
+    # --- the Wire protocol of calling.CallLoop ------------------------------------------------
+
+    def body(
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, Any],
+        schema_name: str,
+        budget: Budget,
+    ) -> dict[str, Any]:
+        """chat.completions arguments for the current mode."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        if self.mode == "json_schema":
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": is_strict(schema)},
+            }
+        else:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": schema_name,
+                        "description": f"Give the answer as the {schema_name} object.",
+                        "parameters": schema,
+                    },
+                }
+            ]
+            body["tool_choice"] = {"type": "function", "function": {"name": schema_name}}
+        return body
+
+    def send(self, body: dict[str, Any], timeout: float) -> Answer:
+        """One chat.completions call, read as an Answer."""
+        raw_response = self._sdk.chat.completions.with_raw_response.create(**body, timeout=timeout)
+        completion: Any = raw_response.parse()
+        http = raw_response.http_response
+        usage = completion.usage
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        raw, problem = self._answer_text(completion)
+        return Answer(
+            raw=raw,
+            data=None,
+            problem=problem,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            response_body=json_body(http.text),
+            request_headers=dict(http.request.headers),
+        )
+
+    def _answer_text(self, completion: Any) -> tuple[str, str | None]:
+        if not completion.choices:
+            return "", "the answer had no choices"
+        choice = completion.choices[0]
+        message = choice.message
+        if getattr(message, "refusal", None):
+            return str(message.refusal), f"the model refused: {message.refusal}"
+        if self.mode == "tool":
+            calls = message.tool_calls or []
+            if not calls:
+                return message.content or "", "the model answered in text, not with the tool call"
+            return calls[0].function.arguments or "", None
+        if choice.finish_reason == "length":
+            return message.content or "", "the answer was cut off at the token limit"
+        return message.content or "", None
+
+    def failure(self, error: Exception) -> Failure | None:
+        """What an openai SDK exception means for the loop."""
+        openai = self._openai
+        if isinstance(error, openai.APITimeoutError):
+            return Failure("timeout", "no answer in time")
+        if isinstance(error, openai.APIConnectionError):
+            cause = error.__cause__ or error
+            return Failure("retry", f"{type(cause).__name__}: {cause}".rstrip(": "))
+        if isinstance(error, openai.APIStatusError):
+            response = error.response
+            kind = status_kind(response.status_code)
+            if kind == "refused" and response.status_code == 400 and self.mode == "json_schema":
+                kind = "unsupported_format"
+            return Failure(
+                kind,
+                _server_message(error.body) or response.reason_phrase,
+                status=response.status_code,
+                retry_after_s=retry_after(response.headers),
+                response_body=json_body(response.text),
+                request_headers=dict(response.request.headers),
+            )
+        return None
+
+    def downgrade(self) -> bool:
+        """After a 400 to response_format: use a forced tool call from now on."""
+        if self.mode == "tool":
+            return False
+        self.mode = "tool"
+        return True
+
+
+def is_strict(schema: Any) -> bool:
+    """True when OpenAI's strict mode accepts the schema: objects closed, properties required."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" or "properties" in schema:
+            properties = schema.get("properties", {})
+            if schema.get("additionalProperties") is not False:
+                return False
+            if set(schema.get("required", [])) != set(properties):
+                return False
+        return all(is_strict(value) for value in schema.values())
+    if isinstance(schema, list):
+        return all(is_strict(value) for value in schema)
+    return True
+
+
+def _server_message(body: object) -> str | None:
+    """The ``error.message`` of an OpenAI-style error body (the SDK gives us the inner dict)."""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    if isinstance(body, str):
+        return body[:500]
+    return json.dumps(body)[:500] if body is not None else None
