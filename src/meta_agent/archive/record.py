@@ -56,8 +56,14 @@ def record_run(
     plan_hash: str | None = None,
     tools_used: Sequence[str] = (),
     tool_versions: dict[str, str] | None = None,
+    planner: str | None = None,
+    llm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest."""
+    """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest.
+
+    ``planner``: who planned the run ("rule_based" or "llm"); ``llm``: the model's usage
+    (provider, model, calls, tokens, latency, cost, repairs), only when a model was asked.
+    """
     from meta_agent import __version__
 
     manifest = build_manifest(
@@ -79,6 +85,8 @@ def record_run(
         warnings=run.warnings,
         artifacts=run.artifacts,
         dry_run=run.dry_run,
+        **({"planner": planner} if planner is not None else {}),
+        **({"llm": llm} if llm is not None else {}),
     )
     folder.write_json("manifest.json", manifest)
     with RunHistory(runs_dir) as history:

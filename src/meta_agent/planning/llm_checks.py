@@ -86,7 +86,9 @@ def check_steps(
                 if problem:
                     problems.append(f"{where}: {problem}")
                 elif filename in files:
-                    problems.append(f"{where}: {filename!r} is already written by {files[filename]}")
+                    problems.append(
+                        f"{where}: {filename!r} is already written by {files[filename]}"
+                    )
                 else:
                     files[filename] = step.id
         defined.append(step.id)
@@ -112,7 +114,9 @@ def expected_outputs(steps: list[PlanStep], registry: ToolRegistry) -> list[Expe
             continue
         tool = registry.get(step.tool)
         if tool.name == "build_executive_report":
-            outputs += [ExpectedOutput(filename=f, kind=k, description=t) for f, k, t in REPORT_FILES]
+            outputs += [
+                ExpectedOutput(filename=f, kind=k, description=t) for f, k, t in REPORT_FILES
+            ]
         for name in output_names(tool, step.arguments):
             kind = OUTPUT_KINDS.get(_extension(name), "json")
             outputs.append(ExpectedOutput(filename=name, kind=kind, description=step.description))
@@ -243,7 +247,9 @@ def _custom(step: PlanStep, registry: ToolRegistry) -> list[str]:
     """A custom step: ``inputs`` (identifier -> reference) and ``code`` (a short function body)."""
     arguments = step.arguments
     extra = set(arguments) - {"inputs", "code"}
-    problems = [f"{CUSTOM_STEP_TOOL} takes only inputs and code, not {sorted(extra)}"] if extra else []
+    problems = (
+        [f"{CUSTOM_STEP_TOOL} takes only inputs and code, not {sorted(extra)}"] if extra else []
+    )
     inputs = arguments.get("inputs", {})
     if not isinstance(inputs, dict):
         return [*problems, f'{CUSTOM_STEP_TOOL}: inputs must map names to {{"$ref": step}}']

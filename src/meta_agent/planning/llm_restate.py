@@ -28,9 +28,7 @@ _SCOPE_WORDS = {
 _THRESHOLDS = ("threshold", "limit", "n", "months", "within_months", "year_offset")
 
 
-def restate_plan(
-    plan: ExecutionPlan, registry: ToolRegistry, directory: PortfolioDirectory
-) -> str:
+def restate_plan(plan: ExecutionPlan, registry: ToolRegistry, directory: PortfolioDirectory) -> str:
     """'Planned by the LLM, N steps: 1. ...; 2. ... Writes a.csv, results.json.'"""
     numbers = {step.id: number for number, step in enumerate(plan.steps, 1)}
     parts = [_step(step, numbers, registry, directory) for step in plan.steps]
@@ -57,7 +55,8 @@ def _step(
         reads = f" of {', '.join(inputs)}" if inputs else ""
         return f"CUSTOM CODE ({lines} lines of Python){reads}"
     tool = registry.get(step.tool)
-    said = [f"{tool.name}: {tool.description.rstrip('.')}"]
+    what = tool.description.split(", e.g.")[0].split(" (e.g.")[0].rstrip(".")
+    said = [f"{tool.name}: {what}"]
     details: list[str] = []
     for name, value in step.arguments.items():
         if is_ref(value):

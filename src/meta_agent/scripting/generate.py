@@ -138,7 +138,13 @@ class ScriptGenerator:
             f"{assign}{function}({call})",
             _rule(f"# {CUSTOM_END} {step.id} "),
         ]
-        return {"description": step.description, "code": code, "var": var, "report": None, "guard": None}
+        return {
+            "description": step.description,
+            "code": code,
+            "var": var,
+            "report": None,
+            "guard": None,
+        }
 
     def _cache_path(self, key: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / f"{key}.py"
