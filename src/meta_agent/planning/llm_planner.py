@@ -230,7 +230,7 @@ class LLMPlanner:
 
 def _refusal(problems: list[str], repairs: int) -> str:
     """Why the request is refused after the last repair, quoting the first problems."""
-    shown = problems[:MAX_PROBLEMS_SHOWN]
+    shown = [problem.rstrip(".") for problem in problems[:MAX_PROBLEMS_SHOWN]]
     more = f"; and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
     tries = f"after {repairs} repair(s)" if repairs else "(repairs are off)"
     return (
