@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -332,3 +335,22 @@ def message_texts(body: dict[str, Any]) -> list[str]:
         else:
             texts += [block["text"] for block in content if block.get("type") == "text"]
     return texts
+
+
+def test_offline_planning_imports_nothing_of_the_llm(sample_db_url: str, tmp_path: Path) -> None:
+    code = f"""
+import sys
+from meta_agent.config import Settings
+from meta_agent.pipeline import Pipeline
+outcome = Pipeline(Settings(database_url={sample_db_url!r})).ask("{INSIDE_GRAMMAR}", dry_run=True)
+assert outcome.status == "succeeded", outcome.error
+print(sorted(m for m in sys.modules if m.startswith(("meta_agent.llm", "openai", "anthropic",
+      "meta_agent.planning.llm", "meta_agent.planning.fallback", "meta_agent.planning.selection"))))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("META_AGENT_LLM")}
+    env["META_AGENT_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
