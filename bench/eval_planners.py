@@ -157,8 +157,14 @@ CASES: list[Case] = [
         [("group", "state", "dscr", "mean")],
         table_answer(
             "mean DSCR per state",
-            s("groups", "group_figures", data=ref("metrics"), metrics=["dscr"], group_by="state",
-              statistic="mean"),  # fmt: skip
+            s(
+                "groups",
+                "group_figures",
+                data=ref("metrics"),
+                metrics=["dscr"],
+                group_by="state",
+                statistic="mean",
+            ),  # fmt: skip
             intent="aggregation",
         ),
     ),
@@ -168,15 +174,23 @@ CASES: list[Case] = [
         table_answer(
             "DSCR with rates +150 bp",
             s("loans", "fetch_loans"),
-            s("results", "scenario_analysis", base_case=ref("metrics"), scenarios=[SHOCK],
-              loans=ref("loans")),  # fmt: skip
+            s(
+                "results",
+                "scenario_analysis",
+                base_case=ref("metrics"),
+                scenarios=[SHOCK],
+                loans=ref("loans"),
+            ),  # fmt: skip
             intent="scenario",
         ),
     ),
     Case(
         "retail properties in FL with LTV above 60%",
-        [("scope", "property_types", ["retail"]), ("scope", "states", ["FL"]),
-         ("above", "ltv", 0.6)],  # fmt: skip
+        [
+            ("scope", "property_types", ["retail"]),
+            ("scope", "states", ["FL"]),
+            ("above", "ltv", 0.6),
+        ],  # fmt: skip
         table_answer(
             "FL retail with LTV over 60%",
             scope={"property_types": ["retail"], "states": ["FL"]},
@@ -185,8 +199,11 @@ CASES: list[Case] = [
     ),
     Case(
         "Which office properties have a debt yield below 8% and occupancy under 85%?",
-        [("scope", "property_types", ["office"]), ("below", "debt_yield", 0.08),
-         ("below", "occupancy", 0.85)],  # fmt: skip
+        [
+            ("scope", "property_types", ["office"]),
+            ("below", "debt_yield", 0.08),
+            ("below", "occupancy", 0.85),
+        ],  # fmt: skip
         table_answer(
             "office, debt yield < 8% and occupancy < 85%",
             scope={"property_types": ["office"]},
@@ -195,13 +212,21 @@ CASES: list[Case] = [
     ),
     Case(
         "Which markets have more than 3 properties and an aggregate DSCR below 1.4?",
-        [("group", "market", "dscr", "aggregate"), ("below", "aggregate_dscr", 1.4),
-         ("above", "property_count", 3), ("not_filter", "dscr")],  # fmt: skip
+        [
+            ("group", "market", "dscr", "aggregate"),
+            ("below", "aggregate_dscr", 1.4),
+            ("above", "property_count", 3),
+            ("not_filter", "dscr"),
+        ],  # fmt: skip
         table_answer(
             "markets with > 3 properties and aggregate DSCR < 1.4",
             s("groups", "group_figures", data=ref("metrics"), metrics=["dscr"], group_by="market"),
-            s("markets", "filter_data", data=ref("groups"),
-              conditions=[above("property_count", 3), below("aggregate_dscr", 1.4)]),  # fmt: skip
+            s(
+                "markets",
+                "filter_data",
+                data=ref("groups"),
+                conditions=[above("property_count", 3), below("aggregate_dscr", 1.4)],
+            ),  # fmt: skip
             intent="aggregation",
         ),
     ),
@@ -210,8 +235,13 @@ CASES: list[Case] = [
         [("group", "property_type", "expense_ratio", "aggregate")],
         table_answer(
             "aggregate expense ratio per type",
-            s("groups", "group_figures", data=ref("metrics"), metrics=["expense_ratio"],
-              group_by="property_type"),  # fmt: skip
+            s(
+                "groups",
+                "group_figures",
+                data=ref("metrics"),
+                metrics=["expense_ratio"],
+                group_by="property_type",
+            ),  # fmt: skip
             intent="aggregation",
         ),
     ),
@@ -238,10 +268,21 @@ CASES: list[Case] = [
         [("scope", "property_types", ["office"]), ("derive", "noi", "/", "square_feet")],
         table_answer(
             "office NOI per square foot, highest first",
-            s("per_sf", "transform_data", data=ref("metrics"), operations=[
-                {"op": "derive", "column": "noi_psf", "left": "noi", "operator": "/",
-                 "right": "square_feet"},
-                {"op": "sort", "by": "noi_psf", "descending": True}]),  # fmt: skip
+            s(
+                "per_sf",
+                "transform_data",
+                data=ref("metrics"),
+                operations=[
+                    {
+                        "op": "derive",
+                        "column": "noi_psf",
+                        "left": "noi",
+                        "operator": "/",
+                        "right": "square_feet",
+                    },
+                    {"op": "sort", "by": "noi_psf", "descending": True},
+                ],
+            ),  # fmt: skip
             scope={"property_types": ["office"]},
             intent="ranking",
         ),
@@ -265,10 +306,21 @@ CASES: list[Case] = [
         [("scope", "property_types", ["hotel"]), ("derive", "noi", "/", "egi")],
         table_answer(
             "hotel NOI margin, lowest first",
-            s("margins", "transform_data", data=ref("metrics"), operations=[
-                {"op": "derive", "column": "noi_margin", "left": "noi", "operator": "/",
-                 "right": "egi"},
-                {"op": "sort", "by": "noi_margin", "descending": False}]),  # fmt: skip
+            s(
+                "margins",
+                "transform_data",
+                data=ref("metrics"),
+                operations=[
+                    {
+                        "op": "derive",
+                        "column": "noi_margin",
+                        "left": "noi",
+                        "operator": "/",
+                        "right": "egi",
+                    },
+                    {"op": "sort", "by": "noi_margin", "descending": False},
+                ],
+            ),  # fmt: skip
             scope={"property_types": ["hotel"]},
             intent="ranking",
         ),
@@ -325,8 +377,13 @@ CASES: list[Case] = [
         table_answer(
             "markets by aggregate DSCR lost at +150 bp",
             s("loans", "fetch_loans"),
-            s("results", "scenario_analysis", base_case=ref("metrics"), scenarios=[SHOCK],
-              loans=ref("loans")),  # fmt: skip
+            s(
+                "results",
+                "scenario_analysis",
+                base_case=ref("metrics"),
+                scenarios=[SHOCK],
+                loans=ref("loans"),
+            ),  # fmt: skip
             custom("market_loss", MARKET_LOSS, results="results", metrics="metrics"),
             intent="scenario",
         ),
@@ -371,8 +428,10 @@ def holds(fact: Fact, plan: Any) -> bool:
                for c in _conditions(plan)):  # fmt: skip
             return True
         flags = _args(plan, "flag_at_risk")
-        return kind == "below" and fact[1] == "dscr" and any(
-            a.get("threshold") == fact[2] for a in flags
+        return (
+            kind == "below"
+            and fact[1] == "dscr"
+            and any(a.get("threshold") == fact[2] for a in flags)
         )
     if kind == "rank":
         return any(a.get("by") == fact[1] and bool(a.get("descending")) == fact[2]
@@ -459,7 +518,9 @@ def main() -> None:
             print("LLM: SCRIPTED MODEL on a loopback server in this process (no endpoint was")
             print("given): its answers are the plans written in this file, right by design, and")
             print("its tokens are estimates (4 characters a token). This measures the checks, the")
-            print("generator and the validator, not a model. Pass --base-url/--model for a real one.\n")
+            print(
+                "generator and the validator, not a model. Pass --base-url/--model for a real one.\n"
+            )
             llm = {"llm_base_url": server.url + "/v1", "llm_model": MODEL, "llm_api_key": KEY}
         else:
             key = os.environ.get("META_AGENT_LLM_API_KEY")
@@ -500,7 +561,9 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
                 case.request, llm.registry, llm.directory
             )
             server.answer(
-                case.answer, tokens_in=len(prompt) // 4, tokens_out=len(json.dumps(case.answer)) // 4
+                case.answer,
+                tokens_in=len(prompt) // 4,
+                tokens_out=len(json.dumps(case.answer)) // 4,
             )
         verdict_llm = judge(case, lambda c=case: llm.plan(llm.analyse(c.request)), llm.last_session)
         if server is not None:
@@ -531,9 +594,10 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
     repairs = sum(u["repairs"] for u in usages)
     off_median = statistics.median(row[1].seconds for row in rows) * 1000
     llm_median = statistics.median(row[2].seconds for row in rows) * 1000
+    cost = f"${sum(costs):.4f}" if costs else "n/a (no price set)"
     print(
         f"\nLLM totals: {len(usages)} requests, {tokens_in:,} tokens in, {tokens_out:,} out, "
-        f"{repairs} repairs, cost {('$%.4f' % sum(costs)) if costs else 'n/a (no price set)'}"
+        f"{repairs} repairs, cost {cost}"
     )
     print(
         f"median planning time per request: offline {off_median:.1f} ms, LLM {llm_median:.1f} ms "

@@ -16,6 +16,7 @@ each time with the next response from a queue the test scripts beforehand::
         llm_server.delay(2.0)                            # answer only after 2 s (timeouts)
         llm_server.delay(0.1, then=Reply.answer({...}))  # a slow but good answer
         llm_server.close()                               # drop the connection, no response
+        llm_server.raw("<html>proxy error</html>")       # a body that is no answer at all
         settings = llm_settings(llm_server, "anthropic", llm_max_retries=1)
         client = make_client(settings)
         ...
@@ -26,7 +27,7 @@ message content and a request with ``tools`` gets a call of its (first) function
 arguments; for Anthropic, a ``tool_use`` block of the forced tool with ``obj`` as input. ``text``
 puts its string where the JSON would go (OpenAI content or tool arguments; an Anthropic text block
 instead of the tool call). Every answer reports ``usage`` (``tokens_in``/``tokens_out``, default
-100/20). ``reject_json_schema = True`` makes the server answer 400 to any ``response_format``
+100/20; ``usage=False`` leaves it out of an OpenAI answer). ``reject_json_schema = True`` makes the server answer 400 to any ``response_format``
 json_schema request, as servers without structured output do. An empty queue answers 500 with
 "loopback: nothing scripted", so a test that sends more than it scripted fails loudly.
 """
@@ -44,7 +45,7 @@ from typing import Any, Literal
 KEY = "sk-loopback-SECRET-0123456789"  # the key tests configure; it must appear only in a header
 MODEL = "loopback-model"
 
-Kind = Literal["answer", "text", "status", "delay", "close"]
+Kind = Literal["answer", "text", "status", "delay", "close", "raw"]
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,22 @@ class Reply:
     then: Reply | None = None  # delay: what comes after the wait (default: a 200 with {})
     tokens_in: int = 100
     tokens_out: int = 20
-    message: str | None = None  # status: the error message in the body
+    usage: bool = True  # False: an OpenAI answer without "usage", as some local servers send
+    message: str | None = None  # status: the error message in the body; raw: the body itself
 
     @staticmethod
-    def answer(data: dict[str, Any], *, tokens_in: int = 100, tokens_out: int = 20) -> Reply:
-        return Reply("answer", data, tokens_in=tokens_in, tokens_out=tokens_out)
+    def answer(
+        data: dict[str, Any], *, tokens_in: int = 100, tokens_out: int = 20, usage: bool = True
+    ) -> Reply:
+        return Reply("answer", data, tokens_in=tokens_in, tokens_out=tokens_out, usage=usage)
 
     @staticmethod
     def text(text: str, *, tokens_in: int = 100, tokens_out: int = 20) -> Reply:
         return Reply("text", text, tokens_in=tokens_in, tokens_out=tokens_out)
+
+    @staticmethod
+    def raw(body: str, *, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+        return Reply("raw", status=status, headers=headers or {}, message=body)
 
     @staticmethod
     def error(
@@ -98,7 +106,10 @@ class LoopbackLLM:
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -121,8 +132,15 @@ class LoopbackLLM:
         with self._lock:
             self.script.extend(replies)
 
-    def answer(self, data: dict[str, Any], *, tokens_in: int = 100, tokens_out: int = 20) -> None:
-        self.push(Reply.answer(data, tokens_in=tokens_in, tokens_out=tokens_out))
+    def answer(
+        self,
+        data: dict[str, Any],
+        *,
+        tokens_in: int = 100,
+        tokens_out: int = 20,
+        usage: bool = True,
+    ) -> None:
+        self.push(Reply.answer(data, tokens_in=tokens_in, tokens_out=tokens_out, usage=usage))
 
     def text(self, text: str, *, tokens_in: int = 100, tokens_out: int = 20) -> None:
         self.push(Reply.text(text, tokens_in=tokens_in, tokens_out=tokens_out))
@@ -131,6 +149,10 @@ class LoopbackLLM:
         self, status: int, *, headers: dict[str, str] | None = None, message: str | None = None
     ) -> None:
         self.push(Reply.error(status, headers=headers, message=message))
+
+    def raw(self, body: str, *, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        """A response body sent as it is (not a chat completion, not a message)."""
+        self.push(Reply.raw(body, status=status, headers=headers))
 
     def delay(self, seconds: float, then: Reply | None = None) -> None:
         self.push(Reply("delay", seconds=seconds, then=then))
@@ -198,14 +220,20 @@ def _handler(server: LoopbackLLM) -> type[BaseHTTPRequestHandler]:
             if reply.kind == "status":
                 self._send(reply.status, _error_body(protocol, reply), reply.headers)
                 return
+            if reply.kind == "raw":
+                self._send_bytes(reply.status, (reply.message or "").encode(), reply.headers)
+                return
             builder = _openai_answer if protocol == "openai" else _anthropic_answer
             self._send(200, builder(body or {}, reply))
 
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+            self._send_bytes(status, json.dumps(payload).encode(), headers)
+
+        def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                if not any(name.lower() == "content-type" for name in headers or {}):
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
@@ -248,18 +276,20 @@ def _openai_answer(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
             }
         ]
         finish = "tool_calls"
-    return {
+    answer: dict[str, Any] = {
         "id": "chatcmpl-loopback",
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model", MODEL),
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {
+    }
+    if reply.usage:
+        answer["usage"] = {
             "prompt_tokens": reply.tokens_in,
             "completion_tokens": reply.tokens_out,
             "total_tokens": reply.tokens_in + reply.tokens_out,
-        },
-    }
+        }
+    return answer
 
 
 def _anthropic_answer(request: dict[str, Any], reply: Reply) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,8 @@ class RunRecord:
     cpu_seconds: float | None = None
     tools_used: list[str] = field(default_factory=list)
     plan_hash: str | None = None
+    planner: str | None = None  # "rule_based", "llm", ...; None for runs without a plan
+    llm: dict[str, Any] | None = None  # the manifest's LLM usage (LLM_FIELDS); None offline
 
 
 @dataclass
@@ -46,6 +50,8 @@ class RunStats:
     p95_seconds: float | None
     failures_by_cause: dict[str, int]
     tool_usage: dict[str, int]
+    planner_usage: dict[str, int] = field(default_factory=dict)
+    llm: dict[str, Any] = field(default_factory=dict)  # totals; see llm_totals
 
 
 class RunHistory:
@@ -86,7 +92,11 @@ class RunHistory:
 
     def record(self, run: RunRecord) -> None:
         """Insert or update a run."""
-        values = {**run.__dict__, "tools_used": json.dumps(run.tools_used)}
+        values = {
+            **run.__dict__,
+            "tools_used": json.dumps(run.tools_used),
+            "llm": json.dumps(run.llm) if run.llm is not None else None,
+        }
         columns = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
         with self._db:
@@ -122,6 +132,7 @@ class RunHistory:
         tools: Counter[str] = Counter()
         for run in runs:
             tools.update(run.tools_used)
+        planners = Counter(run.planner for run in runs if run.planner)
         return RunStats(
             total=len(runs),
             succeeded=succeeded,
@@ -130,13 +141,78 @@ class RunHistory:
             p95_seconds=_percentile(durations, 0.95) if durations else None,
             failures_by_cause=dict(failures.most_common()),
             tool_usage=dict(tools.most_common()),
+            planner_usage=dict(planners.most_common()),
+            llm=llm_totals(run.llm for run in runs),
         )
 
 
 def _record(row: sqlite3.Row) -> RunRecord:
-    data: dict[str, Any] = dict(row)
+    return record_from_row(dict(row))
+
+
+def record_from_row(data: dict[str, Any]) -> RunRecord:
+    """A RunRecord from a ``runs`` row (its JSON columns parsed)."""
     data["tools_used"] = json.loads(data.get("tools_used") or "[]")
+    data["llm"] = llm_usage(_json(data.get("llm")))
     return RunRecord(**data)
+
+
+def _json(text: object) -> object:
+    """A JSON column's value; None for NULL or text that is not JSON (a hand-edited row)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+# What a manifest's "llm" holds; read defensively: a missing or mistyped field counts as absent.
+LLM_TEXT_FIELDS = ("provider", "model")
+LLM_NUMBER_FIELDS = ("calls", "tokens_in", "tokens_out", "latency_s", "cost_usd", "repairs")
+
+
+def planner_of(manifest: Mapping[str, Any]) -> str | None:
+    """The planner a manifest names, or None (a simulation, an exec, an older run)."""
+    planner = manifest.get("planner")
+    return planner if isinstance(planner, str) and planner else None
+
+
+def llm_usage(value: object) -> dict[str, Any] | None:
+    """A manifest's ``llm`` object with only well-typed fields, or None when there is none."""
+    if not isinstance(value, Mapping):
+        return None
+    usage: dict[str, Any] = {}
+    for name in LLM_TEXT_FIELDS:
+        if isinstance(value.get(name), str):
+            usage[name] = value[name]
+    for name in LLM_NUMBER_FIELDS:
+        number = value.get(name)
+        if (
+            isinstance(number, int | float)
+            and not isinstance(number, bool)
+            and math.isfinite(number)
+            and number >= 0
+        ):
+            usage[name] = number
+    return usage
+
+
+def llm_totals(usages: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
+    """LLM use over runs: runs, calls, tokens in and out, latency, repairs, and cost.
+
+    ``cost_usd`` is None when no run had a price; ``runs_without_cost`` says how many LLM runs
+    are missing from the cost (no price configured for their model).
+    """
+    present = [usage for usage in usages if usage is not None]
+    totals: dict[str, Any] = {"runs": len(present)}
+    for name in ("calls", "tokens_in", "tokens_out", "repairs"):
+        totals[name] = int(sum(usage.get(name, 0) for usage in present))
+    totals["latency_s"] = round(sum(usage.get("latency_s", 0.0) for usage in present), 3)
+    costs = [usage["cost_usd"] for usage in present if "cost_usd" in usage]
+    totals["cost_usd"] = round(sum(costs), 6) if costs else None
+    totals["runs_without_cost"] = len(present) - len(costs)
+    return totals
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:

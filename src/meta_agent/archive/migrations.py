@@ -79,6 +79,13 @@ def m004_token_limits(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE api_tokens ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'")
 
 
+@migration
+def m005_add_planner_and_llm(db: sqlite3.Connection) -> None:
+    """Which planner made the plan, and the LLM's usage (JSON: calls, tokens, cost...)."""
+    db.execute("ALTER TABLE runs ADD COLUMN planner TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN llm TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded in ``_migrations``; returns the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

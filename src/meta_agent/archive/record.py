@@ -7,11 +7,12 @@ a manifest and the history never misses a run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from meta_agent.archive.history import RunHistory, RunRecord
+from meta_agent.archive.history import RunHistory, RunRecord, llm_usage, planner_of
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import Finding
@@ -57,14 +58,24 @@ def record_run(
     tools_used: Sequence[str] = (),
     tool_versions: dict[str, str] | None = None,
     planner: str | None = None,
-    llm: dict[str, Any] | None = None,
+    llm: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest.
 
-    ``planner``: who planned the run ("rule_based" or "llm"); ``llm``: the model's usage
-    (provider, model, calls, tokens, latency, cost, repairs), only when a model was asked.
+    ``planner`` and ``llm`` (provider, model, calls, tokens_in, tokens_out, latency_s, cost_usd,
+    repairs) may also come as attributes of ``run``; ``llm`` is left out of offline runs.
     """
     from meta_agent import __version__
+
+    planner = planner if planner is not None else getattr(run, "planner", None)
+    llm = llm if llm is not None else getattr(run, "llm", None)
+    planning: dict[str, Any] = {}
+    if planner is not None:
+        planning["planner"] = planner
+    if llm is not None:
+        planning["llm"] = (
+            asdict(llm) if is_dataclass(llm) and not isinstance(llm, type) else dict(llm)
+        )
 
     manifest = build_manifest(
         folder.root,
@@ -85,8 +96,7 @@ def record_run(
         warnings=run.warnings,
         artifacts=run.artifacts,
         dry_run=run.dry_run,
-        **({"planner": planner} if planner is not None else {}),
-        **({"llm": llm} if llm is not None else {}),
+        **planning,
     )
     folder.write_json("manifest.json", manifest)
     with RunHistory(runs_dir) as history:
@@ -106,6 +116,8 @@ def record_run(
                 cpu_seconds=run.resources.get("cpu_seconds"),
                 tools_used=list(tools_used),
                 plan_hash=plan_hash,
+                planner=planner_of(manifest),
+                llm=llm_usage(manifest.get("llm")),
             )
         )
     return manifest

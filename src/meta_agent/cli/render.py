@@ -257,6 +257,30 @@ def stats_view(out: Console, stats: RunStats) -> None:
         for name, count in stats.tool_usage.items():
             table.add_row(name, str(count))
         out.print(table)
+    if stats.planner_usage:
+        table = Table(title="Planners", title_justify="left")
+        table.add_column("planner")
+        table.add_column("runs", justify="right")
+        for name, count in stats.planner_usage.items():
+            table.add_row(name, str(count))
+        out.print(table)
+    if stats.llm.get("runs"):
+        out.print(llm_line(stats.llm))
+
+
+def llm_line(totals: dict[str, Any]) -> str:
+    """LLM use in one line: calls, tokens, repairs, time and cost (and what has no price)."""
+    cost = totals.get("cost_usd")
+    priced = "no price configured" if cost is None else f"${cost:,.4f}"
+    unpriced = totals.get("runs_without_cost") or 0
+    if cost is not None and unpriced:
+        priced += f" ({unpriced} run{'s' if unpriced != 1 else ''} without a price)"
+    return (
+        f"LLM: {totals['runs']} run{'s' if totals['runs'] != 1 else ''}, "
+        f"{totals.get('calls', 0)} calls, {totals.get('tokens_in', 0):,} tokens in, "
+        f"{totals.get('tokens_out', 0):,} out, {totals.get('repairs', 0)} repairs, "
+        f"{totals.get('latency_s', 0):.1f} s; cost {priced}"
+    )
 
 
 def _secs(value: float | None) -> str:

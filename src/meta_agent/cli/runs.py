@@ -77,7 +77,8 @@ def stats(
     runs_dir: RunsDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Success rate, median and 95th-percentile duration, failures by cause, tool usage."""
+    """Success rate, median and 95th-percentile duration, failures by cause, tool usage, planners
+    and LLM use (calls, tokens, cost)."""
     folder_dir = runs_dir or (ctx.obj or {}).get("runs_dir")
     with _history(folder_dir) as history:
         summary = history.stats()

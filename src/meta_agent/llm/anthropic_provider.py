@@ -14,7 +14,15 @@ from typing import Any
 
 from meta_agent.errors import ConfigError
 from meta_agent.llm.base import Budget, ChatMessage, StructuredReply, Transcript
-from meta_agent.llm.calling import Answer, CallLoop, Failure, json_body, retry_after, status_kind
+from meta_agent.llm.calling import (
+    Answer,
+    CallLoop,
+    Failure,
+    json_body,
+    retry_after,
+    status_kind,
+    unreadable,
+)
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # The API requires a cap on the answer; a plan is a few thousand tokens at most. The cap is
@@ -117,30 +125,13 @@ class AnthropicClient:
     def send(self, body: dict[str, Any], timeout: float) -> Answer:
         """One messages.create call, read as an Answer."""
         raw_response = self._sdk.messages.with_raw_response.create(**body, timeout=timeout)
-        message: Any = raw_response.parse()
         http = raw_response.http_response
-        usage = message.usage
-        tokens_in = sum(
-            int(getattr(usage, name, 0) or 0)
-            for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        )
-        tokens_out = int(getattr(usage, "output_tokens", 0) or 0)
-        name = body["tool_choice"]["name"]
-        data: dict[str, Any] | None = None
-        problem: str | None = None
-        uses = [b for b in message.content if b.type == "tool_use" and b.name == name]
-        if uses and isinstance(uses[0].input, dict):
-            data = dict(uses[0].input)
-            raw = json.dumps(data, ensure_ascii=False)
-            if message.stop_reason == "max_tokens":
-                data, problem = None, "the answer was cut off at the token limit"
-        else:
-            raw = "".join(getattr(b, "text", "") for b in message.content)
-            if uses:
-                raw = json.dumps(uses[0].input, ensure_ascii=False)
-                problem = f"the tool input was a {type(uses[0].input).__name__}, not an object"
-            else:
-                problem = f"the model answered in text, not with the {name} tool"
+        try:
+            message: Any = raw_response.parse()
+            answer = self._read(message, body["tool_choice"]["name"])
+        except Exception as error:  # noqa: BLE001 - any shape that is not a message
+            raise unreadable(http.text, error, "a message") from error
+        raw, data, problem, tokens_in, tokens_out = answer
         return Answer(
             raw=raw,
             data=data,
@@ -150,6 +141,33 @@ class AnthropicClient:
             response_body=json_body(http.text),
             request_headers=dict(http.request.headers),
         )
+
+    def _read(
+        self, message: Any, name: str
+    ) -> tuple[str, dict[str, Any] | None, str | None, int, int]:
+        """(raw, data, problem, tokens in, tokens out) of a message, data from the tool's input."""
+        usage = message.usage
+        tokens_in = sum(
+            int(getattr(usage, field, 0) or 0)
+            for field in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
+        tokens_out = int(getattr(usage, "output_tokens", 0) or 0)
+        data: dict[str, Any] | None = None
+        problem: str | None = None
+        uses = [b for b in message.content if b.type == "tool_use" and b.name == name]
+        if uses and isinstance(uses[0].input, dict):
+            data = dict(uses[0].input)
+            raw = json.dumps(data, ensure_ascii=False)
+            if message.stop_reason == "max_tokens":
+                data, problem = None, "the answer was cut off at the token limit"
+        else:
+            raw = "".join(getattr(b, "text", "") or "" for b in message.content)
+            if uses:
+                raw = json.dumps(uses[0].input, ensure_ascii=False)
+                problem = f"the tool input was a {type(uses[0].input).__name__}, not an object"
+            else:
+                problem = f"the model answered in text, not with the {name} tool"
+        return raw, data, problem, tokens_in, tokens_out
 
     def failure(self, error: Exception) -> Failure | None:
         """What an anthropic SDK exception means for the loop."""

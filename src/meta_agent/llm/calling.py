@@ -37,6 +37,11 @@ RETRY_AFTER_MAX_SECONDS = 60.0  # a longer wait asked for is taken as "not now":
 
 
 FailureKind = Literal["retry", "timeout", "auth", "refused", "unsupported_format"]
+CHARS_PER_TOKEN = 4  # the usual rule of thumb, for servers whose answers carry no usage
+
+
+class Unreadable(Exception):
+    """A 2xx answer that is not the protocol's (a proxy's HTML page, a body missing its fields)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Answer:
     tokens_out: int
     response_body: Any
     request_headers: Mapping[str, str]
+    tokens_estimated: bool = False  # the server sent no usage: counted from the text's length
 
 
 class Wire(Protocol):
@@ -127,10 +133,12 @@ class CallLoop:
             try:
                 answer = self.wire.send(body, timeout)
             except Exception as error:
-                failure = self.wire.failure(error)
+                failure = _unreadable(error) or self.wire.failure(error)
                 if failure is None:
                     raise
                 elapsed = time.monotonic() - started
+                if failure.kind == "timeout":  # the clock may read a hair under the timeout
+                    elapsed = max(elapsed, timeout)
                 budget.charge_attempt(elapsed)
                 transcript.record("error", self._failed(failure, elapsed))
                 if failure.kind == "unsupported_format" and self.wire.downgrade():
@@ -156,6 +164,7 @@ class CallLoop:
                     tokens_out=reply.tokens_out,
                     cost_usd=reply.cost_usd,
                     error=reply.error,
+                    tokens_estimated=answer.tokens_estimated,
                     request_headers=_headers(answer.request_headers),
                     body=answer.response_body,
                 ),
@@ -192,6 +201,8 @@ class CallLoop:
                     "check META_AGENT_LLM_API_KEY."
                 )
             )
+        if failure.kind == "refused" and failure.status == 200:
+            raise LLMUnavailable(self._clean(f"{where} answered with {failure.message}."))
         if failure.kind in ("refused", "unsupported_format"):
             raise LLMUnavailable(
                 self._clean(
@@ -261,6 +272,25 @@ class CallLoop:
             if secret:
                 message = message.replace(secret, "***")
         return message
+
+
+def _unreadable(error: Exception) -> Failure | None:
+    if not isinstance(error, Unreadable):
+        return None
+    body = getattr(error, "body", None)
+    return Failure("refused", str(error), status=200, response_body=body)
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in ``text`` by the rule of thumb, for answers without usage."""
+    return max(1, len(text) // CHARS_PER_TOKEN)
+
+
+def unreadable(http_text: str, error: Exception, what: str) -> Unreadable:
+    """The Unreadable for a 2xx body the SDK could not read as ``what``."""
+    problem = Unreadable(f"a body that is not {what} ({type(error).__name__}: {error})"[:300])
+    problem.body = json_body(http_text)  # type: ignore[attr-defined]
+    return problem
 
 
 def parse_object(raw: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -19,9 +19,11 @@ from meta_agent.llm.calling import (
     Answer,
     CallLoop,
     Failure,
+    estimate_tokens,
     json_body,
     retry_after,
     status_kind,
+    unreadable,
 )
 
 Mode = Literal["json_schema", "tool"]
@@ -126,12 +128,22 @@ class OpenAIClient:
     def send(self, body: dict[str, Any], timeout: float) -> Answer:
         """One chat.completions call, read as an Answer."""
         raw_response = self._sdk.chat.completions.with_raw_response.create(**body, timeout=timeout)
-        completion: Any = raw_response.parse()
         http = raw_response.http_response
-        usage = completion.usage
-        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
-        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-        raw, problem = self._answer_text(completion)
+        try:
+            completion: Any = raw_response.parse()
+            if completion.choices is None:
+                raise ValueError("no choices")
+            raw, problem = self._answer_text(completion)
+            usage = completion.usage
+        except Exception as error:  # noqa: BLE001 - any shape that is not a chat completion
+            raise unreadable(http.text, error, "a chat completion") from error
+        estimated = usage is None
+        if estimated:
+            tokens_in = estimate_tokens(json.dumps(body))
+            tokens_out = estimate_tokens(raw)
+        else:
+            tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+            tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         return Answer(
             raw=raw,
             data=None,
@@ -140,6 +152,7 @@ class OpenAIClient:
             tokens_out=tokens_out,
             response_body=json_body(http.text),
             request_headers=dict(http.request.headers),
+            tokens_estimated=estimated,
         )
 
     def _answer_text(self, completion: Any) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meta_agent.archive.history import HISTORY_FILE, RunHistory, RunRecord
+from meta_agent.archive.history import HISTORY_FILE, RunHistory, RunRecord, record_from_row
 from meta_agent.archive.migrations import migrate
 from meta_agent.archive.record import now_iso
 from meta_agent.errors import ConfigError
@@ -294,6 +294,5 @@ def monitoring(found: list[tuple[RunRecord, str | None]]) -> dict[str, Any]:
     }
 
 
-def _run_record(data: dict[str, object]) -> RunRecord:
-    data["tools_used"] = json.loads(str(data.get("tools_used") or "[]"))
-    return RunRecord(**data)  # type: ignore[arg-type]
+def _run_record(data: dict[str, Any]) -> RunRecord:
+    return record_from_row(data)
