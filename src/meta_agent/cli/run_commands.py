@@ -79,6 +79,7 @@ Examples:
   meta-agent ask "stress test: NOI down 15% and 25%" --yes --json
   meta-agent ask "Compare Orlando Fashion Square to 3 peers, export to Excel"
   meta-agent ask "what happens to DSCR if rates go up 150bps" --dry-run
+  meta-agent ask "NOI per square foot for office properties" --planner llm
 
 \b
 The request is restated in plain words before anything runs; approve with y
