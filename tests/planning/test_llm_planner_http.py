@@ -354,3 +354,23 @@ print(sorted(m for m in sys.modules if m.startswith(("meta_agent.llm", "openai",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_held_llm_run_keeps_its_planner_record_when_approved(
+    llm_server: LoopbackLLM,  # noqa: F811
+    sample_db_url: str,
+) -> None:
+    """The service's path: propose (planned, held), then run_approved in the same folder."""
+    llm_server.answer(cushion_plan())
+    settings = dataclasses.replace(llm_settings(llm_server), database_url=sample_db_url)
+    pipeline = Pipeline(settings)
+    held = pipeline.propose(CUSHION_REQUEST)
+    assert held.status == "awaiting_approval", held.error
+    assert held.run_id is not None
+    assert manifest(held)["planner"] == "llm" and manifest(held)["llm"]["calls"] == 1
+    done = pipeline.run_approved(held.run_id)
+    assert done.status == "succeeded", done.error
+    assert "retail_shortfall.csv" in done.artifacts
+    record = manifest(done)
+    assert record["planner"] == "llm" and record["llm"]["tokens_in"] == 100
+    assert "llm/transcript.jsonl" in record["files"]
