@@ -23,8 +23,7 @@ import httpx
 
 from meta_agent.llm.base import Budget, ChatMessage, Transcript
 from meta_agent.llm.factory import make_client
-from tests.llm.conftest import llm_settings
-from tests.llm.loopback import KEY, MODEL, LoopbackLLM
+from tests.llm.loopback import KEY, MODEL, LoopbackLLM, llm_settings
 
 SCHEMA = {
     "type": "object",

@@ -17,7 +17,7 @@ each time with the next response from a queue the test scripts beforehand::
         llm_server.delay(0.1, then=Reply.answer({...}))  # a slow but good answer
         llm_server.close()                               # drop the connection, no response
         llm_server.raw("<html>proxy error</html>")       # a body that is no answer at all
-        settings = llm_settings(llm_server, "anthropic", llm_max_retries=1)
+        settings = llm_settings(llm_server, "anthropic", llm_max_retries=1)  # this module's
         client = make_client(settings)
         ...
         request = llm_server.requests[0]                 # path, headers (lower-case), body (parsed)
@@ -41,6 +41,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
+
+from meta_agent.config import Settings
 
 KEY = "sk-loopback-SECRET-0123456789"  # the key tests configure; it must appear only in a header
 MODEL = "loopback-model"
@@ -169,6 +171,25 @@ class LoopbackLLM:
     def _record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
+
+
+def llm_settings(server: LoopbackLLM | str, provider: str = "openai", **overrides: Any) -> Settings:
+    """Settings whose LLM is the loopback server (or a URL): model, key, base URL, planner llm.
+
+    Retries default to 2 and the timeout to 5 s so a failing test ends quickly; pass overrides.
+    """
+    root = server.url if isinstance(server, LoopbackLLM) else server
+    values: dict[str, Any] = {
+        "planner": "llm",
+        "llm_provider": provider,
+        "llm_base_url": root + "/v1" if provider == "openai" else root,
+        "llm_model": MODEL,
+        "llm_api_key": KEY,
+        "llm_timeout_seconds": 5.0,
+        "llm_max_retries": 2,
+    }
+    values.update(overrides)
+    return Settings(**values)
 
 
 def closed_port_url() -> str:

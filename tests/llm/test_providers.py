@@ -19,8 +19,7 @@ from meta_agent.llm.base import (
 )
 from meta_agent.llm.factory import make_client
 from meta_agent.llm.openai_provider import OpenAIClient
-from tests.llm.conftest import llm_settings
-from tests.llm.loopback import KEY, MODEL, LoopbackLLM, Reply, closed_port_url
+from tests.llm.loopback import KEY, MODEL, LoopbackLLM, Reply, closed_port_url, llm_settings
 
 PROVIDERS = ["openai", "anthropic"]
 SCHEMA: dict[str, Any] = {
