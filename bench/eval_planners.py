@@ -451,9 +451,9 @@ def holds(fact: Fact, plan: Any) -> bool:
     if kind == "not_filter":
         return not any(c.get("column") == fact[1] for c in _conditions(plan))
     if kind == "derive":
-        ops = [o for a in _args(plan, "transform_data") for o in a.get("operations", [])]
+        derived = [o for t in _args(plan, "transform_data") for o in t.get("operations", [])]
         return any(o.get("left") == fact[1] and o.get("operator") == fact[2]
-                   and o.get("right") == fact[3] for o in ops)  # fmt: skip
+                   and o.get("right") == fact[3] for o in derived)  # fmt: skip
     if kind == "with_debt":
         return any(c.get("column") == "has_debt" and c.get("value") is True
                    for c in _conditions(plan)) or any(step.is_custom for step in plan.steps)  # fmt: skip
@@ -521,7 +521,11 @@ def main() -> None:
             print(
                 "generator and the validator, not a model. Pass --base-url/--model for a real one.\n"
             )
-            llm = {"llm_base_url": server.url + "/v1", "llm_model": MODEL, "llm_api_key": KEY}
+            llm: dict[str, Any] = {
+                "llm_base_url": server.url + "/v1",
+                "llm_model": MODEL,
+                "llm_api_key": KEY,
+            }
         else:
             key = os.environ.get("META_AGENT_LLM_API_KEY")
             llm = {"llm_base_url": args.base_url, "llm_model": args.model, "llm_api_key": key}
@@ -544,16 +548,18 @@ def main() -> None:
                 server.stop()
 
 
+def _planning(planner: Any, request: str) -> Callable[[], Any]:
+    return lambda: planner.plan(planner.analyse(request))
+
+
 def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> None:
     from meta_agent.planning.llm_prompt import context_message, system_message
 
-    rows = []
+    rows: list[tuple[Case, Verdict, Verdict]] = []
     for case in CASES:
         times = []
         for _ in range(args.repeat):
-            verdict_offline = judge(
-                case, lambda c=case: offline.plan(offline.analyse(c.request)), lambda: None
-            )
+            verdict_offline = judge(case, _planning(offline, case.request), lambda: None)
             times.append(verdict_offline.seconds)
         verdict_offline.seconds = statistics.median(times)
         if server is not None:
@@ -565,7 +571,7 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
                 tokens_in=len(prompt) // 4,
                 tokens_out=len(json.dumps(case.answer)) // 4,
             )
-        verdict_llm = judge(case, lambda c=case: llm.plan(llm.analyse(c.request)), llm.last_session)
+        verdict_llm = judge(case, _planning(llm, case.request), llm.last_session)
         if server is not None:
             server.script.clear()  # a refused plan leaves no scripted answer for the next
         rows.append((case, verdict_offline, verdict_llm))
@@ -582,10 +588,10 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
             if verdict.result != "right":
                 print(f"    {who}: {verdict.why}")
     print()
-    for who, index in (("offline", 1), ("llm", 2)):
-        right = sum(1 for row in rows if row[index].result == "right")
-        wrong = sum(1 for row in rows if row[index].result == "wrong")
-        refused = sum(1 for row in rows if row[index].result == "refused")
+    for who, verdicts in (("offline", [r[1] for r in rows]), ("llm", [r[2] for r in rows])):
+        right = sum(1 for v in verdicts if v.result == "right")
+        wrong = sum(1 for v in verdicts if v.result == "wrong")
+        refused = sum(1 for v in verdicts if v.result == "refused")
         print(f"{who:8} right {right:2d}/{len(rows)}  wrong {wrong:2d}  refused {refused:2d}")
     usages = [row[2].usage for row in rows if row[2].usage]
     tokens_in = sum(u["tokens_in"] for u in usages)
