@@ -326,3 +326,12 @@ def test_reference_keys_and_step_ids_are_checked(
     assert "already used by an earlier step" in message
     assert "'logger' is reserved" in message
     assert "a reference may only hold $ref and key" in message
+
+
+def test_custom_code_reads_earlier_results_only_through_its_inputs(
+    directory: PortfolioDirectory, registry: ToolRegistry
+) -> None:
+    closure = cushion_plan(code="return metrics[metrics['dscr'] < 1.3]")
+    client = ScriptedClient(closure)
+    with pytest.raises(RequestRejected, match="reads metrics without declaring it"):
+        make(client, directory, registry, repairs=0).analyse(CUSHION_REQUEST)

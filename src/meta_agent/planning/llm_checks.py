@@ -69,7 +69,7 @@ def check_steps(
             problems.append(f"{where}: the id {step.id!r} is reserved; choose another")
         problems += [f"{where}: {p}" for p in _refs(step.arguments, defined)]
         if step.is_custom:
-            problems += [f"{where}: {p}" for p in _custom(step, registry)]
+            problems += [f"{where}: {p}" for p in _custom(step, registry, defined)]
         elif step.tool not in registry:
             close = get_close_matches(step.tool, registry.names(), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -243,8 +243,12 @@ def _scope(arguments: dict[str, Any], directory: PortfolioDirectory) -> list[str
     return problems
 
 
-def _custom(step: PlanStep, registry: ToolRegistry) -> list[str]:
-    """A custom step: ``inputs`` (identifier -> reference) and ``code`` (a short function body)."""
+def _custom(step: PlanStep, registry: ToolRegistry, defined: list[str]) -> list[str]:
+    """A custom step: ``inputs`` (identifier -> reference) and ``code`` (a short function body).
+
+    The code reads earlier results only through its inputs: the restatement says what it reads,
+    so a name of another step's result (reachable as a closure in the script) is refused.
+    """
     arguments = step.arguments
     extra = set(arguments) - {"inputs", "code"}
     problems = (
@@ -272,4 +276,20 @@ def _custom(step: PlanStep, registry: ToolRegistry) -> list[str]:
         return [*problems, f"{CUSTOM_STEP_TOOL}: the code does not parse: {exc.msg}"]
     if not any(isinstance(node, ast.Return) for node in ast.walk(tree)):
         problems.append(f"{CUSTOM_STEP_TOOL}: the code must end by returning its result")
+    assigned = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+    read = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    outside = sorted((read & set(defined)) - set(inputs) - assigned)
+    if outside:
+        problems.append(
+            f"{CUSTOM_STEP_TOOL}: the code reads {', '.join(outside)} without declaring it; "
+            f'pass earlier results as inputs ({{"name": {{"$ref": "<step id>"}}}})'
+        )
     return problems
