@@ -374,3 +374,16 @@ def test_a_held_llm_run_keeps_its_planner_record_when_approved(
     record = manifest(done)
     assert record["planner"] == "llm" and record["llm"]["tokens_in"] == 100
     assert "llm/transcript.jsonl" in record["files"]
+
+
+def test_a_server_without_json_schema_gets_the_plan_as_a_tool_call(
+    llm_server: LoopbackLLM,  # noqa: F811
+    sample_db_url: str,
+) -> None:
+    llm_server.reject_json_schema = True
+    llm_server.answer(tool_only_plan())
+    outcome = run(llm_settings(llm_server), "weakest office debt yields", sample_db_url)
+    assert outcome.status == "succeeded", outcome.error
+    last = llm_server.requests[-1].body
+    assert "response_format" not in last or last["response_format"].get("type") != "json_schema"
+    assert last["tools"][0]["function"]["parameters"] == answer_schema()
