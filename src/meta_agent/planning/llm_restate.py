@@ -55,7 +55,10 @@ def _step(
         reads = f" of {', '.join(inputs)}" if inputs else ""
         return f"CUSTOM CODE ({lines} lines of Python){reads}"
     tool = registry.get(step.tool)
-    what = tool.description.split(", e.g.")[0].split(" (e.g.")[0].rstrip(".")
+    what = tool.description
+    for cut in (", e.g.", ", each {", " (", ": "):  # the summary, without examples and lists
+        what = what.split(cut)[0]
+    what = what.rstrip(".: ")
     said = [f"{tool.name}: {what}"]
     details: list[str] = []
     for name, value in step.arguments.items():
