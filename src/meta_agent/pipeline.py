@@ -329,6 +329,8 @@ class Pipeline:
         planner = self._planner
         last = getattr(planner, "last_session", None)
         session = last() if callable(last) else None
+        if session is not None and session.request != run.request.strip():
+            session = None  # this thread's previous request: this one never reached the model
         if run.plan is not None:
             run.planner = run.plan.planner
         elif planner is not None:

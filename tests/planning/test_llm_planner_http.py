@@ -387,3 +387,18 @@ def test_a_server_without_json_schema_gets_the_plan_as_a_tool_call(
     last = llm_server.requests[-1].body
     assert "response_format" not in last or last["response_format"].get("type") != "json_schema"
     assert last["tools"][0]["function"]["parameters"] == answer_schema()
+
+
+def test_a_request_that_never_reaches_the_model_gets_no_llm_record(
+    llm_server: LoopbackLLM,  # noqa: F811
+    sample_db_url: str,
+) -> None:
+    llm_server.answer(tool_only_plan())
+    pipeline = Pipeline(dataclasses.replace(llm_settings(llm_server), database_url=sample_db_url))
+    first = pipeline.ask("weakest office debt yields", dry_run=True)
+    assert first.status == "succeeded", first.error
+    empty = pipeline.ask("   ", dry_run=True)  # refused before any planner is asked
+    assert empty.status == "rejected"
+    assert "llm" not in manifest(empty)
+    assert empty.run_dir is not None and not (empty.run_dir / "llm").exists()
+    assert len(llm_server.requests) == 1

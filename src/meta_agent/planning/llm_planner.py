@@ -45,6 +45,7 @@ MAX_PROBLEMS_SHOWN = 6  # problems quoted in a refusal (all of them go to the mo
 class LLMSession:
     """One request's conversation with the model: usage, repairs and the transcript."""
 
+    request: str
     provider: str
     model: str
     budget: Budget
@@ -113,7 +114,7 @@ class LLMPlanner:
 
     def analyse(self, request: str) -> RequirementAnalysis:
         """Ask the model, check its plan (repairing it), and say what will be computed."""
-        session = LLMSession(self.client.provider, self.client.model, self.new_budget())
+        session = LLMSession(request, self.client.provider, self.client.model, self.new_budget())
         self._local.session = session
         self._local.plan = None
         answer, plan = self._converse(request, session)
