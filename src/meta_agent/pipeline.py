@@ -334,7 +334,8 @@ class Pipeline:
         if run.plan is not None:
             run.planner = run.plan.planner
         elif planner is not None:
-            run.planner = "llm" if session is not None else "rule_based"
+            asked = session is not None or getattr(planner, "name", None) == "llm"
+            run.planner = "llm" if asked else "rule_based"
         if session is None:
             return
         from meta_agent.llm.base import TRANSCRIPT_FILE
