@@ -121,6 +121,8 @@ class _RunRecord:
     started: float
     plan: ExecutionPlan | None = None
     tools: list[str] = field(default_factory=list)
+    planner: str | None = None  # who planned it ("rule_based" | "llm"); None for a script
+    llm: dict[str, Any] | None = None  # the model's usage, when one was asked
 
 
 class Pipeline:
@@ -185,11 +187,19 @@ class Pipeline:
             # Opened read-only first: an unusable database raises the error that names its
             # cause, and a missing SQLite file is never created as a side effect.
             read_only_engine(self.database_url)
-            self._planner = RuleBasedPlanner(
-                PortfolioDirectory.from_database(self.database_url),
+            directory = PortfolioDirectory.from_database(self.database_url)
+            offline = RuleBasedPlanner(
+                directory,
                 at_risk_threshold=self.settings.at_risk_threshold,
                 registry=self.registry,
             )
+            self._planner = offline
+            if self.settings.planner != "offline":  # nothing of meta_agent.llm loads otherwise
+                from meta_agent.planning.selection import model_planner
+
+                self._planner = model_planner(
+                    self.settings, directory, offline, self.registry, self.sql_dialect
+                )
         return self._planner
 
     def prepare(self, request: str) -> Prepared:
@@ -287,6 +297,7 @@ class Pipeline:
         try:
             prepared = self.prepare(run.request)
         except MetaAgentError as problem:
+            self._keep_llm_record(run)
             # Refused (rejected) or unable to plan at all, e.g. no database (failed): either
             # way the run folder is completed with a manifest that says why.
             refused = isinstance(problem, (RequestRejected, ScriptRejected))
@@ -297,6 +308,7 @@ class Pipeline:
             outcome.error_exit_code = None if refused else problem.exit_code
             return
         run.plan = prepared.plan
+        self._keep_llm_record(run)
         folder.write_json("analysis.json", prepared.analysis.model_dump(mode="json"))
         folder.write_json("plan.json", prepared.plan.model_dump(mode="json"))
         folder.write_text("script.py", prepared.script.source)
@@ -311,6 +323,25 @@ class Pipeline:
             return
         expected = [output.filename for output in prepared.plan.outputs]
         self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick, warm)
+
+    def _keep_llm_record(self, run: _RunRecord) -> None:
+        """Who planned the run; with a model, its transcript in llm/ and its usage."""
+        planner = self._planner
+        last = getattr(planner, "last_session", None)
+        session = last() if callable(last) else None
+        if session is not None and session.request != run.request.strip():
+            session = None  # this thread's previous request: this one never reached the model
+        if run.plan is not None:
+            run.planner = run.plan.planner
+        elif planner is not None:
+            asked = session is not None or getattr(planner, "name", None) == "llm"
+            run.planner = "llm" if asked else "rule_based"
+        if session is None:
+            return
+        from meta_agent.llm.base import TRANSCRIPT_FILE
+
+        session.transcript.write(run.folder.root / TRANSCRIPT_FILE)
+        run.llm = session.usage()
 
     def exec_script(
         self,
@@ -480,6 +511,7 @@ class Pipeline:
         )
         run.tools = list(record.tools_used)
         manifest = folder.read_json("manifest.json") or {}
+        run.planner, run.llm = manifest.get("planner"), manifest.get("llm")
         outcome = RunOutcome(
             status="succeeded",
             run_id=record.run_id,
@@ -650,6 +682,8 @@ class Pipeline:
             plan_hash=plan.content_hash() if plan is not None else None,
             tools_used=tools,
             tool_versions=versions,
+            planner=run.planner,
+            llm=run.llm,
         )
 
     def rerun(

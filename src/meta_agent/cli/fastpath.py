@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+PLANNERS = ("offline", "llm", "auto")  # ask --planner; config.PLANNERS (not imported: start-up)
 # command -> {option: (field, takes a value)}
 OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
     "ask": {
@@ -27,6 +28,7 @@ OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
         "--detach": ("detach", False),  # queued on the service: left to Typer
         "--service": ("service", True),
         "--token": ("token", True),
+        "--planner": ("planner", True),
     },
     "exec": {
         "--yes": ("yes", False),
@@ -87,6 +89,8 @@ def fast_command(argv: list[str]) -> Callable[[], int] | None:
             timeout = float(str(given["timeout"]))
         except ValueError:
             return None  # Typer's message names the option
+    if given.get("planner", "offline") not in PLANNERS:
+        return None  # Typer's message lists the choices
     from meta_agent.cli import running
 
     runs_dir = given.get("runs_dir")
@@ -97,6 +101,7 @@ def fast_command(argv: list[str]) -> Callable[[], int] | None:
         runs_dir=Path(str(runs_dir)) if runs_dir else None,
         sandbox=str(given["sandbox"]) if "sandbox" in given else None,
         timeout=timeout,
+        planner=str(given["planner"]) if "planner" in given else None,
     )
     if command == "ask":
         return lambda: running.ask(argument, options, dry_run=bool(given.get("dry_run")))

@@ -89,7 +89,8 @@ def show_prepared(out: Console, prepared: Prepared) -> None:
     table.add_column("tool")
     table.add_column("what it does")
     for index, step in enumerate(prepared.plan.steps, 1):
-        table.add_row(str(index), step.tool, step.description)
+        tool = "[bold red]CUSTOM CODE[/]" if step.is_custom else step.tool
+        table.add_row(str(index), tool, step.description)
     out.print(table)
     show_script(out, prepared.script.source)
 

@@ -43,6 +43,25 @@ TokenOption = Annotated[
     str | None,
     typer.Option("--token", envvar="META_AGENT_SERVICE_TOKEN", help="Your service token."),
 ]
+
+
+class PlannerChoice(StrEnum):
+    """Who plans a request (META_AGENT_PLANNER)."""
+
+    offline = "offline"
+    llm = "llm"
+    auto = "auto"
+
+
+PlannerOption = Annotated[
+    PlannerChoice | None,
+    typer.Option(
+        "--planner",
+        help="Who plans the request: offline (built-in), llm (the configured model), or auto "
+        "(the model when configured, offline otherwise or when it fails). Default: "
+        "META_AGENT_PLANNER.",
+    ),
+]
 TimeoutOption = Annotated[
     float | None, typer.Option("--timeout", help="Wall-clock limit for the script, in seconds.")
 ]
@@ -60,6 +79,7 @@ Examples:
   meta-agent ask "stress test: NOI down 15% and 25%" --yes --json
   meta-agent ask "Compare Orlando Fashion Square to 3 peers, export to Excel"
   meta-agent ask "what happens to DSCR if rates go up 150bps" --dry-run
+  meta-agent ask "NOI per square foot for office properties" --planner llm
 
 \b
 The request is restated in plain words before anything runs; approve with y
@@ -131,6 +151,7 @@ def ask(
     ] = False,
     service: ServiceOption = None,
     token: TokenOption = None,
+    planner: PlannerOption = None,
 ) -> None:
     """Analyse a request, plan it, generate and validate a script, run it, archive everything."""
     from meta_agent.cli import running
@@ -141,7 +162,15 @@ def ask(
         detach_request(request, service, token, as_json)
         return
 
-    options = running.RunOptions(yes, as_json, database, runs_dir, _sandbox(sandbox), timeout)
+    options = running.RunOptions(
+        yes,
+        as_json,
+        database,
+        runs_dir,
+        _sandbox(sandbox),
+        timeout,
+        planner.value if planner is not None else None,
+    )
     _exit(running.ask(request, options, dry_run=dry_run, confirm=_confirm))
 
 

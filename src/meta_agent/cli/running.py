@@ -37,6 +37,7 @@ class RunOptions:
     runs_dir: Path | None = None
     sandbox: str | None = None
     timeout: float | None = None
+    planner: str | None = None  # ask --planner: offline | llm | auto (Settings.planner)
 
 
 def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
@@ -49,6 +50,7 @@ def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
         runs_dir=options.runs_dir,
         sandbox=options.sandbox,
         timeout_seconds=options.timeout,
+        planner=options.planner,
     )
     return Pipeline(settings, prewarm=prewarm)
 

@@ -180,17 +180,30 @@ class RequirementAnalysis(BaseModel):
     )
 
 
+# The one step kind that is not a registered tool: a short Python function the LLM planner
+# wrote where no tool fits. Its arguments are ``inputs`` ({parameter: {"$ref": step}}) and
+# ``code`` (the function's body, ending in ``return``); the generator marks it as custom code and
+# the validator checks it like every other line of the script.
+CUSTOM_STEP_TOOL = "custom_python"
+
+
 class PlanStep(BaseModel):
     """One call of a registered tool; its result is bound to ``id`` for later steps.
 
     An argument value of ``{"$ref": "metrics"}`` means "the result of step ``metrics``";
-    ``{"$ref": "trend", "key": "series"}`` means ``trend["series"]``.
+    ``{"$ref": "trend", "key": "series"}`` means ``trend["series"]``. A step whose tool is
+    ``CUSTOM_STEP_TOOL`` is custom code, not a tool call.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     tool: str
     arguments: dict[str, Any] = Field(default_factory=dict)
     description: str
+
+    @property
+    def is_custom(self) -> bool:
+        """True for custom code written by the LLM planner (not a registered tool)."""
+        return self.tool == CUSTOM_STEP_TOOL
 
 
 class ExpectedOutput(BaseModel):
@@ -219,8 +232,9 @@ class ExecutionPlan(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def tools_used(self) -> list[str]:
+        """The registered tools the plan calls, in order (custom code is not a tool)."""
         seen: list[str] = []
         for step in self.steps:
-            if step.tool not in seen:
+            if step.tool not in seen and not step.is_custom:
                 seen.append(step.tool)
         return seen

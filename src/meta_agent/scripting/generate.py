@@ -65,7 +65,7 @@ class ScriptGenerator:
         digest = hashlib.sha256()
         digest.update(f"{plan_hash}\0{__version__}\0".encode())
         digest.update(_source_digest())
-        for name in sorted({step.tool for step in plan.steps}):
+        for name in sorted({step.tool for step in plan.steps if not step.is_custom}):
             tool = self.registry.get(name)
             digest.update(f"{name}\0{tool.module}\0{tool.version}\0".encode())
         return digest.hexdigest()
@@ -75,15 +75,21 @@ class ScriptGenerator:
         script byte for byte, and the run's manifest says when it ran."""
         from meta_agent import __version__
 
-        tools = {step.tool: self.registry.get(step.tool) for step in plan.steps}
+        tools = {s.tool: self.registry.get(s.tool) for s in plan.steps if not s.is_custom}
         used_later = _referenced_ids(plan.steps)
-        steps = [self._render_step(step, tools[step.tool], used_later) for step in plan.steps]
+        steps = [
+            self._render_custom(step, used_later)
+            if step.is_custom
+            else self._render_step(step, tools[step.tool], used_later)
+            for step in plan.steps
+        ]
         rendered: str = self._load_template().render(
             goal=_one_line(plan.goal),
             request=_one_line(plan.request),
             restatement=_one_line(plan.restatement),
             version=__version__,
             planner=plan.planner,
+            custom=", ".join(step.id for step in plan.steps if step.is_custom),
             plan_hash=plan_hash,
             interpretations=[_one_line(text) for text in plan.interpretations],
             imports=_imports(tools.values()),
@@ -109,6 +115,35 @@ class ScriptGenerator:
             "var": var,
             "report": report,
             "guard": guard,
+        }
+
+    def _render_custom(self, step: PlanStep, used_later: set[str]) -> dict[str, Any]:
+        """Custom code as a function of its inputs, between banners a reader cannot miss.
+
+        The body is the planner's text, indented; the validator judges it with the rest of the
+        script, so nothing here makes it safer or trusts it.
+        """
+        var = _variable_name(step.id, self.registry)
+        inputs = custom_inputs(step)
+        function = f"custom_{step.id}"
+        body = custom_body(step)
+        call = ", ".join(f"{name}={_value(value, self.registry)}" for name, value in inputs.items())
+        assign = f"{var} = " if step.id in used_later else ""
+        code = [
+            _rule(f"# {CUSTOM_BANNER} {step.id} "),
+            "# Written by the LLM planner where no registered tool fits; checked by the same",
+            "# validator and run in the same sandbox as the rest of this script.",
+            f"def {function}({', '.join(inputs)}):",
+            *(f"    {line}".rstrip() for line in body),
+            f"{assign}{function}({call})",
+            _rule(f"# {CUSTOM_END} {step.id} "),
+        ]
+        return {
+            "description": step.description,
+            "code": code,
+            "var": var,
+            "report": None,
+            "guard": None,
         }
 
     def _cache_path(self, key: str) -> Path | None:
@@ -143,6 +178,30 @@ def _source_digest() -> bytes:
         digest.update((here.parent / "templates" / TEMPLATE).read_bytes())
         _SOURCE_DIGEST = digest.digest()
     return _SOURCE_DIGEST
+
+
+CUSTOM_BANNER = "---- CUSTOM CODE, step"  # how the script marks custom code (and findings in it)
+CUSTOM_END = "---- END OF CUSTOM CODE, step"
+
+
+def _rule(text: str) -> str:
+    """A banner comment padded with dashes to the width of the script's long lines."""
+    return text + "-" * max(4, LINE_LIMIT - 8 - len(text))
+
+
+def custom_inputs(step: PlanStep) -> dict[str, Any]:
+    """A custom step's inputs: parameter name -> ``{"$ref": step}`` (empty when malformed)."""
+    inputs = step.arguments.get("inputs")
+    return dict(inputs) if isinstance(inputs, dict) else {}
+
+
+def custom_body(step: PlanStep) -> list[str]:
+    """A custom step's code as lines of a function body, dedented (tabs as four spaces)."""
+    import textwrap
+
+    code = step.arguments.get("code")
+    text = code.expandtabs(4).strip("\n") if isinstance(code, str) else ""
+    return textwrap.dedent(text).splitlines()
 
 
 def _imports(tools: Any) -> list[str]:
