@@ -286,3 +286,21 @@ def test_the_properties_not_at_risk(e2e_pipeline: Pipeline, refs: Refs) -> None:
     assert len(expected) + sum(
         1 for r in refs.values() if r.dscr is not None and r.dscr < 1.25
     ) == len(refs)
+
+
+def test_groups_with_a_count_and_a_figure_condition(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(
+        e2e_pipeline, "Which markets have more than 3 properties and an aggregate DSCR below 1.4?"
+    )
+    groups: dict[str, list[Reference]] = defaultdict(list)
+    for ref in refs.values():
+        groups[ref.market].append(ref)
+    expected = {
+        market
+        for market, members in groups.items()
+        if len(members) > 3
+        and any(r.debt_service for r in members)
+        and aggregate(members, "dscr") < 1.4
+    }
+    assert expected
+    assert {r["market"] for r in rows(outcome, "aggregate_dscr_by_market.csv")} == expected

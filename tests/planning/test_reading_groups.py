@@ -52,6 +52,20 @@ CASES: list[Case] = [
             "having": [("cap_rate", ">", 0.065)],
         },
     ),
+    # A number of properties is a condition on the group's count.
+    (
+        "Which markets have more than 3 properties and an aggregate DSCR below 1.4?",
+        {
+            "aggregation": ("aggregate", ["dscr"], "market"),
+            "having": [("property_count", ">", 3), ("dscr", "<", 1.4)],
+            "filters": [],
+            "says": "whose number of properties is above 3 and aggregate DSCR is below 1.4x",
+        },
+    ),
+    (
+        "which states have at least 5 assets",
+        {"aggregation": ("count", [], "state"), "having": [("property_count", ">=", 5)]},
+    ),
     # Groups ranked by how many properties they hold.
     (
         "which market has the most at-risk properties",

@@ -10,6 +10,11 @@ from meta_agent.planning.rule_based import RuleBasedPlanner
 # (request, words the message must contain, a suggestion that must be offered or None)
 REJECTED: list[tuple[str, list[str], str | None]] = [
     (
+        "DSCR of properties with more than 3 buildings",
+        ["A number of properties is a condition on a group"],
+        "which markets have more than 3 properties",
+    ),
+    (
         "how many properties are not at risk",
         ["'Not at risk' lists properties"],
         "which properties are not at risk",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meta_agent.planning.models import MetricFilter, RequirementAnalysis, Scope
+from meta_agent.planning.models import Aggregation, MetricFilter, RequirementAnalysis, Scope
 from meta_agent.planning.resolve import PortfolioDirectory
 from meta_agent.planning.vocabulary import METRICS, TYPE_LABELS
 
@@ -38,6 +38,8 @@ _GROUPS = {"property_type": "property type", "market": "market", "state": "state
 
 def label(metric: str) -> str:
     """How a metric is written in sentences."""
+    if metric == "property_count":
+        return "number of properties"
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
 
 
@@ -47,6 +49,8 @@ def labels(metrics: list[str]) -> str:
 
 
 def format_value(metric: str, value: float) -> str:
+    if metric == "property_count":
+        return f"{value:g}"
     unit = METRICS[metric].unit if metric in METRICS else "multiple"
     if unit == "fraction":
         return f"{value * 100:g}%"
@@ -317,6 +321,26 @@ def _group_phrase(group_by: str | None) -> str:
     )
 
 
+def _having(agg: Aggregation) -> str:
+    """', keeping only the markets whose aggregate DSCR is below 1.4x'."""
+    if not agg.having:
+        return ""
+    word = {"aggregate": "aggregate", "mean": "average", "sum": "total"}.get(
+        agg.function, agg.function
+    )
+
+    def qualified(h: MetricFilter) -> str:
+        if h.metric == "property_count" or agg.function == "count":
+            return describe_filter(h, verb=True)
+        shown = "weighted" if word == "aggregate" and h.metric == "occupancy" else word
+        return f"{shown} {describe_filter(h, verb=True)}"
+
+    group_word = _GROUPS.get(agg.group_by or "", agg.group_by or "group")
+    return f", keeping only the {_plural(group_word)} whose " + " and ".join(
+        qualified(h) for h in agg.having
+    )
+
+
 def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
@@ -335,7 +359,7 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         scope = f"{'the properties' if scope == 'the whole portfolio' else scope} {conditions}"
     group = _group_phrase(agg.group_by)
     if agg.function == "count":
-        text = f"number of properties in {scope}{group}"
+        text = f"number of properties in {scope}{group}" + _having(agg)
         if a.ranking is not None and agg.group_by:
             text += f", {'most' if a.ranking.descending else 'fewest'} first"
             if a.ranking.limit:
@@ -369,16 +393,7 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         )
         plain = " (plain mean of the properties' values, properties without a value left out)"
         text = f"{word} {labels(agg.metrics)}{plain if agg.function == 'mean' else ''} of {scope}{group}"
-    if agg.having:
-        word = {"aggregate": "aggregate", "mean": "average", "sum": "total"}.get(
-            agg.function, agg.function
-        )
-        group_word = _GROUPS.get(agg.group_by or "", agg.group_by or "group")
-        text += f", keeping only the {_plural(group_word)} whose " + " and ".join(
-            f"{'weighted' if word == 'aggregate' and h.metric == 'occupancy' else word} "
-            f"{describe_filter(h, verb=True)}"
-            for h in agg.having
-        )
+    text += _having(agg)
     if a.ranking is not None and agg.group_by:
         text += f", {'highest' if a.ranking.descending else 'lowest'} first"
         if a.ranking.limit:

@@ -52,6 +52,12 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
         "loans": _loans,
     }
     steps[analysis.intent](reading, analysis)
+    if any(f.metric == "property_count" for f in analysis.filters):
+        _reject(
+            "A number of properties is a condition on a group: ask which markets, states or "
+            "property types have that many, e.g. 'which markets have more than 3 properties'.",
+            ["which markets have more than 3 properties", "number of properties by market"],
+        )
     if reading.signals.not_at_risk:
         if analysis.intent != "metrics" or not analysis.at_risk:
             _reject(
@@ -203,6 +209,15 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
     signals = reading.signals
     group_by = signals.group_by or _compared_dimension(reading, analysis)
     functions = [f for f in signals.aggregations if f != "count"]
+    analysis.metrics = [m for m in analysis.metrics if m != "property_count"]
+    counted = [f for f in analysis.filters if f.metric == "property_count"]
+    if counted and not analysis.metrics and not functions:  # "which markets have 5+ properties"
+        having = _group_conditions(reading, analysis, group_by)
+        analysis.aggregation = Aggregation(
+            function="count", metrics=[], group_by=group_by, having=having
+        )
+        _rank_aggregate(reading, analysis, "property_count")
+        return
     if not functions and "count" in signals.aggregations:
         analysis.aggregation = Aggregation(function="count", metrics=[], group_by=group_by)
         _rank_aggregate(reading, analysis, "property_count")
@@ -256,9 +271,12 @@ def _group_conditions(
     markets have properties with DSCR below 1.2" keeps a condition on the properties).
     """
     signals = reading.signals
-    if group_by is None or not signals.group_subject or signals.items_named:
+    counted = any(f.metric == "property_count" for f in analysis.filters)
+    if group_by is None or not signals.group_subject or (signals.items_named and not counted):
         return []
-    having = [f for f in analysis.filters if f.metric in analysis.metrics]
+    having = [
+        f for f in analysis.filters if f.metric in analysis.metrics or f.metric == "property_count"
+    ]
     analysis.filters = [f for f in analysis.filters if f not in having]
     if analysis.at_risk and "at_risk" not in signals.flags and "dscr" in analysis.metrics:
         having.append(MetricFilter(metric="dscr", op="<", value=analysis.threshold))

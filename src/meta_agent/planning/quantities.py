@@ -209,7 +209,9 @@ def _thresholds(tokens: Tokens) -> list[Threshold]:
         _use_threshold_noun(tokens, number.index)
         text = tokens.words(first, max(end, number.index + 1))
         threshold = _make_threshold(op, number, text)
-        threshold.metric = _metric_after(tokens, number.index) or _metric_before(tokens, left_of)
+        threshold.metric = _counted_items(tokens, number) or (
+            _metric_after(tokens, number.index) or _metric_before(tokens, left_of)
+        )
         found.append(threshold)
     found += _presets(tokens)
     return found
@@ -341,6 +343,18 @@ def _shock_follows(tokens: Tokens, index: int) -> bool:
         return False
     after = tokens.items[index + 1 : index + 4]
     return any(t.means("down") or t.means("scenario") for t in after)
+
+
+_COUNTED = frozenset({"property", "asset", "building", "deal", "holding"})
+
+
+def _counted_items(tokens: Tokens, number: Token) -> str | None:
+    """'more than 3 properties': a number of properties (a group's count), not a metric value."""
+    after = tokens[number.index + 1] if number.index + 1 < len(tokens) else None
+    if number.unit is not None or after is None or after.key not in _COUNTED:
+        return None
+    _use(after)
+    return "property_count"
 
 
 def _metric_after(tokens: Tokens, index: int) -> str | None:

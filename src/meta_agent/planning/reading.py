@@ -259,8 +259,8 @@ class Reading:
     def _to_filter(self, item: Threshold, metric: str) -> MetricFilter:
         value, op = item.value * (item.money or 1.0), item.op
         if (
-            item.unit == "exact"
-        ):  # "negative", "underwater": the value is already in the metric's unit
+            item.unit == "exact" or metric == "property_count"
+        ):  # "negative", "underwater", "3 properties": the value is already in its unit
             return MetricFilter(metric=metric, op=cast(Any, op), value=value)
         info = METRICS.get("occupancy" if metric == "vacancy" else metric)
         unit = info.unit if info else "fraction"

@@ -167,12 +167,13 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
             aggregations=aggregations,
         )
     if agg.having:
-        figures = dict(zip(agg.metrics, columns, strict=False))
+        figures = dict(zip(agg.metrics, columns, strict=False)) | {
+            "property_count": "property_count"
+        }
         result = b.call(
             "qualifying",
             "filter_data",
-            "Keep the groups whose "
-            + " and ".join(f"{figures[h.metric]} {h.op} {h.value:g}" for h in agg.having),
+            "Keep the groups whose " + " and ".join(describe_filter(h, True) for h in agg.having),
             data=ref(result),
             conditions=[
                 {"column": figures[h.metric], "op": h.op, "value": h.value} for h in agg.having
