@@ -131,7 +131,7 @@ def test_the_llm_settings_default_to_the_offline_planner() -> None:
         3,
         2,
     )
-    assert (settings.llm_budget_tokens, settings.llm_budget_seconds) == (50_000, 120.0)
+    assert (settings.llm_budget_tokens, settings.llm_budget_seconds) == (120_000, 120.0)
     assert settings.llm_budget_usd is None and settings.llm_prices is None
 
 
@@ -186,4 +186,4 @@ def test_the_llm_key_is_masked_and_the_token_budget_is_not(monkeypatch: pytest.M
     assert "sk-llm-secret" not in repr(settings)
     shown = {name: value for name, value, _ in describe_settings(settings, {})}
     assert shown["llm_api_key"] == "***"
-    assert shown["llm_budget_tokens"] == "50000"
+    assert shown["llm_budget_tokens"] == "120000"

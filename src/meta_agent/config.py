@@ -380,7 +380,7 @@ class Settings:
         2,
     )
     llm_budget_tokens: int = setting(
-        "Tokens (in and out) one request may spend on the model.", _positive(int), 50_000
+        "Tokens (in and out) one request may spend on the model.", _positive(int), 120_000
     )
     llm_budget_seconds: float = setting(
         "Seconds one request may spend waiting for the model.", _positive(float), 120.0

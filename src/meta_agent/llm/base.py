@@ -62,7 +62,7 @@ class StructuredReply:
 class Budget:
     """Limits for one request, enforced before every call and after every answer."""
 
-    max_tokens: int | None = 50_000
+    max_tokens: int | None = 120_000
     max_seconds: float | None = 120.0
     max_cost_usd: float | None = None
     tokens_used: int = 0
