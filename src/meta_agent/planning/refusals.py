@@ -10,8 +10,9 @@ from meta_agent.errors import RequestRejected
 from meta_agent.planning.models import RequirementAnalysis
 from meta_agent.planning.resolve import Resolver
 from meta_agent.planning.tokens import PhraseTable, Token, Tokens
-from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS
+from meta_agent.planning.vocabulary import METRIC_SYNONYMS, METRICS, lemma
 from meta_agent.planning.words import (
+    COMMON_WORDS,
     DATA_OBJECTS,
     ENTITY_OBJECTS,
     GENERIC_NAME_WORDS,
@@ -317,8 +318,11 @@ def refuse_unexplained(
 
     quoted = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
     vocabulary = sorted(" ".join(key) for key in table.phrases() if len(" ".join(key)) > 2)
+    known = table.words() | COMMON_WORDS
     close: list[str] = []
     for word in dict.fromkeys(words):
+        if word.lower() in known or lemma(word.lower()) in known:
+            continue  # a word we know, unused in this reading: no typo to suggest
         found = process.extract(
             word.lower(), vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=75
         )
@@ -328,5 +332,5 @@ def refuse_unexplained(
         f"I did not understand {quoted} in this request, so I will not guess. Without it, the "
         f"request would read: {analysis.restatement}.{hint} Rephrase it with the metrics, filters, "
         "groupings and scenarios Meta-Agent supports.",
-        [analysis.restatement, *close[:4]],
+        [analysis.restatement],
     )
