@@ -468,16 +468,27 @@ def test_ctrl_c_during_ask_cancels_the_run_and_stops_the_sandbox(
 
 def test_ctrl_c_before_a_run_folder_exists_is_one_line(tmp_path: Path) -> None:
     """First use of the default database builds the sample; stopping it leaves no half file."""
-    data = tmp_path / "fresh-data"
-    proc = start(
-        ["ask", "dscr for all properties", "--yes"], tmp_path, {"META_AGENT_DATA_DIR": str(data)}
-    )
-    try:
-        wait_for(lambda: any(data.glob(".portfolio.db.*.partial")), 60, "the sample being built")
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    for attempt in range(3):
+        data = tmp_path / f"fresh-data-{attempt}"
+        proc = start(
+            ["ask", "dscr for all properties", "--yes"],
+            tmp_path,
+            {"META_AGENT_DATA_DIR": str(data)},
+        )
+        try:
+            wait_for(
+                lambda folder=data: any(folder.glob(".portfolio.db.*.partial")),
+                60,
+                "the sample being built",
+            )
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        if not (data / "portfolio.db").exists():
+            break  # the signal arrived while the sample was being built, as wanted
+        # On a loaded machine the build can finish between seeing the partial file and the
+        # signal landing: that is another test's case (a stop during the run); try again.
     assert proc.returncode == 130
     assert stderr.strip() == "Cancelled: the user pressed Ctrl-C (SIGINT). Nothing ran."
     assert not (data / "portfolio.db").exists() and not list(data.glob(".portfolio.db.*"))
