@@ -215,7 +215,7 @@ def test_yoy_noi_change_by_type(e2e_pipeline: Pipeline, sample_db_path: Path) ->
     assert sorted(r["property_type"] for r in table) == sorted(sums)
     for row in table:
         current, before = sums[row["property_type"]]
-        assert number(row["noi_change"]) == pytest.approx(current / before - 1, rel=1e-9)
+        assert number(row["noi_growth"]) == pytest.approx(current / before - 1, rel=1e-9)
 
 
 def test_loans_maturing_in_2027(e2e_pipeline: Pipeline, sample_db_path: Path) -> None:
@@ -304,3 +304,45 @@ def test_groups_with_a_count_and_a_figure_condition(e2e_pipeline: Pipeline, refs
     }
     assert expected
     assert {r["market"] for r in rows(outcome, "aggregate_dscr_by_market.csv")} == expected
+
+
+def test_yoy_change_of_one_property(e2e_pipeline: Pipeline, sample_db_path: Path) -> None:
+    """DOMAIN.md's YoY change in T12 NOI, for one property: not a monthly trend."""
+    outcome = run(e2e_pipeline, "YoY NOI growth for orlando fashion square")
+    with sqlite3.connect(f"file:{sample_db_path}?mode=ro", uri=True) as conn:
+        periods = [
+            p for (p,) in conn.execute("SELECT DISTINCT period FROM financials ORDER BY 1 DESC")
+        ]
+        noi = dict(
+            conn.execute(
+                "SELECT period, noi FROM financials WHERE property_id = 'orlando_fashion_square'"
+            ).fetchall()
+        )
+    now = math.fsum(noi[p] for p in periods[:12])
+    before = math.fsum(noi[p] for p in periods[12:24])
+    (row,) = rows(outcome, outcome_file(outcome, "noi_change"))
+    assert number(row["noi_growth"]) == pytest.approx(now / before - 1, rel=1e-9)
+
+
+def test_noi_share_of_each_property_in_a_state(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "NOI share of each Florida property")
+    florida = [r for r in refs.values() if r.state == "FL"]
+    total = math.fsum(r.noi for r in florida)
+    table = rows(outcome, outcome_file(outcome, "share"))
+    assert {r["name"]: number(r["noi_share"]) for r in table} == {
+        r.name: pytest.approx(r.noi / total, rel=1e-9) for r in florida
+    }
+
+
+def test_portfolio_dscr_under_a_shock_is_the_aggregate(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "portfolio DSCR with NOI down 10%")
+    levered = [r for r in refs.values() if r.debt_service > 0]
+    expected = math.fsum(0.9 * r.noi for r in levered) / math.fsum(r.debt_service for r in levered)
+    by_name = {r["scenario"]: r for r in rows(outcome, "scenario_summary.csv")}
+    assert number(by_name["noi_down_10"]["aggregate_dscr"]) == pytest.approx(expected, rel=1e-9)
+
+
+def outcome_file(outcome: RunOutcome, word: str) -> str:
+    """The one result CSV whose name holds ``word``."""
+    (name,) = [a for a in outcome.artifacts if a.endswith(".csv") and word in a]
+    return name

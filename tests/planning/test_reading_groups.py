@@ -52,6 +52,28 @@ CASES: list[Case] = [
             "having": [("cap_rate", ">", 0.065)],
         },
     ),
+    # One change of NOI: of a property, of the portfolio, of a type (a trend needs its word).
+    (
+        "YoY change in T12 NOI for Orlando Fashion Square",
+        {"aggregation": ("yoy", ["noi"], None), "property_ids": ["orlando_fashion_square"]},
+    ),
+    ("portfolio yoy noi growth", {"aggregation": ("yoy", ["noi"], None)}),
+    (
+        "NOI growth for office",
+        {"aggregation": ("yoy", ["noi"], None), "property_types": ["office"]},
+    ),
+    ("MoM NOI change for retail", {"aggregation": ("mom", ["noi"], None)}),
+    ("monthly NOI growth for office", {"intent": "trend"}),
+    ("NOI trend for Orlando Fashion Square over the last 12 months", {"intent": "trend"}),
+    # A share of each property, or of one.
+    (
+        "NOI share of each Florida property",
+        {"aggregation": ("share", ["noi"], "name"), "states": ["FL"]},
+    ),
+    (
+        "what share of NOI is orlando fashion square",
+        {"aggregation": ("share", ["noi"], "name"), "keep": ["Orlando Fashion Square"]},
+    ),
     # A number of properties is a condition on the group's count.
     (
         "Which markets have more than 3 properties and an aggregate DSCR below 1.4?",

@@ -418,6 +418,7 @@ def test_summary_and_pivot(base_case: pd.DataFrame) -> None:
         "properties",
         "with_debt",
         "at_risk_count",
+        "aggregate_dscr",
         "average_dscr",
         "min_dscr",
     ]
@@ -428,6 +429,10 @@ def test_summary_and_pivot(base_case: pd.DataFrame) -> None:
         dscr = result.loc[result["scenario"] == row.scenario, "dscr"].dropna()
         assert row.average_dscr == pytest.approx(dscr.mean())
         assert row.min_dscr == pytest.approx(dscr.min())
+        levered = result[(result["scenario"] == row.scenario) & (result["debt_service"] > 0)]
+        assert row.aggregate_dscr == pytest.approx(
+            levered["noi"].sum() / levered["debt_service"].sum()
+        )  # DOMAIN.md's portfolio DSCR under the shock, not the mean
         assert row.at_risk_count == int((dscr < 1.25).sum())
     assert scenario_summary(result, threshold=10.0)["at_risk_count"].tolist() == [2, 2, 2]
     pivot = scenario_pivot(result)

@@ -33,7 +33,13 @@ MONTHLY_LABELS = {
     "egi": "effective gross income",
     "operating_expenses": "operating expenses",
 }
-_GROUPS = {"property_type": "property type", "market": "market", "state": "state", "city": "city"}
+_GROUPS = {
+    "property_type": "property type",
+    "market": "market",
+    "state": "state",
+    "city": "city",
+    "name": "property",
+}
 
 
 def label(metric: str) -> str:
@@ -373,7 +379,10 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
             else "NOI of the latest month / NOI of the month before - 1"
         )
         word = "year-over-year" if agg.function == "yoy" else "month-over-month"
-        text = f"{word} NOI change ({definition}, sums over each group) of {scope}{group}"
+        summed = ", sums over each group" if agg.group_by else ""
+        if not agg.group_by and len(a.scope.property_ids) != 1:
+            summed = ", sums over the properties"
+        text = f"{word} NOI change ({definition}{summed}) of {scope}{group}"
         if a.ranking is not None:
             text += f", {'highest' if a.ranking.descending else 'lowest'} first"
         return text
@@ -382,7 +391,8 @@ def _restate_aggregation(a: RequirementAnalysis, directory: PortfolioDirectory) 
         shown = f", showing {', '.join(agg.keep)}" if agg.keep else ""
         return (
             f"share of {labels(agg.metrics)} by {_GROUPS.get(agg.group_by or '', agg.group_by)} "
-            f"(each group's {labels(agg.metrics)} / the {labels(agg.metrics)} of {whole}){shown}"
+            f"(each {_GROUPS.get(agg.group_by or '', 'group')}'s {labels(agg.metrics)} / the "
+            f"{labels(agg.metrics)} of {whole}){shown}"
         )
     if agg.function == "aggregate":
         figures = [_AGGREGATE_DEFINITIONS.get(m, f"total {label(m)}") for m in agg.metrics]
@@ -424,8 +434,8 @@ def _restate_scenario(a: RequirementAnalysis, directory: PortfolioDirectory) -> 
     count = len(a.scenarios)
     return (
         f"DSCR of {_subject(a.scope, directory)} under {count} scenario{'s' if count > 1 else ''}"
-        f" ({shocks}), against the base case; at-risk count (DSCR below {a.threshold:g}x) per "
-        "scenario"
+        f" ({shocks}), against the base case; per scenario the at-risk count (DSCR below "
+        f"{a.threshold:g}x) and the aggregate DSCR (sum of NOI / sum of debt service)"
         + ("; the properties at risk in each scenario listed first" if a.lists_properties else "")
     )
 

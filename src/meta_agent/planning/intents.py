@@ -307,7 +307,7 @@ def _change(reading: Reading, analysis: RequirementAnalysis, group_by: str | Non
     analysis.aggregation = Aggregation(
         function=cast(Any, basis), metrics=["noi"], group_by=group_by
     )
-    _rank_aggregate(reading, analysis, "noi_change")
+    _rank_aggregate(reading, analysis, "noi_growth")
 
 
 def _share(reading: Reading, analysis: RequirementAnalysis, group_by: str | None) -> None:
@@ -323,6 +323,12 @@ def _share(reading: Reading, analysis: RequirementAnalysis, group_by: str | None
         )
     keep: list[str] = []
     scope = analysis.scope
+    if group_by is None and analysis.properties:  # "what share of NOI is Orlando Fashion Square"
+        group_by, keep = "name", [p.name for p in analysis.properties]
+        scope.property_ids = []
+        analysis.properties = []
+    if group_by is None and reading.signals.per_item:  # "NOI share of each Florida property"
+        group_by = "name"
     if group_by is None:
         for field_name, column in GROUP_OF_SCOPE:
             values = getattr(scope, field_name)

@@ -315,6 +315,13 @@ class Reading:
             return "comparison"
         if flags & {"yoy", "mom", "change"} and s.group_by and not self.found:
             return "aggregation"  # "YoY NOI change by market": the change of each group
+        if (
+            flags & {"yoy", "mom", "change"}
+            and not s.explicit_trend
+            and set(s.metrics) <= {"noi"}
+            and len(self.found) <= 1
+        ):
+            return "aggregation"  # "YoY NOI growth for Orlando Fashion Square": one change
         if "trend" in flags:
             return "trend"
         if "outliers" in flags:

@@ -73,6 +73,8 @@ class Signals:
     loans: bool = False  # the request speaks of loans
     item_noun: bool = False  # "property", "asset", "building": the request is about items
     not_at_risk: bool = False  # "which assets are not at risk": the complement is asked for
+    explicit_trend: bool = False  # "trend", "over time", "monthly": a series, not one change
+    per_item: bool = False  # "each property", "by asset": something for every property
     asks_which: bool = False  # "which ...", "list ...": the items themselves are the answer
     items_named: bool = False  # an item noun outside a group phrase ("property type" is a group)
     weighted: bool = False  # "weighted average" was asked
@@ -141,6 +143,7 @@ def read_signals(tokens: Tokens) -> Signals:
     found.items_named = any(t.key in _ITEMS and t.index not in in_groups for t in tokens)
     found.weighted = any(t.word == "weighted" for t in tokens)
     found.not_at_risk = _negated_at_risk(tokens)
+    found.per_item = _per_item(tokens)
     found.asks_which = any(t.is_word and t.word in ("which", "list", "name") for t in tokens)
     counted = _counts_items(tokens) if found.group_subject else None
     if counted is not None and "count" not in found.aggregations:
@@ -219,6 +222,25 @@ def _asks_for_one(tokens: Tokens) -> bool:
 
 _NEGATIONS = frozenset({"not", "aren't", "arent", "isn't", "isnt", "never", "non"})
 _BEFORE_AT_RISK = ("currently", "yet", "considered", "flagged", "on", "the", "a", "an", "-")
+
+
+_SCOPE_MEANINGS = ("type", "state", "market", "city", "city_only")
+
+
+def _per_item(tokens: Tokens) -> bool:
+    """'each Florida property', 'by asset', 'per building': a figure for every property."""
+    for token in tokens:
+        if token.key not in _ITEMS - {"loan"}:
+            continue
+        before = token.index - 1
+        while before >= 0 and (
+            tokens[before].word in ("the", "our")
+            or any(tokens[before].means(k) for k in _SCOPE_MEANINGS)
+        ):
+            before -= 1
+        if before >= 0 and tokens[before].word in ("each", "per", "by", "every"):
+            return True
+    return False
 
 
 def _negated_at_risk(tokens: Tokens) -> bool:
@@ -317,6 +339,8 @@ def _read_one(
     if "noun" in kinds:
         found.nouns = True
     found.flags |= kinds & _FLAGS
+    if "trend" in kinds and not kinds & {"yoy", "mom", "change"}:
+        found.explicit_trend = True
 
 
 def _leads_group(tokens: Tokens, token: Token) -> bool:

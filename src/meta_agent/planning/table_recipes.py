@@ -12,6 +12,7 @@ GROUP_IDS = {
     "market": "by_market",
     "state": "by_state",
     "city": "by_city",
+    "name": "by_property",
 }
 
 
@@ -125,7 +126,7 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
     step = GROUP_IDS.get(agg.group_by or "", "overall")
     group = f" by {agg.group_by.replace('_', ' ')}" if agg.group_by else " over the selection"
     if agg.function in ("yoy", "mom"):
-        columns = ["noi_change"]
+        columns = ["noi_growth"]
         what = f"{'Year-over-year' if agg.function == 'yoy' else 'Month-over-month'} NOI change"
         result = b.call(
             step,
@@ -203,9 +204,13 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
             limit=a.ranking.limit,
             **({"keep_ties": True} if a.ranking.limit and agg.group_by else {}),
         )
+    changes = agg.function in ("yoy", "mom")
+    named = ["noi_change"] if changes else columns  # file names kept
     stem = (
-        f"{'_'.join(columns[:2])}_{step}"
+        f"{'_'.join(named[:2])}_{step}"
         if agg.group_by
+        else f"noi_change_{agg.function}"
+        if changes  # of a property, a type or the portfolio: one row
         else f"portfolio_{agg.function}_{(agg.metrics or columns)[0]}"
     )
     charted = agg.metrics[0] if agg.metrics and agg.metrics[0] in METRICS else None

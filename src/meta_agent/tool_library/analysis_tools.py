@@ -387,11 +387,14 @@ def scenario_analysis(
     return sim.scenario_table(grid, frame)
 
 
-@tool(category="analysis")
+@tool(category="analysis", version="1.1.0")
 def scenario_summary(
     results: pd.DataFrame, threshold: float = DEFAULT_AT_RISK_THRESHOLD
 ) -> pd.DataFrame:
-    """Per scenario: properties, with_debt, at_risk_count, average_dscr and min_dscr.
+    """Per scenario: properties, with_debt, at_risk_count, aggregate_dscr, average_dscr, min_dscr.
+
+    ``aggregate_dscr`` is DOMAIN.md's figure of the group (sum of NOI / sum of debt service over
+    the properties with debt): what "portfolio DSCR under the shock" means.
 
     Args:
         results: the table scenario_analysis returned.
@@ -400,9 +403,17 @@ def scenario_summary(
 
     frame = _frame(results, "results")
     _require(
-        frame, ["scenario", "noi_shock_pct", "rate_shock_bp", "dscr", "debt_service"], "results"
+        frame,
+        ["scenario", "noi_shock_pct", "rate_shock_bp", "noi", "dscr", "debt_service"],
+        "results",
     )
-    return sim.summarize(frame, threshold)
+    summary = sim.summarize(frame, threshold)
+    levered = frame[frame["debt_service"].fillna(0) > 0]
+    sums = levered.groupby("scenario", sort=False)[["noi", "debt_service"]].sum()
+    aggregate = sums["noi"] / sums["debt_service"]
+    at = list(summary.columns).index("at_risk_count") + 1 if "at_risk_count" in summary else 0
+    summary.insert(at, "aggregate_dscr", summary["scenario"].map(aggregate).astype(float))
+    return summary
 
 
 @tool(category="analysis")
@@ -632,9 +643,10 @@ def select_loans(
 
 @tool(
     category="analysis",
+    version="2.0.0",
     side_effects=["reads_database"],
     intents=("aggregation",),
-    columns=("property_count", "noi", "noi_prior", "noi_change"),
+    columns=("property_count", "noi", "noi_prior", "noi_growth"),
 )
 def group_noi_change(
     data: pd.DataFrame, group_by: str | None = None, basis: str = "yoy"
@@ -644,7 +656,7 @@ def group_noi_change(
     ``yoy`` (DOMAIN.md): the group's T12 NOI at the latest period / its T12 NOI twelve periods
     earlier - 1, both sums over the group's properties. ``mom``: the group's NOI of the latest
     month / its NOI of the month before - 1. Columns: the group, `property_count`, `noi` and
-    `noi_prior` (the two sums) and `noi_change` (a fraction, 0.05 = +5%).
+    `noi_prior` (the two sums) and `noi_growth` (a fraction, 0.05 = +5%).
 
     Args:
         data: the properties of the set (fetch_portfolio_metrics, filtered); needs property_id
@@ -695,7 +707,7 @@ def group_noi_change(
             property_count=len(part),
             noi=now,
             noi_prior=prior,
-            noi_change=now / prior - 1 if prior else None,
+            noi_growth=now / prior - 1 if prior else None,
         )
         rows.append(row)
     return pd.DataFrame(rows)

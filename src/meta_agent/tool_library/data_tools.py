@@ -349,15 +349,16 @@ def _aggregate(series: pd.Series, how: str) -> Any:
     return series.sum(min_count=1) if how == "sum" else series.agg(how)
 
 
-@tool(category="data", version="1.0.0")
+@tool(category="data", version="1.1.0")
 def summarize_results(
     data: pd.DataFrame, metrics: list[str] | None = None, threshold: float | None = None
 ) -> dict[str, Any]:
     """The main figures of a table: row count, per metric mean/min/max/count, and the at-risk list.
 
     At-risk figures come from the `at_risk` column, or from `dscr` < threshold when a threshold is
-    given (properties with no debt are never at risk). A table with a `scenario` column gets them
-    per scenario under `by_scenario`.
+    given (properties with no debt are never at risk), with the aggregate DSCR of the table's
+    properties with debt when it has `noi` and `debt_service`. A table with a `scenario` column
+    gets them per scenario under `by_scenario`.
 
     Args:
         data: the table to summarise.
@@ -439,6 +440,10 @@ def _risk_figures(frame: pd.DataFrame, flags: pd.Series, ids: pd.Series) -> dict
         "at_risk_count": int(flags.sum()),
         "at_risk_ids": [str(i) for i in ids[flags.to_numpy(dtype=bool)].tolist()],
     }
+    if {"noi", "debt_service"} <= set(frame.columns):  # DOMAIN.md's figure of the group
+        levered = frame["debt_service"].fillna(0) > 0
+        debt = float(frame.loc[levered, "debt_service"].sum())
+        figures["aggregate_dscr"] = float(frame.loc[levered, "noi"].sum()) / debt if debt else None
     if "dscr" in frame.columns:
         figures["average_dscr"] = _float(frame["dscr"].mean())
         figures["min_dscr"] = _float(frame["dscr"].min())
