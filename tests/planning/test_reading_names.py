@@ -62,16 +62,25 @@ def test_a_typo_is_stated(planner: RuleBasedPlanner, request_text: str, typed: s
     ("request_text", "phrase", "name"),
     [
         ("DSCR for Mueller Flts", "Mueller Flts", "Mueller Flats"),
-        ("NOI at Midtown Lofs", "Midtown Lofs", "Midtown Lofts"),
+        ("ltv and debt yield for Mueller Flts", "Mueller Flts", "Mueller Flats"),
     ],
 )
-def test_a_close_phrase_gets_did_you_mean(
+def test_a_typo_beside_a_found_name_is_read_with_it(
     planner: RuleBasedPlanner, request_text: str, phrase: str, name: str
 ) -> None:
+    """'Mueller Flts': 'Flts' is a typo of the found name's own word, so the correction is
+    unique (UNDERSTANDING.md): read as the name, and said so, never left over or guessed."""
+    analysis = read(planner, request_text)
+    assert [p.name for p in analysis.properties] == [name]
+    assert f"'{phrase}' read as {name}" in analysis.restatement
+
+
+def test_a_phrase_no_name_word_matches_gets_did_you_mean(planner: RuleBasedPlanner) -> None:
+    """'Midtown Lofs': no word of it matched a name, so nothing is corrected silently."""
     with pytest.raises(RequestRejected) as caught:
-        planner.analyse(request_text)
-    assert f"'{phrase}'" in str(caught.value) and "Did you mean" in str(caught.value)
-    assert caught.value.suggestions == [name]
+        planner.analyse("NOI at Midtown Lofs")
+    assert "'Midtown Lofs'" in str(caught.value) and "Did you mean" in str(caught.value)
+    assert caught.value.suggestions == ["Midtown Lofts"]
 
 
 def test_a_name_sharing_only_some_letters_is_not_suggested() -> None:
@@ -88,9 +97,9 @@ def test_a_name_sharing_only_some_letters_is_not_suggested() -> None:
         planner.analyse("ltv for the Galleria")
     assert "Galleria" in str(caught.value)
     assert "Alder Plaza" not in str(caught.value) and caught.value.suggestions == []
-    with pytest.raises(RequestRejected) as typo:
-        planner.analyse("DSCR for Marlow Hotl")
-    assert typo.value.suggestions == ["Marlow Hotel"]
+    typo = planner.analyse("DSCR for Marlow Hotl")  # a typo of the found name's own word
+    assert [p.name for p in typo.properties] == ["Marlow Hotel"]
+    assert "'Marlow Hotl' read as Marlow Hotel" in typo.restatement
 
 
 def test_a_shared_generic_word_is_no_reason_to_suggest_a_name() -> None:

@@ -44,7 +44,6 @@ REFUSED: list[tuple[str, str]] = [
     ("top 5 per market by NOI", "within each group"),
     # names and places
     ("DSCR for Sunset Plaza Mall", "Sunset Plaza Mall"),
-    ("DSCR for Mueller Flts", "Did you mean"),
     ("NOI at Midtown Lofs", "Did you mean"),
     ("properties in Springfield", "Springfield"),
     ("DSCR for Galleria Dalas", "Galleria Dallas"),

@@ -182,11 +182,12 @@ class Resolver:
         return found
 
     def _check_neighbours(self, tokens: Tokens, found: list[FoundProperty]) -> None:
-        """'DSCR for Marlow Hotl': a word beside a found name that looks like one of its words
-        is a misspelt name, not another word; ask rather than guess."""
+        """'DSCR for Marlow Hotl': a word beside a found name that is a typo of one of that
+        name's own words is part of the name, misspelt: read with it (and said so), never left
+        over as another word. The correction is unique: it is the name already found."""
         from rapidfuzz.distance import OSA
 
-        for hit in found:
+        for position, hit in enumerate(found):
             rest = [w for w in name_tokens(hit.entry.name) if w not in _STOP]
             for index in (hit.end, hit.start - 1):
                 if not 0 <= index < len(tokens):
@@ -197,12 +198,13 @@ class Resolver:
                 if token.word in self.known_words or token.word in self.location_words:
                     continue
                 if any(OSA.distance(token.word, w) <= (1 if len(w) < 6 else 2) for w in rest):
-                    phrase = tokens.words(min(index, hit.start), max(index + 1, hit.end))
-                    raise RequestRejected(
-                        f"No property named '{phrase}' in the portfolio. Did you mean "
-                        f"{hit.entry.name}?",
-                        suggestions=[hit.entry.name],
+                    start, end = min(index, hit.start), max(index + 1, hit.end)
+                    token.owner = "property"
+                    token.meanings = (("property", hit.entry.property_id),)
+                    hit = FoundProperty(
+                        hit.entry, start, end, tokens.words(start, end), hit.score, False
                     )
+                    found[position] = hit
 
     def _fuzzy_names(self, tokens: Tokens) -> list[FoundProperty]:
         found: list[FoundProperty] = []
