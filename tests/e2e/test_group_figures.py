@@ -346,3 +346,13 @@ def outcome_file(outcome: RunOutcome, word: str) -> str:
     """The one result CSV whose name holds ``word``."""
     (name,) = [a for a in outcome.artifacts if a.endswith(".csv") and word in a]
     return name
+
+
+def test_top_n_leaving_a_named_property_out(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "top 5 by NOI other than Marlow Hotel")
+    others = sorted(
+        (r for r in refs.values() if r.name != "Marlow Hotel"),
+        key=lambda r: (-r.noi, r.property_id),
+    )
+    table = rows(outcome, "noi_ranking.csv")
+    assert [r["property_id"] for r in table] == [r.property_id for r in others[:5]]

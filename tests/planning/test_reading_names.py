@@ -111,3 +111,32 @@ def test_a_shared_generic_word_is_no_reason_to_suggest_a_name() -> None:
     with pytest.raises(RequestRejected) as caught:
         planner.analyse("DSCR for Sunset Plaza Mall")
     assert caught.value.suggestions == []
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "top 5 NOI ex Orlando Fashion Square",
+        "at-risk assets other than Orlando Fashion Square",
+        "DSCR for all retail except Orlando Fashion Square",
+    ],
+)
+def test_a_named_property_left_out(planner: RuleBasedPlanner, request_text: str) -> None:
+    analysis = read(planner, request_text)
+    assert analysis.properties == [] and analysis.scope.property_ids == []
+    assert analysis.scope.excluded["property_ids"] == ["orlando_fashion_square"]
+    assert "(excluding Orlando Fashion Square)" in analysis.restatement
+    plan = planner.plan(analysis)
+    conditions = [
+        c for s in plan.steps if s.tool == "filter_data" for c in s.arguments["conditions"]
+    ]
+    assert {
+        "column": "property_id",
+        "op": "not_in",
+        "value": ["orlando_fashion_square"],
+    } in conditions
+
+
+def test_a_named_property_cannot_be_left_out_of_a_trend(planner: RuleBasedPlanner) -> None:
+    with pytest.raises(RequestRejected, match="Leaving a named property out"):
+        planner.analyse("NOI trend for the portfolio except Orlando Fashion Square")

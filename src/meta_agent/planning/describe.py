@@ -203,6 +203,11 @@ _AGGREGATE_DEFINITIONS = {
 _OUTPUT_NAMES = {"csv": "CSV", "excel": "Excel", "pdf": "PDF", "chart": "a chart"}
 
 
+def _name(directory: PortfolioDirectory, property_id: str) -> str:
+    entry = directory.get(property_id)
+    return entry.name if entry is not None else property_id
+
+
 def _subject(scope: Scope, directory: PortfolioDirectory, plural: bool = True) -> str:
     """'every retail property in Orlando, FL', 'Orlando Fashion Square', 'the whole portfolio'."""
     if scope.property_ids:
@@ -218,7 +223,11 @@ def _subject(scope: Scope, directory: PortfolioDirectory, plural: bool = True) -
             text = "the properties"
     if places:
         text += " in " + " or ".join(places)
-    left_out = [TYPE_LABELS.get(v, v) for values in out.values() for v in values]
+    left_out = [
+        _name(directory, v) if field == "property_ids" else TYPE_LABELS.get(v, v)
+        for field, values in out.items()
+        for v in values
+    ]
     if left_out:
         text += " (excluding " + " and ".join(left_out) + ")"
     if scope.has_debt is False:

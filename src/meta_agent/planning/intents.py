@@ -30,6 +30,8 @@ GROUP_OF_SCOPE = (
     ("cities", "city"),
 )
 MONTHLY_ONLY = ("gross_potential_rent", "capex")
+# Plans that do not select properties row by row: a named property cannot be left out of them.
+_WHOLE_SETS = frozenset({"trend", "comparison", "report", "loans"})
 
 
 def _reject(message: str, suggestions: list[str] | None = None) -> NoReturn:
@@ -52,6 +54,12 @@ def complete(reading: Reading, analysis: RequirementAnalysis) -> None:
         "loans": _loans,
     }
     steps[analysis.intent](reading, analysis)
+    if analysis.scope.excluded.get("property_ids") and analysis.intent in _WHOLE_SETS:
+        _reject(
+            f"Leaving a named property out works for lists, rankings, groups, counts and "
+            f"scenarios, not for {analysis.intent} questions yet; ask without it.",
+            ["top 5 by NOI except Orlando Fashion Square", "NOI trend for the portfolio"],
+        )
     if any(f.metric == "property_count" for f in analysis.filters):
         _reject(
             "A number of properties is a condition on a group: ask which markets, states or "

@@ -178,10 +178,15 @@ class PlanBuilder:
         conditions = [{"column": f.metric, "op": f.op, "value": f.value} for f in a.filters]
         if a.scope.has_debt is not None:
             conditions.append({"column": "has_debt", "op": "==", "value": a.scope.has_debt})
+        left_out = a.scope.excluded.get("property_ids")
+        if left_out:
+            conditions.append({"column": "property_id", "op": "not_in", "value": list(left_out)})
         if conditions:
             said = [describe_filter(f) for f in a.filters]
             if a.scope.has_debt is not None:
                 said.append("debt" if a.scope.has_debt else "no debt")
+            if left_out:
+                said.append(f"not {', '.join(left_out)}")
             source = self.call(
                 "filtered",
                 "filter_data",

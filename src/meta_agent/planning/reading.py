@@ -74,7 +74,8 @@ class Reading:
         self.request = request
         self.default_threshold = default_threshold
         self.directory = directory
-        self.found = found
+        self.found = [f for f in found if not f.excluded]
+        self.left_out = [f for f in found if f.excluded]
         self.signals = signals
         self.quantities = quantities
         self.notes = list(notes) + quantities.notes
@@ -171,6 +172,10 @@ class Reading:
             )
         excluded = {"property_types": list(s.excluded_types)} if s.excluded_types else {}
         excluded |= {k: list(v) for k, v in s.excluded_places.items() if v}
+        if self.left_out:
+            excluded["property_ids"] = list(
+                dict.fromkeys(f.entry.property_id for f in self.left_out)
+            )
         return Scope(
             property_ids=ids,
             property_types=types,

@@ -30,7 +30,7 @@ from meta_agent.planning.refusals import (
     refuse_without_intent,
 )
 from meta_agent.planning.resolve import PortfolioDirectory, Resolver
-from meta_agent.planning.signals import read_signals, tag_state_codes
+from meta_agent.planning.signals import mark_excluded_names, read_signals, tag_state_codes
 from meta_agent.planning.tokens import PhraseTable, Tokens, tokenize
 from meta_agent.planning.vocabulary import (
     AGGREGATION_WORDS,
@@ -177,6 +177,7 @@ class RequestParser:
         refuse_actions(tokens)
         quantities = read_quantities(tokens)
         signals = read_signals(tokens)
+        mark_excluded_names(tokens, found)
         signal = bool(signals.metrics or found or signals.types or signals.flags)
         shocked = bool(quantities.noi_shocks or quantities.rate_shocks)
         refuse_out_of_scope(tokens, signal, shocked)

@@ -52,6 +52,7 @@ class FoundProperty:
     text: str
     score: float
     exact: bool
+    excluded: bool = False  # "other than Orlando Fashion Square": everything but this one
 
 
 @dataclass

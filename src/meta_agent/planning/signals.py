@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from meta_agent.errors import RequestRejected
+from meta_agent.planning.resolve import FoundProperty
 from meta_agent.planning.tokens import Token, Tokens
 from meta_agent.planning.vocabulary import (
     AMBIGUOUS_STATE_CODES,
@@ -241,6 +242,20 @@ def _per_item(tokens: Tokens) -> bool:
         if before >= 0 and tokens[before].word in ("each", "per", "by", "every"):
             return True
     return False
+
+
+def mark_excluded_names(tokens: Tokens, found: list[FoundProperty]) -> None:
+    """'top 5 NOI ex Orlando Fashion Square', 'other than Marlow Hotel': names left out."""
+    for hit in found:
+        before = hit.start - 1
+        while before >= 0 and tokens[before].word in ("the", "a", "an"):
+            before -= 1
+        if before < 0 or not tokens[before].means("exclude") or tokens[before].used:
+            continue
+        start = tokens[before].span[0] if tokens[before].span else before
+        for word in tokens.items[start : before + 1]:
+            word.used = True
+        hit.excluded = True
 
 
 def _negated_at_risk(tokens: Tokens) -> bool:
