@@ -252,7 +252,8 @@ def mark_excluded_names(tokens: Tokens, found: list[FoundProperty]) -> None:
             before -= 1
         if before < 0 or not tokens[before].means("exclude") or tokens[before].used:
             continue
-        start = tokens[before].span[0] if tokens[before].span else before
+        span = tokens[before].span
+        start = span[0] if span is not None else before
         for word in tokens.items[start : before + 1]:
             word.used = True
         hit.excluded = True
