@@ -95,6 +95,12 @@ CASES: list[Case] = [
         {"filters": [("ltv", "<=", 1.0)], "property_types": ["hotel"]},
     ),
     ("NOI excluding properties in Texas", {"says": "excluding TX"}),
+    ("NOI excl hotels", {"says": "excluding hotel"}),
+    (
+        "no more than 50% LTV and at least 95% occupied",
+        {"filters": [("ltv", "<=", 0.5), ("occupancy", ">=", 0.95)]},
+    ),
+    ("office buildings less than 85% leased", {"filters": [("occupancy", "<", 0.85)]}),
     ("DSCR for all assets except the ones in Florida", {"says": "excluding FL"}),
     # "not at risk" is the complement of at risk: DSCR at or above the threshold, or no debt
     (

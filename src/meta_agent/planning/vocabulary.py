@@ -122,7 +122,7 @@ METRIC_SYNONYMS = _table(
     ltv: ltv | loan to value | leverage | ltv ratio | loan to value ratio
     debt_yield: debt yield | dy
     occupancy: occupancy | occ | occupancy rate | physical occupancy | percent leased | percent
-        occupied | leased percentage | occupancy level
+        occupied | leased percentage | occupancy level | occupied | leased
     vacancy: vacancy | vacancy rate | vacancy level
     square_feet: square feet | square foot | square footage | sf | sqft | sq ft | nra | rentable area | size
         | area | footprint
@@ -422,7 +422,7 @@ _DEBT_SCOPE = _table(
 DEBT_SCOPE: dict[bool, tuple[str, ...]] = {False: _DEBT_SCOPE["without"], True: _DEBT_SCOPE["with"]}
 EXCLUDE_WORDS = tuple(
     phrase_set(
-        """excluding | except | except for | ex | other than | but not | non | not | outside | outside of
+        """excluding | except | except for | ex | excl | other than | but not | non | not | outside | outside of
         | remove | drop | leave out | filter out | take out | omit | ignore | exclude | apart from |
         besides | minus the | without the | anything but | everything but | all but | anything
         except | everything except | excepting | not in | aside from | save for | barring | no | arent |
