@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from meta_agent.planning.describe import describe_scope, label, labels
+from meta_agent.planning.intents import COMPARISON_METRICS
 from meta_agent.planning.models import ExecutionPlan, OutputKind
 from meta_agent.planning.plan_steps import PlanBuilder, ref
 from meta_agent.planning.table_recipes import select_properties
@@ -138,8 +139,30 @@ def plan_comparison(b: PlanBuilder) -> ExecutionPlan:
         data=ref("comparison"),
         metrics=a.metrics,
     )
-    b.csv("comparison", "comparison.csv", f"{target.name} against peers")
-    summary = b.summarise("comparison", a.metrics, None)
+    table = "comparison"
+    if set(a.metrics) < set(COMPARISON_METRICS):  # "on occupancy and cap rate only"
+        table = b.call(
+            "compared",
+            "transform_data",
+            f"Keep {labels(a.metrics)}, the figures asked for",
+            data=ref("comparison"),
+            operations=[
+                {
+                    "op": "select",
+                    "columns": [
+                        "role",
+                        "property_id",
+                        "name",
+                        "property_type",
+                        "market",
+                        *a.metrics,
+                        "similarity_score",
+                    ],
+                }
+            ],
+        )
+    b.csv(table, "comparison.csv", f"{target.name} against peers")
+    summary = b.summarise(table, a.metrics, None)
     return b.finish("comparison", summary)
 
 

@@ -441,7 +441,28 @@ def _comparison(reading: Reading, analysis: RequirementAnalysis) -> None:
             reading.notes.append(
                 f"compared with the {DEFAULT_PEERS} most similar properties (default)"
             )
+    if not peers and target is not None:
+        same = len(reading.directory.where(property_type=[target.property_type])) - 1
+        if same < count:  # "vs 4 comps" with 3 other hotels: say so rather than show 3 as 4
+            reading.notes.append(
+                f"only {same} other {target.property_type} propert{'y' if same == 1 else 'ies'} "
+                f"in the portfolio: all {same} compared (asked for {count})"
+            )
+            count = same
+    if count < 1:
+        _reject(
+            f"{analysis.properties[0].name} has no other property of its type to compare with; "
+            "name the properties to compare it with.",
+            [f"Compare {analysis.properties[0].name} with Alder Plaza"],
+        )
     analysis.peer_count = count
+    odd = [m for m in analysis.metrics if m not in COMPARISON_METRICS]
+    if odd:
+        _reject(
+            f"A peer comparison covers {', '.join(_label(m) for m in COMPARISON_METRICS)}; "
+            f"{_label(odd[0])} is not one of them. Ask for it as a list of the properties.",
+            [f"Compare {analysis.properties[0].name} with its 5 closest peers"],
+        )
     if not analysis.metrics:
         analysis.metrics = list(COMPARISON_METRICS)
 
