@@ -6,8 +6,11 @@ Run: .venv/bin/python bench/bench_simulation.py [--properties 100000] [--shocks 
 Prints medians of several runs of:
 - broadcasting: DSCR of every scenario and property (shocks x properties) and the at-risk counts;
 - the sorted-threshold lookup: the same counts from one sort and a binary search per shock;
-- the runner's grid (``shocks.apply_shocks``) and grid + summary (``shock_summary``) on them;
-- the peak memory (tracemalloc) of the broadcast and of the engine;
+- the runner's summary of them (aggregate DSCR, at-risk count, mean, min, P5/P50/P95 per
+  scenario) by the one-sort path (``uniform.uniform_summary``) and, as the baseline, by the
+  general grid (``shocks.apply_shocks`` + ``shock_summary``), checked identical; the same for
+  a grid of 20 NOI levels x 5 rate levels;
+- the peak memory (tracemalloc) of each;
 - Monte Carlo: ``--draws`` draws of NOI growth and rate shifts over the default 60-property
   portfolio (generated in a temporary folder), on one worker and on two.
 
@@ -34,6 +37,7 @@ from meta_agent.simulation.parameters import ShockParameters
 from meta_agent.simulation.portfolio_data import PortfolioArrays
 from meta_agent.simulation.scenarios import LoanBook
 from meta_agent.simulation.shocks import apply_shocks, at_risk_counts_sorted, shock_summary
+from meta_agent.simulation.uniform import uniform_summary
 
 THRESHOLD = 1.25
 
@@ -105,33 +109,54 @@ def main() -> None:
 
     def broadcast() -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            dscr = factors[:, None] * data.noi[None, :] / data.debt_service[None, :]
+            dscr = factors[:, None] * (data.noi / data.debt_service)[None, :]
             return (dscr < THRESHOLD).sum(axis=1)
 
     def sorted_lookup() -> np.ndarray:
         return at_risk_counts_sorted(base_dscr, factors, THRESHOLD)
 
-    shocks = [ShockParameters(noi_change_pct=float(c)) for c in changes]
-
-    def engine() -> dict[str, np.ndarray]:
-        return shock_summary(data, apply_shocks(data, shocks, THRESHOLD))
-
-    def grid_only() -> object:
-        return apply_shocks(data, shocks, THRESHOLD)
-
     assert (broadcast() == sorted_lookup()).all()  # noqa: S101 - a benchmark sanity check
-    assert (engine()["at_risk_count"] == sorted_lookup()).all()  # noqa: S101
     label = f"{args.shocks} NOI shocks x {args.properties:,} properties"
     print(f"{label}, median of {args.runs} runs:")
     print(f"  broadcasting (DSCR + at-risk counts): {median_ms(broadcast, args.runs):8.1f} ms, "
           f"peak {peak_mb(broadcast):6.0f} MB")  # fmt: skip
     print(f"  sorted-threshold lookup:               {median_ms(sorted_lookup, args.runs):8.2f} ms")
-    runs = max(3, args.runs // 2)
-    print(f"  runner grid (apply_shocks: NOI, debt service, DSCR, at risk): "
-          f"{median_ms(grid_only, runs):8.1f} ms, peak {peak_mb(grid_only):6.0f} MB")  # fmt: skip
-    print(f"  runner grid + summary (aggregates, mean, min, P5/P50/P95):    "
-          f"{median_ms(engine, runs):8.1f} ms, peak {peak_mb(engine):6.0f} MB")  # fmt: skip
+    noi_only = [ShockParameters(noi_change_pct=float(c)) for c in changes]
+    levels = max(1, args.shocks // 5)
+    by_rate = [
+        ShockParameters(noi_change_pct=float(c), rate_shift_bp=float(r))
+        for r in (0, 100, 200, 300, 400)
+        for c in -np.linspace(0, 50, levels)
+    ]
+    for name, shocks in ((f"{args.shocks} NOI shocks", noi_only),
+                         (f"{levels} NOI x 5 rate levels", by_rate)):  # fmt: skip
+        compare_summaries(data, name, shocks, args.runs)
+    monte_carlo_and_scripts(args)
 
+
+def compare_summaries(
+    data: PortfolioArrays, name: str, shocks: list[ShockParameters], runs: int
+) -> None:
+    """The one-sort summary against the general grid + summary, checked identical."""
+
+    def fast() -> dict[str, np.ndarray]:
+        return uniform_summary(data, shocks, THRESHOLD)
+
+    def general() -> dict[str, np.ndarray]:
+        return shock_summary(data, apply_shocks(data, shocks, THRESHOLD))
+
+    quick, slow = fast(), general()
+    for key, values in slow.items():
+        np.testing.assert_array_equal(quick[key], values, err_msg=key)
+    fast_ms, general_ms = median_ms(fast, runs), median_ms(general, max(3, runs // 2))
+    print(f"  {name} + summary, one sort per rate level: {fast_ms:8.1f} ms, "
+          f"peak {peak_mb(fast):6.0f} MB")  # fmt: skip
+    print(f"  {name} + summary, general grid (baseline):  {general_ms:8.1f} ms, "
+          f"peak {peak_mb(general):6.0f} MB; {general_ms / fast_ms:5.1f}x the one-sort path")  # fmt: skip
+
+
+def monte_carlo_and_scripts(args: argparse.Namespace) -> None:
+    """Monte Carlo over the default portfolio, and the script-per-scenario batch."""
     from meta_agent.portfolio.generator import generate_portfolio
     from meta_agent.simulation.montecarlo import MonteCarloSpec, run_monte_carlo
     from meta_agent.simulation.portfolio_data import load_portfolio

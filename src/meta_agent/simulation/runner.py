@@ -1,9 +1,10 @@
 """``SimulationRunner``: define scenarios, run one or a batch, compare them and export the results.
 
 Deal scenarios get the deal metrics; portfolio shock scenarios are computed together, as arrays
-of scenarios x properties (``shocks.apply_shocks``), never one Python pass per scenario. A
-scenario that cannot run (a bad value, a shock that breaks a definition) is recorded as failed
-with its reason and the batch goes on.
+of scenarios x properties (``shocks.apply_shocks``), never one Python pass per scenario; the
+figures of NOI and rate shocks over the whole portfolio come from one sort per rate level
+(``uniform``). A scenario that cannot run (a bad value, a shock that breaks a definition) is
+recorded as failed with its reason and the batch goes on.
 
 Without a script, scenarios run the built-in analysis (deal metrics, or the at-risk analysis for
 shocks); with one, each scenario is a sandboxed run of that script (``scripted``).
@@ -29,6 +30,7 @@ from meta_agent.simulation.parameters import DealParameters, Scenario, ShockPara
 from meta_agent.simulation.portfolio_data import PortfolioArrays, load_portfolio
 from meta_agent.simulation.scenarios import check_threshold
 from meta_agent.simulation.shocks import ShockGrid, apply_shocks, shock_summary
+from meta_agent.simulation.uniform import is_uniform, uniform_summary
 
 if TYPE_CHECKING:
     from meta_agent.config import Settings
@@ -212,8 +214,11 @@ class SimulationRunner:
         if not runnable:
             return results, pd.DataFrame(columns=PROPERTY_COLUMNS)
         params = [s.parameters for s in runnable if isinstance(s.parameters, ShockParameters)]
-        grid = apply_shocks(data, params, self.threshold)
-        figures = shock_summary(data, grid)
+        grid = apply_shocks(data, params, self.threshold)  # for the per-property table
+        if is_uniform(params):
+            figures = uniform_summary(data, params, self.threshold)
+        else:
+            figures = shock_summary(data, grid)
         kept = []
         for row, scenario in enumerate(runnable):
             failure = grid.failures[row]
