@@ -1,7 +1,7 @@
 """What simulations cost: 100 NOI shocks x 100,000 properties, and Monte Carlo over the portfolio.
 
 Run: .venv/bin/python bench/bench_simulation.py [--properties 100000] [--shocks 100] [--runs 7]
-     [--draws 10000]
+     [--draws 10000] [--scripts 40]
 
 Prints medians of several runs of:
 - broadcasting: DSCR of every scenario and property (shocks x properties) and the at-risk counts;
@@ -12,16 +12,20 @@ Prints medians of several runs of:
   a grid of 20 NOI levels x 5 rate levels;
 - the peak memory (tracemalloc) of each;
 - Monte Carlo: ``--draws`` draws of NOI growth and rate shifts over the default 60-property
-  portfolio (generated in a temporary folder), on one worker and on two.
+  portfolio (generated in a temporary folder), on one worker and on two;
+- a script-per-scenario batch (``--scripts`` scenarios of a DSCR script over that portfolio)
+  through forking sandboxes, one and two side by side, and the single-use warm pool as the
+  baseline; with the load average, since the machine is shared.
 
 Targets (issue 10): 100 x 100,000 under 100 ms of computation and 500 MB; 10,000 Monte Carlo
-draws over the default portfolio under 1 s. The issue measured 62 ms (broadcasting) and 1.7 ms
-(sorted lookup) on this machine.
+draws over the default portfolio under 1 s; at least 10 script scenarios per second. The issue
+measured 62 ms (broadcasting) and 1.7 ms (sorted lookup) on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -93,7 +97,7 @@ def main() -> None:
     parser.add_argument(
         "--scripts",
         type=int,
-        default=20,
+        default=40,
         help="scenarios of the script-per-scenario batch (0: skip)",
     )
     args = parser.parse_args()
@@ -171,7 +175,8 @@ def monte_carlo_and_scripts(args: argparse.Namespace) -> None:
             print(f"  Monte Carlo, {args.draws:,} draws x {portfolio.size} properties, "
                   f"{workers} worker(s): {ms:8.1f} ms")  # fmt: skip
     if args.scripts:
-        script_batch(args.scripts)
+        script_batch(args.scripts, max(3, args.runs // 2))
+    print(f"  load average (1, 5, 15 min): {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 SCRIPT = '''"""Portfolio DSCR under the scenario's NOI change."""
@@ -189,10 +194,13 @@ write_results_json({"dscr": float((debt["noi"] * factor).sum() / debt["debt_serv
 '''
 
 
-def script_batch(count: int) -> None:
-    """Scenarios per second of a DSCR script run once per scenario through the warm pool."""
+def script_batch(count: int, runs: int) -> None:
+    """Scenarios per second of a DSCR script run once per scenario, whole batch timed (script
+    validation, sandbox start and import included), against the single-use warm pool."""
     from meta_agent.config import load_settings
     from meta_agent.portfolio.generator import generate_portfolio
+    from meta_agent.runtime.backend import RunSpec
+    from meta_agent.runtime.executor import Executor
     from meta_agent.simulation.scripted import run_script_scenarios
 
     with tempfile.TemporaryDirectory() as folder:
@@ -203,12 +211,25 @@ def script_batch(count: int) -> None:
         script.write_text(SCRIPT)
         settings = load_settings(database_url=url, data_dir=root)
         pairs = [(f"noi{-i}", {"noi_change_pct": -float(i)}) for i in range(count)]
+        for workers in (1, 2):
+            rates, failed = [], 0
+            for attempt in range(runs):
+                started = time.perf_counter()
+                out = root / f"w{workers}-{attempt}"
+                results = run_script_scenarios(settings, script, pairs, out, workers=workers)
+                rates.append(count / (time.perf_counter() - started))
+                failed += sum(r.status != "succeeded" for r in results)
+            print(f"  script per scenario (forking sandbox), {count} scenarios, {workers} "
+                  f"sandbox(es): {statistics.median(rates):5.1f} scenarios/s (median of {runs}), "
+                  f"{failed} failed")  # fmt: skip
+        baseline = max(4, count // 4)
         started = time.perf_counter()
-        results = run_script_scenarios(settings, script, pairs, root / "scenarios")
-        seconds = time.perf_counter() - started
-    failed = sum(r.status != "succeeded" for r in results)
-    print(f"  script per scenario (warm pool), {count} scenarios: {seconds:6.2f} s, "
-          f"{count / seconds:5.1f} scenarios/s, {failed} failed")  # fmt: skip
+        with Executor.from_settings(settings, pool_size=2, database_url=url) as executor:
+            for index in range(baseline):
+                run_dir = root / "pool" / str(index)
+                executor.run(RunSpec(script, run_dir, database_url=url))
+        rate = baseline / (time.perf_counter() - started)
+        print(f"  baseline: single-use warm pool (2 members), {baseline} runs: {rate:5.1f} runs/s")
 
 
 if __name__ == "__main__":

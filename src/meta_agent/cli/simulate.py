@@ -72,7 +72,14 @@ def simulate(
     rate_dist: Annotated[
         str, typer.Option(help="Rate shift bp: normal:M,SD | lognormal:MU,S | triangular:L,M,H.")
     ] = "normal:0,100",
-    workers: Annotated[int, typer.Option(help="Threads for the Monte Carlo chunks.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Run side by side: a script's scenarios in this many sandboxes, shock "
+            "scenarios and Monte Carlo chunks on this many threads (same results for any N).",
+        ),
+    ] = 1,
     executor: Annotated[
         str, typer.Option(help="local, or celery: chunks go to `meta-agent worker` processes.")
     ] = "local",
@@ -101,7 +108,7 @@ def simulate(
         raise typer.BadParameter("use local or celery", param_hint="--executor")
     asked = SimulationRequest(
         file=file, request=request, grid=grid, lists=lists, monte_carlo=spec, script=script,
-        executor="celery" if executor == "celery" else "local", queue=queue,
+        executor="celery" if executor == "celery" else "local", queue=queue, workers=workers,
     )  # fmt: skip
     run = run_simulation(settings, asked)
     if as_json:

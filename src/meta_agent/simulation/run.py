@@ -46,6 +46,7 @@ class SimulationRequest:
     script: Path | None = None  # script-driven: each scenario is a sandboxed run of it
     executor: Literal["local", "celery"] = "local"
     queue: str | None = None  # the Celery queue; None: distributed.DEFAULT_QUEUE
+    workers: int = 1  # threads (shocks, Monte Carlo chunks) or sandboxes (a script's scenarios)
 
     def describe(self) -> str:
         """The request as a command line, for the run's record."""
@@ -63,6 +64,8 @@ class SimulationRequest:
             parts.append(self.monte_carlo.describe())
         if self.executor != "local":
             parts.append(f"--executor {self.executor}")
+        if self.workers != 1:
+            parts.append(f"--workers {self.workers}")
         return " ".join(parts)
 
 
@@ -228,7 +231,7 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
     threshold = settings.at_risk_threshold
     try:
         started = time.perf_counter()
-        runner = SimulationRunner(threshold=threshold, settings=settings)
+        runner = SimulationRunner(threshold=threshold, settings=settings, workers=request.workers)
         batch = runner.run_batch_simulations(request.script, items, folder.root / "scenarios")
         run.batch = BatchResult(batch.results, batch.properties, threshold)
         run.phases["simulate"] = time.perf_counter() - started
@@ -284,7 +287,7 @@ def _execute(
     if any(s.kind == "shock" for s in scenarios) or request.monte_carlo is not None:
         ensure_default_portfolio(settings)
     url = settings.resolved_database_url
-    runner = SimulationRunner(database_url=url, threshold=threshold)
+    runner = SimulationRunner(database_url=url, threshold=threshold, workers=request.workers)
     if executor is None:
         run.batch = runner.run_batch_simulations(None, scenarios)
     else:

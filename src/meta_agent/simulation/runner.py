@@ -16,6 +16,7 @@ import logging
 import math
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -90,8 +91,16 @@ class SimulationRunner:
         database_url: str | None = None,
         threshold: float = DEFAULT_AT_RISK_THRESHOLD,
         settings: Settings | None = None,
+        workers: int = 1,
     ) -> None:
+        """Args:
+        workers: threads over the shock scenarios (in contiguous parts) and sandboxes side
+            by side for a script's scenarios; the results are the same for any number.
+        """
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self.settings = settings  # needed by script-driven scenarios only (sandbox, limits)
+        self.workers = workers
         self._portfolio = portfolio
         self._database_url = database_url
         self.threshold = check_threshold(threshold)
@@ -184,7 +193,7 @@ class SimulationRunner:
             twice = next(n for n in names if names.count(n) > 1)
             raise ScenarioInvalid(f"Scenario {twice!r}: field 'name': the name is used twice.")
         folder = folder or Path(tempfile.mkdtemp(prefix="meta-agent-scenarios-"))
-        results = run_script_scenarios(self.settings, script, pairs, folder)
+        results = run_script_scenarios(self.settings, script, pairs, folder, self.workers)
         return BatchResult(results, pd.DataFrame(columns=PROPERTY_COLUMNS), self.threshold)
 
     def _run_deal(self, scenario: Scenario) -> ScenarioResult:
@@ -213,6 +222,28 @@ class SimulationRunner:
                 runnable.append(scenario)
         if not runnable:
             return results, pd.DataFrame(columns=PROPERTY_COLUMNS)
+        parts = np.array_split(np.arange(len(runnable)), min(self.workers, len(runnable)))
+        if len(parts) == 1:
+            done = [self._shock_part(runnable, results)]
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts)) as pool:  # numpy frees the GIL
+                done = list(
+                    pool.map(lambda p: self._shock_part(runnable[p[0] : p[-1] + 1], results), parts)
+                )
+        tables = [table for table in done if not table.empty]
+        if not tables:
+            return results, pd.DataFrame(columns=PROPERTY_COLUMNS)
+        return results, pd.concat(tables, ignore_index=True)
+
+    def _shock_part(
+        self, runnable: list[Scenario], results: dict[str, ScenarioResult]
+    ) -> pd.DataFrame:
+        """Results of these scenarios into ``results``; their per-property table returned.
+
+        Every figure of a scenario depends on that scenario alone, so a batch split into parts
+        gives the figures of the whole batch.
+        """
+        data = self.portfolio
         params = [s.parameters for s in runnable if isinstance(s.parameters, ShockParameters)]
         grid = apply_shocks(data, params, self.threshold)  # for the per-property table
         if is_uniform(params):
@@ -231,8 +262,7 @@ class SimulationRunner:
             results[scenario.name] = ScenarioResult(
                 scenario.name, "shock", scenario.parameter_values(), "succeeded", summary
             )
-        table = property_table(data, grid, [s.name for s in runnable], kept)
-        return results, table
+        return property_table(data, grid, [s.name for s in runnable], kept)
 
 
 def property_table(

@@ -1,0 +1,177 @@
+"""Inside a forking sandbox: import the data stack once, then fork one child per run request.
+
+Runs as a plain script (``python -I -u forkserve.py READY_FD [full|light|bare]``) inside bwrap,
+before any untrusted code. It imports what tool-library scripts use (``warm.preload``), writes one
+byte to READY_FD, then reads run requests from stdin, one JSON line each, and answers each on
+stdout with one JSON line once the run is over. This process never runs a script itself: each
+run is a fresh child (``os.fork``) that gets the request's variables, its own CPU limit, stdin
+from /dev/null and its stdout and stderr in files of the logs folder, and runs the script as
+``__main__``. Meanwhile this process enforces the run's wall time, memory (resident size of every
+process but itself and the sandbox's init, as the host's monitor counts it), task count, log
+size and results size, at the host monitor's interval. After the run every other process of the
+sandbox is killed and what the run left in /tmp is removed, so the next run starts from the
+state right after the imports; the host moves the results out before it sends the next request.
+
+The process makes itself non-dumpable, so a run (same user, same sandbox) cannot open its
+memory through /proc; ptrace is denied to every process by the sandbox's seccomp filter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import time
+
+from meta_agent.runtime.warm import CPU_GRACE_SECONDS, finalize, preload, run
+
+SAMPLE_SECONDS = 0.05  # as monitor.SAMPLE_INTERVAL_SECONDS
+PR_SET_DUMPABLE = 4
+TMP = "/tmp"  # noqa: S108 - the sandbox's private tmpfs
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def others() -> list[int]:
+    """Every process of the sandbox but this one and the sandbox's init (pid 1)."""
+    me = os.getpid()
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+
+
+def usage(pids: list[int]) -> tuple[int, int]:
+    """(resident bytes, tasks) of these processes; those gone meanwhile count nothing."""
+    rss = tasks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            tasks += int(fields[17])  # num_threads
+            rss += int(fields[21]) * PAGE  # rss, in pages
+    return rss, tasks
+
+
+def folder_bytes(folder: str) -> int:
+    """Bytes of regular files under ``folder``, never following links."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
+
+
+def child(request: dict, logs: str) -> None:  # type: ignore[type-arg]
+    """In the forked child: become the run, then exit with the script's code."""
+    try:
+        os.setpgid(0, 0)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            out = os.open(f"{logs}/{name}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(out, fd)
+            os.close(out)
+        os.close(null)
+        os.environ.update(request["env"])
+        seconds = int(request["cpu_seconds"])  # a forked child starts at 0 s of CPU
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + CPU_GRACE_SECONDS))
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    except BaseException:  # noqa: BLE001 - nothing to report to but the exit code
+        os._exit(125)
+    finalize(run(request["source"], request["filename"]))
+
+
+def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
+    """Wait for the run, stopping it at the first limit it breaches; how it ended."""
+    started = time.monotonic()
+    ended = os.pidfd_open(pid)
+    breach = None
+    peak = 0
+    status, rusage = None, None
+    try:
+        while True:
+            ready, _, _ = select.select([ended], [], [], SAMPLE_SECONDS)
+            if ready:
+                break
+            if time.monotonic() - started > request["timeout_seconds"]:
+                breach = "timeout"
+                break
+            rss, tasks = usage(others())
+            peak = max(peak, rss)
+            if rss > request["memory_bytes"]:
+                breach = "memory_limit"
+            elif tasks > request["max_processes"]:
+                breach = "process_limit"
+            elif folder_bytes(request["logs_dir"]) > request["log_bytes"]:
+                breach = "log_limit"
+            elif folder_bytes(request["results_dir"]) > request["total_output_bytes"]:
+                breach = "output_limit"
+            if breach:
+                break
+    finally:
+        os.close(ended)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        _, status, rusage = os.wait4(pid, 0)
+    return {
+        "breach": breach,
+        "wait_status": status,
+        "cpu_seconds": rusage.ru_utime + rusage.ru_stime,
+        "peak_memory_mb": max(peak, rusage.ru_maxrss * 1024) / 2**20,
+        "wall_seconds": time.monotonic() - started,
+    }
+
+
+def sweep(kept: set[str]) -> None:
+    """Kill whatever the run left running and remove what it left in /tmp."""
+    for _ in range(50):
+        left = others()
+        if not left:
+            break
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.002)
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    for name in set(os.listdir(TMP)) - kept:
+        path = os.path.join(TMP, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def serve() -> None:
+    """Answer run requests until stdin ends."""
+    kept = set(os.listdir(TMP))
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        logs = request["logs_dir"]
+        pid = os.fork()
+        if pid == 0:
+            child(request, logs)
+        report = supervise(pid, request)
+        sweep(kept)
+        os.write(1, json.dumps(report).encode() + b"\n")
+
+
+def main() -> None:
+    ready_fd = int(sys.argv[1])
+    mode = sys.argv[2] if len(sys.argv) > 2 else "light"
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    if mode != "bare":
+        preload(charts=mode == "full")
+    os.write(ready_fd, b"R")
+    os.close(ready_fd)
+    serve()
+
+
+if __name__ == "__main__":
+    main()
