@@ -72,6 +72,15 @@ def simulate(
     rate_dist: Annotated[
         str, typer.Option(help="Rate shift bp: normal:M,SD | lognormal:MU,S | triangular:L,M,H.")
     ] = "normal:0,100",
+    horizon: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=120,
+            help="Months of each Monte Carlo draw's monthly NOI and rate path (the fan chart); "
+            "the drawn growth and shift are reached at the horizon.",
+        ),
+    ] = 12,
     workers: Annotated[
         int,
         typer.Option(
@@ -102,6 +111,7 @@ def simulate(
             noi=Distribution.parse(noi_dist, "noi"),
             rate=Distribution.parse(rate_dist, "rate"),
             workers=workers,
+            horizon_months=horizon,
         )
     lists = {"noi": noi, "rate": rate, "cap": cap, "vacancy": vacancy, "expenses": expenses}
     if executor not in ("local", "celery"):
