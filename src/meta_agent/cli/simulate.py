@@ -184,7 +184,8 @@ def show_run(run: SimulationRun) -> None:
         mc = run.monte_carlo.summary()
         bands = mc["aggregate_dscr"], mc["at_risk_count"]
         out.print(
-            f"Monte Carlo, {mc['draws']:,} draws (seed {mc['seed']}): aggregate DSCR "
+            f"Monte Carlo, {mc['draws']:,} draws (seed {mc['seed']}), at "
+            f"{mc['horizon_months']} months: aggregate DSCR "
             f"P5 {style.format_ratio(bands[0]['p5'])}, P50 {style.format_ratio(bands[0]['p50'])}, "
             f"P95 {style.format_ratio(bands[0]['p95'])}; at risk P5 {bands[1]['p5']:.0f}, "
             f"P50 {bands[1]['p50']:.0f}, P95 {bands[1]['p95']:.0f}."

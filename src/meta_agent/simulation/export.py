@@ -34,6 +34,7 @@ def export_batch(
     *,
     monte_carlo: MonteCarloResult | None = None,
     title: str = "Simulation",
+    request: str | None = None,
 ) -> list[Path]:
     """Every file of a batch (and its Monte Carlo run) in ``folder``; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,6 +102,7 @@ def export_batch(
             folder / WORKBOOK,
             sheets,
             title=title,
+            request=request,
             summary=summary,
             charts=chart_specs,
             threshold=batch.threshold,

@@ -235,7 +235,7 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
         batch = runner.run_batch_simulations(request.script, items, folder.root / "scenarios")
         run.batch = BatchResult(batch.results, batch.properties, threshold)
         run.phases["simulate"] = time.perf_counter() - started
-        _finish(run)
+        _finish(run, request)
     except ScriptRejected as error:
         run.status, run.error = "rejected", str(error)
         run.findings = list(error.findings)
@@ -249,14 +249,16 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
     return run
 
 
-def _finish(run: SimulationRun) -> None:
+def _finish(run: SimulationRun, request: SimulationRequest) -> None:
     """Export the batch and set the run's status from its scenarios."""
     from meta_agent.simulation.export import export_batch
 
     if run.batch is None:
         raise ValueError("no batch to finish")
     started = time.perf_counter()
-    export_batch(run.batch, run.folder.results, monte_carlo=run.monte_carlo)
+    export_batch(
+        run.batch, run.folder.results, monte_carlo=run.monte_carlo, request=request.describe()
+    )
     run.phases["export"] = time.perf_counter() - started
     failed = run.batch.failed
     run.warnings = [f"Scenario {r.name!r} failed: {r.error}" for r in failed]
@@ -304,7 +306,7 @@ def _execute(
         else:
             run.monte_carlo = executor.run_monte_carlo(runner.portfolio, spec, url, threshold)
         run.phases["monte_carlo"] = time.perf_counter() - started
-    _finish(run)
+    _finish(run, request)
 
 
 def _celery(settings: Settings, request: SimulationRequest) -> CeleryExecutor:
