@@ -138,3 +138,24 @@ def test_network_runs_are_not_accepted(bwrap_ok: None, tmp_path: Path) -> None:
     assert server.accepts(RunSpec(script, tmp_path / "r"))
     assert not server.accepts(RunSpec(script, tmp_path / "r", allowed_hosts=["example.com"]))
     server.close()
+
+
+def test_a_run_cannot_swap_its_log_for_a_host_file(
+    server: ForkServer, make_script: Any, tmp_path: Path
+) -> None:
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("host secret\n")
+    swap = make_script(
+        "import os\n"
+        "os.close(1)\n"
+        "os.remove('/sandbox/logs/stdout')\n"
+        f"os.symlink({str(secret)!r}, '/sandbox/logs/stdout')\n"
+        "os.remove('/sandbox/logs/stderr')\n"
+        "os.mkfifo('/sandbox/logs/stderr')\n"
+    )
+    result = server.run(spec(swap, tmp_path / "swap", server))
+    log = (tmp_path / "swap" / "logs" / "run.log").read_text()
+    assert "host secret" not in log and "is not a file; not read" in log
+    assert result.status == "succeeded", result.error
+    after = server.run(spec(make_script("print('next')\n"), tmp_path / "next", server))
+    assert after.ok and "next" in (tmp_path / "next" / "logs" / "run.log").read_text()

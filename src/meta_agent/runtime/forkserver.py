@@ -21,6 +21,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -252,11 +253,24 @@ class ForkServer:
             return None
 
     def _replay_logs(self, context: RunContext) -> None:
-        """The run's stdout, then its stderr, into its log (redacted, capped), then cleared."""
+        """The run's stdout, then its stderr, into its log (redacted, capped), then cleared.
+
+        The files were written by the run: a symlink (to a host file) or a FIFO (that would
+        block the read) in their place is not followed or read, and is said in the log.
+        """
         for stream in ("stdout", "stderr"):
-            path = self.logs / stream
             splitter = LineSplitter(context.writer, stream)
-            with contextlib.suppress(OSError), path.open("rb") as handle:
+            try:
+                fd = os.open(self.logs / stream, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                context.writer.line("runtime", f"the run's {stream} is not a file; not read")
+                continue
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    context.writer.line("runtime", f"the run's {stream} is not a file; not read")
+                    continue
                 left = self.limits.log_bytes + 1
                 while left > 0 and (chunk := handle.read(min(READ_CHUNK_BYTES, left))):
                     splitter.feed(chunk)
