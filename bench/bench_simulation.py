@@ -11,8 +11,9 @@ Prints medians of several runs of:
   general grid (``shocks.apply_shocks`` + ``shock_summary``), checked identical; the same for
   a grid of 20 NOI levels x 5 rate levels;
 - the peak memory (tracemalloc) of each;
-- Monte Carlo: ``--draws`` draws of NOI growth and rate shifts over the default 60-property
-  portfolio (generated in a temporary folder), on one worker and on two;
+- Monte Carlo: ``--draws`` draws of NOI growth and rate paths over the default 60-property
+  portfolio (generated in a temporary folder), 12 monthly steps on one worker and on two, and
+  a single step (``--horizon 1``) on one;
 - a script-per-scenario batch (``--scripts`` scenarios of a DSCR script over that portfolio)
   through forking sandboxes, one and two side by side, and the single-use warm pool as the
   baseline; with the load average, since the machine is shared.
@@ -169,11 +170,11 @@ def monte_carlo_and_scripts(args: argparse.Namespace) -> None:
         url = f"sqlite:///{Path(folder) / 'portfolio.db'}"
         generate_portfolio(url)
         portfolio = load_portfolio(url)
-        for workers in (1, 2):
-            spec = MonteCarloSpec(draws=args.draws, seed=1, workers=workers)
+        for horizon, workers in ((12, 1), (12, 2), (1, 1)):
+            spec = MonteCarloSpec(draws=args.draws, seed=1, workers=workers, horizon_months=horizon)
             ms = median_ms(lambda s=spec: run_monte_carlo(portfolio, s), max(3, args.runs // 2))
             print(f"  Monte Carlo, {args.draws:,} draws x {portfolio.size} properties, "
-                  f"{workers} worker(s): {ms:8.1f} ms")  # fmt: skip
+                  f"{horizon} monthly step(s), {workers} worker(s): {ms:8.1f} ms")  # fmt: skip
     if args.scripts:
         script_batch(args.scripts, max(3, args.runs // 2))
     print(f"  load average (1, 5, 15 min): {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
