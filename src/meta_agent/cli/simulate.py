@@ -82,13 +82,14 @@ def simulate(
         ),
     ] = 12,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Run side by side: a script's scenarios in this many sandboxes, shock "
-            "scenarios and Monte Carlo chunks on this many threads (same results for any N).",
+            help="Run side by side: a script's scenarios in this many bwrap sandboxes (default: "
+            "one per core, up to 4; docker and process run them one by one), shock scenarios "
+            "and Monte Carlo chunks on this many threads (default 1). Same results for any N.",
         ),
-    ] = 1,
+    ] = None,
     executor: Annotated[
         str, typer.Option(help="local, or celery: chunks go to `meta-agent worker` processes.")
     ] = "local",
@@ -110,7 +111,7 @@ def simulate(
             seed=seed,
             noi=Distribution.parse(noi_dist, "noi"),
             rate=Distribution.parse(rate_dist, "rate"),
-            workers=workers,
+            workers=workers or 1,
             horizon_months=horizon,
         )
     lists = {"noi": noi, "rate": rate, "cap": cap, "vacancy": vacancy, "expenses": expenses}
