@@ -88,15 +88,24 @@ def child(request: dict, logs: str) -> None:  # type: ignore[type-arg]
 def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
     """Wait for the run, stopping it at the first limit it breaches; how it ended."""
     started = time.monotonic()
-    ended = os.pidfd_open(pid)
+    try:
+        ended: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # kernels before 5.3: poll at the sampling interval
+        ended = None
     breach = None
     peak = 0
     status, rusage = None, None
     try:
         while True:
-            ready, _, _ = select.select([ended], [], [], SAMPLE_SECONDS)
-            if ready:
-                break
+            if ended is not None:
+                if select.select([ended], [], [], SAMPLE_SECONDS)[0]:
+                    break
+            else:
+                done, code, usage_now = os.wait4(pid, os.WNOHANG)
+                if done:
+                    status, rusage = code, usage_now
+                    break
+                time.sleep(SAMPLE_SECONDS)
             if time.monotonic() - started > request["timeout_seconds"]:
                 breach = "timeout"
                 break
@@ -113,10 +122,13 @@ def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
             if breach:
                 break
     finally:
-        os.close(ended)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-        _, status, rusage = os.wait4(pid, 0)
+        if ended is not None:
+            os.close(ended)
+        if rusage is None:  # not reaped yet: its pid and group are still its own
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(pid, signal.SIGKILL)
+            _, status, rusage = os.wait4(pid, 0)
     return {
         "breach": breach,
         "wait_status": status,
@@ -157,6 +169,8 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:
             child(request, logs)
+        with contextlib.suppress(OSError):  # as the child does: whichever runs first
+            os.setpgid(pid, pid)
         report = supervise(pid, request)
         sweep(kept)
         os.write(1, json.dumps(report).encode() + b"\n")
