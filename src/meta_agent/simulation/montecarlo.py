@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from meta_agent.errors import ScenarioInvalid
 from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, dscr_vector
+from meta_agent.simulation.paths import months_between
 from meta_agent.simulation.portfolio_data import PortfolioArrays
 from meta_agent.simulation.scenarios import check_threshold
 
@@ -386,43 +387,12 @@ def _run_chunk(
         path_dscr[rows, horizon] = aggregate[rows]
         path_at_risk[rows, horizon] = at_risk[rows]
         if steps is not None:
-            between = _months_between(data, spec, threshold, noi, shifts[rows], steps[rows])
+            between = months_between(
+                data, spec.horizon_months, spec.rate.spread(), threshold, noi, shifts[rows],
+                steps[rows],
+            )  # fmt: skip
             path_dscr[rows, 1:horizon], path_at_risk[rows, 1:horizon] = between
     return Chunk(aggregate, at_risk, breaches, growth_pct, shifts, path_dscr, path_at_risk)
-
-
-def _months_between(
-    data: PortfolioArrays,
-    spec: MonteCarloSpec,
-    threshold: float,
-    horizon_noi: np.ndarray,
-    shifts: np.ndarray,
-    steps: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Aggregate DSCR and at-risk count at months 1 .. horizon - 1 of each draw (draws x months).
-
-    NOI moves in a straight line from today's to the horizon's. The rate shift is a random walk
-    of monthly N(0, spread / sqrt(horizon)) steps, tied to the drawn horizon shift (a Brownian
-    bridge: walk_m - m / horizon x walk_horizon, plus m / horizon x the shift), so the shift at
-    the horizon is exactly the one drawn; for a normal distribution the path is a plain random
-    walk with that distribution at the horizon.
-    """
-    horizon = spec.horizon_months
-    draws = steps.shape[0]
-    fraction = np.arange(1, horizon) / horizon  # months 1 .. horizon - 1
-    walk = np.cumsum(steps * (spec.rate.spread() / np.sqrt(horizon)), axis=1)  # months 1 .. H
-    path = fraction * shifts[:, None] + (walk[:, :-1] - fraction * walk[:, -1:])
-    noi = data.noi[None, None, :] + fraction[None, :, None] * (
-        horizon_noi[:, None, :] - data.noi[None, None, :]
-    )  # draws x months x properties
-    service = data.loans.debt_service(path.ravel()).reshape(draws, horizon - 1, data.size)
-    has_debt = np.nan_to_num(data.debt_service) > 0
-    service = np.where(has_debt, service, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        total = np.sum(noi, axis=2, where=has_debt) / service.sum(axis=2)
-    # DSCR < threshold for a property with debt service, as dscr_vector would give it.
-    below = (noi < threshold * service) & (service > 0)
-    return total, below.sum(axis=2)
 
 
 def _sample(rng: np.random.Generator, dist: Distribution, size: int, what: str) -> np.ndarray:
