@@ -132,11 +132,22 @@ def gone(pid: int) -> bool:
         return True
 
 
-def test_network_runs_are_not_accepted(bwrap_ok: None, tmp_path: Path) -> None:
+def test_network_runs_and_other_databases_are_refused(
+    bwrap_ok: None, make_script: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meta_agent.runtime import forkserver
+
     server = ForkServer(LIMITS)
-    script = tmp_path / "s.py"
+    script = make_script("print(1)\n")
     assert server.accepts(RunSpec(script, tmp_path / "r"))
-    assert not server.accepts(RunSpec(script, tmp_path / "r", allowed_hosts=["example.com"]))
+    network = RunSpec(script, tmp_path / "n", allowed_hosts=["example.com"])
+    assert not server.accepts(network)
+    assert server.run(network).status == "error"
+    other = RunSpec(script, tmp_path / "o", database_url="sqlite:////elsewhere.db")
+    assert server.run(other).status == "error"
+    monkeypatch.setattr(forkserver, "MAX_RUNS_PER_SANDBOX", 2)
+    assert all(server.run(RunSpec(script, tmp_path / f"r{i}")).ok for i in range(3))
+    assert server.starts == 2  # replaced after two runs
     server.close()
 
 

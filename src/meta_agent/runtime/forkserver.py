@@ -52,6 +52,9 @@ SERVE_SCRIPT = str(Path(__file__).with_name("forkserve.py"))
 SANDBOX_LOGS = f"{SANDBOX_DIR}/logs"  # where a run's stdout and stderr files are written
 # How long past its own timeout a run's answer may take before the sandbox counts as hung.
 ANSWER_GRACE_SECONDS = 10.0
+# Runs before the sandbox is replaced by a fresh one: its own CPU (forks, sampling; a few ms a
+# run) stays far below the import allowance of its CPU limit (rlimits.WARM_IMPORT_CPU_SECONDS).
+MAX_RUNS_PER_SANDBOX = 1000
 
 
 class ForkServer:
@@ -84,6 +87,7 @@ class ForkServer:
         self._cgroup: Cgroup | None = None
         self._lock = threading.Lock()
         self.starts = 0  # sandboxes started so far (a run that kills one costs a restart)
+        self._served = 0  # runs of the sandbox in use
 
     @property
     def staging(self) -> Path:
@@ -163,6 +167,7 @@ class ForkServer:
                 os.close(fd)
         self._proc, self._cgroup = proc, cgroup
         self.starts += 1
+        self._served = 0
         try:
             ready, _, _ = select.select([ready_read], [], [], READY_TIMEOUT_SECONDS)
             said = os.read(ready_read, 1) if ready else b""
@@ -182,6 +187,11 @@ class ForkServer:
                 return self._run(spec, context)
 
     def _run(self, spec: RunSpec, context: RunContext) -> RunResult:
+        if not self.accepts(spec):
+            return context.error_result(
+                "This forking sandbox serves its own database and no network; the run was not "
+                "started."
+            )
         try:
             source = spec.script.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
@@ -191,7 +201,11 @@ class ForkServer:
             raise ValueError(f"Variables may not replace runtime variables: {sorted(clash)}.")
         try:
             self._database.refuse_network("bwrap sandbox")
-            if self._proc is None or self._proc.poll() is not None:
+            if (
+                self._proc is None
+                or self._proc.poll() is not None
+                or self._served >= MAX_RUNS_PER_SANDBOX
+            ):
                 self._stop()
                 self.start()
         except ExecutionError as exc:
@@ -212,6 +226,7 @@ class ForkServer:
             "results_dir": SANDBOX_RESULTS,
             "logs_dir": SANDBOX_LOGS,
         }
+        self._served += 1
         watched = self._ask(request, limits.timeout_seconds + ANSWER_GRACE_SECONDS)
         if watched is None:  # the sandbox died or hung: this run fails, the next gets a new one
             self._stop()
