@@ -19,6 +19,7 @@ def request(tmp_path: Path, timeout: float) -> dict[str, object]:
         "timeout_seconds": timeout, "memory_bytes": 1 << 40, "max_processes": 10_000,
         "log_bytes": 1 << 20, "total_output_bytes": 1 << 20,
         "logs_dir": str(tmp_path / "logs"), "results_dir": str(tmp_path / "results"),
+        "cpu_seconds": 1000, "pids_events": None,
     }  # fmt: skip
 
 

@@ -95,16 +95,38 @@ def test_limits_apply_per_run_and_the_next_run_goes_on(
     assert fine.status == "succeeded", fine.error
 
 
-def test_timeout_and_a_run_that_kills_its_sandbox(
+def test_timeout_and_a_sandbox_that_dies_mid_run(
     bwrap_ok: None, make_script: Any, tmp_path: Path
 ) -> None:
+    import os
+    import signal
+    import threading
+
     with ForkServer(Limits(timeout_seconds=1)) as server:
         slow = server.run(
             spec(make_script("import time\ntime.sleep(30)\n"), tmp_path / "t", server)
         )
         assert slow.status == "timeout" and 1 <= slow.wall_seconds < 4
-        killer = make_script("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
-        killed = server.run(spec(killer, tmp_path / "k", server))
+        # A run cannot kill the sandbox's init (itself, kill(-1)); the host can: the run fails
+        # alone and the next run gets a new sandbox.
+        killer = make_script(
+            "import contextlib, os, signal\n"
+            "os.kill(os.getppid(), signal.SIGKILL)\n"
+            "with contextlib.suppress(ProcessLookupError):\n"
+            "    os.kill(-1, signal.SIGKILL)\n"
+            "print('ppid', os.getppid())\n"
+        )
+        survived = server.run(spec(killer, tmp_path / "k", server))
+        assert survived.status == "succeeded", survived.error
+        assert "ppid 1" in (tmp_path / "k" / "logs" / "run.log").read_text()
+        proc = server._proc
+        assert proc is not None
+        stop = threading.Timer(0.5, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        stop.start()
+        killed = server.run(
+            spec(make_script("import time\ntime.sleep(0.9)\n"), tmp_path / "d", server)
+        )
+        stop.join()
         assert killed.status == "failed"
         assert any("killed and replaced" in w for w in killed.warnings)
         after = server.run(spec(make_script("print(1)\n"), tmp_path / "a", server))
@@ -159,10 +181,10 @@ def test_a_run_cannot_swap_its_log_for_a_host_file(
     swap = make_script(
         "import os\n"
         "os.close(1)\n"
-        "os.remove('/sandbox/logs/stdout')\n"
-        f"os.symlink({str(secret)!r}, '/sandbox/logs/stdout')\n"
-        "os.remove('/sandbox/logs/stderr')\n"
-        "os.mkfifo('/sandbox/logs/stderr')\n"
+        "os.remove('/run/meta-agent/output/stdout')\n"
+        f"os.symlink({str(secret)!r}, '/run/meta-agent/output/stdout')\n"
+        "os.remove('/run/meta-agent/output/stderr')\n"
+        "os.mkfifo('/run/meta-agent/output/stderr')\n"
     )
     result = server.run(spec(swap, tmp_path / "swap", server))
     log = (tmp_path / "swap" / "logs" / "run.log").read_text()

@@ -12,8 +12,11 @@ size and results size, at the host monitor's interval. After the run every other
 sandbox is killed and what the run left in /tmp is removed, so the next run starts from the
 state right after the imports; the host moves the results out before it sends the next request.
 
-The process makes itself non-dumpable, so a run (same user, same sandbox) cannot open its
-memory through /proc; ptrace is denied to every process by the sandbox's seccomp filter.
+This process is the sandbox's init (pid 1, ``bwrap --as-pid-1``): a run cannot kill it (the
+kernel drops signals sent to a namespace's init from inside, kill(-1) included) and every
+orphan of a run becomes its child. It makes itself non-dumpable, so a run (same user, same
+sandbox) cannot open its memory through /proc; ptrace is denied to every process by the
+sandbox's seccomp filter.
 """
 
 from __future__ import annotations
@@ -35,24 +38,78 @@ SAMPLE_SECONDS = 0.05  # as monitor.SAMPLE_INTERVAL_SECONDS
 PR_SET_DUMPABLE = 4
 TMP = "/tmp"  # noqa: S108 - the sandbox's private tmpfs
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def others() -> list[int]:
-    """Every process of the sandbox but this one and the sandbox's init (pid 1)."""
+    """Every process of the sandbox but this one (its init: pid 1)."""
     me = os.getpid()
     return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
 
 
-def usage(pids: list[int]) -> tuple[int, int]:
-    """(resident bytes, tasks) of these processes; those gone meanwhile count nothing."""
-    rss = tasks = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            with open(f"/proc/{pid}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
+def stat_fields(pid: int | str) -> list[bytes]:
+    """/proc/PID/stat from the state field on (index 0 = field 3 of proc(5)); [] once gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def proportional_bytes(pid: int | str) -> int | None:
+    """The process's proportional set size (shared pages split among their users); None where
+    the kernel does not say (then its resident size counts)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def usage(pids: list[int]) -> tuple[int, int, float]:
+    """(memory bytes, tasks, CPU seconds) of a run's processes ``pids``.
+
+    Memory is the proportional size of these processes and this one: pages a fork shares with
+    this process count once, as in a cold sandbox where the script imported the stack itself.
+    CPU adds what the processes reaped (cutime, cstime); tasks count threads.
+    """
+    memory = tasks = 0
+    ticks = 0
+    everyone: list[int | str] = [*pids, "self"]
+    for pid in everyone:
+        fields = stat_fields(pid)
+        if not fields:
+            continue
+        pss = proportional_bytes(pid)
+        memory += pss if pss is not None else int(fields[21]) * PAGE  # rss, in pages
+        if pid != "self":
             tasks += int(fields[17])  # num_threads
-            rss += int(fields[21]) * PAGE  # rss, in pages
-    return rss, tasks
+            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return memory, tasks, ticks / CLOCK_TICKS
+
+
+def refused_forks(path: str | None) -> int:
+    """How often the sandbox's cgroup refused a new task (its pids.events "max"); 0 without."""
+    if not path:
+        return 0
+    try:
+        with open(path, "rb") as handle:
+            for line in handle:
+                key, _, value = line.partition(b" ")
+                if key == b"max":
+                    return int(value)
+    except (OSError, ValueError):
+        return 0
+    return 0
+
+
+def reaped_seconds() -> float:
+    """CPU of the processes this one (pid 1: every orphan's parent) has reaped so far."""
+    fields = stat_fields("self")
+    return sum(int(value) for value in fields[13:15]) / CLOCK_TICKS if fields else 0.0
 
 
 def folder_bytes(folder: str) -> int:
@@ -79,7 +136,9 @@ def child(request: dict, logs: str) -> None:  # type: ignore[type-arg]
         os.environ.update(request["env"])
         seconds = int(request["cpu_seconds"])  # a forked child starts at 0 s of CPU
         resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + CPU_GRACE_SECONDS))
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        # Readable by this process's sampling (/proc/PID/smaps_rollup); ptrace stays denied by
+        # seccomp and no core is written (RLIMIT_CORE 0). This process stays non-dumpable.
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     except BaseException:  # noqa: BLE001 - nothing to report to but the exit code
         os._exit(125)
     finalize(run(request["source"], request["filename"]))
@@ -88,6 +147,9 @@ def child(request: dict, logs: str) -> None:  # type: ignore[type-arg]
 def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
     """Wait for the run, stopping it at the first limit it breaches; how it ended."""
     started = time.monotonic()
+    reaped_before = reaped_seconds()
+    refused_before = refused_forks(request["pids_events"])
+    cpu_limit = request["cpu_seconds"] + CPU_GRACE_SECONDS
     try:
         ended: int | None = os.pidfd_open(pid)
     except (AttributeError, OSError):  # kernels before 5.3: poll at the sampling interval
@@ -109,12 +171,18 @@ def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
             if time.monotonic() - started > request["timeout_seconds"]:
                 breach = "timeout"
                 break
-            rss, tasks = usage(others())
-            peak = max(peak, rss)
-            if rss > request["memory_bytes"]:
+            memory, tasks, cpu = usage(others())
+            cpu += reaped_seconds() - reaped_before  # orphans reaped by this init meanwhile
+            peak = max(peak, memory)
+            if memory > request["memory_bytes"]:
                 breach = "memory_limit"
-            elif tasks > request["max_processes"]:
-                breach = "process_limit"
+            elif (
+                tasks > request["max_processes"]
+                or refused_forks(request["pids_events"]) > refused_before
+            ):
+                breach = "process_limit"  # over the count, or a fork refused by the cgroup
+            elif cpu > cpu_limit:
+                breach = "cpu_limit"
             elif folder_bytes(request["logs_dir"]) > request["log_bytes"]:
                 breach = "log_limit"
             elif folder_bytes(request["results_dir"]) > request["total_output_bytes"]:
@@ -132,7 +200,8 @@ def supervise(pid: int, request: dict) -> dict:  # type: ignore[type-arg]
     return {
         "breach": breach,
         "wait_status": status,
-        "cpu_seconds": rusage.ru_utime + rusage.ru_stime,
+        # Reaped by now: the run's process and whatever of it this init reaped, all counted.
+        "cpu_seconds": max(rusage.ru_utime + rusage.ru_stime, reaped_seconds() - reaped_before),
         "peak_memory_mb": max(peak, rusage.ru_maxrss * 1024) / 2**20,
         "wall_seconds": time.monotonic() - started,
     }

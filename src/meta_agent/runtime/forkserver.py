@@ -33,7 +33,6 @@ from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.environment import (
     PASSWORD_WARNING,
     RESERVED,
-    SANDBOX_DIR,
     SANDBOX_RESULTS,
     Bind,
     database_access,
@@ -49,7 +48,11 @@ from meta_agent.runtime.supervise import LIMIT_MESSAGES, RunContext, Watched, fi
 logger = logging.getLogger(__name__)
 
 SERVE_SCRIPT = str(Path(__file__).with_name("forkserve.py"))
-SANDBOX_LOGS = f"{SANDBOX_DIR}/logs"  # where a run's stdout and stderr files are written
+# Where a run's stdout and stderr files are written: away from /sandbox, where a cold run's
+# folder has nothing but results/.
+SANDBOX_LOGS = "/run/meta-agent/output"
+# The sandbox cgroup's pids.events, read-only: a fork the cgroup refused is a process_limit.
+SANDBOX_PIDS_EVENTS = "/run/meta-agent/pids.events"
 # How long past its own timeout a run's answer may take before the sandbox counts as hung.
 ANSWER_GRACE_SECONDS = 10.0
 # Runs before the sandbox is replaced by a fresh one: its own CPU (forks, sampling; a few ms a
@@ -88,6 +91,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self.starts = 0  # sandboxes started so far (a run that kills one costs a restart)
         self._served = 0  # runs of the sandbox in use
+        self._pids_events: str | None = None
 
     @property
     def staging(self) -> Path:
@@ -125,15 +129,20 @@ class ForkServer:
         cgroup = (
             Cgroup.create(limits.memory_bytes, limits.max_processes) if self.use_cgroup else None
         )
+        events = _pids_events(cgroup)
+        if events is not None:
+            binds.append(Bind(events, SANDBOX_PIDS_EVENTS))
+        self._pids_events = SANDBOX_PIDS_EVENTS if events is not None else None
         ready_read, ready_write = os.pipe()
         filter_fd = seccomp_pipe()
-        argv = sandbox_argv(
+        bwrap, *options = sandbox_argv(
             binds,
             symlinks,
             [self.python, "-I", "-u", SERVE_SCRIPT, str(ready_write), self.preload],
             tmp_bytes=limits.total_output_bytes,
             seccomp_fd=filter_fd,
         )
+        argv = [bwrap, "--as-pid-1", *options]  # the server is the init: runs cannot kill it
         passed = (ready_write,) if filter_fd is None else (ready_write, filter_fd)
         setup = child_setup(
             limits,
@@ -225,6 +234,7 @@ class ForkServer:
             "total_output_bytes": limits.total_output_bytes,
             "results_dir": SANDBOX_RESULTS,
             "logs_dir": SANDBOX_LOGS,
+            "pids_events": self._pids_events,
         }
         self._served += 1
         watched = self._ask(request, limits.timeout_seconds + ANSWER_GRACE_SECONDS)
@@ -324,3 +334,12 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _pids_events(cgroup: Cgroup | None) -> Path | None:
+    """The cgroup's pids.events file (v2: beside memory's; v1: the pids controller's)."""
+    if cgroup is None:
+        return None
+    folder = cgroup.dirs["memory"] if cgroup.version == 2 else cgroup.dirs.get("pids")
+    path = folder / "pids.events" if folder is not None else None
+    return path if path is not None and path.is_file() else None
