@@ -2,14 +2,15 @@
 
 A warm-pool member serves one run and is torn down, so a batch of runs pays a sandbox start and
 an import of pandas (~0.7 s of CPU) per run. A ``ForkServer`` is one bwrap sandbox, built like a
-pool member (same namespaces, mounts, seccomp filter, cgroup and rlimits), whose process imports
-the data stack once and then forks a fresh child for each run (``forkserve.py``): a run costs a
-fork plus the script's own work. Runs go one at a time. Each gets its own variables, an empty
-results/ (moved into the run's folder before the next run starts), its own log, and the same
-limits as a cold run, enforced per run: wall time, memory and task count by the process inside
-(sampled as the host's monitor samples), CPU and file size by the child's rlimits, log and
-results size by both sides. After each run every process of the run is killed and its /tmp
-files removed. A run that kills the sandbox fails alone; the next run gets a new sandbox.
+pool member (same namespaces, mounts, seccomp filter, cgroup and rlimits), whose init process
+imports the data stack once and then forks a fresh child for each run (``forkserve.py``): a run
+costs a fork plus the script's own work. Runs go one at a time. Each gets its own variables, an
+empty results/ (moved into the run's folder before the next run starts), its own log, and a
+cold run's limits, enforced per run from inside: wall time, memory (proportional size, shared
+pages once), tasks and forks the cgroup refused, CPU of the run's tree, log and results size;
+file size and per-process CPU by rlimits. After each run every process of the run is killed and
+its /tmp files removed. A run cannot kill the init; a sandbox that dies anyway fails its run
+alone, and the next run gets a new sandbox (as it does every ``MAX_RUNS_PER_SANDBOX`` runs).
 """
 
 from __future__ import annotations
