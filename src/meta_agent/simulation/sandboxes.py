@@ -53,15 +53,21 @@ def _forked(
     """Each spec in a forked child of one of ``workers`` sandboxes; results in spec order."""
     from meta_agent.runtime.backend import Limits
     from meta_agent.runtime.forkserver import ForkServer
+    from meta_agent.runtime.pool import preload_for
 
     if not specs:
         return []
     limits = Limits.from_settings(settings)
+    # What the sandboxes import once: what the script imports (matplotlib only if it draws).
+    scripts = {spec.script for spec in specs}
+    preload = preload_for(specs[0].script.read_text()) if len(scripts) == 1 else "full"
     root = folder / ".sandboxes"
     root.mkdir(parents=True, exist_ok=True)
     free: queue.SimpleQueue[ForkServer] = queue.SimpleQueue()
     for _ in range(min(workers, len(specs))):
-        server = ForkServer(limits, database_url=settings.resolved_database_url, root=root)
+        server = ForkServer(
+            limits, database_url=settings.resolved_database_url, root=root, preload=preload
+        )
         servers.append(server)
         free.put(server)
 
