@@ -95,9 +95,7 @@ class Transcript:
     entries: list[dict[str, Any]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)  # values replaced by "***" when written
 
-    def record(
-        self, kind: Literal["request", "response", "error"], payload: dict[str, Any]
-    ) -> None:
+    def record(self, kind: Literal["request", "response", "error"], payload: dict[str, Any]) -> None:
         self.entries.append({"kind": kind, **payload})
 
 
