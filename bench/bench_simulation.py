@@ -1,7 +1,7 @@
 """What simulations cost: 100 NOI shocks x 100,000 properties, and Monte Carlo over the portfolio.
 
 Run: .venv/bin/python bench/bench_simulation.py [--properties 100000] [--shocks 100] [--runs 7]
-     [--draws 10000] [--scripts 40]
+     [--draws 10000] [--scripts 100]
 
 Prints medians of several runs of:
 - broadcasting: DSCR of every scenario and property (shocks x properties) and the at-risk counts;
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument(
         "--scripts",
         type=int,
-        default=40,
+        default=100,
         help="scenarios of the script-per-scenario batch (0: skip)",
     )
     args = parser.parse_args()
