@@ -73,11 +73,14 @@ def uniform_summary(
         at_risk[rows] = count_below(ordered, f, threshold)
         ordered_rows.append(ordered)
 
+    # Every level's sorted DSCRs end to end: a scenario's value at a rank is f x one element.
+    flat = np.concatenate(ordered_rows)
+    starts = np.cumsum([0] + [len(o) for o in ordered_rows[:-1]])
+    kept = np.flatnonzero(counts > 0)
+
     def pick(ranks: np.ndarray) -> np.ndarray:
-        kept = np.flatnonzero(counts > 0)
-        return np.array(
-            [factors[r] * ordered_rows[inverse[r]][ranks[r]] for r in kept], dtype=float
-        )
+        values: np.ndarray = factors[kept] * flat[starts[inverse[kept]] + ranks[kept]]
+        return values
 
     percentiles = interpolated_percentiles(counts, pick)
     base_has_debt = base_service > 0
