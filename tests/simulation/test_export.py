@@ -20,12 +20,16 @@ def test_workbook_sheets_charts_and_decimals(sample_db_url: str, tmp_path: Path)
     paths = export_batch(batch, tmp_path, monte_carlo=result)
     names = {p.name for p in paths}
     assert {"comparison.csv", "property_results.csv", "simulation.xlsx", "dscr_vs_noi.png",
-            "at_risk_heatmap.png", "tornado.png", "monte_carlo_dscr.png",
-            "breach_probabilities.png", "monte_carlo_percentiles.csv"} <= names  # fmt: skip
+            "at_risk_heatmap.png", "tornado.png", "monte_carlo_dscr.png", "monte_carlo_fan.png",
+            "breach_probabilities.png", "monte_carlo_percentiles.csv",
+            "monte_carlo_fan.csv"} <= names  # fmt: skip
     book = load_workbook(tmp_path / "simulation.xlsx")
     assert book.sheetnames == [
-        "Summary", "Comparison", "Properties", "Monte Carlo", "Breach probabilities",
+        "Summary", "Comparison", "Properties", "Monte Carlo", "Monte Carlo by month",
+        "Breach probabilities",
     ]  # fmt: skip
+    months = [row[0].value for row in book["Monte Carlo by month"].iter_rows(min_row=2)]
+    assert months == list(range(13))
     sheet = book["Comparison"]
     header = [c.value for c in sheet[1]]
     noi = header.index("noi_change_pct")

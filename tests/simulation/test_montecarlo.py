@@ -26,13 +26,14 @@ def portfolio(sample_db_path: Path) -> PortfolioArrays:
 
 
 def spec(draws: int, seed: int = 5, workers: int = 1, noi: str = "normal:0,10",
-         rate: str = "normal:0,100") -> MonteCarloSpec:  # fmt: skip
+         rate: str = "normal:0,100", horizon: int = 12) -> MonteCarloSpec:  # fmt: skip
     return MonteCarloSpec(
         draws=draws,
         seed=seed,
         workers=workers,
         noi=Distribution.parse(noi, "noi"),
         rate=Distribution.parse(rate, "rate"),
+        horizon_months=horizon,
     )
 
 
@@ -42,6 +43,9 @@ def test_same_seed_same_result_on_any_number_of_workers(portfolio: PortfolioArra
     assert np.array_equal(one.aggregate_dscr, four.aggregate_dscr)
     assert np.array_equal(one.at_risk_count, four.at_risk_count)
     assert np.array_equal(one.breach_probability, four.breach_probability)
+    assert np.array_equal(one.path_dscr, four.path_dscr)
+    assert np.array_equal(one.path_at_risk, four.path_at_risk)
+    assert one.fan_table().equals(four.fan_table())
     shorter = run_monte_carlo(portfolio, spec(CHUNK_DRAWS, workers=2))
     assert np.array_equal(shorter.aggregate_dscr, one.aggregate_dscr[:CHUNK_DRAWS])
     other = run_monte_carlo(portfolio, spec(3_500, seed=6))
@@ -144,3 +148,70 @@ def test_distributions_stay_in_their_support(portfolio: PortfolioArrays) -> None
 def test_distribution_errors(text: str, what: str, words: str) -> None:
     with pytest.raises(ScenarioInvalid, match=words):
         Distribution.parse(text, what)  # type: ignore[arg-type]
+
+
+def test_paths_run_from_today_to_the_drawn_horizon(portfolio: PortfolioArrays) -> None:
+    result = run_monte_carlo(portfolio, spec(1_500, horizon=24))
+    assert result.path_dscr.shape == result.path_at_risk.shape == (1_500, 25)
+    # Month 24 is the horizon: the draw itself, bit for bit; month 0 is today for every draw.
+    assert np.array_equal(result.path_dscr[:, -1], result.aggregate_dscr)
+    assert np.array_equal(result.path_at_risk[:, -1], result.at_risk_count)
+    today = run_monte_carlo(portfolio, spec(10, noi="normal:0,0", rate="normal:0,0"))
+    assert set(result.path_dscr[:, 0]) == {today.aggregate_dscr[0]}
+    assert set(result.path_at_risk[:, 0]) == {today.at_risk_count[0]}
+    fan = result.fan_table()
+    assert list(fan["month"]) == list(range(25))
+    widths = (fan["dscr_p95"] - fan["dscr_p5"]).to_numpy()
+    assert widths[0] == 0 and (np.diff(widths[:13]) > 0).sum() >= 10  # the fan opens
+    assert (fan["dscr_p5"] <= fan["dscr_p25"]).all() and (fan["dscr_p75"] <= fan["dscr_p95"]).all()
+
+
+def test_a_month_on_the_path_matches_a_plain_recomputation(
+    sample_db_path: Path, portfolio: PortfolioArrays
+) -> None:
+    horizon, draws = 36, 40
+    result = run_monte_carlo(portfolio, spec(draws, seed=4, horizon=horizon))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(4).spawn(1)[0]))
+    growth = rng.normal(0, 10, draws)
+    shifts = rng.normal(0, 100, draws)
+    walk = np.cumsum(rng.standard_normal((draws, horizon)) * 100 / math.sqrt(horizon), axis=1)
+    props = independent(sample_db_path)
+    for draw, month in ((0, 1), (7, 18), (39, 35)):
+        share = month / horizon
+        shift = share * shifts[draw] + walk[draw, month - 1] - share * walk[draw, -1]
+        noi_sum = service_sum = 0.0
+        below = 0
+        for p in props.values():
+            if p["service"] <= 0:
+                continue
+            noi = p["noi"] + share * (p["noi"] * (1 + growth[draw] / 100) - p["noi"])
+            service = sum(
+                pmt_annual(b, max(r + shift / 10_000, 0.0), int(m)) for b, r, m, _, _ in p["loans"]
+            )
+            noi_sum, service_sum = noi_sum + noi, service_sum + service
+            below += noi / service < 1.25
+        assert result.path_dscr[draw, month] == pytest.approx(noi_sum / service_sum, rel=1e-9)
+        assert result.path_at_risk[draw, month] == below
+
+
+def test_the_horizon_is_checked_and_recorded() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        spec(10, horizon=0)
+    with pytest.raises(ValidationError):
+        spec(10, horizon=121)
+    assert "--horizon 60" in spec(10, horizon=60).describe()
+    assert spec(10, horizon=60).to_json()["horizon_months"] == 60
+
+
+def test_spread_of_each_distribution() -> None:
+    assert Distribution.parse("normal:5,40", "rate").spread() == 40
+    tri = np.random.default_rng(0).triangular(-50, 10, 200, 400_000)
+    assert Distribution.parse("triangular:-50,10,200", "rate").spread() == pytest.approx(
+        tri.std(), rel=0.01
+    )
+    log = np.random.default_rng(0).lognormal(4, 0.5, 400_000)
+    assert Distribution.parse("lognormal:4,0.5", "rate").spread() == pytest.approx(
+        log.std(), rel=0.02
+    )

@@ -237,3 +237,16 @@ def test_percentiles_match_numpy(sample_db_url: str) -> None:
         for key, q in (("p5_dscr", 5), ("median_dscr", 50), ("p95_dscr", 95)):
             assert result.summary[key] == pytest.approx(np.nanpercentile(dscr, q), rel=1e-12)
     assert not math.isnan(batch.results[0].summary["p5_dscr"])
+
+
+def test_workers_give_the_same_results(sample_db_url: str) -> None:
+    scenarios = parse_grid("noi 0..-40 step 10 x rate 0..200 step 100") + [
+        Scenario.build("vacancy", {"vacancy_change_pts": 5.0}),
+        Scenario.build("offices", {"noi_change_pct": -20.0, "property_types": ["office"]}),
+        Scenario.build("broken", {"cap_rate_shift_bp": -5000.0}),
+    ]
+    one = SimulationRunner().run_batch_simulations(None, scenarios)
+    three = SimulationRunner(workers=3).run_batch_simulations(None, scenarios)
+    assert [r.to_json() for r in three.results] == [r.to_json() for r in one.results]
+    assert three.properties.equals(one.properties)
+    assert [r.status for r in one.results].count("failed") == 1

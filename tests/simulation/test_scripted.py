@@ -77,15 +77,20 @@ def _sandbox() -> None:
         unavailable(f"no sandbox can start here: {exc}")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_each_scenario_is_a_sandboxed_run(
-    cli: Callable[..., CliResult], sample_db_path: Path, sample_db_url: str, tmp_path: Path
+    cli: Callable[..., CliResult],
+    sample_db_path: Path,
+    sample_db_url: str,
+    tmp_path: Path,
+    workers: str,
 ) -> None:
     _sandbox()
     script, scenarios = tmp_path / "dscr.py", tmp_path / "set.yaml"
     script.write_text(SCRIPT)
     scenarios.write_text(SCENARIOS)
     result = cli(
-        "simulate", str(scenarios), "--script", str(script), "--json",
+        "simulate", str(scenarios), "--script", str(script), "--json", "--workers", workers,
         "--database", sample_db_url, "--runs-dir", str(tmp_path / "runs"),
     )  # fmt: skip
     out = result.json()
@@ -106,6 +111,9 @@ def test_each_scenario_is_a_sandboxed_run(
     assert {"comparison.csv", "simulation.xlsx", "dscr_vs_noi.png"} <= set(out["artifacts"])
     folder = Path(out["run_dir"]) / "scenarios"
     assert (folder / "001-mild" / "results" / "results.json").is_file()
+    crashed = (folder / "005-crashes" / "logs" / "run.log").read_text()
+    assert "RuntimeError: asked to fail" in crashed
+    assert "asked to fail" not in (folder / "001-mild" / "logs" / "run.log").read_text()
     assert json.loads((Path(out["run_dir"]) / "manifest.json").read_text())["status"] == "partial"
 
 

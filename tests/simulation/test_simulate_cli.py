@@ -116,6 +116,13 @@ def test_monte_carlo_from_the_cli(cli: Cli, sample_db_url: str, runs_dir: Path) 
     assert {"monte_carlo_dscr.png", "breach_probabilities.png", "breach_probabilities.csv"} <= set(
         first["artifacts"]
     )
+    assert first["monte_carlo"]["horizon_months"] == 12
+    longer = cli(*args, "--horizon", "24").json()
+    assert longer["monte_carlo"]["horizon_months"] == 24
+    assert longer["monte_carlo"]["aggregate_dscr"] == bands  # the same draws at the horizon
+    assert any(a.endswith("monte_carlo_fan.png") for a in longer["artifacts"])
+    fan = Path(longer["run_dir"]) / "results" / "monte_carlo_fan.csv"
+    assert fan.read_text().count("\n") == 26  # a header and months 0 .. 24
     bad = cli("simulate", "--monte-carlo", "10", "--rate-dist", "historical", "--json")
     assert bad.code == 2 and "historical bootstrap is for NOI" in bad.json()["error"]
 

@@ -72,7 +72,24 @@ def simulate(
     rate_dist: Annotated[
         str, typer.Option(help="Rate shift bp: normal:M,SD | lognormal:MU,S | triangular:L,M,H.")
     ] = "normal:0,100",
-    workers: Annotated[int, typer.Option(help="Threads for the Monte Carlo chunks.")] = 1,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=120,
+            help="Months of each Monte Carlo draw's monthly NOI and rate path (the fan chart); "
+            "the drawn growth and shift are reached at the horizon.",
+        ),
+    ] = 12,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run side by side: a script's scenarios in this many bwrap sandboxes (default: "
+            "one per core, up to 4; docker and process run them one by one), shock scenarios "
+            "and Monte Carlo chunks on this many threads (default 1). Same results for any N.",
+        ),
+    ] = None,
     executor: Annotated[
         str, typer.Option(help="local, or celery: chunks go to `meta-agent worker` processes.")
     ] = "local",
@@ -94,14 +111,15 @@ def simulate(
             seed=seed,
             noi=Distribution.parse(noi_dist, "noi"),
             rate=Distribution.parse(rate_dist, "rate"),
-            workers=workers,
+            workers=workers or 1,
+            horizon_months=horizon,
         )
     lists = {"noi": noi, "rate": rate, "cap": cap, "vacancy": vacancy, "expenses": expenses}
     if executor not in ("local", "celery"):
         raise typer.BadParameter("use local or celery", param_hint="--executor")
     asked = SimulationRequest(
         file=file, request=request, grid=grid, lists=lists, monte_carlo=spec, script=script,
-        executor="celery" if executor == "celery" else "local", queue=queue,
+        executor="celery" if executor == "celery" else "local", queue=queue, workers=workers,
     )  # fmt: skip
     run = run_simulation(settings, asked)
     if as_json:
@@ -167,7 +185,8 @@ def show_run(run: SimulationRun) -> None:
         mc = run.monte_carlo.summary()
         bands = mc["aggregate_dscr"], mc["at_risk_count"]
         out.print(
-            f"Monte Carlo, {mc['draws']:,} draws (seed {mc['seed']}): aggregate DSCR "
+            f"Monte Carlo, {mc['draws']:,} draws (seed {mc['seed']}), at "
+            f"{mc['horizon_months']} months: aggregate DSCR "
             f"P5 {style.format_ratio(bands[0]['p5'])}, P50 {style.format_ratio(bands[0]['p50'])}, "
             f"P95 {style.format_ratio(bands[0]['p95'])}; at risk P5 {bands[1]['p5']:.0f}, "
             f"P50 {bands[1]['p50']:.0f}, P95 {bands[1]['p95']:.0f}."

@@ -131,8 +131,47 @@ def tornado_chart(comparison: pd.DataFrame, path: Path) -> Path | None:
         return cs.save(fig, path)
 
 
-def fan_chart(levels: np.ndarray, values: np.ndarray, path: Path, threshold: float) -> Path:
-    """Monte Carlo: the distribution of aggregate DSCR (histogram) with P5, P50 and P95 marked."""
+def fan_chart(fan: pd.DataFrame, path: Path, threshold: float, draws: int) -> Path:
+    """Monte Carlo: aggregate DSCR month by month to the horizon, P5-P95 and P25-P75 bands
+    around the median (``MonteCarloResult.fan_table``), with the threshold."""
+    months = fan["month"].to_numpy()
+    with cs.rc():
+        fig = cs.figure(7.5, 3.8)
+        ax = fig.add_subplot()
+        _title(fig, f"Monte Carlo: portfolio DSCR over {months[-1]:g} months, {draws:,} draws")
+        ax.fill_between(
+            months, fan["dscr_p5"], fan["dscr_p95"], color=style.NAVY, alpha=0.18,
+            linewidth=0, label="P5-P95",
+        )  # fmt: skip
+        ax.fill_between(
+            months, fan["dscr_p25"], fan["dscr_p75"], color=style.NAVY, alpha=0.35,
+            linewidth=0, label="P25-P75",
+        )  # fmt: skip
+        ax.plot(months, fan["dscr_p50"], color=style.NAVY, linewidth=1.8, label="Median")
+        ax.axhline(threshold, color=style.RED, linestyle="--", linewidth=1.0)
+        ax.annotate(
+            f"threshold {threshold:.2f}x", (0, threshold), xytext=(3, 3),
+            textcoords="offset points", fontsize=8, color=style.RED,
+        )  # fmt: skip
+        for column in ("dscr_p5", "dscr_p50", "dscr_p95"):
+            end = float(fan[column].iloc[-1])
+            ax.annotate(
+                f"P{column.removeprefix('dscr_p')} {end:.2f}x", (months[-1], end), xytext=(4, -3),
+                textcoords="offset points", fontsize=8, color=style.INK,
+            )  # fmt: skip
+        ax.set_xlim(0, max(months[-1], 1))
+        ax.set_xlabel("Months from today")
+        ax.set_ylabel("Aggregate DSCR")
+        ax.yaxis.set_major_formatter(cs.formatter("ratio"))
+        ax.legend(loc="lower left", fontsize=8, frameon=False)
+        return cs.save(fig, path)
+
+
+def distribution_chart(
+    levels: np.ndarray, values: np.ndarray, path: Path, threshold: float
+) -> Path:
+    """Monte Carlo: the distribution of aggregate DSCR at the horizon (histogram) with P5, P50
+    and P95 marked."""
     import numpy as np
 
     finite = values[np.isfinite(values)]

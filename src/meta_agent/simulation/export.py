@@ -1,7 +1,8 @@
 """Write a simulation's results: comparison CSV, per-property CSV, an Excel workbook and charts.
 
 The workbook has the Summary sheet first (``reporting.excel``), then the comparison, the
-properties and, for a Monte Carlo run, its percentiles and breach probabilities; its charts are
+properties and, for a Monte Carlo run, its percentiles, its bands month by month (the fan chart's
+data) and breach probabilities; its charts are
 native Excel charts plus the PNGs drawn here (``reporting.simulation_charts``).
 """
 
@@ -33,6 +34,7 @@ def export_batch(
     *,
     monte_carlo: MonteCarloResult | None = None,
     title: str = "Simulation",
+    request: str | None = None,
 ) -> list[Path]:
     """Every file of a batch (and its Monte Carlo run) in ``folder``; the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -66,10 +68,18 @@ def export_batch(
         breaches = monte_carlo.breach_table()
         written.append(write_csv(folder / "monte_carlo_percentiles.csv", percentiles))
         written.append(write_csv(folder / "breach_probabilities.csv", breaches))
+        fan = monte_carlo.fan_table()
+        written.append(write_csv(folder / "monte_carlo_fan.csv", fan))
         sheets["Monte Carlo"] = percentiles
+        sheets["Monte Carlo by month"] = fan
         sheets["Breach probabilities"] = breaches
         drawn.append(
             charts.fan_chart(
+                fan, folder / "monte_carlo_fan.png", monte_carlo.threshold, monte_carlo.spec.draws
+            )
+        )
+        drawn.append(
+            charts.distribution_chart(
                 monte_carlo.levels, monte_carlo.aggregate_dscr, folder / "monte_carlo_dscr.png",
                 monte_carlo.threshold,
             )
@@ -92,6 +102,7 @@ def export_batch(
             folder / WORKBOOK,
             sheets,
             title=title,
+            request=request,
             summary=summary,
             charts=chart_specs,
             threshold=batch.threshold,

@@ -1,11 +1,14 @@
-"""Monte Carlo: N draws of NOI growth and rate shifts, per property breach odds, portfolio bands.
+"""Monte Carlo: N draws of NOI growth and rate paths, per property breach odds, portfolio bands.
 
-Each draw takes one NOI growth and one rate shift for the whole portfolio (docs/DOMAIN.md,
-"Monte Carlo"), applies them as the NOI and rate shocks are applied, and counts which properties
-fall below the DSCR threshold. Draws are made in chunks of ``CHUNK_DRAWS``; chunk k draws from its
-own stream, ``SeedSequence(seed).spawn(...)[k]``, which depends on k alone. So a seed gives the
-same numbers whether the chunks run on one worker or many, and the first N draws of a longer run
-are the N draws of a shorter one.
+Each draw takes, for the whole portfolio, the NOI growth and the rate shift reached at the
+horizon, and a monthly path to them (docs/DOMAIN.md, "Monte Carlo"): NOI moves in a straight
+line from today's to the horizon's, rates follow a random walk tied to the drawn shift (a
+Brownian bridge). Each month's shocks are applied as the NOI and rate shocks are applied, giving
+the aggregate DSCR and at-risk count month by month (the fan chart); breach odds and the
+P5/P50/P95 bands are those at the horizon. Draws are made in chunks of ``CHUNK_DRAWS``; chunk k
+draws from its own stream, ``SeedSequence(seed).spawn(...)[k]``, which depends on k alone. So a
+seed gives the same numbers whether the chunks run on one worker or many, and the first N draws
+of a longer run are the N draws of a shorter one.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from meta_agent.errors import ScenarioInvalid
-from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, dscr_vector
+from meta_agent.simulation.paths import months_between
 from meta_agent.simulation.portfolio_data import PortfolioArrays
 from meta_agent.simulation.scenarios import check_threshold
 
@@ -31,6 +35,9 @@ CHUNK_DRAWS = 1_000
 BLOCK_CELLS = 2_000_000
 MAX_DRAWS = 1_000_000
 PERCENTILE_LEVELS = (5.0, 50.0, 95.0)
+FAN_LEVELS = (5.0, 25.0, 50.0, 75.0, 95.0)  # the fan chart's bands: P5-P95 and P25-P75
+DEFAULT_HORIZON_MONTHS = 12
+MAX_HORIZON_MONTHS = 120
 YOY_MONTHS = 12
 Kind = Literal["normal", "lognormal", "triangular", "historical"]
 PARAMETER_COUNTS = {"normal": 2, "lognormal": 2, "triangular": 3, "historical": 0}
@@ -99,6 +106,20 @@ class Distribution(BaseModel):
         values = ",".join(f"{v:g}" for v in self.parameters)
         return f"{self.kind}:{values}" if values else self.kind
 
+    def spread(self) -> float:
+        """The standard deviation of the stated distribution (rates: bp; NOI: percent)."""
+        p = self.parameters
+        if self.kind == "normal":
+            return p[1]
+        if self.kind == "triangular":
+            low, mode, high = p
+            return float(
+                np.sqrt((low**2 + mode**2 + high**2 - low * mode - low * high - mode * high) / 18)
+            )
+        if self.kind == "lognormal":
+            return float(np.sqrt(np.expm1(p[1] ** 2) * np.exp(2 * p[0] + p[1] ** 2)))
+        raise ValueError(f"{self.kind} states no spread")
+
 
 class MonteCarloSpec(BaseModel):
     """How many draws, the seed, the two distributions and the number of workers."""
@@ -110,11 +131,15 @@ class MonteCarloSpec(BaseModel):
     noi: Distribution = Distribution(kind="normal", parameters=(0.0, 10.0))
     rate: Distribution = Distribution(kind="normal", parameters=(0.0, 100.0))
     workers: int = Field(1, ge=1, le=64)
+    horizon_months: int = Field(DEFAULT_HORIZON_MONTHS, ge=1, le=MAX_HORIZON_MONTHS)
 
     def describe(self) -> str:
+        horizon = ""
+        if self.horizon_months != DEFAULT_HORIZON_MONTHS:
+            horizon = f" --horizon {self.horizon_months}"
         return (
             f"--monte-carlo {self.draws} --seed {self.seed} --noi-dist {self.noi.describe()} "
-            f"--rate-dist {self.rate.describe()}"
+            f"--rate-dist {self.rate.describe()}{horizon}"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -123,13 +148,15 @@ class MonteCarloSpec(BaseModel):
             "seed": self.seed,
             "noi": self.noi.describe(),
             "rate": self.rate.describe(),
+            "horizon_months": self.horizon_months,
             "chunk_draws": CHUNK_DRAWS,
         }
 
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """Per draw: aggregate DSCR and at-risk count; per property: the breach probability."""
+    """Per draw: aggregate DSCR and at-risk count at the horizon and month by month (months 0,
+    today, to the horizon); per property: the breach probability at the horizon."""
 
     spec: MonteCarloSpec
     threshold: float
@@ -139,6 +166,23 @@ class MonteCarloResult:
     noi_growth_pct: np.ndarray  # the portfolio's NOI growth of each draw (T12 NOI-weighted)
     rate_shift_bp: np.ndarray
     data: PortfolioArrays
+    path_dscr: np.ndarray  # draws x (horizon + 1): aggregate DSCR at each month
+    path_at_risk: np.ndarray  # draws x (horizon + 1): at-risk count at each month
+
+    def fan_table(self) -> pd.DataFrame:
+        """Per month: P5, P25, P50, P75 and P95 over the draws of aggregate DSCR and at-risk count."""
+        rows = []
+        for month in range(self.path_dscr.shape[1]):
+            row: dict[str, float] = {"month": month}
+            for name, values in (
+                ("dscr", self.path_dscr[:, month]),
+                ("at_risk", self.path_at_risk[:, month].astype(float)),
+            ):
+                finite = values[np.isfinite(values)]
+                bands = np.percentile(finite, FAN_LEVELS) if len(finite) else [np.nan] * 5
+                row.update({f"{name}_p{q:g}": v for q, v in zip(FAN_LEVELS, bands, strict=True)})
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     @property
     def levels(self) -> np.ndarray:
@@ -248,22 +292,29 @@ def assemble(
         noi_growth_pct=np.concatenate([c.noi_growth_pct for c in chunks]),
         rate_shift_bp=np.concatenate([c.rate_shift_bp for c in chunks]),
         data=data,
+        path_dscr=np.concatenate([c.path_dscr for c in chunks]),
+        path_at_risk=np.concatenate([c.path_at_risk for c in chunks]),
     )
 
 
-CHUNK_FIELDS = ("aggregate_dscr", "at_risk_count", "breaches", "noi_growth_pct", "rate_shift_bp")
+CHUNK_FIELDS = (
+    "aggregate_dscr", "at_risk_count", "breaches", "noi_growth_pct", "rate_shift_bp",
+    "path_dscr", "path_at_risk",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """One chunk's draws: per draw aggregate DSCR, at-risk count, NOI growth, rate shift; per
-    property the number of draws below the threshold."""
+    """One chunk's draws: per draw aggregate DSCR, at-risk count, NOI growth, rate shift and
+    the monthly paths; per property the number of draws below the threshold at the horizon."""
 
     aggregate_dscr: np.ndarray
     at_risk_count: np.ndarray
     breaches: np.ndarray
     noi_growth_pct: np.ndarray
     rate_shift_bp: np.ndarray
+    path_dscr: np.ndarray
+    path_at_risk: np.ndarray
 
     def to_json(self) -> dict[str, list[Any]]:
         """Plain lists (NaN stays NaN: Python's JSON writes and reads it)."""
@@ -278,6 +329,8 @@ class Chunk:
             breaches=np.array(data["breaches"], dtype=np.int64),
             noi_growth_pct=np.array(data["noi_growth_pct"], dtype=float),
             rate_shift_bp=np.array(data["rate_shift_bp"], dtype=float),
+            path_dscr=np.array(data["path_dscr"], dtype=float),
+            path_at_risk=np.array(data["path_at_risk"], dtype=np.int64),
         )
 
 
@@ -290,8 +343,9 @@ def _run_chunk(
     history: np.ndarray | None,
 ) -> Chunk:
     rng = np.random.Generator(np.random.PCG64(stream))
-    # Every random number of the chunk is drawn first, in a fixed order; the blocks below only
-    # split the arithmetic, so they cannot change the numbers.
+    # Every random number of the chunk is drawn first, in a fixed order (the horizon's NOI
+    # growth, its rate shift, then the steps of the rate paths); the blocks below only split
+    # the arithmetic, so they cannot change the numbers.
     if history is not None:
         months = rng.integers(0, history.shape[1], size=draws)
         noi_growth: np.ndarray | None = None
@@ -299,13 +353,20 @@ def _run_chunk(
         months = None
         noi_growth = _sample(rng, spec.noi, draws, "noi")
     shifts = _sample(rng, spec.rate, draws, "rate")
+    horizon = spec.horizon_months
+    steps = rng.standard_normal((draws, horizon)) if horizon > 1 else None
     base_service = np.nan_to_num(data.debt_service)
     has_debt = base_service > 0
     aggregate = np.empty(draws)
     at_risk = np.empty(draws, dtype=np.int64)
     growth_pct = np.empty(draws)
     breaches = np.zeros(data.size, dtype=np.int64)
-    block = max(1, BLOCK_CELLS // max(data.size, 1))
+    path_dscr = np.empty((draws, horizon + 1))
+    path_at_risk = np.empty((draws, horizon + 1), dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        path_dscr[:, 0] = np.sum(data.noi, where=has_debt) / np.sum(base_service)
+    path_at_risk[:, 0] = np.count_nonzero(dscr_vector(data.noi, base_service) < threshold)
+    block = max(1, BLOCK_CELLS // max(data.size * horizon, 1))
     for start in range(0, draws, block):
         rows = slice(start, min(start + block, draws))
         if months is not None and history is not None:
@@ -323,7 +384,15 @@ def _run_chunk(
             growth_pct[rows] = (noi.sum(axis=1) / data.noi.sum() - 1.0) * 100.0
         at_risk[rows] = below.sum(axis=1)
         breaches += below.sum(axis=0)
-    return Chunk(aggregate, at_risk, breaches, growth_pct, shifts)
+        path_dscr[rows, horizon] = aggregate[rows]
+        path_at_risk[rows, horizon] = at_risk[rows]
+        if steps is not None:
+            between = months_between(
+                data, spec.horizon_months, spec.rate.spread(), threshold, noi, shifts[rows],
+                steps[rows],
+            )  # fmt: skip
+            path_dscr[rows, 1:horizon], path_at_risk[rows, 1:horizon] = between
+    return Chunk(aggregate, at_risk, breaches, growth_pct, shifts, path_dscr, path_at_risk)
 
 
 def _sample(rng: np.random.Generator, dist: Distribution, size: int, what: str) -> np.ndarray:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from meta_agent.simulation.runner import BatchResult
 
 RUN_KIND = "simulation"
+MAX_SCRIPT_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class SimulationRequest:
     script: Path | None = None  # script-driven: each scenario is a sandboxed run of it
     executor: Literal["local", "celery"] = "local"
     queue: str | None = None  # the Celery queue; None: distributed.DEFAULT_QUEUE
+    # Threads (shocks, Monte Carlo chunks) or sandboxes (a script's scenarios); None: one
+    # thread, and a sandbox per core for a script (``script_workers``).
+    workers: int | None = None
 
     def describe(self) -> str:
         """The request as a command line, for the run's record."""
@@ -63,6 +67,8 @@ class SimulationRequest:
             parts.append(self.monte_carlo.describe())
         if self.executor != "local":
             parts.append(f"--executor {self.executor}")
+        if self.workers is not None:
+            parts.append(f"--workers {self.workers}")
         return " ".join(parts)
 
 
@@ -228,11 +234,12 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
     threshold = settings.at_risk_threshold
     try:
         started = time.perf_counter()
-        runner = SimulationRunner(threshold=threshold, settings=settings)
+        workers = request.workers or script_workers()
+        runner = SimulationRunner(threshold=threshold, settings=settings, workers=workers)
         batch = runner.run_batch_simulations(request.script, items, folder.root / "scenarios")
         run.batch = BatchResult(batch.results, batch.properties, threshold)
         run.phases["simulate"] = time.perf_counter() - started
-        _finish(run)
+        _finish(run, request)
     except ScriptRejected as error:
         run.status, run.error = "rejected", str(error)
         run.findings = list(error.findings)
@@ -246,14 +253,24 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
     return run
 
 
-def _finish(run: SimulationRun) -> None:
+def script_workers() -> int:
+    """Sandboxes for a script's scenarios when none are asked for: one per core, at most
+    MAX_SCRIPT_WORKERS (each holds the data stack, ~100 MB)."""
+    import os
+
+    return max(1, min(os.cpu_count() or 1, MAX_SCRIPT_WORKERS))
+
+
+def _finish(run: SimulationRun, request: SimulationRequest) -> None:
     """Export the batch and set the run's status from its scenarios."""
     from meta_agent.simulation.export import export_batch
 
     if run.batch is None:
         raise ValueError("no batch to finish")
     started = time.perf_counter()
-    export_batch(run.batch, run.folder.results, monte_carlo=run.monte_carlo)
+    export_batch(
+        run.batch, run.folder.results, monte_carlo=run.monte_carlo, request=request.describe()
+    )
     run.phases["export"] = time.perf_counter() - started
     failed = run.batch.failed
     run.warnings = [f"Scenario {r.name!r} failed: {r.error}" for r in failed]
@@ -284,7 +301,7 @@ def _execute(
     if any(s.kind == "shock" for s in scenarios) or request.monte_carlo is not None:
         ensure_default_portfolio(settings)
     url = settings.resolved_database_url
-    runner = SimulationRunner(database_url=url, threshold=threshold)
+    runner = SimulationRunner(database_url=url, threshold=threshold, workers=request.workers or 1)
     if executor is None:
         run.batch = runner.run_batch_simulations(None, scenarios)
     else:
@@ -301,7 +318,7 @@ def _execute(
         else:
             run.monte_carlo = executor.run_monte_carlo(runner.portfolio, spec, url, threshold)
         run.phases["monte_carlo"] = time.perf_counter() - started
-    _finish(run)
+    _finish(run, request)
 
 
 def _celery(settings: Settings, request: SimulationRequest) -> CeleryExecutor:

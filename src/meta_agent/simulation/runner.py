@@ -1,9 +1,10 @@
 """``SimulationRunner``: define scenarios, run one or a batch, compare them and export the results.
 
 Deal scenarios get the deal metrics; portfolio shock scenarios are computed together, as arrays
-of scenarios x properties (``shocks.apply_shocks``), never one Python pass per scenario. A
-scenario that cannot run (a bad value, a shock that breaks a definition) is recorded as failed
-with its reason and the batch goes on.
+of scenarios x properties (``shocks.apply_shocks``), never one Python pass per scenario; the
+figures of NOI and rate shocks over the whole portfolio come from one sort per rate level
+(``uniform``). A scenario that cannot run (a bad value, a shock that breaks a definition) is
+recorded as failed with its reason and the batch goes on.
 
 Without a script, scenarios run the built-in analysis (deal metrics, or the at-risk analysis for
 shocks); with one, each scenario is a sandboxed run of that script (``scripted``).
@@ -15,6 +16,7 @@ import logging
 import math
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +31,7 @@ from meta_agent.simulation.parameters import DealParameters, Scenario, ShockPara
 from meta_agent.simulation.portfolio_data import PortfolioArrays, load_portfolio
 from meta_agent.simulation.scenarios import check_threshold
 from meta_agent.simulation.shocks import ShockGrid, apply_shocks, shock_summary
+from meta_agent.simulation.uniform import is_uniform, uniform_summary
 
 if TYPE_CHECKING:
     from meta_agent.config import Settings
@@ -88,8 +91,16 @@ class SimulationRunner:
         database_url: str | None = None,
         threshold: float = DEFAULT_AT_RISK_THRESHOLD,
         settings: Settings | None = None,
+        workers: int = 1,
     ) -> None:
+        """Args:
+        workers: threads over the shock scenarios (in contiguous parts) and sandboxes side
+            by side for a script's scenarios; the results are the same for any number.
+        """
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self.settings = settings  # needed by script-driven scenarios only (sandbox, limits)
+        self.workers = workers
         self._portfolio = portfolio
         self._database_url = database_url
         self.threshold = check_threshold(threshold)
@@ -182,7 +193,7 @@ class SimulationRunner:
             twice = next(n for n in names if names.count(n) > 1)
             raise ScenarioInvalid(f"Scenario {twice!r}: field 'name': the name is used twice.")
         folder = folder or Path(tempfile.mkdtemp(prefix="meta-agent-scenarios-"))
-        results = run_script_scenarios(self.settings, script, pairs, folder)
+        results = run_script_scenarios(self.settings, script, pairs, folder, self.workers)
         return BatchResult(results, pd.DataFrame(columns=PROPERTY_COLUMNS), self.threshold)
 
     def _run_deal(self, scenario: Scenario) -> ScenarioResult:
@@ -211,9 +222,34 @@ class SimulationRunner:
                 runnable.append(scenario)
         if not runnable:
             return results, pd.DataFrame(columns=PROPERTY_COLUMNS)
+        parts = np.array_split(np.arange(len(runnable)), min(self.workers, len(runnable)))
+        if len(parts) == 1:
+            done = [self._shock_part(runnable, results)]
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts)) as pool:  # numpy frees the GIL
+                done = list(
+                    pool.map(lambda p: self._shock_part(runnable[p[0] : p[-1] + 1], results), parts)
+                )
+        tables = [table for table in done if not table.empty]
+        if not tables:
+            return results, pd.DataFrame(columns=PROPERTY_COLUMNS)
+        return results, pd.concat(tables, ignore_index=True)
+
+    def _shock_part(
+        self, runnable: list[Scenario], results: dict[str, ScenarioResult]
+    ) -> pd.DataFrame:
+        """Results of these scenarios into ``results``; their per-property table returned.
+
+        Every figure of a scenario depends on that scenario alone, so a batch split into parts
+        gives the figures of the whole batch.
+        """
+        data = self.portfolio
         params = [s.parameters for s in runnable if isinstance(s.parameters, ShockParameters)]
-        grid = apply_shocks(data, params, self.threshold)
-        figures = shock_summary(data, grid)
+        grid = apply_shocks(data, params, self.threshold)  # for the per-property table
+        if is_uniform(params):
+            figures = uniform_summary(data, params, self.threshold)
+        else:
+            figures = shock_summary(data, grid)
         kept = []
         for row, scenario in enumerate(runnable):
             failure = grid.failures[row]
@@ -226,8 +262,7 @@ class SimulationRunner:
             results[scenario.name] = ScenarioResult(
                 scenario.name, "shock", scenario.parameter_values(), "succeeded", summary
             )
-        table = property_table(data, grid, [s.name for s in runnable], kept)
-        return results, table
+        return property_table(data, grid, [s.name for s in runnable], kept)
 
 
 def property_table(

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.errors import ToolError
-from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, annual_debt_service_vector, dscr_vector
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, dscr_vector
 
 BASE = "base"  # the unshocked scenario, always first
 SCENARIO_KEYS = ("name", "noi_shock_pct", "rate_shock_bp")
@@ -161,14 +161,42 @@ class LoanBook:
     def debt_service(self, rate_shock_bp: np.ndarray) -> np.ndarray:
         """Annual debt service per property (columns) under each rate shock (rows)."""
         shocks = np.asarray(rate_shock_bp, dtype=float)
-        rates = np.maximum(self.interest_rate[None, :] + shocks[:, None] / 10_000.0, 0.0)
-        per_loan = annual_debt_service_vector(
-            self.original_balance[None, :], rates, self.amortization_months[None, :]
-        )
+        per_loan = self.loan_debt_service(shocks)
         count = len(self.property_ids)
         cells = (np.arange(len(shocks))[:, None] * count + self.property_index[None, :]).ravel()
         totals = np.bincount(cells, weights=per_loan.ravel(), minlength=len(shocks) * count)
         return totals.reshape(len(shocks), count)
+
+    def loan_debt_service(self, rate_shock_bp: np.ndarray) -> np.ndarray:
+        """Annual debt service per loan (columns) under each rate shock (rows).
+
+        ``formulas.annual_debt_service_vector``'s arithmetic, operation for operation (so the
+        same numbers), with the checks that depend on the loan alone made once per loan and
+        amortizing and interest-only loans computed apart: Monte Carlo paths ask for millions
+        of cells.
+        """
+        shocks = np.asarray(rate_shock_bp, dtype=float)[:, None] / 10_000.0
+        balance, months = self.original_balance, self.amortization_months
+        out = np.empty((shocks.shape[0], len(balance)))
+        amortizing = months > 0
+        if amortizing.any():
+            n, owed = months[amortizing], balance[amortizing]
+            monthly = np.maximum(self.interest_rate[amortizing] + shocks, 0.0) / 12.0
+            with np.errstate(all="ignore"):
+                shrink = -np.expm1(-n * np.log1p(monthly))
+                service = 12.0 * (owed * (monthly / shrink))
+            out[:, amortizing] = np.where(monthly == 0, 12.0 * (owed * (1.0 / n)), service)
+        if not amortizing.all():
+            flat = ~amortizing
+            out[:, flat] = balance[flat] * np.maximum(self.interest_rate[flat] + shocks, 0.0)
+        invalid = (
+            (balance < 0) | (months < 0) | (months != np.floor(months))
+            | np.isnan(balance) | np.isnan(self.interest_rate) | np.isnan(months)
+        )  # fmt: skip
+        if invalid.any():
+            out[:, invalid] = np.nan
+        np.copyto(out, np.nan, where=~np.isfinite(out))
+        return out
 
     def has_loans(self) -> np.ndarray:
         """True for each property with at least one loan in the book."""

@@ -4,11 +4,12 @@ A script declares the parameters it takes in a module-level literal,
 ``SCENARIO_PARAMETERS = {"noi_change_pct": "number", ...}`` (kinds: number, integer, boolean,
 text). The script is validated once; each scenario's values are checked against the declaration
 (an unknown parameter or a wrong type fails that scenario, naming it and the field) and handed to
-its run as JSON in the ``META_AGENT_SCENARIO`` variable of the sandbox's environment, which the
-script reads through one tool call, ``scenario_parameters()``. Runs go through one executor
-with a warm pool; each has its own folder under the simulation's ``scenarios/``, and its
-``results.json`` is the scenario's summary. A run that fails, or hits a limit, fails its
-scenario only.
+its run as JSON in the ``META_AGENT_SCENARIO`` variable of its environment, which the script
+reads through one tool call, ``scenario_parameters()``. Runs go through ``sandboxes``: with
+bwrap, forking sandboxes that import the stack once and run each scenario in a fresh child
+(``runtime.forkserver``), ``workers`` of them side by side. Each scenario has its own folder
+under the simulation's ``scenarios/`` (log, results), and its ``results.json`` is the scenario's
+summary. A run that fails, or hits a limit, fails its scenario only.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.run_folder import slugify
+from meta_agent.archive.run_folder import RunFolder, slugify
 from meta_agent.errors import ScenarioInvalid
 from meta_agent.simulation.handover import SCENARIO_VARIABLE
 from meta_agent.simulation.parameters import invalid
+from meta_agent.simulation.sandboxes import sandboxes
 
 if TYPE_CHECKING:
     from meta_agent.config import Settings
@@ -86,14 +88,49 @@ def run_script_scenarios(
     script: Path,
     scenarios: Sequence[tuple[str, Mapping[str, Any]]],
     folder: Path,
-    pool_size: int = 2,
+    workers: int = 1,
 ) -> list[ScenarioResult]:
-    """Validate ``script`` once, then run it for each (name, values), in order."""
-    from meta_agent.archive.run_folder import RunFolder
+    """Validate ``script`` once, then run it for each (name, values); results in the given order.
+
+    Args:
+        workers: sandboxes running scenarios at the same time (with bwrap; one otherwise).
+    """
     from meta_agent.runtime.backend import RunSpec
-    from meta_agent.runtime.executor import Executor
-    from meta_agent.scripting.validate import ScriptValidator, decode_script
     from meta_agent.simulation.runner import ScenarioResult
+
+    copy, declared = _validated_copy(settings, script, folder)
+    url = settings.resolved_database_url
+    runs: list[tuple[int, str, dict[str, Any], RunSpec]] = []
+    results: list[ScenarioResult | None] = [None] * len(scenarios)
+    for index, (name, values) in enumerate(scenarios):
+        try:
+            given = checked_values(name, values, declared)
+        except ScenarioInvalid as error:
+            results[index] = ScenarioResult(name, "script", dict(values), "failed", {}, str(error))
+            continue
+        run_dir = folder / f"{index + 1:03d}-{slugify(name)}"
+        (run_dir / "results").mkdir(parents=True)
+        (run_dir / "logs").mkdir()
+        variables = {SCENARIO_VARIABLE: json.dumps(given)}
+        spec = RunSpec(script=copy, run_dir=run_dir, database_url=url, variables=variables)
+        runs.append((index, name, given, spec))
+    with sandboxes(settings, folder, workers) as run:
+        outcomes = run([spec for *_, spec in runs])
+    for (index, name, given, spec), outcome in zip(runs, outcomes, strict=True):
+        if outcome.ok:
+            summary = RunFolder(spec.run_dir).summary()
+            results[index] = ScenarioResult(name, "script", given, "succeeded", summary)
+        else:
+            reason = f"{outcome.status}: {outcome.error or 'the script failed'}"
+            results[index] = ScenarioResult(name, "script", given, "failed", {}, reason)
+    logger.info("script scenarios run", extra={"scenarios": len(results), "script": script.name})
+    return [r for r in results if r is not None]
+
+
+def _validated_copy(settings: Settings, script: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """The script checked once (declaration, validator) and copied into ``folder``."""
+    from meta_agent.portfolio.sqlguard import dialect_of_url
+    from meta_agent.scripting.validate import ScriptValidator, decode_script
     from meta_agent.tool_library.tool_registry import default_registry
 
     try:
@@ -101,8 +138,6 @@ def run_script_scenarios(
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioInvalid(f"Cannot read the script {script}: {exc}.") from None
     declared = declared_parameters(source, script.name)
-    from meta_agent.portfolio.sqlguard import dialect_of_url
-
     registry = default_registry(load_plugins=settings.load_plugins)
     ScriptValidator(registry, sql_dialect=dialect_of_url(settings.resolved_database_url)).check(
         source, script.name
@@ -110,39 +145,7 @@ def run_script_scenarios(
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / "script.py"
     copy.write_text(source, encoding="utf-8")
-    results: list[ScenarioResult] = []
-    url = settings.resolved_database_url
-    pool_dir = folder / ".pool"
-    pool_dir.mkdir(exist_ok=True)
-    with Executor.from_settings(
-        settings, pool_size=pool_size, database_url=url, pool_dir=pool_dir
-    ) as executor:
-        for index, (name, values) in enumerate(scenarios):
-            try:
-                given = checked_values(name, values, declared)
-            except ScenarioInvalid as error:
-                results.append(
-                    ScenarioResult(name, "script", dict(values), "failed", {}, str(error))
-                )
-                continue
-            run_dir = folder / f"{index + 1:03d}-{slugify(name)}"
-            (run_dir / "results").mkdir(parents=True)
-            (run_dir / "logs").mkdir()
-            spec = RunSpec(
-                script=copy,
-                run_dir=run_dir,
-                database_url=url,
-                variables={SCENARIO_VARIABLE: json.dumps(given)},
-            )
-            outcome = executor.run(spec)
-            if outcome.ok:
-                summary = RunFolder(run_dir).summary()
-                results.append(ScenarioResult(name, "script", given, "succeeded", summary))
-            else:
-                reason = f"{outcome.status}: {outcome.error or 'the script failed'}"
-                results.append(ScenarioResult(name, "script", given, "failed", {}, reason))
-    logger.info("script scenarios run", extra={"scenarios": len(results), "script": script.name})
-    return results
+    return copy, declared
 
 
 def _declaration_problem(declared: Any) -> str | None:

@@ -7,11 +7,16 @@ filters shocks only the properties they keep, and its figures are those of that 
 
 A scenario whose shocks cannot be applied (a cap-rate shift that takes a cap rate to zero or
 below) is reported in ``failures`` and left out of the figures; the rest of the batch stands.
+
+The NOI change is a factor f on T12 NOI, so a property's shocked DSCR is f x (its DSCR before the
+factor), and group sums are f x the sums before it. The grid is computed in that form, so the
+figures here are bit for bit those of ``uniform.uniform_summary``, which gets them for NOI and
+rate shocks alone from one sort per rate level instead of a scenarios x properties grid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +31,11 @@ PERCENTILES = (5.0, 50.0, 95.0)
 
 @dataclass(frozen=True)
 class ShockGrid:
-    """Shocked figures, one row per scenario, one column per property; ``scope`` the group."""
+    """Shocked figures, one row per scenario, one column per property; ``scope`` the group.
+
+    ``noi`` is ``factor`` x ``inner_noi`` (T12 NOI with vacancy and expense shocks, before the
+    NOI change) and ``dscr`` is ``factor`` x ``inner_dscr``; ``factor`` is 1 outside the group.
+    """
 
     noi: np.ndarray
     debt_service: np.ndarray
@@ -37,6 +46,9 @@ class ShockGrid:
     scope: np.ndarray
     failures: list[str | None]
     threshold: float
+    factor: np.ndarray
+    inner_noi: np.ndarray
+    inner_dscr: np.ndarray
 
 
 def apply_shocks(
@@ -69,33 +81,44 @@ def apply_shocks(
 
     vacancy, growth = column("vacancy_change_pts") / 100.0, column("expense_growth_pct") / 100.0
     factor = 1.0 + column("noi_change_pct") / 100.0
+    inner: np.ndarray = np.broadcast_to(data.noi, shape)
+    occupancy: np.ndarray = np.broadcast_to(data.occupancy, shape)
     if vacancy.any() or growth.any():
         gpr = np.nan_to_num(data.gross_potential_rent)
-        noi = within(
-            factor * (data.noi - vacancy * gpr - growth * data.operating_expenses), data.noi
-        )
+        inner = within(data.noi - vacancy * gpr - growth * data.operating_expenses, data.noi)
         occupancy = within(np.clip(data.occupancy - vacancy, 0.0, 1.0), data.occupancy)
-    else:
-        noi = within(factor * data.noi, data.noi)
-        occupancy = np.broadcast_to(data.occupancy, shape)
+    scoped_factor = np.where(scope, factor, 1.0) if filtered else factor
+    noi = scoped_factor * inner
 
-    base_service = np.nan_to_num(data.debt_service)
-    shifts = column("rate_shift_bp")[:, 0]
-    shifted = shifts != 0
-    service: np.ndarray = np.broadcast_to(base_service, shape)
-    if shifted.any():
-        service = np.repeat(base_service[None, :], shape[0], axis=0)
-        recomputed = data.loans.debt_service(shifts[shifted])
-        service[shifted] = (
-            np.where(scope[shifted], recomputed, base_service) if filtered else recomputed
-        )
+    service = debt_service_rows(data, column("rate_shift_bp")[:, 0])
+    if filtered and service.strides[0] != 0:
+        service = np.where(scope, service, np.nan_to_num(data.debt_service))
     value, failures = _revalue(data, column("cap_rate_shift_bp") / 10_000.0, scope)
-    dscr = dscr_vector(noi, service)
+    inner_dscr = dscr_vector(inner, service)
+    dscr = scoped_factor * inner_dscr
     with np.errstate(invalid="ignore"):
         at_risk = dscr < threshold  # NaN (no debt) compares False: never at risk
     if filtered:
         at_risk &= scope
-    return ShockGrid(noi, service, dscr, at_risk, value, occupancy, scope, failures, threshold)
+    return ShockGrid(
+        noi, service, dscr, at_risk, value, occupancy, scope, failures, threshold,
+        factor[:, 0], inner, inner_dscr,
+    )  # fmt: skip
+
+
+def debt_service_rows(data: PortfolioArrays, shifts: np.ndarray) -> np.ndarray:
+    """Debt service per property (columns) under each rate shift (rows), computed once per
+    distinct shift; rows without a shift are read-only views of the base."""
+    base_service = np.nan_to_num(data.debt_service)
+    shape = (len(shifts), data.size)
+    if not (shifts != 0).any():
+        return np.broadcast_to(base_service, shape)
+    levels, inverse = np.unique(shifts, return_inverse=True)
+    by_level = np.empty((len(levels), data.size))
+    moved = levels != 0
+    by_level[~moved] = base_service
+    by_level[moved] = data.loans.debt_service(levels[moved])
+    return by_level[inverse.ravel()]
 
 
 def _revalue(
@@ -146,17 +169,21 @@ def shock_summary(data: PortfolioArrays, grid: ShockGrid) -> dict[str, np.ndarra
     if not whole:
         with_debt = with_debt & scope
     dscr = grid.dscr if whole else np.where(scope, grid.dscr, np.nan)
-    defined = ~np.isnan(dscr)
+    defined = ~np.isnan(grid.inner_dscr)
+    if not whole:
+        defined &= scope
     counts = defined.sum(axis=1)
     valued = data.value > 0
+    factor = grid.factor
     with np.errstate(invalid="ignore", divide="ignore"):
-        total_noi = np.sum(grid.noi, axis=1, where=with_debt)
+        total_noi = factor * np.sum(grid.inner_noi, axis=1, where=with_debt)
         total_service = np.sum(grid.debt_service, axis=1, where=with_debt)
         aggregate = np.where(total_service > 0, total_noi / total_service, np.nan)
         base_noi = over_group(data.noi, base_service > 0)
         base_total = over_group(base_service, base_service > 0)
         base_aggregate = np.where(base_total > 0, base_noi / base_total, np.nan)
-        average = np.where(counts > 0, np.sum(dscr, axis=1, where=defined) / counts, np.nan)
+        dscr_sum = factor * np.sum(grid.inner_dscr, axis=1, where=defined)
+        average = np.where(counts > 0, dscr_sum / counts, np.nan)
         minimum = np.where(counts > 0, np.min(dscr, axis=1, where=defined, initial=np.inf), np.nan)
         balance = over_group(data.loan_balance, valued)
         if grid.value.strides[0] == 0:  # no cap-rate shift: the values are the base's
@@ -165,6 +192,9 @@ def shock_summary(data: PortfolioArrays, grid: ShockGrid) -> dict[str, np.ndarra
             values = np.sum(grid.value, axis=1, where=valued[None, :] & scope)
         ltv = np.where(values > 0, balance / values, np.nan)
         base_at_risk = over_group(np.ones(data.size), base_dscr < grid.threshold).astype(np.int64)
+        noi_sum = (
+            grid.inner_noi.sum(axis=1) if whole else np.sum(grid.inner_noi, axis=1, where=scope)
+        )
     at_risk = grid.at_risk.sum(axis=1)
     percentiles = _row_percentiles(dscr, counts)
     return {
@@ -179,7 +209,7 @@ def shock_summary(data: PortfolioArrays, grid: ShockGrid) -> dict[str, np.ndarra
         "p5_dscr": percentiles[0],
         "median_dscr": percentiles[1],
         "p95_dscr": percentiles[2],
-        "total_noi": grid.noi.sum(axis=1) if whole else np.sum(grid.noi, axis=1, where=scope),
+        "total_noi": factor * noi_sum,
         "total_debt_service": total_service,
         "aggregate_ltv": ltv,
         "base_aggregate_dscr": base_aggregate,
@@ -196,29 +226,50 @@ def _row_percentiles(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     ranks, which is slow on rows holding NaN.
     """
     ordered = np.sort(values, axis=1)
-    out = np.full((len(PERCENTILES), values.shape[0]), np.nan)
+    rows = np.flatnonzero(counts > 0)
+    return interpolated_percentiles(counts, lambda rank: ordered[rows, rank[rows]])
+
+
+def interpolated_percentiles(
+    counts: np.ndarray, pick: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """PERCENTILES of rows holding ``counts`` sorted values, linear between ranks (NaN for an
+    empty row); ``pick(ranks)`` gives each non-empty row's value at its rank."""
+    out = np.full((len(PERCENTILES), len(counts)), np.nan)
     rows = np.flatnonzero(counts > 0)
     for i, q in enumerate(PERCENTILES):
-        position = (counts[rows] - 1) * q / 100.0
+        position = (counts - 1) * q / 100.0
         low = np.floor(position).astype(np.int64)
-        high = np.minimum(low + 1, counts[rows] - 1)
-        weight = position - low
-        out[i, rows] = ordered[rows, low] * (1 - weight) + ordered[rows, high] * weight
+        high = np.minimum(low + 1, counts - 1)
+        weight = (position - low)[rows]
+        out[i, rows] = pick(low) * (1 - weight) + pick(high) * weight
     return out
 
 
 def at_risk_counts_sorted(
     dscr: np.ndarray, noi_factors: np.ndarray, threshold: float = DEFAULT_AT_RISK_THRESHOLD
 ) -> np.ndarray:
-    """At-risk counts under NOI-only shocks by one sort and a binary search per scenario.
-
-    DSCR x f < t exactly when DSCR < t / f for f > 0, so each count is a ``searchsorted`` of the
-    sorted base DSCRs; with f = 0 (NOI gone) every property with debt is at risk.
-    """
+    """At-risk counts under NOI-only shocks (f x DSCR < threshold) from one sort of the DSCRs."""
     threshold = check_threshold(threshold)
     base = np.sort(np.asarray(dscr, dtype=float)[~np.isnan(dscr)])
-    factors = np.asarray(noi_factors, dtype=float)
-    with np.errstate(divide="ignore"):
-        limits = np.where(factors > 0, threshold / np.where(factors > 0, factors, 1.0), np.inf)
-    counts = np.searchsorted(base, limits, side="left")
-    return np.where(factors > 0, counts, len(base))
+    return count_below(base, np.asarray(noi_factors, dtype=float), threshold)
+
+
+def count_below(ordered: np.ndarray, factors: np.ndarray, threshold: float) -> np.ndarray:
+    """For each factor f, how many of the ascending ``ordered`` values have f x value < threshold.
+
+    f x value, rounded, never decreases as value grows (f >= 0), so those values are a prefix
+    of ``ordered``, found by a binary search on that very product: the counts are exactly those
+    of comparing every product, with no rounding of threshold / f in between.
+    """
+    size = len(ordered)
+    low = np.zeros(len(factors), dtype=np.int64)
+    high = np.full(len(factors), size, dtype=np.int64)
+    if size == 0:
+        return low
+    while (searching := low < high).any():
+        middle = (low + high) // 2
+        below = factors * ordered[np.minimum(middle, size - 1)] < threshold
+        low = np.where(searching & below, middle + 1, low)
+        high = np.where(searching & ~below, middle, high)
+    return low
