@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from meta_agent.archive.history import RunHistory, RunRecord
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.migrations import MIGRATIONS, migrate
 from meta_agent.archive.run_folder import RunFolder, slugify
+from meta_agent.archive.sql import HistoryDB
 from meta_agent.errors import RunNotFound
 
 NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.UTC)
@@ -46,11 +46,13 @@ def test_manifest_lists_every_file_with_its_sha256(tmp_path: Path) -> None:
 
 
 def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
-    db = sqlite3.connect(tmp_path / "h.db")
-    assert migrate(db) == [name for name, _ in MIGRATIONS]
-    assert migrate(db) == []
-    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    with HistoryDB(f"sqlite:///{tmp_path / 'h.db'}") as db:
+        assert migrate(db) == [name for name, _ in MIGRATIONS]
+        assert migrate(db) == []
+        columns = {row["name"] for row in db.rows("PRAGMA table_info(runs)")}
+        decisions = {row["name"] for row in db.rows("PRAGMA table_info(run_decisions)")}
     assert {"run_id", "status", "backend", "tools_used"} <= columns
+    assert {"action", "actor", "at", "diff"} <= decisions
 
 
 def record(run_id: str, status: str, seconds: float | None, tools: list[str]) -> RunRecord:

@@ -56,8 +56,12 @@ def record_run(
     plan_hash: str | None = None,
     tools_used: Sequence[str] = (),
     tool_versions: dict[str, str] | None = None,
+    history_url: str | None = None,
 ) -> dict[str, Any]:
-    """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest."""
+    """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest.
+
+    ``history_url`` is the run history's SQL URL (None: ``history.db`` in ``runs_dir``).
+    """
     from meta_agent import __version__
 
     manifest = build_manifest(
@@ -81,7 +85,7 @@ def record_run(
         dry_run=run.dry_run,
     )
     folder.write_json("manifest.json", manifest)
-    with RunHistory(runs_dir) as history:
+    with RunHistory(runs_dir, history_url) as history:
         history.record(
             RunRecord(
                 run_id=folder.run_id,

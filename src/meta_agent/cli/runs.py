@@ -23,7 +23,8 @@ def _history(runs_dir: Path | None) -> RunHistory:
     from meta_agent.archive.history import RunHistory
     from meta_agent.config import load_settings
 
-    return RunHistory(load_settings(runs_dir=runs_dir).resolved_runs_dir)
+    settings = load_settings(runs_dir=runs_dir)
+    return RunHistory(settings.resolved_runs_dir, settings.history_url)
 
 
 @app.callback()

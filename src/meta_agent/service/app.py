@@ -140,7 +140,7 @@ def create_app(
     """
     from meta_agent.pipeline import Pipeline
 
-    store = ServiceStore(settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(settings)
     metrics = ServiceMetrics()
     pool = workers or ThreadWorkers(worker_threads)
     executor: list[Executor] = []
