@@ -133,14 +133,20 @@ class Pipeline:
         planner: Planner | None = None,
         executor: Executor | None = None,
         prewarm: bool = False,
+        decided_by: str | None = None,
     ) -> None:
         """Args:
         executor: a long-lived executor (e.g. with a warm pool) to run every script on; the
             caller owns and closes it. None: a fresh one per run.
         prewarm: start a sandbox that imports the tool library while the request is being
             planned, so the run does not wait for pandas (worth it for one-shot commands).
+        decided_by: who approves the runs of ``ask`` and ``exec_script`` (the CLI's OS user):
+            each approval, refusal or abort is put on the record under this name; with no
+            ``approve`` callback, the run counts as approved in advance (``--yes``). None:
+            nothing is recorded (the service records its own decisions).
         """
         self.settings = settings
+        self.decided_by = decided_by
         self._executor = executor
         self.prewarm = prewarm
         self._registry = registry
@@ -306,7 +312,7 @@ class Pipeline:
         outcome.phases.update(prepared.phases)
         if outcome.dry_run:
             return
-        if approve is not None and not approve(prepared):
+        if not self._approved(run.folder, approve, prepared):
             outcome.status, outcome.error = "rejected", "The plan was not approved; nothing ran."
             return
         expected = [output.filename for output in prepared.plan.outputs]
@@ -382,7 +388,7 @@ class Pipeline:
                 "Validation was switched off (--no-validate): only the sandbox stands between "
                 "this script and the machine."
             )
-        if approve is not None and not approve(source):
+        if not self._approved(run.folder, approve, source):
             outcome.status, outcome.error = "rejected", "The script was not approved; nothing ran."
             return
         try:
@@ -393,6 +399,27 @@ class Pipeline:
             outcome.error_exit_code = problem.exit_code
             return
         self._execute(run.folder, outcome, run.tools, None, on_log, on_tick, early)
+
+    def _approved(
+        self, folder: RunFolder, approve: Callable[[Any], bool] | None, subject: Any
+    ) -> bool:
+        """Ask ``approve`` (None: approved in advance); ``decided_by``'s decision is recorded."""
+        actor = self.decided_by
+        if actor is None:
+            return approve is None or approve(subject)
+        from meta_agent.archive.decisions import record_decision
+
+        def decided(action: str) -> None:
+            url = self.settings.history_url
+            record_decision(self.runs_dir, folder, action, actor, url=url)
+
+        try:
+            approved = approve is None or approve(subject)
+        except KeyboardInterrupt:
+            decided("cancelled")
+            raise
+        decided("rejected" if not approved else "approved" if approve else "approved (--yes)")
+        return approved
 
     @contextmanager
     def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:

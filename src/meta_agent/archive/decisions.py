@@ -13,10 +13,9 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from meta_agent.archive.history import open_history_db
+from meta_agent.archive.history import decisions_of, open_history_db
 from meta_agent.archive.record import now_iso
 from meta_agent.archive.run_folder import RunFolder
-from meta_agent.archive.sql import HistoryDB
 
 DECISIONS_FILE = "decisions.json"
 Decision = dict[str, Any]  # action, actor, at, diff (None unless the script was edited)
@@ -45,15 +44,6 @@ def record_decision(
         decisions = decisions_of(db, folder.run_id)
     folder.write_json(DECISIONS_FILE, decisions)
     return decisions
-
-
-def decisions_of(db: HistoryDB, run_id: str) -> list[Decision]:
-    """A run's decisions in the order they were taken."""
-    return db.rows(
-        "SELECT action, actor, at, diff FROM run_decisions WHERE run_id = ? "
-        f"ORDER BY {db.insertion_order}",
-        (run_id,),
-    )
 
 
 def local_user() -> str:

@@ -130,6 +130,10 @@ class RunHistory:
             raise RunNotFound(run_id)
         return _record(row)
 
+    def decisions(self, run_id: str) -> list[dict[str, Any]]:
+        """Who approved, rejected, edited or cancelled the run, and when, oldest first."""
+        return decisions_of(self._db, run_id)
+
     def stats(self) -> RunStats:
         import statistics
 
@@ -150,6 +154,15 @@ class RunHistory:
             failures_by_cause=dict(failures.most_common()),
             tool_usage=dict(tools.most_common()),
         )
+
+
+def decisions_of(db: HistoryDB, run_id: str) -> list[dict[str, Any]]:
+    """A run's decisions (action, actor, at, diff) in the order they were taken."""
+    return db.rows(
+        "SELECT action, actor, at, diff FROM run_decisions WHERE run_id = ? "
+        f"ORDER BY {db.insertion_order}",
+        (run_id,),
+    )
 
 
 def _record(row: dict[str, Any]) -> RunRecord:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.decisions import Decision, decisions_of, record_decision
-from meta_agent.archive.history import RunRecord, open_history_db
+from meta_agent.archive.decisions import Decision, record_decision
+from meta_agent.archive.history import RunRecord, decisions_of, open_history_db
 from meta_agent.archive.record import now_iso
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.archive.sql import HistoryDB, history_url
