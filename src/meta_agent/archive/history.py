@@ -17,6 +17,9 @@ from meta_agent.archive.sql import HistoryDB, database_errors, history_url, show
 from meta_agent.errors import ConfigError, RunNotFound
 
 
+Decisions = list[dict[str, Any]]  # action, actor, at, diff: who decided what about a run, and when
+
+
 @dataclass
 class RunRecord:
     """One row of the history."""
@@ -130,7 +133,7 @@ class RunHistory:
             raise RunNotFound(run_id)
         return _record(row)
 
-    def decisions(self, run_id: str) -> list[dict[str, Any]]:
+    def decisions(self, run_id: str) -> Decisions:
         """Who approved, rejected, edited or cancelled the run, and when, oldest first."""
         return decisions_of(self._db, run_id)
 
@@ -156,7 +159,7 @@ class RunHistory:
         )
 
 
-def decisions_of(db: HistoryDB, run_id: str) -> list[dict[str, Any]]:
+def decisions_of(db: HistoryDB, run_id: str) -> Decisions:
     """A run's decisions (action, actor, at, diff) in the order they were taken."""
     return db.rows(
         "SELECT action, actor, at, diff FROM run_decisions WHERE run_id = ? "
