@@ -34,7 +34,7 @@ USE_CASES = (
     "Calculate DSCR for all properties and identify at-risk assets",
     "Compare Orlando Fashion Square performance against 5 similar properties",
     "Run DSCR scenarios with 10%, 20%, 30% NOI decrease for all properties",
-    "Generate the monthly executive report",
+    "Generate monthly performance report for executive team",
 )
 UNFINISHED = ("awaiting_approval", "queued", "running")
 

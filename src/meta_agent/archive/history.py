@@ -16,7 +16,6 @@ from meta_agent.archive.migrations import migrate
 from meta_agent.archive.sql import HistoryDB, database_errors, history_url, shown_url
 from meta_agent.errors import ConfigError, RunNotFound
 
-
 Decisions = list[dict[str, Any]]  # action, actor, at, diff: who decided what about a run, and when
 
 

@@ -317,6 +317,7 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
     plan = folder.read_json("plan.json")
     script = folder.script.read_text(encoding="utf-8") if folder.script.is_file() else None
     summary = folder.summary() if record.status not in (HELD, QUEUED, RUNNING) else {}
+    sending = needs_approval(folder)
     return {
         "id": record.run_id,
         "kind": record.kind,
@@ -326,9 +327,9 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
         "error": record.error,
         "created_at": record.created_at,
         "finished_at": record.finished_at if record.status not in (HELD, QUEUED, RUNNING) else None,
-        "restatement": restatement_of(analysis),
+        "restatement": with_sensitive_tools(restatement_of(analysis), sending),
         "interpretations": manifest.get("interpretations", []),
-        "plan": plan,
+        "plan": mark_sensitive_steps(plan, sending),
         "script": script,
         "findings": manifest.get("findings", []),
         "phases": manifest.get("phases_seconds", {}),
@@ -337,7 +338,7 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
         "artifacts": folder.artifacts(),
         "tools_used": record.tools_used,
         "warnings": manifest.get("warnings", []),
-        "needs_approval": needs_approval(folder),
+        "needs_approval": sending,
         "decisions": store.decisions(record.run_id),
     }
 
@@ -347,6 +348,30 @@ def needs_approval(folder: RunFolder) -> list[str]:
     noted = folder.read_json("approval.json")
     tools = noted.get("tools") if isinstance(noted, dict) else None
     return [str(name) for name in tools] if isinstance(tools, list) else []
+
+
+def with_sensitive_tools(restatement: str | None, tools: list[str]) -> str | None:
+    """The restatement, saying which tools send data out (an approval must name them)."""
+    if not tools:
+        return restatement
+    said = (
+        f"It sends data out of the sandbox through {', '.join(tools)}: an approval must name "
+        f"{'it' if len(tools) == 1 else 'them'}."
+    )
+    return f"{restatement.rstrip('.')}. {said}" if restatement else said
+
+
+def mark_sensitive_steps(plan: Any, tools: list[str]) -> Any:
+    """The plan with ``needs_approval: true`` on each step whose tool sends data out."""
+    if not isinstance(plan, dict) or not tools or not isinstance(plan.get("steps"), list):
+        return plan
+    steps = [
+        {**step, "needs_approval": True}
+        if isinstance(step, dict) and step.get("tool") in tools
+        else step
+        for step in plan["steps"]
+    ]
+    return {**plan, "steps": steps}
 
 
 def restatement_of(analysis: Any) -> str | None:
