@@ -105,3 +105,22 @@ def test_the_history_is_a_write_ahead_log_readable_by_a_second_process(tmp_path:
         with RunHistory(tmp_path) as other:
             assert other.get("r1").status == "succeeded"
     assert mode == "wal"
+
+
+def test_a_history_of_an_older_version_is_migrated_and_keeps_its_decisions(tmp_path: Path) -> None:
+    """A history.db written before decisions kept diffs (m001-m004) opens with m005 applied."""
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "history.db")
+    with HistoryDB(f"sqlite:///{tmp_path / 'history.db'}") as db:
+        db.ddl("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for name, function in MIGRATIONS[:4]:
+            function(db)
+            db.execute("INSERT INTO _migrations VALUES (?, '2026-11-01')", (name,))
+    old.execute("INSERT INTO run_decisions VALUES ('r1', 'approved', 'alice', '2026-11-01T10:00')")
+    old.commit()
+    old.close()
+    with RunHistory(tmp_path) as history:
+        assert history.decisions("r1") == [
+            {"action": "approved", "actor": "alice", "at": "2026-11-01T10:00", "diff": None}
+        ]
