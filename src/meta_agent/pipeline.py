@@ -407,11 +407,12 @@ class Pipeline:
         actor = self.decided_by
         if actor is None:
             return approve is None or approve(subject)
-        from meta_agent.archive.decisions import record_decision
+        from meta_agent.archive.decisions import record_approval
 
         def decided(action: str) -> None:
+            source = subject if isinstance(subject, str) else None  # exec: maybe an edit
             url = self.settings.history_url
-            record_decision(self.runs_dir, folder, action, actor, url=url)
+            record_approval(self.runs_dir, folder, action, actor, source=source, url=url)
 
         try:
             approved = approve is None or approve(subject)

@@ -182,3 +182,28 @@ def test_ctrl_c_at_the_prompt_is_recorded_as_cancelled(
     detail = shown(cli, runs, run_id)
     assert detail["run"]["status"] == "cancelled"
     assert [(d["action"], d["actor"]) for d in detail["decisions"]] == [("cancelled", USER)]
+
+
+def test_exec_of_an_edited_generated_script_records_the_diff(
+    cli, sample_db_url: str, tmp_path: Path
+) -> None:
+    """The generated script says "edit by hand, then meta-agent exec": the edit is on record."""
+    runs = tmp_path / "runs"
+    planned = cli("ask", "dscr by asset", "--dry-run", "--json", "--runs-dir", str(runs)).json()
+    generated = Path(planned["script"]).read_text()
+    edited = tmp_path / "edited.py"
+    edited.write_text(generated.replace("Step 1/", "First step, 1/"))
+    ran = cli("exec", str(edited), "--yes", "--json", "--runs-dir", str(runs)).json()
+    assert ran["status"] == "succeeded", ran
+    (decision,) = shown(cli, runs, ran["run_id"])["decisions"]
+    assert decision["action"] == "approved (--yes)"
+    assert decision["diff"].startswith("--- script.generated.py\n+++ script.py\n")
+    assert '+    logger.info("First step, 1/' in decision["diff"]
+    assert (runs / ran["run_id"] / "script.diff").read_text() == decision["diff"]
+    human = cli("runs", "show", ran["run_id"], "--runs-dir", str(runs)).stdout
+    assert "diff kept" in human
+
+    same = tmp_path / "same.py"
+    same.write_text(generated)  # unedited: no diff
+    again = cli("exec", str(same), "--yes", "--json", "--runs-dir", str(runs)).json()
+    assert shown(cli, runs, again["run_id"])["decisions"][0]["diff"] is None

@@ -9,7 +9,9 @@ is kept with its decision.
 
 from __future__ import annotations
 
+import difflib
 import getpass
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from meta_agent.archive.record import now_iso
 from meta_agent.archive.run_folder import RunFolder
 
 DECISIONS_FILE = "decisions.json"
+DIFF_FILE = "script.diff"
+# A generated script names its plan in its docstring; an edited copy still does.
+PLAN_HASH_LINE = re.compile(r"^Plan hash: ([0-9a-f]{16,64})\s*$", re.MULTILINE)
 Decision = dict[str, Any]  # action, actor, at, diff (None unless the script was edited)
 
 
@@ -44,6 +49,58 @@ def record_decision(
         decisions = decisions_of(db, folder.run_id)
     folder.write_json(DECISIONS_FILE, decisions)
     return decisions
+
+
+def record_approval(
+    runs_dir: Path,
+    folder: RunFolder,
+    action: str,
+    actor: str,
+    *,
+    source: str | None = None,
+    url: str | None = None,
+) -> list[Decision]:
+    """The CLI's decision on a run; for a script edited from a generated one, with the diff.
+
+    ``source`` is the script decided on (``exec``): when it names the plan of an earlier run and
+    differs from the script generated for it, the diff is kept with the decision and written to
+    ``script.diff``, as the service does for an edit made on the page.
+    """
+    diff = edit_of_generated(source, runs_dir, url) if source is not None else None
+    if diff:
+        folder.write_text(DIFF_FILE, diff)
+    return record_decision(runs_dir, folder, action, actor, diff=diff, url=url)
+
+
+def edit_of_generated(source: str, runs_dir: Path, url: str | None = None) -> str | None:
+    """The diff of ``source`` against the generated script it was edited from, if any."""
+    named = PLAN_HASH_LINE.search(source[:4000])
+    if named is None:
+        return None
+    with open_history_db(runs_dir, url) as db:
+        row = db.row(
+            "SELECT run_dir FROM runs WHERE plan_hash = ? AND kind = 'ask' "
+            "ORDER BY created_at DESC LIMIT 1",
+            (named.group(1),),
+        )
+    if row is None:
+        return None
+    folder = Path(row["run_dir"])
+    # A script edited on the service keeps the generated one beside it.
+    original = folder / "script.generated.py"
+    try:
+        generated = (original if original.is_file() else folder / "script.py").read_text("utf-8")
+    except OSError:
+        return None
+    if generated == source:
+        return None
+    lines = difflib.unified_diff(
+        generated.splitlines(keepends=True),
+        source.splitlines(keepends=True),
+        "script.generated.py",
+        "script.py",
+    )
+    return "".join(lines)
 
 
 def local_user() -> str:
