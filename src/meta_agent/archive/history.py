@@ -16,6 +16,7 @@ from meta_agent.archive.migrations import migrate
 from meta_agent.archive.sql import HistoryDB, database_errors, history_url, shown_url
 from meta_agent.errors import ConfigError, RunNotFound
 
+_migrated: set[str] = set()  # PostgreSQL histories this process has migrated
 Decisions = list[dict[str, Any]]  # action, actor, at, diff: who decided what about a run, and when
 
 
@@ -66,11 +67,17 @@ def open_history_db(runs_dir: Path, url: str | None = None) -> HistoryDB:
         db = HistoryDB(target)
     except database_errors() as exc:
         raise _unusable(target, exc) from exc
+    if target in _migrated:
+        return db
     try:
         migrate(db)
     except database_errors() as exc:
         db.close()
         raise _unusable(target, exc) from exc
+    if db.dialect == "postgresql":
+        # A server's schema changes only through migrate(): once per process is enough. (A
+        # SQLite file may be moved aside and started anew, and checking it costs ~0.1 ms.)
+        _migrated.add(target)
     return db
 
 

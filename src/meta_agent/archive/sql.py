@@ -4,13 +4,15 @@ One small interface over both, so the history, the service's tables and the migr
 written once: ``?`` placeholders, rows as dicts, ``transaction()`` for anything that writes.
 SQLite runs in WAL mode with a busy timeout and takes its write lock when a transaction
 starts (``BEGIN IMMEDIATE``), so concurrent writers wait their turn instead of failing.
-PostgreSQL is reached with psycopg, imported only when configured.
+PostgreSQL is reached with psycopg, imported only when configured; a few idle connections are
+kept per process and reused (a new one costs more than the queries of a typical call).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +28,13 @@ PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 # pg_advisory_xact_lock key of the history's migrations: one migrating process at a time.
 MIGRATION_LOCK = 0x6D615F68  # "ma_h"
 
+# Idle PostgreSQL connections kept per URL and process: enough for a server's workers and request
+# handlers taking turns, few enough that many servers stay far below max_connections (100).
+MAX_IDLE_CONNECTIONS = 4
+
 Row = dict[str, Any]
+_idle: dict[str, list[Any]] = {}
+_idle_lock = threading.Lock()
 
 
 class Cursor(Protocol):
@@ -57,7 +65,7 @@ class HistoryDB:
         scheme = url.split(":", 1)[0].lower()
         if scheme in PG_SCHEMES:
             self.dialect = "postgresql"
-            self._connection: Any = _connect_postgres(url)
+            self._connection: Any = _take_postgres(url)
         elif scheme == "sqlite" or "://" not in url:
             self.dialect = "sqlite"
             self._connection = _connect_sqlite(_sqlite_path(url))
@@ -136,7 +144,10 @@ class HistoryDB:
         )
 
     def close(self) -> None:
-        self._connection.close()
+        if self.dialect == "postgresql":
+            _give_back_postgres(self.url, self._connection)
+        else:
+            self._connection.close()
 
     def __enter__(self) -> HistoryDB:
         return self
@@ -175,6 +186,28 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _take_postgres(url: str) -> Any:
+    """An idle connection to ``url`` if one is kept, else a new one."""
+    with _idle_lock:
+        kept = _idle.get(url)
+        if kept:
+            return kept.pop()
+    return _connect_postgres(url)
+
+
+def _give_back_postgres(url: str, connection: Any) -> None:
+    """Keep a connection that is idle and sound for the next call; close any other."""
+    from psycopg.pq import TransactionStatus
+
+    if not connection.closed and connection.info.transaction_status == TransactionStatus.IDLE:
+        with _idle_lock:
+            kept = _idle.setdefault(url, [])
+            if len(kept) < MAX_IDLE_CONNECTIONS:
+                kept.append(connection)
+                return
+    connection.close()
 
 
 def _connect_postgres(url: str) -> Any:
