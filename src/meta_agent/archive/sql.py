@@ -10,6 +10,7 @@ kept per process and reused (a new one costs more than the queries of a typical 
 
 from __future__ import annotations
 
+import atexit
 import re
 import sqlite3
 import threading
@@ -208,6 +209,16 @@ def _give_back_postgres(url: str, connection: Any) -> None:
                 kept.append(connection)
                 return
     connection.close()
+
+
+@atexit.register
+def close_idle_connections() -> None:
+    """Close the kept connections (at exit, so none is left to the garbage collector)."""
+    with _idle_lock:
+        kept = [connection for connections in _idle.values() for connection in connections]
+        _idle.clear()
+    for connection in kept:
+        connection.close()
 
 
 def _connect_postgres(url: str) -> Any:
