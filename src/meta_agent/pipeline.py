@@ -404,23 +404,12 @@ class Pipeline:
         self, folder: RunFolder, approve: Callable[[Any], bool] | None, subject: Any
     ) -> bool:
         """Ask ``approve`` (None: approved in advance); ``decided_by``'s decision is recorded."""
-        actor = self.decided_by
-        if actor is None:
+        if self.decided_by is None:
             return approve is None or approve(subject)
-        from meta_agent.archive.decisions import record_approval
+        from meta_agent.archive.decisions import approval_on_record
 
-        def decided(action: str) -> None:
-            source = subject if isinstance(subject, str) else None  # exec: maybe an edit
-            url = self.settings.history_url
-            record_approval(self.runs_dir, folder, action, actor, source=source, url=url)
-
-        try:
-            approved = approve is None or approve(subject)
-        except KeyboardInterrupt:
-            decided("cancelled")
-            raise
-        decided("rejected" if not approved else "approved" if approve else "approved (--yes)")
-        return approved
+        url = self.settings.history_url
+        return approval_on_record(approve, subject, folder, self.decided_by, self.runs_dir, url)
 
     @contextmanager
     def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:

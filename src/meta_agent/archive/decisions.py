@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import getpass
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,34 @@ def record_decision(
         decisions = decisions_of(db, folder.run_id)
     folder.write_json(DECISIONS_FILE, decisions)
     return decisions
+
+
+def approval_on_record(
+    approve: Callable[[Any], bool] | None,
+    subject: Any,
+    folder: RunFolder,
+    actor: str,
+    runs_dir: Path,
+    url: str | None = None,
+) -> bool:
+    """Ask ``approve`` about ``subject`` and put ``actor``'s answer on the record.
+
+    None approves in advance (``--yes``: ``approved (--yes)``); a stop at the prompt (Ctrl-C) is
+    recorded as ``cancelled`` and goes on up. A script (``exec``) edited from a generated one
+    has its diff kept with the decision.
+    """
+    source = subject if isinstance(subject, str) else None
+
+    def decided(action: str) -> None:
+        record_approval(runs_dir, folder, action, actor, source=source, url=url)
+
+    try:
+        approved = approve is None or approve(subject)
+    except KeyboardInterrupt:
+        decided("cancelled")
+        raise
+    decided("rejected" if not approved else "approved" if approve else "approved (--yes)")
+    return approved
 
 
 def record_approval(
