@@ -4,7 +4,8 @@
 
 A real ``meta-agent serve`` (uvicorn, a warm pool of --pool sandboxes, --workers threads) on
 127.0.0.1 with a fresh data folder and the 60-property sample portfolio; an httpx client with a
-token. Prints medians and 95th percentiles:
+token. The run history is the data folder's SQLite file, or the (empty) database
+``META_AGENT_HISTORY_URL`` names. Prints medians and 95th percentiles:
 
 1. ``POST /api/runs`` for use case 1 (analyse, plan, generate, validate, record; held for
    approval) and ``GET /api/runs/{id}``, sequentially, --repeat times.
@@ -34,7 +35,7 @@ USE_CASES = (
     "Calculate DSCR for all properties and identify at-risk assets",
     "Compare Orlando Fashion Square performance against 5 similar properties",
     "Run DSCR scenarios with 10%, 20%, 30% NOI decrease for all properties",
-    "Generate the monthly executive report",
+    "Generate monthly performance report for executive team",
 )
 UNFINISHED = ("awaiting_approval", "queued", "running")
 
@@ -78,7 +79,9 @@ def main() -> None:
         database = f"sqlite:///{data / 'portfolio.db'}"
         generate_portfolio(database, properties=60, seed=42)
         env = {**os.environ, "META_AGENT_DATA_DIR": str(data), "META_AGENT_DATABASE_URL": database}
-        token = ServiceStore(data / "runs").create_token("bench")
+        # META_AGENT_HISTORY_URL, when set, puts the server's run history there (PostgreSQL).
+        history = os.environ.get("META_AGENT_HISTORY_URL") or None
+        token = ServiceStore(data / "runs", history).create_token("bench")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]

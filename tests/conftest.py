@@ -66,15 +66,44 @@ def _postgres_reachable(url: str) -> str | None:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """The test PostgreSQL server; skipped when unreachable, a failure under CI=true."""
+def _require_postgres() -> None:
+    """Skip when the test PostgreSQL server is unreachable; under CI=true, fail instead."""
     problem = _postgres_reachable(POSTGRES_URL)
     if problem:
         message = f"PostgreSQL at {POSTGRES_URL} is unreachable ({problem})"
         if os.environ.get("CI") == "true":
             pytest.fail(message + "; CI=true requires it.")
         pytest.skip(message)
+
+
+@pytest.fixture()
+def postgres_history_url() -> Iterator[str]:
+    """A run history URL on the test PostgreSQL server, in a schema of this test's own.
+
+    The schema is named uniquely and dropped afterwards, so parallel runs never meet.
+    """
+    _require_postgres()
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"meta_agent_history_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The test PostgreSQL server; skipped when unreachable, a failure under CI=true."""
+    _require_postgres()
     import uuid
 
     import sqlalchemy as sa

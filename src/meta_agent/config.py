@@ -294,6 +294,12 @@ class Settings:
     runs_dir: Path | None = setting(
         "Where run folders and the run history live; default: data_dir/runs.", _optional(_path)
     )
+    history_url: str | None = setting(
+        "SQL URL of the run history shared by the CLI and the service: sqlite:///PATH or "
+        "postgresql://USER@HOST:PORT/DB (a schema: ?options=-csearch_path%3DNAME); default: "
+        "history.db in runs_dir.",
+        _optional(_text),
+    )
     sandbox: SandboxName = setting(
         "Which sandbox runs scripts; auto picks bwrap, then docker, and refuses without either; "
         "the weak process sandbox runs only when named.",
@@ -513,7 +519,7 @@ def describe_settings(settings: Settings, overrides: dict[str, Any]) -> list[tup
             shown = "***" if value.get_secret_value() else ""
         elif value is None:
             shown = "(not set)"
-        elif name == "database_url":
+        elif name in ("database_url", "history_url"):
             shown = mask_url(str(value))
         elif any(word in SECRET_WORDS for word in name.split("_")):
             shown = "***"

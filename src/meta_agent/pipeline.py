@@ -3,7 +3,8 @@
 ``Pipeline`` is the conductor: it decides what happens next and hands each job to the package
 that owns it (the sample database to ``portfolio.provision``, run specs, secrets and executors to
 ``runtime.launch``, manifests, history, re-run comparison and packing to ``archive``). The CLI
-(and later the service) are thin callers of it, reachable by tests without a terminal.
+and the service are thin callers of it (the service's held-for-approval steps are in
+``service.held``), reachable by tests without a terminal.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 LogSink = Callable[[str, str], None]
 TickSink = Callable[[float], None]
-AWAITING_APPROVAL = "awaiting_approval"  # a proposed run, planned and validated, not yet run
 
 
 @dataclass
@@ -135,14 +135,20 @@ class Pipeline:
         planner: Planner | None = None,
         executor: Executor | None = None,
         prewarm: bool = False,
+        decided_by: str | None = None,
     ) -> None:
         """Args:
         executor: a long-lived executor (e.g. with a warm pool) to run every script on; the
             caller owns and closes it. None: a fresh one per run.
         prewarm: start a sandbox that imports the tool library while the request is being
             planned, so the run does not wait for pandas (worth it for one-shot commands).
+        decided_by: who approves the runs of ``ask`` and ``exec_script`` (the CLI's OS user):
+            each approval, refusal or abort is put on the record under this name; with no
+            ``approve`` callback, the run counts as approved in advance (``--yes``). None:
+            nothing is recorded (the service records its own decisions).
         """
         self.settings = settings
+        self.decided_by = decided_by
         self._executor = executor
         self.prewarm = prewarm
         self._registry = registry
@@ -318,7 +324,7 @@ class Pipeline:
         outcome.phases.update(prepared.phases)
         if outcome.dry_run:
             return
-        if approve is not None and not approve(prepared):
+        if not self._approved(run.folder, approve, prepared):
             outcome.status, outcome.error = "rejected", "The plan was not approved; nothing ran."
             return
         expected = [output.filename for output in prepared.plan.outputs]
@@ -413,7 +419,7 @@ class Pipeline:
                 "Validation was switched off (--no-validate): only the sandbox stands between "
                 "this script and the machine."
             )
-        if approve is not None and not approve(source):
+        if not self._approved(run.folder, approve, source):
             outcome.status, outcome.error = "rejected", "The script was not approved; nothing ran."
             return
         try:
@@ -425,117 +431,16 @@ class Pipeline:
             return
         self._execute(run.folder, outcome, run.tools, None, on_log, on_tick, early)
 
-    # --- held for approval (the service) -----------------------------------------------------
+    def _approved(
+        self, folder: RunFolder, approve: Callable[[Any], bool] | None, subject: Any
+    ) -> bool:
+        """Ask ``approve`` (None: approved in advance); ``decided_by``'s decision is recorded."""
+        if self.decided_by is None:
+            return approve is None or approve(subject)
+        from meta_agent.archive.decisions import approval_on_record
 
-    def propose(self, request: str) -> RunOutcome:
-        """Prepare a request in a run folder of its own and leave it ``awaiting_approval``.
-
-        The service's first step: the plan and script are on the record before anyone approves
-        them, and ``run_approved`` later runs them in the same folder. Refused: ``rejected``.
-        """
-        folder = RunFolder.create(self.runs_dir, request)
-        folder.write_text("request.txt", request.strip() + "\n")
-        run = _RunRecord(folder, "ask", request, now_iso(), time.perf_counter())
-        outcome = RunOutcome(status="succeeded", run_id=folder.run_id, run_dir=folder.root)
-        outcome.dry_run = True  # the steps stop before execution
-        with self._recorded(run, outcome):
-            self._ask_steps(run, outcome, None, None, None, None)
-            outcome.dry_run = False
-            if outcome.status == "succeeded":
-                outcome.status = AWAITING_APPROVAL
-        return outcome
-
-    def propose_script(self, source: str, title: str = "script") -> RunOutcome:
-        """Validate a hand-written script in a run folder of its own; ``awaiting_approval`` if clean."""
-        folder = RunFolder.create(self.runs_dir, title)
-        folder.write_text("request.txt", title + "\n")
-        folder.write_text("script.py", source)
-        run = _RunRecord(folder, "exec", title, now_iso(), time.perf_counter())
-        outcome = RunOutcome(
-            status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
-        )
-        with self._recorded(run, outcome):
-            self._check_held(run, outcome, source)
-            if outcome.status == "succeeded":
-                outcome.status = AWAITING_APPROVAL
-        return outcome
-
-    def run_approved(
-        self, run_id: str, on_log: LogSink | None = None, on_tick: TickSink | None = None
-    ) -> RunOutcome:
-        """Run the script of a proposed run in its own folder, validated again first.
-
-        The script may have been edited since it was proposed; what runs is what is checked.
-        """
-        folder, run, outcome = self._reopen(run_id)
-        with self._recorded(run, outcome):
-            source = folder.script.read_text(encoding="utf-8")
-            self._check_held(run, outcome, source)
-            if outcome.status != "succeeded":
-                return outcome
-            expected = [o.filename for o in run.plan.outputs] if run.plan is not None else None
-            tools = run.plan.tools_used() if run.plan is not None else run.tools
-            try:
-                self.ensure_database()
-            except MetaAgentError as problem:
-                outcome.status, outcome.error = "failed", str(problem)
-                outcome.error_exit_code = problem.exit_code
-                return outcome
-            self._execute(folder, outcome, tools, expected, on_log, on_tick)
-        return outcome
-
-    def settle(self, run_id: str, status: str, error: str) -> RunOutcome:
-        """Close a held or abandoned run without running it (rejected, cancelled, lost)."""
-        _, run, outcome = self._reopen(run_id)
-        outcome.status, outcome.error = status, error
-        outcome.artifacts = run.folder.artifacts()
-        self._finish(run, outcome)
-        return outcome
-
-    def check_script(self, source: str) -> list[Finding]:
-        """Every validation finding in ``source`` (empty: it may run), as a run would judge it."""
-        from meta_agent.scripting.validate import ScriptValidator
-
-        return ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
-
-    def _reopen(self, run_id: str) -> tuple[RunFolder, _RunRecord, RunOutcome]:
-        from meta_agent.planning.models import ExecutionPlan
-
-        with RunHistory(self.runs_dir) as history:
-            record = history.get(run_id)
-        folder = RunFolder(Path(record.run_dir))
-        plan_data = folder.read_json("plan.json")
-        plan = ExecutionPlan.model_validate(plan_data) if plan_data is not None else None
-        run = _RunRecord(
-            folder, record.kind, record.request, record.created_at, time.perf_counter(), plan
-        )
-        run.tools = list(record.tools_used)
-        manifest = folder.read_json("manifest.json") or {}
-        run.planner, run.llm = manifest.get("planner"), manifest.get("llm")
-        outcome = RunOutcome(
-            status="succeeded",
-            run_id=record.run_id,
-            run_dir=folder.root,
-            script=folder.script if folder.script.exists() else None,
-            interpretations=list(manifest.get("interpretations", [])),
-            phases={
-                k: float(v) for k, v in manifest.get("phases_seconds", {}).items() if k != "total"
-            },
-        )
-        return folder, run, outcome
-
-    def _check_held(self, run: _RunRecord, outcome: RunOutcome, source: str) -> None:
-        from meta_agent.scripting.imports import tools_imported
-        from meta_agent.scripting.validate import ScriptValidator
-
-        if run.plan is None:
-            run.tools = tools_imported(source, self.registry)
-        with _timed(outcome.phases, "validate"):
-            findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
-        if findings:
-            outcome.status = "rejected"
-            outcome.findings = findings
-            outcome.error = str(ScriptRejected(findings, "script"))
+        url = self.settings.history_url
+        return approval_on_record(approve, subject, folder, self.decided_by, self.runs_dir, url)
 
     @contextmanager
     def _recorded(self, run: _RunRecord, outcome: RunOutcome) -> Iterator[None]:
@@ -684,6 +589,7 @@ class Pipeline:
             tool_versions=versions,
             planner=run.planner,
             llm=run.llm,
+            history_url=self.settings.history_url,
         )
 
     def rerun(
@@ -693,7 +599,7 @@ class Pipeline:
         on_tick: TickSink | None = None,
     ) -> RunOutcome:
         """Re-execute an archived script and say whether the results are identical."""
-        with RunHistory(self.runs_dir) as history:
+        with RunHistory(self.runs_dir, self.settings.history_url) as history:
             original = history.get(run_id)
         old = RunFolder(Path(original.run_dir))
         if not old.script.is_file():
@@ -719,7 +625,7 @@ class Pipeline:
         """Pack a run folder into a .tar.gz (default: ``RUNS_DIR/archives/<id>.tar.gz``)."""
         from meta_agent.archive.pack import pack_run
 
-        return pack_run(self.runs_dir, run_id, output)
+        return pack_run(self.runs_dir, run_id, output, self.settings.history_url)
 
 
 @contextmanager

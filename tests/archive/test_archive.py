@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from meta_agent.archive.history import RunHistory, RunRecord
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.migrations import MIGRATIONS, migrate
 from meta_agent.archive.run_folder import RunFolder, slugify
+from meta_agent.archive.sql import HistoryDB
 from meta_agent.errors import RunNotFound
 
 NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.UTC)
@@ -46,11 +46,13 @@ def test_manifest_lists_every_file_with_its_sha256(tmp_path: Path) -> None:
 
 
 def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
-    db = sqlite3.connect(tmp_path / "h.db")
-    assert migrate(db) == [name for name, _ in MIGRATIONS]
-    assert migrate(db) == []
-    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    with HistoryDB(f"sqlite:///{tmp_path / 'h.db'}") as db:
+        assert migrate(db) == [name for name, _ in MIGRATIONS]
+        assert migrate(db) == []
+        columns = {row["name"] for row in db.rows("PRAGMA table_info(runs)")}
+        decisions = {row["name"] for row in db.rows("PRAGMA table_info(run_decisions)")}
     assert {"run_id", "status", "backend", "tools_used"} <= columns
+    assert {"action", "actor", "at", "diff"} <= decisions
 
 
 def record(run_id: str, status: str, seconds: float | None, tools: list[str]) -> RunRecord:
@@ -103,3 +105,22 @@ def test_the_history_is_a_write_ahead_log_readable_by_a_second_process(tmp_path:
         with RunHistory(tmp_path) as other:
             assert other.get("r1").status == "succeeded"
     assert mode == "wal"
+
+
+def test_a_history_of_an_older_version_is_migrated_and_keeps_its_decisions(tmp_path: Path) -> None:
+    """A history.db written before decisions kept diffs (m001-m004) opens with m005 applied."""
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "history.db")
+    with HistoryDB(f"sqlite:///{tmp_path / 'history.db'}") as db:
+        db.ddl("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for name, function in MIGRATIONS[:4]:
+            function(db)
+            db.execute("INSERT INTO _migrations VALUES (?, '2026-11-01')", (name,))
+    old.execute("INSERT INTO run_decisions VALUES ('r1', 'approved', 'alice', '2026-11-01T10:00')")
+    old.commit()
+    old.close()
+    with RunHistory(tmp_path) as history:
+        assert history.decisions("r1") == [
+            {"action": "approved", "actor": "alice", "at": "2026-11-01T10:00", "diff": None}
+        ]

@@ -147,20 +147,19 @@ def test_a_hand_edited_llm_column_is_no_usage(tmp_path: Path) -> None:
 
 def test_an_older_history_gains_the_columns(tmp_path: Path) -> None:
     from meta_agent.archive.migrations import MIGRATIONS
+    from meta_agent.archive.sql import HistoryDB
 
-    db = sqlite3.connect(tmp_path / "history.db")
-    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, function in MIGRATIONS:
-        if name == "m005_add_planner_and_llm":
-            break
-        function(db)
-        db.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
-    db.execute(
-        "INSERT INTO runs (run_id, kind, request, status, created_at, run_dir) "
-        "VALUES ('old', 'ask', 'r', 'succeeded', '2026-01-01', '/x')"
-    )
-    db.commit()
-    db.close()
+    with HistoryDB(f"sqlite:///{tmp_path / 'history.db'}") as db, db.transaction():
+        db.ddl("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for name, function in MIGRATIONS:
+            if name == "m005_add_planner_and_llm":
+                break
+            function(db)
+            db.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
+        db.execute(
+            "INSERT INTO runs (run_id, kind, request, status, created_at, run_dir) "
+            "VALUES ('old', 'ask', 'r', 'succeeded', '2026-01-01', '/x')"
+        )
     with RunHistory(tmp_path) as history:
         old = history.get("old")
         assert (old.planner, old.llm) == (None, None)

@@ -92,7 +92,7 @@ def service_settings(sample_db_url: str) -> Settings:
 
 @pytest.fixture()
 def service(service_settings: Settings) -> Iterator[Service]:
-    store = ServiceStore(service_settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(service_settings)
     tokens = make_tokens(store)
     with TestClient(create_app(service_settings, worker_threads=2)) as client:
         yield Service(client, service_settings, store, tokens)
@@ -100,7 +100,7 @@ def service(service_settings: Settings) -> Iterator[Service]:
 
 @pytest.fixture()
 def live_server(service_settings: Settings) -> Iterator[tuple[str, str]]:
-    token = ServiceStore(service_settings.resolved_runs_dir).create_token("erin")
+    token = ServiceStore.for_settings(service_settings).create_token("erin")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

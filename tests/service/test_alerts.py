@@ -72,7 +72,7 @@ def test_each_cause_fires_once_and_reaches_the_webhook(
         "  - {name: memory, when: resource, resource: memory, share: 0.0001}\n"
         "  - {name: bad data, when: validation}\n"
     )
-    store = ServiceStore(service_settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(service_settings)
     tokens = make_tokens(store)
     alerts = Alerts(load_alert_config(rules))
     with TestClient(create_app(service_settings, alerts=alerts)) as client:

@@ -301,6 +301,7 @@ def test_tools_that_send_data_out_must_be_named_to_approve(service: Service) -> 
     created = service.submit(script=NETWORK_SCRIPT)
     assert created["status"] == "awaiting_approval", created
     assert created["needs_approval"] == ["call_external_api"]
+    assert "sends data out of the sandbox through call_external_api" in created["restatement"]
     run_id = created["id"]
     auth = service.auth("alice")
     unnamed = service.client.post(f"/api/runs/{run_id}/approve", headers=auth)

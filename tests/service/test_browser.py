@@ -78,3 +78,46 @@ def test_ask_approve_and_watch_use_case_1_in_chromium(live_server: tuple[str, st
             page.screenshot(path=str(shots / "3-history.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_the_charts_of_a_run_show_on_the_page_in_chromium(live_server: tuple[str, str]) -> None:
+    """Use case 2's chart, fetched by the browser through the artifact endpoint (its cookie)."""
+    chromium = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = live_server
+    shots = Path(os.environ.get("META_AGENT_SCREENSHOT_DIR", ROOT / "test-screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base + "/")
+            page.fill("input[name=token]", token)
+            page.click("button[type=submit]")
+            page.fill("#request", "Compare Orlando Fashion Square performance against 5 similar")
+            page.click("#ask button[type=submit]")
+            page.get_by_role("button", name="Approve and run").click(timeout=30_000)
+            expect(page.locator("#run-status .status")).to_have_text("succeeded", timeout=60_000)
+            chart = page.locator(".charts img")
+            expect(chart).to_have_count(1)
+            expect(chart).to_have_attribute("alt", "comparison.png")
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.charts img');"
+                " return i && i.complete && i.naturalWidth > 0; }",
+                timeout=30_000,
+            )
+            width = chart.evaluate("image => image.naturalWidth")
+            assert width > 300  # a real PNG arrived, not a broken-image icon
+            chart.screenshot(path=str(shots / "4-chart.png"))
+            page.screenshot(path=str(shots / "4-results-with-chart.png"), full_page=True)
+
+            # Signed out, the same address gives nothing: the chart is served to its owner only.
+            source = chart.get_attribute("src") or ""
+            page.context.clear_cookies()
+            assert page.request.get(base + source).status == 401
+        finally:
+            browser.close()

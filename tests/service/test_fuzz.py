@@ -22,7 +22,7 @@ EXAMPLES_PER_OPERATION = 6
 
 
 def test_no_input_makes_a_server_error_or_loses_a_run(service_settings: Settings) -> None:
-    store = ServiceStore(service_settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(service_settings)
     auth = {"Authorization": f"Bearer {store.create_token('alice')}"}
     app = create_app(service_settings, worker_threads=1)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -16,7 +16,7 @@ from tests.service.conftest import ENDLESS_SCRIPT, GOOD_SCRIPT, USE_CASE_1, Serv
 def test_a_stopped_server_cancels_its_running_runs_and_a_new_one_resumes(
     service_settings: Settings,
 ) -> None:
-    store = ServiceStore(service_settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(service_settings)
     tokens = make_tokens(store)
     with TestClient(create_app(service_settings)) as client:
         first = Service(client, service_settings, store, tokens)

@@ -1,10 +1,13 @@
-"""The run history: a small SQLite index of every run, in the runs folder."""
+"""The run history: an SQL index of every run, ``history.db`` in the runs folder by default.
+
+``META_AGENT_HISTORY_URL`` moves it to another SQLite file or to PostgreSQL, so that the CLI and
+the service (and several of each) share one history.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from meta_agent.archive.migrations import migrate
+from meta_agent.archive.sql import HistoryDB, database_errors, history_url, shown_url
 from meta_agent.errors import ConfigError, RunNotFound
 
-HISTORY_FILE = "history.db"
+_migrated: set[str] = set()  # PostgreSQL histories this process has migrated
+Decisions = list[dict[str, Any]]  # action, actor, at, diff: who decided what about a run, and when
 
 
 @dataclass
@@ -54,32 +59,57 @@ class RunStats:
     llm: dict[str, Any] = field(default_factory=dict)  # totals; see llm_totals
 
 
-class RunHistory:
-    """Reads and writes the history database; the schema grows through migrations."""
+def open_history_db(runs_dir: Path, url: str | None = None) -> HistoryDB:
+    """A connection to the history in force, its schema migrated; a ConfigError says why not."""
+    from meta_agent.archive.run_folder import unusable_runs_dir
 
-    def __init__(self, runs_dir: Path) -> None:
-        from meta_agent.archive.run_folder import unusable_runs_dir
-
+    if url is None:
         try:
             runs_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unusable_runs_dir(runs_dir, exc) from exc
-        self.path = runs_dir / HISTORY_FILE
-        self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        # A write-ahead log without an fsync per commit: recording a run took ~20 ms of syncs.
-        # The history stays consistent through any crash; a power cut may lose the last rows,
-        # whose run folders (and manifests) are still on disk.
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._db)
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise ConfigError(
-                f"The run history {self.path} cannot be used ({exc}); move it aside and a new "
-                "one is started (the run folders stay as they are)."
-            ) from exc
+    target = history_url(runs_dir, url)
+    try:
+        db = HistoryDB(target)
+    except database_errors() as exc:
+        raise _unusable(target, exc) from exc
+    if target in _migrated:
+        return db
+    try:
+        migrate(db)
+    except database_errors() as exc:
+        db.close()
+        raise _unusable(target, exc) from exc
+    if db.dialect == "postgresql":
+        # A server's schema changes only through migrate(): once per process is enough. (A
+        # SQLite file may be moved aside and started anew, and checking it costs ~0.1 ms.)
+        _migrated.add(target)
+    return db
+
+
+def _unusable(url: str, exc: Exception) -> ConfigError:
+    if url.startswith("sqlite:"):
+        return ConfigError(
+            f"The run history {url.removeprefix('sqlite:///')} cannot be used ({exc}); move it "
+            "aside and a new one is started (the run folders stay as they are)."
+        )
+    return ConfigError(
+        f"The run history at {shown_url(url)} cannot be used ({exc}); check "
+        "META_AGENT_HISTORY_URL (the run folders stay as they are)."
+    )
+
+
+class RunHistory:
+    """Reads and writes the history database; the schema grows through migrations.
+
+    Args:
+        url: the history's SQL URL (``sqlite:///PATH`` or ``postgresql://...``); None:
+            ``history.db`` in ``runs_dir``.
+    """
+
+    def __init__(self, runs_dir: Path, url: str | None = None) -> None:
+        self._db = open_history_db(runs_dir, url)
+        self.url = self._db.url
 
     def close(self) -> None:
         self._db.close()
@@ -97,34 +127,36 @@ class RunHistory:
             "tools_used": json.dumps(run.tools_used),
             "llm": json.dumps(run.llm) if run.llm is not None else None,
         }
-        columns = ", ".join(values)
-        marks = ", ".join(f":{name}" for name in values)
-        with self._db:
-            self._db.execute(f"INSERT OR REPLACE INTO runs ({columns}) VALUES ({marks})", values)
+        with self._db.transaction():
+            self._db.upsert("runs", values, key="run_id")
 
     def list(self, limit: int = 20) -> list[RunRecord]:
-        rows = self._db.execute(
+        rows = self._db.rows(
             "SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?", (limit,)
         )
         return [_record(row) for row in rows]
 
     def get(self, run_id: str) -> RunRecord:
         """A run by its id, or by a unique prefix of it."""
-        row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = self._db.row("SELECT * FROM runs WHERE run_id = ?", (run_id,))
         if row is None and run_id:
-            matches = self._db.execute(
+            matches = self._db.rows(
                 "SELECT * FROM runs WHERE run_id LIKE ? ESCAPE '\\' LIMIT 2",
                 (run_id.replace("%", "\\%").replace("_", "\\_") + "%",),
-            ).fetchall()
+            )
             row = matches[0] if len(matches) == 1 else None
         if row is None:
             raise RunNotFound(run_id)
         return _record(row)
 
+    def decisions(self, run_id: str) -> Decisions:
+        """Who approved, rejected, edited or cancelled the run, and when, oldest first."""
+        return decisions_of(self._db, run_id)
+
     def stats(self) -> RunStats:
         import statistics
 
-        runs = [_record(row) for row in self._db.execute("SELECT * FROM runs")]
+        runs = [_record(row) for row in self._db.rows("SELECT * FROM runs")]
         executed = [r for r in runs if r.duration_seconds is not None]
         durations = sorted(r.duration_seconds for r in executed if r.duration_seconds is not None)
         succeeded = sum(1 for r in runs if r.status == "succeeded")
@@ -146,7 +178,16 @@ class RunHistory:
         )
 
 
-def _record(row: sqlite3.Row) -> RunRecord:
+def decisions_of(db: HistoryDB, run_id: str) -> Decisions:
+    """A run's decisions (action, actor, at, diff) in the order they were taken."""
+    return db.rows(
+        "SELECT action, actor, at, diff FROM run_decisions WHERE run_id = ? "
+        f"ORDER BY {db.insertion_order}",
+        (run_id,),
+    )
+
+
+def _record(row: dict[str, Any]) -> RunRecord:
     return record_from_row(dict(row))
 
 

@@ -9,9 +9,11 @@ from meta_agent.archive.history import RunHistory
 from meta_agent.errors import ExecutionError
 
 
-def pack_run(runs_dir: Path, run_id: str, output: Path | None = None) -> Path:
+def pack_run(
+    runs_dir: Path, run_id: str, output: Path | None = None, history_url: str | None = None
+) -> Path:
     """Pack a run (id or unique prefix) into a .tar.gz; default ``RUNS_DIR/archives/<id>.tar.gz``."""
-    with RunHistory(runs_dir) as history:
+    with RunHistory(runs_dir, history_url) as history:
         record = history.get(run_id)
     root = Path(record.run_dir)
     if not root.is_dir():

@@ -59,11 +59,13 @@ def record_run(
     tool_versions: dict[str, str] | None = None,
     planner: str | None = None,
     llm: Mapping[str, Any] | None = None,
+    history_url: str | None = None,
 ) -> dict[str, Any]:
     """Write ``manifest.json`` (with every file's sha256) and the history row; return the manifest.
 
     ``planner`` and ``llm`` (provider, model, calls, tokens_in, tokens_out, latency_s, cost_usd,
     repairs) may also come as attributes of ``run``; ``llm`` is left out of offline runs.
+    ``history_url`` is the run history's SQL URL (None: ``history.db`` in ``runs_dir``).
     """
     from meta_agent import __version__
 
@@ -99,7 +101,7 @@ def record_run(
         **planning,
     )
     folder.write_json("manifest.json", manifest)
-    with RunHistory(runs_dir) as history:
+    with RunHistory(runs_dir, history_url) as history:
         history.record(
             RunRecord(
                 run_id=folder.run_id,

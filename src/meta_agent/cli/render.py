@@ -210,11 +210,23 @@ def runs_table(records: Sequence[RunRecord]) -> Table:
     return table
 
 
-def run_detail(out: Console, record: RunRecord, manifest: dict[str, Any]) -> None:
+def run_detail(
+    out: Console,
+    record: RunRecord,
+    manifest: dict[str, Any],
+    decisions: Sequence[dict[str, Any]] = (),
+) -> None:
     out.print(f"[bold]{record.run_id}[/]  {record.status}  ({record.kind})")
-    out.print(f"request: {record.request}")
+    out.print(f"request: {record.request}", markup=False)
     if record.error:
-        out.print(f"error:   {record.error}")
+        out.print(f"error:   {record.error}", markup=False)
+    for decision in decisions:
+        at = str(decision["at"])[:19].replace("T", " ")
+        edited = " (diff kept in the history and script.diff)" if decision.get("diff") else ""
+        out.print(
+            f"decided: {decision['action']} by {decision['actor']} at {at} UTC{edited}",
+            markup=False,
+        )
     phases = manifest.get("phases_seconds") or {}
     if phases:
         out.print("phases:  " + ", ".join(f"{k} {v:.3f}s" for k, v in phases.items()))

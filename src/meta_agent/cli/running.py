@@ -40,8 +40,11 @@ class RunOptions:
     planner: str | None = None  # ask --planner: offline | llm | auto (Settings.planner)
 
 
-def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
-    """A pipeline on the settings in force, the command-line options on top."""
+def make_pipeline(options: RunOptions, prewarm: bool = False, decides: bool = False) -> Pipeline:
+    """A pipeline on the settings in force, the command-line options on top.
+
+    ``decides``: the person at this terminal (the OS user) approves its runs, on the record.
+    """
     from meta_agent.config import load_settings
     from meta_agent.pipeline import Pipeline
 
@@ -52,7 +55,12 @@ def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
         timeout_seconds=options.timeout,
         planner=options.planner,
     )
-    return Pipeline(settings, prewarm=prewarm)
+    decided_by = None
+    if decides:
+        from meta_agent.archive.decisions import local_user
+
+        decided_by = local_user()
+    return Pipeline(settings, prewarm=prewarm, decided_by=decided_by)
 
 
 def require_terminal(yes: bool) -> None:
@@ -78,7 +86,7 @@ def ask(
     """Analyse, plan, generate, validate, run and archive one request; returns the exit code."""
     if not dry_run:
         require_terminal(options.yes)
-    pipeline = make_pipeline(options, prewarm=not dry_run)
+    pipeline = make_pipeline(options, prewarm=not dry_run, decides=not dry_run)
     approve: Callable[[Prepared], bool] | None = None
     if not (options.yes or dry_run):
 
@@ -106,7 +114,7 @@ def exec_script(
 
         raise ConfigError(f"The script {file} does not exist (or is not a file).")
     require_terminal(options.yes)
-    pipeline = make_pipeline(options)
+    pipeline = make_pipeline(options, decides=True)
     if not validate:
         from meta_agent.cli import render
 

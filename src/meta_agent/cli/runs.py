@@ -23,7 +23,8 @@ def _history(runs_dir: Path | None) -> RunHistory:
     from meta_agent.archive.history import RunHistory
     from meta_agent.config import load_settings
 
-    return RunHistory(load_settings(runs_dir=runs_dir).resolved_runs_dir)
+    settings = load_settings(runs_dir=runs_dir)
+    return RunHistory(settings.resolved_runs_dir, settings.history_url)
 
 
 @app.callback()
@@ -54,21 +55,21 @@ def show(
     runs_dir: RunsDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show one run: its manifest, files and results."""
+    """Show one run: its manifest, files, results, and who approved it."""
     from meta_agent.archive.run_folder import RunFolder
 
     folder_dir = runs_dir or (ctx.obj or {}).get("runs_dir")
     with _history(folder_dir) as history:
         record = history.get(run_id)
+        decisions = history.decisions(record.run_id)
     manifest = RunFolder(Path(record.run_dir)).read_json("manifest.json") or {}
     if as_json:
-        typer.echo(
-            json.dumps({"run": record.__dict__, "manifest": manifest}, indent=2, default=str)
-        )
+        shown = {"run": record.__dict__, "manifest": manifest, "decisions": decisions}
+        typer.echo(json.dumps(shown, indent=2, default=str))
         return
     from meta_agent.cli.render import console, run_detail
 
-    run_detail(console(), record, manifest)
+    run_detail(console(), record, manifest, decisions)
 
 
 @app.command("stats")

@@ -23,7 +23,7 @@ def _store(runs_dir: Path | None) -> ServiceStore:
     from meta_agent.config import load_settings
     from meta_agent.service.store import ServiceStore
 
-    return ServiceStore(load_settings(runs_dir=runs_dir).resolved_runs_dir)
+    return ServiceStore.for_settings(load_settings(runs_dir=runs_dir))
 
 
 @token_app.command("create")
@@ -104,7 +104,7 @@ def serve(
 
     settings = load_settings(database_url=database, runs_dir=runs_dir, sandbox=sandbox)
     rules = Alerts(load_alert_config(alerts)) if alerts is not None else None
-    store = ServiceStore(settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(settings)
     if not store.has_active_token():
         if not is_loopback(host):
             raise ConfigError(

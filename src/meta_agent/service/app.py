@@ -29,7 +29,14 @@ from meta_agent.service.files import artifact_response
 from meta_agent.service.logs import log_events
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.pages import pages_router
-from meta_agent.service.runs import RunService, describe, needs_approval, restatement_of
+from meta_agent.service.runs import (
+    RunService,
+    describe,
+    mark_sensitive_steps,
+    needs_approval,
+    restatement_of,
+    with_sensitive_tools,
+)
 from meta_agent.service.store import ServiceStore, User
 from meta_agent.service.workers import ThreadWorkers, Workers
 
@@ -140,7 +147,7 @@ def create_app(
     """
     from meta_agent.pipeline import Pipeline
 
-    store = ServiceStore(settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(settings)
     metrics = ServiceMetrics()
     pool = workers or ThreadWorkers(worker_threads)
     executor: list[Executor] = []
@@ -322,19 +329,20 @@ def create_app(
 def _created(outcome: RunOutcome) -> dict[str, Any]:
     folder_json = _read(outcome, "analysis.json")
     script = outcome.script.read_text(encoding="utf-8") if outcome.script else None
+    sending = needs_approval(RunFolder(outcome.run_dir)) if outcome.run_dir else []
     return {
         "id": outcome.run_id,
         "status": outcome.status,
         "error": outcome.error,
         "reason": outcome.error if outcome.status == "rejected" else None,
-        "restatement": restatement_of(folder_json),
+        "restatement": with_sensitive_tools(restatement_of(folder_json), sending),
         "interpretations": outcome.interpretations,
         "suggestions": outcome.suggestions,
-        "plan": _read(outcome, "plan.json"),
+        "plan": mark_sensitive_steps(_read(outcome, "plan.json"), sending),
         "script": script,
         "findings": [f.__dict__ for f in outcome.findings],
         "phases": {k: round(v, 4) for k, v in outcome.phases.items()},
-        "needs_approval": needs_approval(RunFolder(outcome.run_dir)) if outcome.run_dir else [],
+        "needs_approval": sending,
     }
 
 

@@ -33,7 +33,7 @@ def build_server(settings: Settings) -> MCPServer[Any]:
 
     from meta_agent.pipeline import Pipeline
 
-    store = ServiceStore(settings.resolved_runs_dir)
+    store = ServiceStore.for_settings(settings)
     service = RunService(Pipeline(settings), store, ThreadWorkers(1), ServiceMetrics())
     server: MCPServer[Any] = MCPServer(
         "meta-agent",

@@ -25,6 +25,7 @@ from meta_agent.service.store import ServiceStore, User, monitoring
 
 SESSION_COOKIE = "meta_agent_session"
 TABLE_ROWS = 50
+CHART_SUFFIXES = (".png", ".jpg", ".jpeg")  # served as images/*; never .svg (it can hold script)
 MAX_FORM_BYTES = 400_000
 
 
@@ -94,7 +95,8 @@ def pages_router(
 
     def run_panel(run_id: str, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
         run = describe(service.view(run_id, user), store)
-        panel = render("run.html", status, run=run, table=_table(service, run, user), **extra)
+        table, charts = _table(service, run, user), _charts(run)
+        panel = render("run.html", status, run=run, table=table, charts=charts, **extra)
         panel.headers["HX-Trigger"] = "runChanged"  # the history on the page follows
         return panel
 
@@ -199,6 +201,13 @@ def pages_router(
         )
 
     return router
+
+
+def _charts(run: dict[str, Any]) -> list[str]:
+    """The run's images, shown on the page through the artifact endpoint (owner checked)."""
+    if run["status"] in ("awaiting_approval", "queued", "running"):
+        return []
+    return [name for name in run["artifacts"] if name.lower().endswith(CHART_SUFFIXES)]
 
 
 def _table(service: RunService, run: dict[str, Any], user: User) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The service's runs: propose, approve, reject, cancel, execute in the background, recover.
 
-The pipeline does the work (``Pipeline.propose``, ``run_approved``, ``settle``); this module
+The pipeline does the work (``HeldRuns.propose``, ``run_approved``, ``settle``); this module
 decides who may do what and when, keeps the status in the run history at every step, and hands
 execution to the workers.
 """
@@ -22,6 +22,7 @@ from meta_agent.archive.history import RunHistory, RunRecord
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import ActionNotAllowed, Finding, Interrupted, RunNotFound
 from meta_agent.service.alerts import Alerts
+from meta_agent.service.held import HeldRuns
 from meta_agent.service.metrics import ServiceMetrics
 from meta_agent.service.store import HELD, QUEUED, RUNNING, ServiceStore, User
 from meta_agent.service.workers import Workers
@@ -72,6 +73,7 @@ class RunService:
         alerts: Alerts | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.held = HeldRuns(pipeline)
         self.store = store
         self.workers = workers
         self.metrics = metrics
@@ -81,10 +83,13 @@ class RunService:
 
     # --- reading ------------------------------------------------------------------------------
 
+    def _history(self) -> RunHistory:
+        return RunHistory(self.pipeline.runs_dir, self.pipeline.settings.history_url)
+
     def view(self, run_id: str, user: User) -> RunView:
         """The run, if ``user`` may see it; another user's run is not found (404), not refused."""
         try:
-            with RunHistory(self.pipeline.runs_dir) as history:
+            with self._history() as history:
                 record = history.get(run_id)
         except RunNotFound:
             raise RunNotFound(run_id) from None
@@ -108,9 +113,9 @@ class RunService:
     ) -> RunOutcome:
         """Plan (or take) a script and hold it for approval; ``approve`` queues it at once."""
         if script is not None:
-            outcome = self.pipeline.propose_script(script, title or "hand-written script")
+            outcome = self.held.propose_script(script, title or "hand-written script")
         else:
-            outcome = self.pipeline.propose(request or "")
+            outcome = self.held.propose(request or "")
             self.metrics.planned(outcome)
         assert outcome.run_id is not None
         self.store.claim(outcome.run_id, user.name)
@@ -160,7 +165,7 @@ class RunService:
         Returns the findings (nothing changed) or an empty list (edited, on the record).
         """
         view = self.view(run_id, user)
-        findings = self.pipeline.check_script(source)
+        findings = self.held.check_script(source)
         if findings:
             return findings
         folder = view.folder()
@@ -178,8 +183,9 @@ class RunService:
                 "script.generated.py",
                 "script.py",
             )
-            folder.write_text("script.diff", "".join(diff))
-        self._decide(view.record.run_id, "edited", user)
+            changes = "".join(diff)
+            folder.write_text("script.diff", changes)
+        self._decide(view.record.run_id, "edited", user, changes)
         return []
 
     def reject(self, run_id: str, user: User) -> None:
@@ -187,7 +193,7 @@ class RunService:
         if not self.store.move(view.record.run_id, HELD, "rejected"):
             raise ActionNotAllowed(self._not_allowed(view.record.run_id, "rejected"))
         self._decide(view.record.run_id, "rejected", user)
-        outcome = self.pipeline.settle(
+        outcome = self.held.settle(
             view.record.run_id, "rejected", f"The plan was rejected by {user.name}; nothing ran."
         )
         self.metrics.finished(outcome)
@@ -200,7 +206,7 @@ class RunService:
         for status in (HELD, QUEUED):
             if self.store.move(run_id, status, "cancelled"):
                 self._decide(run_id, "cancelled", user)
-                outcome = self.pipeline.settle(run_id, "cancelled", f"The run was {why}.")
+                outcome = self.held.settle(run_id, "cancelled", f"The run was {why}.")
                 self.metrics.finished(outcome)
                 return
         if self.store.status_of(run_id) == RUNNING:
@@ -210,14 +216,12 @@ class RunService:
             return
         raise ActionNotAllowed(self._not_allowed(run_id, "cancelled"))
 
-    def _decide(self, run_id: str, action: str, user: User) -> None:
+    def _decide(self, run_id: str, action: str, user: User, diff: str | None = None) -> None:
         """Put a decision on the record: the history, and decisions.json in the run folder.
 
         Written before the run's manifest is, so the manifest lists it with its checksum.
         """
-        self.store.decide(run_id, action, user.name)
-        folder = self.view(run_id, user).folder()
-        folder.write_json("decisions.json", self.store.decisions(run_id))
+        self.store.decide(self.view(run_id, user).folder(), action, user.name, diff)
 
     def _not_allowed(self, run_id: str, action: str) -> str:
         status = self.store.status_of(run_id)
@@ -241,13 +245,13 @@ class RunService:
             self._check(run_id)
 
         try:
-            outcome = self._pipeline_for(owner).run_approved(run_id, on_tick=tick)
+            outcome = HeldRuns(self._pipeline_for(owner)).run_approved(run_id, on_tick=tick)
         except Interrupted as stop:
             outcome = stop.outcome
         except Exception as problem:  # noqa: BLE001 - recorded as failed by the pipeline
             logger.exception("run failed inside the service", extra={"run_id": run_id})
             if self.store.status_of(run_id) == RUNNING:
-                self.pipeline.settle(run_id, "failed", f"Internal error: {problem}")
+                self.held.settle(run_id, "failed", f"Internal error: {problem}")
             outcome = None
         finally:
             with self._lock:
@@ -259,7 +263,7 @@ class RunService:
 
     def _alert_finished(self, run_id: str, owner: str | None) -> None:
         try:
-            with RunHistory(self.pipeline.runs_dir) as history:
+            with self._history() as history:
                 record = history.get(run_id)
             self.alerts.finished(describe(RunView(record, owner), self.store), owner)
         except Exception:  # noqa: BLE001 - an alert rule must never break the worker
@@ -297,7 +301,7 @@ class RunService:
         lost = self.store.with_status(RUNNING)
         for run_id in lost:
             logger.warning("run lost by a previous server", extra={"run_id": run_id})
-            self.pipeline.settle(run_id, "failed", LOST_MESSAGE)
+            self.held.settle(run_id, "failed", LOST_MESSAGE)
             self._alert_finished(run_id, self.store.owner_of(run_id))
         queued = self.store.with_status(QUEUED)
         for run_id in queued:
@@ -313,6 +317,7 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
     plan = folder.read_json("plan.json")
     script = folder.script.read_text(encoding="utf-8") if folder.script.is_file() else None
     summary = folder.summary() if record.status not in (HELD, QUEUED, RUNNING) else {}
+    sending = needs_approval(folder)
     return {
         "id": record.run_id,
         "kind": record.kind,
@@ -322,9 +327,9 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
         "error": record.error,
         "created_at": record.created_at,
         "finished_at": record.finished_at if record.status not in (HELD, QUEUED, RUNNING) else None,
-        "restatement": restatement_of(analysis),
+        "restatement": with_sensitive_tools(restatement_of(analysis), sending),
         "interpretations": manifest.get("interpretations", []),
-        "plan": plan,
+        "plan": mark_sensitive_steps(plan, sending),
         "script": script,
         "findings": manifest.get("findings", []),
         "phases": manifest.get("phases_seconds", {}),
@@ -333,7 +338,7 @@ def describe(view: RunView, store: ServiceStore) -> dict[str, Any]:
         "artifacts": folder.artifacts(),
         "tools_used": record.tools_used,
         "warnings": manifest.get("warnings", []),
-        "needs_approval": needs_approval(folder),
+        "needs_approval": sending,
         "decisions": store.decisions(record.run_id),
     }
 
@@ -343,6 +348,30 @@ def needs_approval(folder: RunFolder) -> list[str]:
     noted = folder.read_json("approval.json")
     tools = noted.get("tools") if isinstance(noted, dict) else None
     return [str(name) for name in tools] if isinstance(tools, list) else []
+
+
+def with_sensitive_tools(restatement: str | None, tools: list[str]) -> str | None:
+    """The restatement, saying which tools send data out (an approval must name them)."""
+    if not tools:
+        return restatement
+    said = (
+        f"It sends data out of the sandbox through {', '.join(tools)}: an approval must name "
+        f"{'it' if len(tools) == 1 else 'them'}."
+    )
+    return f"{restatement.rstrip('.')}. {said}" if restatement else said
+
+
+def mark_sensitive_steps(plan: Any, tools: list[str]) -> Any:
+    """The plan with ``needs_approval: true`` on each step whose tool sends data out."""
+    if not isinstance(plan, dict) or not tools or not isinstance(plan.get("steps"), list):
+        return plan
+    steps = [
+        {**step, "needs_approval": True}
+        if isinstance(step, dict) and step.get("tool") in tools
+        else step
+        for step in plan["steps"]
+    ]
+    return {**plan, "steps": steps}
 
 
 def restatement_of(analysis: Any) -> str | None:

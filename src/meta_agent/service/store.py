@@ -1,8 +1,9 @@
 """The service's state in the run history database: tokens, owners, decisions, statuses.
 
-Everything the service knows about a run is in ``history.db`` next to the run folders (the same
-store the CLI writes), so a restarted server finds every run where it was left. Each call opens
-its own short-lived connection: worker threads and request handlers never share one.
+Everything the service knows about a run is in the run history (``history.db`` next to the run
+folders, or the database ``META_AGENT_HISTORY_URL`` names: the same store the CLI writes), so a
+restarted server finds every run where it was left. Each call opens its own short-lived
+connection: worker threads and request handlers never share one.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.history import HISTORY_FILE, RunHistory, RunRecord, record_from_row
-from meta_agent.archive.migrations import migrate
+from meta_agent.archive.decisions import Decision, record_decision
+from meta_agent.archive.history import RunRecord, decisions_of, open_history_db, record_from_row
 from meta_agent.archive.record import now_iso
+from meta_agent.archive.run_folder import RunFolder
+from meta_agent.archive.sql import HistoryDB, history_url
 from meta_agent.errors import ConfigError
+
+if TYPE_CHECKING:
+    from meta_agent.config import Settings
 
 # A run is final once it has one of the pipeline's end statuses; these are the service's own.
 HELD = "awaiting_approval"
@@ -61,19 +66,31 @@ def hash_token(token: str) -> str:
 class ServiceStore:
     """Reads and writes the service's tables in one runs folder's history database."""
 
-    def __init__(self, runs_dir: Path) -> None:
+    def __init__(self, runs_dir: Path, url: str | None = None) -> None:
+        """Args:
+        url: the run history's SQL URL (``META_AGENT_HISTORY_URL``); None: ``history.db`` in
+            ``runs_dir``.
+        """
         self.runs_dir = runs_dir
+        self.url = url
         # Opening the history once creates the folder and applies every migration.
-        RunHistory(runs_dir).close()
-        self.path = runs_dir / HISTORY_FILE
+        open_history_db(runs_dir, url).close()
+        self.location = history_url(runs_dir, url)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ServiceStore:
+        """The store of the runs folder and run history in force."""
+        return cls(settings.resolved_runs_dir, settings.history_url)
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
+    def _db(self, write: bool = False) -> Iterator[HistoryDB]:
+        """A connection for one call; a writing call does everything in one transaction."""
+        db = HistoryDB(self.location)
         try:
-            migrate(db)
-            with db:
+            if not write:
+                yield db
+                return
+            with db.transaction():
                 yield db
         finally:
             db.close()
@@ -100,22 +117,29 @@ class ServiceStore:
                 "or '-'."
             )
         token = "ma_" + secrets.token_urlsafe(32)
-        with self._db() as db:
-            row = db.execute("SELECT revoked_at FROM api_tokens WHERE name = ?", (name,)).fetchone()
+        with self._db(write=True) as db:
+            row = db.row("SELECT revoked_at FROM api_tokens WHERE name = ?", (name,))
             if row is not None and row["revoked_at"] is None:
                 raise ConfigError(
                     f"A token named {name!r} exists; revoke it first (`meta-agent token revoke "
                     f"{name}`) or choose another name."
                 )
-            db.execute(
-                "INSERT OR REPLACE INTO api_tokens "
-                "(name, token_sha256, admin, created_at, limits) VALUES (?, ?, ?, ?, ?)",
-                (name, hash_token(token), int(admin), now_iso(), json.dumps(limits)),
+            db.upsert(
+                "api_tokens",
+                {
+                    "name": name,
+                    "token_sha256": hash_token(token),
+                    "admin": int(admin),
+                    "created_at": now_iso(),
+                    "revoked_at": None,
+                    "limits": json.dumps(limits),
+                },
+                key="name",
             )
         return token
 
     def revoke_token(self, name: str) -> None:
-        with self._db() as db:
+        with self._db(write=True) as db:
             done = db.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                 (now_iso(), name),
@@ -127,7 +151,7 @@ class ServiceStore:
 
     def tokens(self) -> list[TokenInfo]:
         with self._db() as db:
-            rows = db.execute("SELECT * FROM api_tokens ORDER BY name").fetchall()
+            rows = db.rows("SELECT * FROM api_tokens ORDER BY name")
         return [
             TokenInfo(
                 r["name"],
@@ -144,54 +168,47 @@ class ServiceStore:
         if owner is None:
             return {}
         with self._db() as db:
-            row = db.execute(
+            row = db.row(
                 "SELECT limits FROM api_tokens WHERE name = ? AND revoked_at IS NULL", (owner,)
-            ).fetchone()
+            )
         found: dict[str, float] = json.loads(row["limits"]) if row is not None else {}
         return {key: value for key, value in found.items() if key in USER_LIMITS}
 
     def has_active_token(self) -> bool:
         with self._db() as db:
-            row = db.execute("SELECT 1 FROM api_tokens WHERE revoked_at IS NULL LIMIT 1")
-            return row.fetchone() is not None
+            row = db.row("SELECT 1 AS found FROM api_tokens WHERE revoked_at IS NULL LIMIT 1")
+            return row is not None
 
     def user_for(self, token: str) -> User | None:
         """The owner of an active token, or None."""
         with self._db() as db:
-            row = db.execute(
+            row = db.row(
                 "SELECT name, admin FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
                 (hash_token(token),),
-            ).fetchone()
+            )
         return User(row["name"], bool(row["admin"])) if row is not None else None
 
     # --- runs ---------------------------------------------------------------------------------
 
     def claim(self, run_id: str, owner: str) -> None:
-        with self._db() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO run_owners (run_id, owner) VALUES (?, ?)", (run_id, owner)
-            )
+        with self._db(write=True) as db:
+            db.upsert("run_owners", {"run_id": run_id, "owner": owner}, key="run_id")
 
     def owner_of(self, run_id: str) -> str | None:
         with self._db() as db:
-            row = db.execute("SELECT owner FROM run_owners WHERE run_id = ?", (run_id,)).fetchone()
+            row = db.row("SELECT owner FROM run_owners WHERE run_id = ?", (run_id,))
         return str(row["owner"]) if row is not None else None
 
-    def decide(self, run_id: str, action: str, actor: str) -> None:
-        """Put a decision (approved, rejected, cancelled) on the record with who and when."""
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO run_decisions (run_id, action, actor, at) VALUES (?, ?, ?, ?)",
-                (run_id, action, actor, now_iso()),
-            )
+    def decide(
+        self, folder: RunFolder, action: str, actor: str, diff: str | None = None
+    ) -> list[Decision]:
+        """Put a decision (approved, rejected, cancelled, edited) on the record with who and
+        when, in the history and the run folder's decisions.json."""
+        return record_decision(self.runs_dir, folder, action, actor, diff=diff, url=self.url)
 
-    def decisions(self, run_id: str) -> list[dict[str, str]]:
+    def decisions(self, run_id: str) -> list[Decision]:
         with self._db() as db:
-            rows = db.execute(
-                "SELECT action, actor, at FROM run_decisions WHERE run_id = ? ORDER BY rowid",
-                (run_id,),
-            ).fetchall()
-        return [dict(row) for row in rows]
+            return decisions_of(db, run_id)
 
     def move(self, run_id: str, old: str, new: str) -> bool:
         """Change a run's status from ``old`` to ``new``; False if it was no longer ``old``.
@@ -199,7 +216,7 @@ class ServiceStore:
         The compare-and-set is what keeps a run from being started twice, or started after it
         was cancelled, when a worker and a request handler race.
         """
-        with self._db() as db:
+        with self._db(write=True) as db:
             done = db.execute(
                 "UPDATE runs SET status = ? WHERE run_id = ? AND status = ?", (new, run_id, old)
             )
@@ -207,14 +224,14 @@ class ServiceStore:
 
     def status_of(self, run_id: str) -> str | None:
         with self._db() as db:
-            row = db.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            row = db.row("SELECT status FROM runs WHERE run_id = ?", (run_id,))
         return str(row["status"]) if row is not None else None
 
     def with_status(self, status: str) -> list[str]:
         with self._db() as db:
-            rows = db.execute(
+            rows = db.rows(
                 "SELECT run_id FROM runs WHERE status = ? ORDER BY created_at, run_id", (status,)
-            ).fetchall()
+            )
         return [str(row["run_id"]) for row in rows]
 
     def search(
@@ -248,12 +265,13 @@ class ServiceStore:
         clause = " AND ".join(where)
         base = f"FROM runs r LEFT JOIN run_owners o ON o.run_id = r.run_id WHERE {clause}"
         with self._db() as db:
-            total = int(db.execute(f"SELECT COUNT(*) {base}", values).fetchone()[0])
-            rows = db.execute(
+            counted = db.row(f"SELECT COUNT(*) AS n {base}", values)
+            total = int(counted["n"]) if counted is not None else 0
+            rows = db.rows(
                 f"SELECT r.*, o.owner AS _owner {base} "
                 "ORDER BY r.created_at DESC, r.run_id DESC LIMIT ? OFFSET ?",
                 [*values, limit, offset],
-            ).fetchall()
+            )
         found = []
         for row in rows:
             data = dict(row)

@@ -186,13 +186,13 @@ def run_simulation(settings: Settings, request: SimulationRequest) -> Simulation
         run.status, run.error = "failed", str(error)
     except KeyboardInterrupt:
         run.status, run.error = "cancelled", "Cancelled before the simulation finished."
-        _record(runs_dir, folder, run, request, created_at)
+        _record(settings, folder, run, request, created_at)
         raise
     except Exception as error:
         run.status, run.error = "failed", f"Internal error: {type(error).__name__}: {error}"
-        _record(runs_dir, folder, run, request, created_at)
+        _record(settings, folder, run, request, created_at)
         raise
-    _record(runs_dir, folder, run, request, created_at)
+    _record(settings, folder, run, request, created_at)
     return run
 
 
@@ -247,9 +247,9 @@ def _run_script_simulation(settings: Settings, request: SimulationRequest) -> Si
         run.status, run.error = "failed", str(error)
     except BaseException as error:
         run.status, run.error = "failed", f"{type(error).__name__}: {error}"
-        _record(runs_dir, folder, run, request, created_at)
+        _record(settings, folder, run, request, created_at)
         raise
-    _record(runs_dir, folder, run, request, created_at)
+    _record(settings, folder, run, request, created_at)
     return run
 
 
@@ -331,7 +331,7 @@ def _celery(settings: Settings, request: SimulationRequest) -> CeleryExecutor:
 
 
 def _record(
-    runs_dir: Path,
+    settings: Settings,
     folder: RunFolder,
     run: SimulationRun,
     request: SimulationRequest,
@@ -340,7 +340,13 @@ def _record(
     run.artifacts = folder.artifacts()
     run.phases.setdefault("execute", sum(run.phases.values()))
     record_run(
-        runs_dir, folder, run, kind=RUN_KIND, request=request.describe(), created_at=created_at
+        settings.resolved_runs_dir,
+        folder,
+        run,
+        kind=RUN_KIND,
+        request=request.describe(),
+        created_at=created_at,
+        history_url=settings.history_url,
     )
 
 
