@@ -164,6 +164,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("top 10 assets by T12 NOI", {"intent": "ranking", "ranking": ("noi", True, 10)}),
     ("lowest 3 occupancy in Texas", {"ranking": ("occupancy", False, 3), "states": ["TX"]}),
     ("worst 5 DSCR", {"ranking": ("dscr", False, 5)}),
+    ("Generate the monthly executive report", {"intent": "report"}),
+    ("monthly executive report", {"intent": "report"}),
     # exclusions reach past the noun they qualify
     ("average DSCR by type excluding properties without debt", {"has_debt": True}),
     ("NOI for all properties except those with no debt", {"has_debt": True}),

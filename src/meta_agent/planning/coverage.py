@@ -128,8 +128,10 @@ def _status(tokens: Tokens, token: Token, analysis: RequirementAnalysis) -> Stat
         return "filler"
     if token.owner == "period" or token.index in tokens.period:
         return "consumed" if _uses_period(tokens, analysis) else "unexplained"
-    if analysis.intent == "report" and (token.means("months") or token.means("last")):
-        return "consumed"  # "the exec report for this month": the report is of the latest month
+    if analysis.intent == "report" and (
+        token.means("months") or token.means("last") or token.word in ("monthly", "month")
+    ):
+        return "consumed"  # "the monthly exec report": the report is of the latest month
     if token.owner in ("property", "quantity") or token.used:
         return "consumed"
     if token.kind == "number":
