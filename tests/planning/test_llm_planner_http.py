@@ -363,7 +363,9 @@ def test_a_held_llm_run_keeps_its_planner_record_when_approved(
     """The service's path: propose (planned, held), then run_approved in the same folder."""
     llm_server.answer(cushion_plan())
     settings = dataclasses.replace(llm_settings(llm_server), database_url=sample_db_url)
-    pipeline = Pipeline(settings)
+    from meta_agent.service.held import HeldRuns
+
+    pipeline = HeldRuns(Pipeline(settings))
     held = pipeline.propose(CUSHION_REQUEST)
     assert held.status == "awaiting_approval", held.error
     assert held.run_id is not None
