@@ -86,8 +86,9 @@ def engine(docker_ok: None) -> Iterator[Any]:
 
 
 def containers_of(engine: Any, run_dir: Path) -> list[Any]:
-    listed = engine.containers.list(all=True, filters={"label": RUN_LABEL})
-    return [c for c in listed if str(run_dir) in c.labels.get(RUN_LABEL, "")]
+    # sparse: no inspection of each container, one of which (another test's) may be gone by then
+    listed = engine.containers.list(all=True, sparse=True, filters={"label": RUN_LABEL})
+    return [c for c in listed if str(run_dir) in (c.attrs.get("Labels") or {}).get(RUN_LABEL, "")]
 
 
 def test_the_image_is_imported_once_and_reused(engine: Any) -> None:

@@ -376,10 +376,17 @@ class DockerBackend:
             return
         self._swept = True
         with contextlib.suppress(Exception):
-            for container in self.client.containers.list(all=True, filters={"label": OWNER_LABEL}):
-                host, _, pid = (container.labels.get(OWNER_LABEL) or "").partition(" ")
+            # sparse: not inspected one by one, so another run's container vanishing meanwhile
+            # cannot end the sweep early
+            listed = self.client.containers.list(
+                all=True, sparse=True, filters={"label": OWNER_LABEL}
+            )
+            for container in listed:
+                labels = container.attrs.get("Labels") or {}
+                host, _, pid = (labels.get(OWNER_LABEL) or "").partition(" ")
                 if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-                    _remove(container)
+                    with contextlib.suppress(Exception):
+                        _remove(container)
 
 
 def _alive(pid: int) -> bool:
