@@ -128,6 +128,7 @@ def test_a_container_is_locked_down_as_the_engine_sees_it(
     def on_log(stream: str, line: str) -> None:
         if line.startswith("ready") and not seen:
             (container,) = containers_of(engine, run_dir)
+            container.reload()  # the full inspection, not the list's summary
             seen.update(container.attrs)
             container.kill()  # ends the run here; the status is then "failed"
 
