@@ -4,6 +4,9 @@
 that owns it (the sample database to ``portfolio.provision``, run specs, secrets and executors to
 ``runtime.launch``, manifests, history, re-run comparison and packing to ``archive``). The CLI
 (and later the service) are thin callers of it, reachable by tests without a terminal.
+
+What a run needs later (the history, the manifest writer, the validator) is imported when it is
+needed, so that a command starts its sandbox first and imports the rest while the sandbox boots.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.history import RunHistory
-from meta_agent.archive.record import now_iso, record_run
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
     ConfigError,
@@ -179,12 +180,16 @@ class Pipeline:
         if self._planner is None:
             from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
-            from meta_agent.portfolio.engine import read_only_engine
+            from meta_agent.portfolio.provision import sqlite_portfolio_present
 
             self.ensure_database()
             # Opened read-only first: an unusable database raises the error that names its
-            # cause, and a missing SQLite file is never created as a side effect.
-            read_only_engine(self.database_url)
+            # cause, and a missing SQLite file is never created as a side effect. A SQLite file
+            # that holds the portfolio is seen without SQLAlchemy (left to the sandbox).
+            if not sqlite_portfolio_present(self.database_url):
+                from meta_agent.portfolio.engine import read_only_engine
+
+                read_only_engine(self.database_url)
             self._planner = RuleBasedPlanner(
                 PortfolioDirectory.from_database(self.database_url),
                 at_risk_threshold=self.settings.at_risk_threshold,
@@ -266,7 +271,7 @@ class Pipeline:
     ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        run = _RunRecord(folder, "ask", request, now_iso(), started)
+        run = _RunRecord(folder, "ask", request, _now_iso(), started)
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, dry_run=dry_run
         )
@@ -326,7 +331,7 @@ class Pipeline:
 
         Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
         """
-        from meta_agent.scripting.validate import decode_script
+        from meta_agent.scripting.source import decode_script
 
         started = time.perf_counter()
         try:
@@ -334,16 +339,18 @@ class Pipeline:
             source = decode_script(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
             raise ExecutionError(f"Cannot read script {path}: {exc}") from exc
-        request = title or f"exec {path.name}"
-        folder = RunFolder.create(self.runs_dir, request)
-        folder.write_text("request.txt", request + "\n")
-        folder.write_text("script.py", source)
-        run = _RunRecord(folder, kind, request, now_iso(), started)
-        outcome = RunOutcome(
-            status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
-        )
-        early = self._early_executor(source)  # the sandbox starts while the script is validated
+        # The sandbox starts first, and boots while the run folder is made and the script is
+        # validated (and the modules for that are imported).
+        early = self._early_executor(source)
         try:
+            request = title or f"exec {path.name}"
+            folder = RunFolder.create(self.runs_dir, request)
+            folder.write_text("request.txt", request + "\n")
+            folder.write_text("script.py", source)
+            run = _RunRecord(folder, kind, request, _now_iso(), started)
+            outcome = RunOutcome(
+                status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
+            )
             with self._recorded(run, outcome):
                 self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick, early)
         finally:
@@ -404,7 +411,7 @@ class Pipeline:
         """
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        run = _RunRecord(folder, "ask", request, now_iso(), time.perf_counter())
+        run = _RunRecord(folder, "ask", request, _now_iso(), time.perf_counter())
         outcome = RunOutcome(status="succeeded", run_id=folder.run_id, run_dir=folder.root)
         outcome.dry_run = True  # the steps stop before execution
         with self._recorded(run, outcome):
@@ -419,7 +426,7 @@ class Pipeline:
         folder = RunFolder.create(self.runs_dir, title)
         folder.write_text("request.txt", title + "\n")
         folder.write_text("script.py", source)
-        run = _RunRecord(folder, "exec", title, now_iso(), time.perf_counter())
+        run = _RunRecord(folder, "exec", title, _now_iso(), time.perf_counter())
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
         )
@@ -468,6 +475,7 @@ class Pipeline:
         return ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
 
     def _reopen(self, run_id: str) -> tuple[RunFolder, _RunRecord, RunOutcome]:
+        from meta_agent.archive.history import RunHistory
         from meta_agent.planning.models import ExecutionPlan
 
         with RunHistory(self.runs_dir) as history:
@@ -632,6 +640,8 @@ class Pipeline:
 
     def _finish(self, run: _RunRecord, outcome: RunOutcome) -> None:
         """Write the manifest and the history row of a run that has ended."""
+        from meta_agent.archive.record import record_run
+
         plan, folder = run.plan, run.folder
         tools = plan.tools_used() if plan is not None else run.tools
         outcome.phases["total"] = time.perf_counter() - run.started
@@ -659,6 +669,8 @@ class Pipeline:
         on_tick: TickSink | None = None,
     ) -> RunOutcome:
         """Re-execute an archived script and say whether the results are identical."""
+        from meta_agent.archive.history import RunHistory
+
         with RunHistory(self.runs_dir) as history:
             original = history.get(run_id)
         old = RunFolder(Path(original.run_dir))
@@ -686,6 +698,12 @@ class Pipeline:
         from meta_agent.archive.pack import pack_run
 
         return pack_run(self.runs_dir, run_id, output)
+
+
+def _now_iso() -> str:
+    from meta_agent.archive.record import now_iso
+
+    return now_iso()
 
 
 @contextmanager

@@ -62,6 +62,7 @@ from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
 from meta_agent.portfolio import sqlguard
 from meta_agent.scripting import policy
+from meta_agent.scripting.source import decode_script
 from meta_agent.tool_library.outputs import SAFE_NAME
 from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
 
@@ -220,16 +221,6 @@ class ScriptValidator:
         if registered.name not in self._signatures:
             self._signatures[registered.name] = inspect.signature(registered.function)
         return self._signatures[registered.name]
-
-
-def decode_script(data: bytes) -> str:
-    """The text of a script file, decoded once as UTF-8 (a leading BOM dropped).
-
-    This is the text to validate and to hand the runtime, re-encoded as UTF-8: a declaration of
-    another encoding stays in it, so ``validate`` refuses it. Raises ``UnicodeDecodeError``
-    when the bytes are not UTF-8.
-    """
-    return data.decode("utf-8-sig")
 
 
 def _encoding_problem(source: str, data: bytes) -> Finding | None:
