@@ -1,9 +1,19 @@
-"""The run history: a small SQLite index of every run, in the runs folder."""
+"""The run history: a small SQLite index of every run, in the runs folder.
+
+Runs are recorded through ``recorder``: one connection per process (and thread), left open. In
+WAL mode the last connection to close checkpoints the log into the database (an fsync) and
+deletes it, and the next one to write makes it again (another sync): ~20 ms of a one-row write.
+Left open, each command appends its row to the log; the log is folded in by SQLite's automatic
+checkpoint (every 1,000 pages) or by any connection that closes, and is read by every reader
+meanwhile. The history stays consistent through any crash, as before.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +23,8 @@ from meta_agent.archive.migrations import migrate
 from meta_agent.errors import ConfigError, RunNotFound
 
 HISTORY_FILE = "history.db"
+# Recording connections kept open per thread (a service's workers record into one or two).
+MAX_OPEN_RECORDERS = 4
 
 
 @dataclass
@@ -60,6 +72,7 @@ class RunHistory:
             raise unusable_runs_dir(runs_dir, exc) from exc
         self.path = runs_dir / HISTORY_FILE
         self._db = sqlite3.connect(self.path, timeout=30)
+        self.inode = _inode(self.path)
         self._db.row_factory = sqlite3.Row
         # A write-ahead log without an fsync per commit: recording a run took ~20 ms of syncs.
         # The history stays consistent through any crash; a power cut may lose the last rows,
@@ -131,6 +144,49 @@ class RunHistory:
             failures_by_cause=dict(failures.most_common()),
             tool_usage=dict(tools.most_common()),
         )
+
+
+_recorders = threading.local()
+
+
+def record_run_row(runs_dir: Path, run: RunRecord) -> None:
+    """Insert or update one run's row through this thread's open connection to the history.
+
+    A connection whose file was moved aside or replaced since, or that fails, is closed and the
+    row written through a new one (whose opening names a history that cannot be used).
+    """
+    open_now: dict[Path, RunHistory] = getattr(_recorders, "open", None) or {}
+    _recorders.open = open_now
+    key = runs_dir.absolute()
+    history = open_now.pop(key, None)
+    if history is not None and history.inode != _inode(history.path):
+        history.close()
+        history = None
+    if history is not None:
+        try:
+            history.record(run)
+        except sqlite3.Error:
+            history.close()
+            history = None
+        else:
+            open_now[key] = history
+            return
+    history = RunHistory(runs_dir)
+    try:
+        history.record(run)
+    except BaseException:
+        history.close()
+        raise
+    open_now[key] = history
+    while len(open_now) > MAX_OPEN_RECORDERS:
+        open_now.pop(next(iter(open_now))).close()
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _record(row: sqlite3.Row) -> RunRecord:

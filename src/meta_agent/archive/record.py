@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from meta_agent.archive.history import RunHistory, RunRecord
+from meta_agent.archive.history import RunRecord, record_run_row
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import Finding
@@ -81,23 +81,23 @@ def record_run(
         dry_run=run.dry_run,
     )
     folder.write_json("manifest.json", manifest)
-    with RunHistory(runs_dir) as history:
-        history.record(
-            RunRecord(
-                run_id=folder.run_id,
-                kind=kind,
-                request=request,
-                status=run.status,
-                created_at=created_at,
-                finished_at=manifest["finished_at"],
-                duration_seconds=run.phases.get("execute"),
-                run_dir=str(folder.root),
-                error=run.error,
-                backend=run.resources.get("backend"),
-                peak_memory_mb=run.resources.get("peak_memory_mb"),
-                cpu_seconds=run.resources.get("cpu_seconds"),
-                tools_used=list(tools_used),
-                plan_hash=plan_hash,
-            )
-        )
+    record_run_row(
+        runs_dir,
+        RunRecord(
+            run_id=folder.run_id,
+            kind=kind,
+            request=request,
+            status=run.status,
+            created_at=created_at,
+            finished_at=manifest["finished_at"],
+            duration_seconds=run.phases.get("execute"),
+            run_dir=str(folder.root),
+            error=run.error,
+            backend=run.resources.get("backend"),
+            peak_memory_mb=run.resources.get("peak_memory_mb"),
+            cpu_seconds=run.resources.get("cpu_seconds"),
+            tools_used=list(tools_used),
+            plan_hash=plan_hash,
+        ),
+    )
     return manifest
