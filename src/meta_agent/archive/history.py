@@ -72,7 +72,6 @@ class RunHistory:
             raise unusable_runs_dir(runs_dir, exc) from exc
         self.path = runs_dir / HISTORY_FILE
         self._db = sqlite3.connect(self.path, timeout=30)
-        self.inode = _inode(self.path)
         self._db.row_factory = sqlite3.Row
         # A write-ahead log without an fsync per commit: recording a run took ~20 ms of syncs.
         # The history stays consistent through any crash; a power cut may lose the last rows,
@@ -149,44 +148,59 @@ class RunHistory:
 _recorders = threading.local()
 
 
+class _Recorder:
+    """An open history and the file it was opened on (held, so its identity cannot be reused)."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.history = RunHistory(runs_dir)
+        try:
+            self._fd = os.open(self.history.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self.history.close()
+            raise
+
+    def current(self) -> bool:
+        """Whether the history file is still the one this connection writes to."""
+        try:
+            held, there = os.fstat(self._fd), os.stat(self.history.path)
+        except OSError:
+            return False
+        return held.st_nlink > 0 and (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
+
+    def close(self) -> None:
+        os.close(self._fd)
+        self.history.close()
+
+
 def record_run_row(runs_dir: Path, run: RunRecord) -> None:
     """Insert or update one run's row through this thread's open connection to the history.
 
     A connection whose file was moved aside or replaced since, or that fails, is closed and the
     row written through a new one (whose opening names a history that cannot be used).
     """
-    open_now: dict[Path, RunHistory] = getattr(_recorders, "open", None) or {}
+    open_now: dict[Path, _Recorder] = getattr(_recorders, "open", None) or {}
     _recorders.open = open_now
     key = runs_dir.absolute()
-    history = open_now.pop(key, None)
-    if history is not None and history.inode != _inode(history.path):
-        history.close()
-        history = None
-    if history is not None:
+    recorder = open_now.pop(key, None)
+    if recorder is not None and recorder.current():
         try:
-            history.record(run)
+            recorder.history.record(run)
         except sqlite3.Error:
-            history.close()
-            history = None
+            pass  # written again below, through a new connection
         else:
-            open_now[key] = history
+            open_now[key] = recorder
             return
-    history = RunHistory(runs_dir)
+    if recorder is not None:
+        recorder.close()
+    recorder = _Recorder(runs_dir)
     try:
-        history.record(run)
+        recorder.history.record(run)
     except BaseException:
-        history.close()
+        recorder.close()
         raise
-    open_now[key] = history
+    open_now[key] = recorder
     while len(open_now) > MAX_OPEN_RECORDERS:
         open_now.pop(next(iter(open_now))).close()
-
-
-def _inode(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_ino
-    except OSError:
-        return None
 
 
 def _record(row: sqlite3.Row) -> RunRecord:
