@@ -157,6 +157,11 @@ class Pipeline:
             self._registry = default_registry(load_plugins=self.settings.load_plugins)
         return self._registry
 
+    def _load_registry(self) -> ToolRegistry:
+        """The registry, for a caller that asks for it only when a script imports from a module
+        (a script that imports no tool is validated and run without loading the tool library)."""
+        return self.registry
+
     # --- planning ---------------------------------------------------------------------------
 
     @property
@@ -373,12 +378,12 @@ class Pipeline:
         from meta_agent.scripting.imports import tools_imported
         from meta_agent.scripting.validate import ScriptValidator
 
-        run.tools = tools_imported(source, self.registry)
+        run.tools = tools_imported(source, self._load_registry)
         if validate:
             with _timed(outcome.phases, "validate"):
-                findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(
-                    source
-                )
+                findings = ScriptValidator(
+                    self._load_registry, sql_dialect=self.sql_dialect
+                ).validate(source)
             if findings:
                 outcome.status = "rejected"
                 outcome.findings = findings
@@ -472,7 +477,7 @@ class Pipeline:
         """Every validation finding in ``source`` (empty: it may run), as a run would judge it."""
         from meta_agent.scripting.validate import ScriptValidator
 
-        return ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
+        return ScriptValidator(self._load_registry, sql_dialect=self.sql_dialect).validate(source)
 
     def _reopen(self, run_id: str) -> tuple[RunFolder, _RunRecord, RunOutcome]:
         from meta_agent.archive.history import RunHistory
@@ -505,9 +510,11 @@ class Pipeline:
         from meta_agent.scripting.validate import ScriptValidator
 
         if run.plan is None:
-            run.tools = tools_imported(source, self.registry)
+            run.tools = tools_imported(source, self._load_registry)
         with _timed(outcome.phases, "validate"):
-            findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(source)
+            findings = ScriptValidator(self._load_registry, sql_dialect=self.sql_dialect).validate(
+                source
+            )
         if findings:
             outcome.status = "rejected"
             outcome.findings = findings
@@ -602,7 +609,7 @@ class Pipeline:
         try:
             spec = build_run_spec(
                 self.settings,
-                self.registry,
+                self.registry if tools else None,  # a script that uses no tool needs no registry
                 folder.root,
                 folder.script,
                 tools,

@@ -31,7 +31,7 @@ def uses_network(registry: ToolRegistry, tools: Sequence[str]) -> bool:
 
 def build_run_spec(
     settings: Settings,
-    registry: ToolRegistry,
+    registry: ToolRegistry | None,
     run_dir: Path,
     script: Path,
     tools: Sequence[str],
@@ -40,8 +40,9 @@ def build_run_spec(
     on_tick: TickCallback | None = None,
 ) -> RunSpec:
     """The RunSpec of one script: hosts, and the settings its tools read, only when its tools use
-    the network. Credentials stay on the host, with the broker (``runtime.broker``)."""
-    network = uses_network(registry, tools)
+    the network. Credentials stay on the host, with the broker (``runtime.broker``). ``registry``
+    may be None for a script that uses no tool."""
+    network = registry is not None and uses_network(registry, tools)
     access: dict[str, Any] = {}
     if network:
         from meta_agent.runtime.broker import tool_access

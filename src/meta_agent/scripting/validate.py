@@ -57,6 +57,7 @@ import io
 import re
 import tokenize
 import warnings
+from collections.abc import Callable
 
 from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
@@ -115,7 +116,9 @@ class ScriptValidator:
     """Checks a script against the policy before it runs; see the module docstring for the rules.
 
     Args:
-        registry: the tools scripts may call (``default_registry()`` when None).
+        registry: the tools scripts may call (``default_registry()`` when None), or a function
+            that returns them, called when a script first imports from a module: a script that
+            imports nothing that way is judged without loading the tool library at all.
         sql_dialect: the dialect SQL given to tools is judged in (``sqlite`` or ``postgres``):
             the database the script will run on; the database in force (Settings) when None.
         thorough: kept for callers written when bandit's password tests were optional; every
@@ -125,19 +128,23 @@ class ScriptValidator:
 
     def __init__(
         self,
-        registry: ToolRegistry | None = None,
+        registry: ToolRegistry | Callable[[], ToolRegistry] | None = None,
         *,
         thorough: bool = True,
         sql_dialect: str | None = None,
     ) -> None:
-        self.registry = registry if registry is not None else default_registry()
+        self._registry = registry if registry is not None else default_registry()
         self.thorough = thorough
         self._sql_dialect = sql_dialect
-        self._tools_by_module: dict[str, dict[str, Tool]] = {}
-        for registered in self.registry.tools():
-            attribute = getattr(registered.function, "__name__", registered.name)
-            self._tools_by_module.setdefault(registered.module, {})[attribute] = registered
+        self._tools_by_module: dict[str, dict[str, Tool]] | None = None
         self._signatures: dict[str, inspect.Signature] = {}
+
+    @property
+    def registry(self) -> ToolRegistry:
+        """The tools scripts may call (loaded now if a function to load them was given)."""
+        if not isinstance(self._registry, ToolRegistry):
+            self._registry = self._registry()
+        return self._registry
 
     def validate(self, source: str, *, thorough: bool | None = None) -> list[Finding]:
         """Every finding in ``source``, sorted by line; an empty list means it may run.
@@ -207,6 +214,12 @@ class ScriptValidator:
 
     def tools_in(self, module: str) -> dict[str, Tool] | None:
         """The tools a module may export to scripts, by attribute name (None: not a tool module)."""
+        if self._tools_by_module is None:
+            by_module: dict[str, dict[str, Tool]] = {}
+            for registered in self.registry.tools():
+                attribute = getattr(registered.function, "__name__", registered.name)
+                by_module.setdefault(registered.module, {})[attribute] = registered
+            self._tools_by_module = by_module
         return self._tools_by_module.get(module)
 
     @property
