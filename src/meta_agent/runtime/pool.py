@@ -73,6 +73,9 @@ class Member:
     staging: Path
     cgroup: Cgroup | None
     channel: Channel  # its broker socket's folder, bound in from the start, unused until a run
+    # Bound read-only at the sandbox's script path, empty until the run writes its script there
+    # (tracebacks and warnings read the script's lines from it, as in a cold sandbox).
+    script: Path | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     settled: threading.Event = field(default_factory=threading.Event)  # ready, or dead
     failed: bool = False
@@ -170,10 +173,13 @@ class WarmPool:
         home = self.root / os.urandom(6).hex()
         staging = home / "results"
         staging.mkdir(parents=True)
+        script = home / "script.py"
+        script.write_bytes(b"")
         interpreter, symlinks = interpreter_binds(self.python)
         channel = Channel()
         binds = [
             *interpreter,
+            Bind(script, SANDBOX_SCRIPT),
             Bind(staging, SANDBOX_RESULTS, writable=True),
             *self._database.binds,
             channel.bind(),
@@ -232,7 +238,7 @@ class WarmPool:
         finally:
             for fd in passed:
                 os.close(fd)
-        member = Member(proc, staging, cgroup, channel)
+        member = Member(proc, staging, cgroup, channel, script)
         with self._lock:
             self._pending -= 1
             late = self._closed
@@ -343,6 +349,8 @@ class WarmPool:
         try:
             try:
                 source = spec.script.read_bytes()
+                if member.script is not None:
+                    member.script.write_bytes(source)
             except OSError as exc:
                 return context.error_result(f"The script {spec.script} cannot be read: {exc}.")
             clash = RESERVED.intersection(spec.variables)

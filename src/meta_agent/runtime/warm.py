@@ -8,8 +8,10 @@ run's variables and CPU budget, and executes the source as ``__main__``. It neve
 script: the sandbox dies after one.
 
 A bare member is what a short script waits for, so this file imports next to nothing itself: the
-header is marshalled rather than JSON (json pulls in re and enum), and traceback is imported only
-for a script that failed. Everything heavier comes with what the script imports.
+header is marshalled rather than JSON (json pulls in re and enum), traceback is imported only for
+a script that failed, and the script's lines come from its file (bound at its path) rather than
+from a linecache entry (linecache pulls in tokenize and re). Everything heavier comes with what
+the script imports.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import atexit
 import builtins
 import gc
-import linecache
 import marshal
 import math
 import os
@@ -111,8 +112,8 @@ def run(source: str, filename: str) -> int:
     main.__dict__.update({"__file__": filename, "__builtins__": builtins})
     sys.modules["__main__"] = main
     sys.argv = [filename]
-    # The script arrives on stdin, not as a file: tracebacks get its lines from here.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # The same bytes are bound read-only at ``filename`` (pool.py): tracebacks and warnings read
+    # the script's lines from that file, as in a cold sandbox, without linecache imported here.
     try:
         code = compile(source, filename, "exec")
         exec(code, main.__dict__)  # noqa: S102 - this is the sandbox's one job
