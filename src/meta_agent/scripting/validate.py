@@ -58,6 +58,7 @@ import re
 import tokenize
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
@@ -65,7 +66,9 @@ from meta_agent.portfolio import sqlguard
 from meta_agent.scripting import policy
 from meta_agent.scripting.source import decode_script
 from meta_agent.tool_library.outputs import SAFE_NAME
-from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
+
+if TYPE_CHECKING:
+    from meta_agent.tool_library.tool_registry import Tool, ToolRegistry
 
 __all__ = ["RULES", "ScriptValidator", "decode_script"]
 
@@ -133,7 +136,11 @@ class ScriptValidator:
         thorough: bool = True,
         sql_dialect: str | None = None,
     ) -> None:
-        self._registry = registry if registry is not None else default_registry()
+        if registry is None:
+            from meta_agent.tool_library.tool_registry import default_registry
+
+            registry = default_registry()
+        self._registry = registry
         self.thorough = thorough
         self._sql_dialect = sql_dialect
         self._tools_by_module: dict[str, dict[str, Tool]] | None = None
@@ -142,7 +149,7 @@ class ScriptValidator:
     @property
     def registry(self) -> ToolRegistry:
         """The tools scripts may call (loaded now if a function to load them was given)."""
-        if not isinstance(self._registry, ToolRegistry):
+        if callable(self._registry):  # a function to load them (a registry is not callable)
             self._registry = self._registry()
         return self._registry
 
