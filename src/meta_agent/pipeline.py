@@ -331,10 +331,13 @@ class Pipeline:
         on_tick: TickSink | None = None,
         kind: str = "exec",
         title: str | None = None,
+        early: EarlyExecutor | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own.
 
         Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
+        ``early``: an executor the caller started for this very script before it made the
+        pipeline (``launch.early_executor``), closed here.
         """
         from meta_agent.scripting.source import decode_script
 
@@ -343,10 +346,13 @@ class Pipeline:
             # Decoded once; script.py below is this text as UTF-8, the bytes that are checked.
             source = decode_script(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
+            if early is not None:
+                early.close()
             raise ExecutionError(f"Cannot read script {path}: {exc}") from exc
         # The sandbox starts first, and boots while the run folder is made and the script is
         # validated (and the modules for that are imported).
-        early = self._early_executor(source)
+        if early is None:
+            early = self._early_executor(source)
         try:
             request = title or f"exec {path.name}"
             folder = RunFolder.create(self.runs_dir, request)
@@ -555,44 +561,13 @@ class Pipeline:
             raise
 
     def _early_executor(self, source: str) -> EarlyExecutor | None:
-        """A fresh executor, started now (None: the caller gave a long-lived one).
-
-        With bwrap it starts a sandbox for this script right away, importing what the script
-        imports, so that the sandbox boots while the script is validated. The script itself is
-        sent only once it has passed; a rejected script's sandbox is killed unused.
-        """
+        """A fresh executor for this script, started now (``launch.early_executor``); None when
+        the caller gave a long-lived one."""
         if self._executor is not None:
             return None
-        from meta_agent.runtime import Executor
-        from meta_agent.runtime.early import EarlyExecutor
-        from meta_agent.runtime.pool import preload_for
+        from meta_agent.runtime.launch import early_executor
 
-        sandbox, limits, url = self.settings.sandbox, self.limits(), self.database_url
-        pool_dir = self.runs_dir / ".pool"
-        preload = preload_for(source)
-        # The default portfolio may not exist yet: ensure_database() makes it before the run.
-        warm = (
-            not self.settings.uses_default_database or self.settings.default_database_path.exists()
-        )
-
-        def start() -> Executor:
-            if warm:
-                try:
-                    pool_dir.mkdir(parents=True, exist_ok=True)
-                    return Executor(
-                        sandbox,
-                        limits,
-                        pool_size=1,
-                        database_url=url,
-                        pool_dir=pool_dir,
-                        prewarm_only=True,
-                        preload=preload,
-                    )
-                except (MetaAgentError, OSError):
-                    pass  # a cold sandbox then meets the problem and reports it
-            return Executor(sandbox, limits)
-
-        return EarlyExecutor(start)
+        return early_executor(self.settings, source)
 
     def _execute(
         self,

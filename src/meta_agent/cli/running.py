@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from meta_agent.config import Settings
     from meta_agent.pipeline import LogSink, Pipeline, Prepared, RunOutcome, TickSink
+    from meta_agent.runtime.early import EarlyExecutor
 
 # A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
 # configuration error behind a failure 2, and a cancelled run 128 + the signal (130, 143).
@@ -39,18 +41,38 @@ class RunOptions:
     timeout: float | None = None
 
 
-def make_pipeline(options: RunOptions, prewarm: bool = False) -> Pipeline:
-    """A pipeline on the settings in force, the command-line options on top."""
+def run_settings(options: RunOptions) -> Settings:
+    """The settings in force, the command-line options on top."""
     from meta_agent.config import load_settings
-    from meta_agent.pipeline import Pipeline
 
-    settings = load_settings(
+    return load_settings(
         database_url=options.database,
         runs_dir=options.runs_dir,
         sandbox=options.sandbox,
         timeout_seconds=options.timeout,
     )
-    return Pipeline(settings, prewarm=prewarm)
+
+
+def make_pipeline(
+    options: RunOptions, prewarm: bool = False, settings: Settings | None = None
+) -> Pipeline:
+    """A pipeline on the settings in force, the command-line options on top."""
+    from meta_agent.pipeline import Pipeline
+
+    return Pipeline(settings or run_settings(options), prewarm=prewarm)
+
+
+def start_early(file: Path, settings: Settings) -> EarlyExecutor | None:
+    """The sandbox for this script, started before the pipeline is imported (None: the script
+    cannot be read, which the pipeline then reports)."""
+    from meta_agent.runtime.launch import early_executor
+    from meta_agent.scripting.source import decode_script
+
+    try:
+        source = decode_script(file.read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
+    return early_executor(settings, source)
 
 
 def require_terminal(yes: bool) -> None:
@@ -104,7 +126,25 @@ def exec_script(
 
         raise ConfigError(f"The script {file} does not exist (or is not a file).")
     require_terminal(options.yes)
-    pipeline = make_pipeline(options)
+    settings = run_settings(options)
+    # Its sandbox boots while the pipeline is imported and the script validated.
+    early = start_early(file, settings)
+    try:
+        return _exec_script(file, options, settings, validate, confirm, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _exec_script(
+    file: Path,
+    options: RunOptions,
+    settings: Settings,
+    validate: bool,
+    confirm: Confirm | None,
+    early: EarlyExecutor | None,
+) -> int:
+    pipeline = make_pipeline(options, settings=settings)
     if not validate:
         from meta_agent.cli import render
 
@@ -124,7 +164,7 @@ def exec_script(
     return conduct(
         options,
         lambda on_log, on_tick: pipeline.exec_script(
-            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick
+            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick, early=early
         ),
     )
 
