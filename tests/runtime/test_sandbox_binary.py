@@ -182,13 +182,19 @@ def test_a_passed_probe_is_remembered_for_that_very_binary(
     assert _calls(calls) == 2  # --version and the trial
     find_bwrap.cache_clear()  # a new process: answered from the memory, no process started
     assert find_bwrap().found == first and _calls(calls) == 2
+    bwrap_locate.probe_file().chmod(0o666)  # a memory others could write vouches for nothing
+    find_bwrap.cache_clear()
+    assert find_bwrap().found == first and _calls(calls) == 4
+    bwrap_locate.probe_file().chmod(0o600)
+    find_bwrap.cache_clear()
+    assert find_bwrap().found == first and _calls(calls) == 4
     path.write_text(path.read_text() + "\n")  # another binary at the same path: probed again
     find_bwrap.cache_clear()
     again = find_bwrap().found
-    assert again is not None and again.sha256 != first.sha256 and _calls(calls) == 4
+    assert again is not None and again.sha256 != first.sha256 and _calls(calls) == 6
     bwrap_locate.forget()  # a remembered bwrap failed to start a sandbox
     assert not bwrap_locate.probe_file().exists()
-    assert find_bwrap().found == again and _calls(calls) == 6
+    assert find_bwrap().found == again and _calls(calls) == 8
 
 
 def test_a_failed_probe_is_never_remembered(

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -141,6 +141,8 @@ def inspect(path: str, source: Source) -> BwrapBinary | str:
         return (
             f"{source} bwrap {path} (bubblewrap {version}) cannot create a sandbox here: {refused}"
         )
+    import hashlib  # here: OpenSSL costs ~2 ms to load, and a remembered probe needs none
+
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return BwrapBinary(path=path, source=source, version=version, sha256=digest)
 
@@ -160,7 +162,7 @@ def inspect_remembered(path: str, source: Source) -> BwrapBinary | str:
 
 
 def probe_key(path: str) -> str | None:
-    """What a trial's outcome depends on, as one digest (None: the binary cannot be stat'ed)."""
+    """What a trial's outcome depends on, as one string (None: the binary cannot be stat'ed)."""
     from meta_agent.runtime.sandbox_args import NAMESPACE_FLAGS  # that module imports this one
 
     try:
@@ -197,7 +199,7 @@ def probe_key(path: str) -> str | None:
             parts += [line for line in handle if line.startswith(PROCESS_STATUS_FIELDS)]
     except OSError:
         parts.append(None)
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    return json.dumps(parts)
 
 
 def forget() -> None:
@@ -214,8 +216,13 @@ def probe_file() -> Path:
 
 
 def _read_probes() -> dict[str, object]:
+    path = probe_file()
     try:
-        data = json.loads(probe_file().read_text(encoding="utf-8"))
+        info = path.stat()
+        # Only our own, unshared file: it vouches for the sandbox (and the manifest quotes it).
+        if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
