@@ -5,6 +5,9 @@ that owns it (the sample database to ``portfolio.provision``, run specs, secrets
 ``runtime.launch``, manifests, history, re-run comparison and packing to ``archive``). The CLI
 and the service are thin callers of it (the service's held-for-approval steps are in
 ``service.held``), reachable by tests without a terminal.
+
+What a run needs later (the history, the manifest writer, the validator) is imported when it is
+needed, so that a command starts its sandbox first and imports the rest while the sandbox boots.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meta_agent.archive.history import RunHistory
-from meta_agent.archive.record import now_iso, record_run
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import (
     ConfigError,
@@ -164,6 +165,11 @@ class Pipeline:
             self._registry = default_registry(load_plugins=self.settings.load_plugins)
         return self._registry
 
+    def _load_registry(self) -> ToolRegistry:
+        """The registry, for a caller that asks for it only when a script imports from a module
+        (a script that imports no tool is validated and run without loading the tool library)."""
+        return self.registry
+
     # --- planning ---------------------------------------------------------------------------
 
     @property
@@ -187,12 +193,16 @@ class Pipeline:
         if self._planner is None:
             from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
-            from meta_agent.portfolio.engine import read_only_engine
+            from meta_agent.portfolio.provision import sqlite_portfolio_present
 
             self.ensure_database()
             # Opened read-only first: an unusable database raises the error that names its
-            # cause, and a missing SQLite file is never created as a side effect.
-            read_only_engine(self.database_url)
+            # cause, and a missing SQLite file is never created as a side effect. A SQLite file
+            # that holds the portfolio is seen without SQLAlchemy (left to the sandbox).
+            if not sqlite_portfolio_present(self.database_url):
+                from meta_agent.portfolio.engine import read_only_engine
+
+                read_only_engine(self.database_url)
             directory = PortfolioDirectory.from_database(self.database_url)
             offline = RuleBasedPlanner(
                 directory,
@@ -282,7 +292,7 @@ class Pipeline:
     ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
-        run = _RunRecord(folder, "ask", request, now_iso(), started)
+        run = _RunRecord(folder, "ask", request, _now_iso(), started)
         outcome = RunOutcome(
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, dry_run=dry_run
         )
@@ -358,29 +368,37 @@ class Pipeline:
         on_tick: TickSink | None = None,
         kind: str = "exec",
         title: str | None = None,
+        early: EarlyExecutor | None = None,
     ) -> RunOutcome:
         """Validate and run a script a user wrote or edited, in a run folder of its own.
 
         Cancelled by a signal, it is recorded and raises ``Interrupted`` as ``ask`` does.
+        ``early``: an executor the caller started for this very script before it made the
+        pipeline (``launch.early_executor``), closed here.
         """
-        from meta_agent.scripting.validate import decode_script
+        from meta_agent.scripting.source import decode_script
 
         started = time.perf_counter()
         try:
             # Decoded once; script.py below is this text as UTF-8, the bytes that are checked.
             source = decode_script(path.read_bytes())
         except (OSError, UnicodeDecodeError) as exc:
+            if early is not None:
+                early.close()
             raise ExecutionError(f"Cannot read script {path}: {exc}") from exc
-        request = title or f"exec {path.name}"
-        folder = RunFolder.create(self.runs_dir, request)
-        folder.write_text("request.txt", request + "\n")
-        folder.write_text("script.py", source)
-        run = _RunRecord(folder, kind, request, now_iso(), started)
-        outcome = RunOutcome(
-            status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
-        )
-        early = self._early_executor(source)  # the sandbox starts while the script is validated
+        # The sandbox starts first, and boots while the run folder is made and the script is
+        # validated (and the modules for that are imported).
+        if early is None:
+            early = self._early_executor(source)
         try:
+            request = title or f"exec {path.name}"
+            folder = RunFolder.create(self.runs_dir, request)
+            folder.write_text("request.txt", request + "\n")
+            folder.write_text("script.py", source)
+            run = _RunRecord(folder, kind, request, _now_iso(), started)
+            outcome = RunOutcome(
+                status="succeeded", run_id=folder.run_id, run_dir=folder.root, script=folder.script
+            )
             with self._recorded(run, outcome):
                 self._exec_steps(run, outcome, source, approve, validate, on_log, on_tick, early)
         finally:
@@ -403,12 +421,12 @@ class Pipeline:
         from meta_agent.scripting.imports import tools_imported
         from meta_agent.scripting.validate import ScriptValidator
 
-        run.tools = tools_imported(source, self.registry)
+        run.tools = tools_imported(source, self._load_registry)
         if validate:
             with _timed(outcome.phases, "validate"):
-                findings = ScriptValidator(self.registry, sql_dialect=self.sql_dialect).validate(
-                    source
-                )
+                findings = ScriptValidator(
+                    self._load_registry, sql_dialect=self.sql_dialect
+                ).validate(source)
             if findings:
                 outcome.status = "rejected"
                 outcome.findings = findings
@@ -477,44 +495,13 @@ class Pipeline:
             raise
 
     def _early_executor(self, source: str) -> EarlyExecutor | None:
-        """A fresh executor, started now (None: the caller gave a long-lived one).
-
-        With bwrap it starts a sandbox for this script right away, importing what the script
-        imports, so that the sandbox boots while the script is validated. The script itself is
-        sent only once it has passed; a rejected script's sandbox is killed unused.
-        """
+        """A fresh executor for this script, started now (``launch.early_executor``); None when
+        the caller gave a long-lived one."""
         if self._executor is not None:
             return None
-        from meta_agent.runtime import Executor
-        from meta_agent.runtime.early import EarlyExecutor
-        from meta_agent.runtime.pool import preload_for
+        from meta_agent.runtime.launch import early_executor
 
-        sandbox, limits, url = self.settings.sandbox, self.limits(), self.database_url
-        pool_dir = self.runs_dir / ".pool"
-        preload = preload_for(source)
-        # The default portfolio may not exist yet: ensure_database() makes it before the run.
-        warm = (
-            not self.settings.uses_default_database or self.settings.default_database_path.exists()
-        )
-
-        def start() -> Executor:
-            if warm:
-                try:
-                    pool_dir.mkdir(parents=True, exist_ok=True)
-                    return Executor(
-                        sandbox,
-                        limits,
-                        pool_size=1,
-                        database_url=url,
-                        pool_dir=pool_dir,
-                        prewarm_only=True,
-                        preload=preload,
-                    )
-                except (MetaAgentError, OSError):
-                    pass  # a cold sandbox then meets the problem and reports it
-            return Executor(sandbox, limits)
-
-        return EarlyExecutor(start)
+        return early_executor(self.settings, source)
 
     def _execute(
         self,
@@ -531,7 +518,7 @@ class Pipeline:
         try:
             spec = build_run_spec(
                 self.settings,
-                self.registry,
+                self.registry if tools else None,  # a script that uses no tool needs no registry
                 folder.root,
                 folder.script,
                 tools,
@@ -569,6 +556,8 @@ class Pipeline:
 
     def _finish(self, run: _RunRecord, outcome: RunOutcome) -> None:
         """Write the manifest and the history row of a run that has ended."""
+        from meta_agent.archive.record import record_run
+
         plan, folder = run.plan, run.folder
         tools = plan.tools_used() if plan is not None else run.tools
         outcome.phases["total"] = time.perf_counter() - run.started
@@ -599,6 +588,8 @@ class Pipeline:
         on_tick: TickSink | None = None,
     ) -> RunOutcome:
         """Re-execute an archived script and say whether the results are identical."""
+        from meta_agent.archive.history import RunHistory
+
         with RunHistory(self.runs_dir, self.settings.history_url) as history:
             original = history.get(run_id)
         old = RunFolder(Path(original.run_dir))
@@ -626,6 +617,12 @@ class Pipeline:
         from meta_agent.archive.pack import pack_run
 
         return pack_run(self.runs_dir, run_id, output, self.settings.history_url)
+
+
+def _now_iso() -> str:
+    from meta_agent.archive.record import now_iso
+
+    return now_iso()
 
 
 @contextmanager

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from meta_agent.archive.history import RunHistory, RunRecord
+from meta_agent.archive.history import RunHistory, RunRecord, record_run_row
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.migrations import MIGRATIONS, migrate
 from meta_agent.archive.run_folder import RunFolder, slugify
-from meta_agent.archive.sql import HistoryDB
-from meta_agent.errors import RunNotFound
+from meta_agent.archive.sql import HISTORY_FILE, HistoryDB
+from meta_agent.errors import ConfigError, RunNotFound
 
 NOW = dt.datetime(2026, 11, 27, 10, 30, 0, tzinfo=dt.UTC)
 
@@ -124,3 +124,41 @@ def test_a_history_of_an_older_version_is_migrated_and_keeps_its_decisions(tmp_p
         assert history.decisions("r1") == [
             {"action": "approved", "actor": "alice", "at": "2026-11-01T10:00", "diff": None}
         ]
+
+
+def _row(run_id: str, tmp_path: Path, status: str = "succeeded") -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        kind="exec",
+        request=f"exec {run_id}.py",
+        status=status,
+        created_at=NOW.isoformat(),
+        run_dir=str(tmp_path / run_id),
+    )
+
+
+def test_recorded_rows_are_seen_at_once_and_survive_a_history_moved_aside(tmp_path: Path) -> None:
+    """Rows go through a connection left open (no checkpoint per run); readers see each at once,
+    and a history moved aside or replaced meanwhile gets the next row in a new file."""
+    record_run_row(tmp_path, _row("r1", tmp_path))
+    record_run_row(tmp_path, _row("r2", tmp_path, "failed"))
+    with RunHistory(tmp_path) as reader:
+        assert [r.run_id for r in reader.list()] == ["r2", "r1"]
+        assert reader.get("r2").status == "failed"
+    aside = tmp_path / "old-history.db"
+    for suffix in ("", "-wal", "-shm"):
+        moved = tmp_path / f"{HISTORY_FILE}{suffix}"
+        if moved.exists():
+            moved.rename(f"{aside}{suffix}")
+    record_run_row(tmp_path, _row("r3", tmp_path))
+    with RunHistory(tmp_path) as reader:
+        assert [r.run_id for r in reader.list()] == ["r3"]
+
+
+def test_a_history_that_cannot_be_used_is_still_named_when_recording(tmp_path: Path) -> None:
+    record_run_row(tmp_path, _row("r1", tmp_path))
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"{HISTORY_FILE}{suffix}").unlink(missing_ok=True)
+    (tmp_path / HISTORY_FILE).write_bytes(b"this is not a database" * 300)
+    with pytest.raises(ConfigError, match="cannot be used"):
+        record_run_row(tmp_path, _row("r2", tmp_path))

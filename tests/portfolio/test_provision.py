@@ -25,3 +25,30 @@ def test_a_configured_database_is_never_created(tmp_path: Path) -> None:
     settings = load_settings(database_url=f"sqlite:///{missing}")
     assert ensure_default_portfolio(settings) is False
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_a_sqlite_portfolio_is_seen_by_the_standard_library_or_left_to_sqlalchemy(
+    sample_db_path: Path, tmp_path: Path
+) -> None:
+    """True only for a plain SQLite file holding the portfolio's tables; anything else is left to
+    ``read_only_engine``, which names the cause."""
+    import sqlite3
+
+    from meta_agent.portfolio.provision import sqlite_portfolio_present
+
+    assert sqlite_portfolio_present(f"sqlite:///{sample_db_path}")
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).execute("CREATE TABLE properties (property_id TEXT)").connection.close()
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    for url in (
+        f"sqlite:///{tmp_path / 'missing.db'}",
+        f"sqlite:///{empty}",
+        f"sqlite:///{garbage}",
+        f"sqlite:///{tmp_path}",
+        f"sqlite:///{sample_db_path}?mode=ro",
+        "sqlite:///:memory:",
+        "postgresql://user@localhost/portfolio",
+    ):
+        assert not sqlite_portfolio_present(url), url
+    assert not (tmp_path / "missing.db").exists()  # never created as a side effect

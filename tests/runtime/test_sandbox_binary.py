@@ -154,6 +154,63 @@ def test_without_any_bwrap_the_problem_says_so(
     assert "not installed" in (find_bwrap().problem or "")
 
 
+# -- remembering a passed probe -------------------------------------------------------------------
+def _counting_bwrap(folder: Path, trial_exit: int) -> tuple[Path, Path]:
+    """A bwrap stand-in that says it is bubblewrap, logs each call, and passes (or fails) trials."""
+    calls = folder / "calls"
+    path = _fake_bwrap(
+        folder / "bin",
+        f'echo "$1" >> {shlex.quote(str(calls))}\n'
+        '[ "$1" = --version ] && { echo "bubblewrap 9.9.9"; exit 0; }\n'
+        f"echo refused >&2; exit {trial_exit}",
+    )
+    return path, calls
+
+
+def _calls(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_a_passed_probe_is_remembered_for_that_very_binary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path, calls = _counting_bwrap(tmp_path, trial_exit=0)
+    monkeypatch.setenv("PATH", f"{path.parent}:{os.environ['PATH']}")
+    first = find_bwrap().found
+    assert first is not None and first.path == str(path) and first.version == "9.9.9"
+    assert _calls(calls) == 2  # --version and the trial
+    find_bwrap.cache_clear()  # a new process: answered from the memory, no process started
+    assert find_bwrap().found == first and _calls(calls) == 2
+    bwrap_locate.probe_file().chmod(0o666)  # a memory others could write vouches for nothing
+    find_bwrap.cache_clear()
+    assert find_bwrap().found == first and _calls(calls) == 4
+    bwrap_locate.probe_file().chmod(0o600)
+    find_bwrap.cache_clear()
+    assert find_bwrap().found == first and _calls(calls) == 4
+    path.write_text(path.read_text() + "\n")  # another binary at the same path: probed again
+    find_bwrap.cache_clear()
+    again = find_bwrap().found
+    assert again is not None and again.sha256 != first.sha256 and _calls(calls) == 6
+    bwrap_locate.forget()  # a remembered bwrap failed to start a sandbox
+    assert not bwrap_locate.probe_file().exists()
+    assert find_bwrap().found == again and _calls(calls) == 8
+
+
+def test_a_failed_probe_is_never_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path, calls = _counting_bwrap(tmp_path, trial_exit=1)
+    monkeypatch.setenv("PATH", f"{path.parent}:{os.environ['PATH']}")
+    for attempt in (1, 2):
+        find_bwrap.cache_clear()
+        search = find_bwrap()
+        assert "cannot create a sandbox here: refused" in search.problems[0]
+        assert search.found is None or search.found.path != str(path)
+        assert _calls(calls) == 2 * attempt
+
+
 # -- hiding binaries in a private mount namespace -----------------------------------------------
 def _system_bwraps() -> list[str]:
     """Every bwrap on PATH, as real paths (bind mounts need the file, not a symlink)."""

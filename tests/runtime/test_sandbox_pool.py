@@ -130,7 +130,8 @@ def test_members_do_not_see_each_other(
     result = pooled.run(RunSpec(script, tmp_path / "v", database_url=f"sqlite:///{sqlite_db}"))
     log = (tmp_path / "v" / "logs" / "run.log").read_text()
     assert result.status == "succeeded"
-    assert "hidden" in log and "['results']" in log
+    # Its own results/ and its own script (bound read-only, as in a cold sandbox), nothing else.
+    assert "hidden" in log and "['results', 'script.py']" in log
 
 
 def test_other_databases_start_cold(pooled: Executor, make_script: Any, tmp_path: Path) -> None:

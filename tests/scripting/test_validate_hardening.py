@@ -186,3 +186,33 @@ def test_an_error_inside_a_check_refuses_the_script(
     assert "internal" in {finding.rule for finding in findings}
     with pytest.raises(ScriptRejected):
         validator.check(source)
+
+
+# --- the registry, loaded when a script first imports from a module ------------------------------
+
+
+def test_a_registry_given_as_a_function_is_loaded_only_for_from_imports() -> None:
+    """The same findings as with the registry itself; a script without ``from`` imports (a
+    one-liner, ``import math``) never loads the tool library, a refused import does."""
+    from meta_agent.tool_library.tool_registry import ToolRegistry, default_registry
+
+    loads: list[int] = []
+
+    def load() -> ToolRegistry:
+        loads.append(1)
+        return default_registry()
+
+    eager = ScriptValidator(default_registry())
+    for source in ('print("noop")\n', "import math\nprint(math.sqrt(4))\n"):
+        lazy = ScriptValidator(load)
+        assert lazy.validate(source) == eager.validate(source)
+    assert loads == []
+    for source in (
+        "from meta_agent.tool_library.calculation_tools import calculate_dscr\n",
+        "from meta_agent.tool_library.calculation_tools import nope\n",
+        "from math import sqrt\n",
+        "import os\n",
+    ):
+        lazy = ScriptValidator(load)
+        assert lazy.validate(source) == eager.validate(source)
+    assert len(loads) == 4

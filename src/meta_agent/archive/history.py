@@ -2,12 +2,20 @@
 
 ``META_AGENT_HISTORY_URL`` moves it to another SQLite file or to PostgreSQL, so that the CLI and
 the service (and several of each) share one history.
+
+Runs are recorded through ``record_run_row``: one open history per process (and thread). In WAL
+mode the last connection to a SQLite file to close checkpoints the log into the database (an
+fsync) and deletes it, and the next one to write makes it again: ~20 ms of a one-row write. Left
+open, each command appends its row to the log, folded in by SQLite's automatic checkpoint or by
+any connection that closes, and read by every reader meanwhile.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -176,6 +184,73 @@ class RunHistory:
             planner_usage=dict(planners.most_common()),
             llm=llm_totals(run.llm for run in runs),
         )
+
+
+# Recording histories kept open per thread (a service's workers record into one or two).
+MAX_OPEN_RECORDERS = 4
+_recorders = threading.local()
+
+
+class _Recorder:
+    """An open history and, for a SQLite file, that file (held, so its identity is not reused)."""
+
+    def __init__(self, runs_dir: Path, url: str | None) -> None:
+        self.history = RunHistory(runs_dir, url)
+        self._fd: int | None = None
+        self._path: Path | None = None
+        if self.history.url.startswith("sqlite:///"):
+            self._path = Path(self.history.url.removeprefix("sqlite:///"))
+            try:
+                self._fd = os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                self.history.close()
+                raise
+
+    def current(self) -> bool:
+        """Whether the history file is still the one this connection writes to."""
+        if self._fd is None or self._path is None:
+            return True  # a server's database: its connection says when it is gone
+        try:
+            held, there = os.fstat(self._fd), os.stat(self._path)
+        except OSError:
+            return False
+        return held.st_nlink > 0 and (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self.history.close()
+
+
+def record_run_row(runs_dir: Path, run: RunRecord, url: str | None = None) -> None:
+    """Insert or update one run's row through this thread's open history.
+
+    A history whose file was moved aside or replaced since, or that fails, is closed and the row
+    written through a new one (whose opening names a history that cannot be used).
+    """
+    open_now: dict[tuple[Path, str | None], _Recorder] = getattr(_recorders, "open", None) or {}
+    _recorders.open = open_now
+    key = (runs_dir.absolute(), url)
+    recorder = open_now.pop(key, None)
+    if recorder is not None and recorder.current():
+        try:
+            recorder.history.record(run)
+        except database_errors():
+            pass  # written again below, through a new connection
+        else:
+            open_now[key] = recorder
+            return
+    if recorder is not None:
+        recorder.close()
+    recorder = _Recorder(runs_dir, url)
+    try:
+        recorder.history.record(run)
+    except BaseException:
+        recorder.close()
+        raise
+    open_now[key] = recorder
+    while len(open_now) > MAX_OPEN_RECORDERS:
+        open_now.pop(next(iter(open_now))).close()
 
 
 def decisions_of(db: HistoryDB, run_id: str) -> Decisions:

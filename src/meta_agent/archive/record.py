@@ -12,7 +12,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from meta_agent.archive.history import RunHistory, RunRecord, llm_usage, planner_of
+from meta_agent.archive.history import RunRecord, llm_usage, planner_of, record_run_row
 from meta_agent.archive.manifest import build_manifest
 from meta_agent.archive.run_folder import RunFolder
 from meta_agent.errors import Finding
@@ -101,25 +101,26 @@ def record_run(
         **planning,
     )
     folder.write_json("manifest.json", manifest)
-    with RunHistory(runs_dir, history_url) as history:
-        history.record(
-            RunRecord(
-                run_id=folder.run_id,
-                kind=kind,
-                request=request,
-                status=run.status,
-                created_at=created_at,
-                finished_at=manifest["finished_at"],
-                duration_seconds=run.phases.get("execute"),
-                run_dir=str(folder.root),
-                error=run.error,
-                backend=run.resources.get("backend"),
-                peak_memory_mb=run.resources.get("peak_memory_mb"),
-                cpu_seconds=run.resources.get("cpu_seconds"),
-                tools_used=list(tools_used),
-                plan_hash=plan_hash,
-                planner=planner_of(manifest),
-                llm=llm_usage(manifest.get("llm")),
-            )
-        )
+    record_run_row(
+        runs_dir,
+        RunRecord(
+            run_id=folder.run_id,
+            kind=kind,
+            request=request,
+            status=run.status,
+            created_at=created_at,
+            finished_at=manifest["finished_at"],
+            duration_seconds=run.phases.get("execute"),
+            run_dir=str(folder.root),
+            error=run.error,
+            backend=run.resources.get("backend"),
+            peak_memory_mb=run.resources.get("peak_memory_mb"),
+            cpu_seconds=run.resources.get("cpu_seconds"),
+            tools_used=list(tools_used),
+            plan_hash=plan_hash,
+            planner=planner_of(manifest),
+            llm=llm_usage(manifest.get("llm")),
+        ),
+        history_url,
+    )
     return manifest

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from meta_agent.config import Settings
     from meta_agent.pipeline import LogSink, Pipeline, Prepared, RunOutcome, TickSink
+    from meta_agent.runtime.early import EarlyExecutor
 
 # A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
 # configuration error behind a failure 2, and a cancelled run 128 + the signal (130, 143).
@@ -40,27 +42,50 @@ class RunOptions:
     planner: str | None = None  # ask --planner: offline | llm | auto (Settings.planner)
 
 
-def make_pipeline(options: RunOptions, prewarm: bool = False, decides: bool = False) -> Pipeline:
-    """A pipeline on the settings in force, the command-line options on top.
-
-    ``decides``: the person at this terminal (the OS user) approves its runs, on the record.
-    """
+def run_settings(options: RunOptions) -> Settings:
+    """The settings in force, the command-line options on top."""
     from meta_agent.config import load_settings
-    from meta_agent.pipeline import Pipeline
 
-    settings = load_settings(
+    return load_settings(
         database_url=options.database,
         runs_dir=options.runs_dir,
         sandbox=options.sandbox,
         timeout_seconds=options.timeout,
         planner=options.planner,
     )
+
+
+def make_pipeline(
+    options: RunOptions,
+    prewarm: bool = False,
+    settings: Settings | None = None,
+    decides: bool = False,
+) -> Pipeline:
+    """A pipeline on the settings in force, the command-line options on top.
+
+    ``decides``: the person at this terminal (the OS user) approves its runs, on the record.
+    """
+    from meta_agent.pipeline import Pipeline
+
     decided_by = None
     if decides:
         from meta_agent.archive.decisions import local_user
 
         decided_by = local_user()
-    return Pipeline(settings, prewarm=prewarm, decided_by=decided_by)
+    return Pipeline(settings or run_settings(options), prewarm=prewarm, decided_by=decided_by)
+
+
+def start_early(file: Path, settings: Settings) -> EarlyExecutor | None:
+    """The sandbox for this script, started before the pipeline is imported (None: the script
+    cannot be read, which the pipeline then reports)."""
+    from meta_agent.runtime.launch import early_executor
+    from meta_agent.scripting.source import decode_script
+
+    try:
+        source = decode_script(file.read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
+    return early_executor(settings, source)
 
 
 def require_terminal(yes: bool) -> None:
@@ -114,7 +139,25 @@ def exec_script(
 
         raise ConfigError(f"The script {file} does not exist (or is not a file).")
     require_terminal(options.yes)
-    pipeline = make_pipeline(options, decides=True)
+    settings = run_settings(options)
+    # Its sandbox boots while the pipeline is imported and the script validated.
+    early = start_early(file, settings)
+    try:
+        return _exec_script(file, options, settings, validate, confirm, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _exec_script(
+    file: Path,
+    options: RunOptions,
+    settings: Settings,
+    validate: bool,
+    confirm: Confirm | None,
+    early: EarlyExecutor | None,
+) -> int:
+    pipeline = make_pipeline(options, settings=settings, decides=True)
     if not validate:
         from meta_agent.cli import render
 
@@ -134,7 +177,7 @@ def exec_script(
     return conduct(
         options,
         lambda on_log, on_tick: pipeline.exec_script(
-            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick
+            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick, early=early
         ),
     )
 

@@ -28,14 +28,12 @@ from meta_agent.errors import (
     NotADatabase,
     PortfolioMissing,
 )
-from meta_agent.portfolio.provision import missing_file_message
+from meta_agent.portfolio.provision import REQUIRED_TABLES, missing_file_message
 
 logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "META_AGENT_DATABASE_URL"
 INIT_HINT = "run `meta-agent db init` to create the sample portfolio"
-# Tables that must exist for a database to count as a portfolio.
-REQUIRED_TABLES = ("properties", "financials", "loans", "valuations")
 
 # Read-only sessions; no JIT (its compile time exceeds the gain on these short analytical
 # queries) and enough memory to aggregate 100,000 properties without spilling to disk.

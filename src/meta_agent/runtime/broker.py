@@ -23,18 +23,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
-import shutil
 import socket
 import struct
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from meta_agent.errors import ConfigError, MetaAgentError
-from meta_agent.runtime.environment import Bind
+from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET as SANDBOX_BROKER_SOCKET
+from meta_agent.runtime.channel import Channel
 from meta_agent.runtime.redact import Redactor
 from meta_agent.tool_library.providers.broker_client import (
     MAX_REQUEST_BYTES,
@@ -43,9 +41,6 @@ from meta_agent.tool_library.providers.broker_client import (
     send_message,
 )
 
-SANDBOX_BROKER_DIR = "/run/meta-agent/broker"
-SOCKET_NAME = "broker.sock"
-SANDBOX_BROKER_SOCKET = f"{SANDBOX_BROKER_DIR}/{SOCKET_NAME}"
 ALLOWED_METHODS = frozenset({"GET"})
 # Header names a script may send; the broker sets Accept and User-Agent itself, and nothing that
 # authenticates (Authorization, Cookie, Proxy-*) ever comes from the sandbox.
@@ -82,30 +77,6 @@ def _endpoint(url: str) -> tuple[str, str, int | None, str] | None:
     except (httpx.InvalidURL, TypeError):
         return None
     return parsed.scheme, parsed.host.lower(), parsed.port, parsed.path.rstrip("/")
-
-
-class Channel:
-    """The private folder (mode 0700) that holds a run's broker socket, bound into its sandbox.
-
-    Made before the sandbox starts (a warm-pool member's at its start), so its bind is part of
-    the sandbox from the beginning; the socket appears in it when a broker listens.
-    """
-
-    def __init__(self) -> None:
-        # In the system's temporary folder: a socket path must stay under 108 bytes.
-        self.folder = Path(tempfile.mkdtemp(prefix="meta-agent-broker-"))
-        self.folder.chmod(0o700)
-
-    @property
-    def socket_path(self) -> Path:
-        return self.folder / SOCKET_NAME
-
-    def bind(self) -> Bind:
-        """The folder, read-only: connecting to a socket needs no writable mount."""
-        return Bind(self.folder, SANDBOX_BROKER_DIR)
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Broker:

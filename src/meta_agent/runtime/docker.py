@@ -34,9 +34,9 @@ from typing import Any
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, Status
-from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET
 from meta_agent.runtime.bwrap import run_binds
 from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET
 from meta_agent.runtime.docker_image import PYTHON_LABEL, SANDBOX_ID, ensure_host_image
 from meta_agent.runtime.environment import (
     PASSWORD_WARNING,

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ExecutionError, SandboxUnavailable
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
-from meta_agent.runtime.supervise import RunContext
 
 if TYPE_CHECKING:
     from meta_agent.runtime.pool import Preload
@@ -235,6 +234,8 @@ class Executor:
         return result
 
     def _run(self, spec: RunSpec) -> RunResult:
+        from meta_agent.runtime.supervise import RunContext  # supervision: after the start
+
         submitted = time.monotonic()
         if self._pool is not None and self._pool.accepts(spec):
             member = self._pool.acquire(self._pool_wait)

@@ -31,7 +31,7 @@ def uses_network(registry: ToolRegistry, tools: Sequence[str]) -> bool:
 
 def build_run_spec(
     settings: Settings,
-    registry: ToolRegistry,
+    registry: ToolRegistry | None,
     run_dir: Path,
     script: Path,
     tools: Sequence[str],
@@ -40,8 +40,9 @@ def build_run_spec(
     on_tick: TickCallback | None = None,
 ) -> RunSpec:
     """The RunSpec of one script: hosts, and the settings its tools read, only when its tools use
-    the network. Credentials stay on the host, with the broker (``runtime.broker``)."""
-    network = uses_network(registry, tools)
+    the network. Credentials stay on the host, with the broker (``runtime.broker``). ``registry``
+    may be None for a script that uses no tool."""
+    network = registry is not None and uses_network(registry, tools)
     access: dict[str, Any] = {}
     if network:
         from meta_agent.runtime.broker import tool_access
@@ -70,6 +71,46 @@ def run_spec(
 
     with Executor.from_settings(settings) as fresh:
         return fresh.run(spec)
+
+
+def early_executor(settings: Settings, source: str) -> EarlyExecutor:
+    """A fresh executor for one script, started now (``runtime.early``).
+
+    With bwrap it starts a sandbox for this script right away, importing what the script
+    imports, so that the sandbox boots while the caller imports the rest and validates the
+    script. The script itself is sent only once it has passed; a rejected script's sandbox is
+    killed unused.
+    """
+    from meta_agent.runtime.backend import Limits
+    from meta_agent.runtime.early import EarlyExecutor
+    from meta_agent.runtime.executor import Executor
+    from meta_agent.runtime.pool import preload_for
+
+    sandbox, limits = settings.sandbox, Limits.from_settings(settings)
+    url = settings.resolved_database_url
+    pool_dir = settings.resolved_runs_dir / ".pool"
+    preload = preload_for(source)
+    # The default portfolio may not exist yet: the run makes it before it starts.
+    warm = not settings.uses_default_database or settings.default_database_path.exists()
+
+    def start() -> Executor:
+        if warm:
+            try:
+                pool_dir.mkdir(parents=True, exist_ok=True)
+                return Executor(
+                    sandbox,
+                    limits,
+                    pool_size=1,
+                    database_url=url,
+                    pool_dir=pool_dir,
+                    prewarm_only=True,
+                    preload=preload,
+                )
+            except (MetaAgentError, OSError):
+                pass  # a cold sandbox then meets the problem and reports it
+        return Executor(sandbox, limits)
+
+    return EarlyExecutor(start)
 
 
 def prewarmed_executor(settings: Settings, pool_dir: Path) -> Executor | None:

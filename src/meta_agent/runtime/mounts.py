@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import stat
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 from meta_agent.errors import ExecutionError
@@ -65,7 +65,9 @@ def interpreter_layout(python: str) -> dict[str, object]:
 
 def _layout_cache_file(python: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    key = hashlib.sha256(f"{python}\0{PROBE}".encode()).hexdigest()[:24]
+    # A name per interpreter and probe (crc32: hashlib would load OpenSSL, ~2 ms, before every
+    # sandbox); a clash only costs a probe, since the layout is kept with the fingerprint above.
+    key = format(zlib.crc32((python + "\0" + PROBE).encode()), "08x")
     return Path(base) / "meta-agent" / f"interpreter-{key}.json"
 
 

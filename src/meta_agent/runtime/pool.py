@@ -11,7 +11,6 @@ Members are refilled in the background; the timeout counts from submission.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -23,12 +22,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from meta_agent.errors import ExecutionError
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
-from meta_agent.runtime.broker import SANDBOX_BROKER_SOCKET, Channel
 from meta_agent.runtime.cgroup import Cgroup
+from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET, Channel
 from meta_agent.runtime.environment import (
     BROKER_VAR,
     PASSWORD_WARNING,
@@ -38,11 +37,13 @@ from meta_agent.runtime.environment import (
     database_access,
     sandbox_environment,
 )
-from meta_agent.runtime.monitor import Monitor
 from meta_agent.runtime.mounts import interpreter_binds, project_python
 from meta_agent.runtime.rlimits import WARM_IMPORT_CPU_SECONDS, child_setup
 from meta_agent.runtime.sandbox_args import SANDBOX_SCRIPT, sandbox_argv, seccomp_pipe
-from meta_agent.runtime.supervise import RunContext, finish, watch
+from meta_agent.runtime.warm import header
+
+if TYPE_CHECKING:
+    from meta_agent.runtime.supervise import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ class Member:
     staging: Path
     cgroup: Cgroup | None
     channel: Channel  # its broker socket's folder, bound in from the start, unused until a run
+    # Bound read-only at the sandbox's script path, empty until the run writes its script there
+    # (tracebacks and warnings read the script's lines from it, as in a cold sandbox).
+    script: Path | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     settled: threading.Event = field(default_factory=threading.Event)  # ready, or dead
     failed: bool = False
@@ -169,10 +173,13 @@ class WarmPool:
         home = self.root / os.urandom(6).hex()
         staging = home / "results"
         staging.mkdir(parents=True)
+        script = home / "script.py"
+        script.write_bytes(b"")
         interpreter, symlinks = interpreter_binds(self.python)
         channel = Channel()
         binds = [
             *interpreter,
+            Bind(script, SANDBOX_SCRIPT),
             Bind(staging, SANDBOX_RESULTS, writable=True),
             *self._database.binds,
             channel.bind(),
@@ -231,7 +238,7 @@ class WarmPool:
         finally:
             for fd in passed:
                 os.close(fd)
-        member = Member(proc, staging, cgroup, channel)
+        member = Member(proc, staging, cgroup, channel, script)
         with self._lock:
             self._pending -= 1
             late = self._closed
@@ -335,10 +342,15 @@ class WarmPool:
 
     def run(self, spec: RunSpec, member: Member, context: RunContext) -> RunResult:
         """Run ``spec`` in ``member`` (acquired by the caller); the member is spent afterwards."""
+        from meta_agent.runtime.monitor import Monitor
+        from meta_agent.runtime.supervise import finish, watch
+
         limits = self.limits
         try:
             try:
                 source = spec.script.read_bytes()
+                if member.script is not None:
+                    member.script.write_bytes(source)
             except OSError as exc:
                 return context.error_result(f"The script {spec.script} cannot be read: {exc}.")
             clash = RESERVED.intersection(spec.variables)
@@ -358,18 +370,20 @@ class WarmPool:
             if broker is not None:
                 env[BROKER_VAR] = SANDBOX_BROKER_SOCKET
                 broker.serve(peer_root=member.proc.pid)
-            header = {
-                "env": env,
-                "cpu_seconds": int(limits.cpu_seconds),
-                "filename": SANDBOX_SCRIPT,
-            }
+            request = header(
+                {
+                    "env": {str(name): str(value) for name, value in env.items()},
+                    "cpu_seconds": int(limits.cpu_seconds),
+                    "filename": SANDBOX_SCRIPT,
+                }
+            )
             monitor = Monitor(limits, member.proc.pid, member.staging, member.cgroup)
             monitor.cpu_baseline = monitor.cpu_so_far()  # the imports are not the script's
             monitor.totals.cpu_seconds = 0.0
             stdin = member.proc.stdin
             if stdin is not None:  # always: members are started with stdin=PIPE
                 with contextlib.suppress(OSError):  # a dead member: watch() reports how
-                    stdin.write(json.dumps(header).encode() + b"\n" + source)
+                    stdin.write(request + source)
                     stdin.close()
             watched = watch(context, member.proc, monitor, member.cgroup)
             result = finish(

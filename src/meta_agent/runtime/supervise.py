@@ -28,7 +28,8 @@ from meta_agent.runtime.monitor import SAMPLE_INTERVAL_SECONDS, TICK_INTERVAL_SE
 from meta_agent.runtime.redact import Redactor, database_password
 
 if TYPE_CHECKING:
-    from meta_agent.runtime.broker import Broker, Channel
+    from meta_agent.runtime.broker import Broker
+    from meta_agent.runtime.channel import Channel
 
 # After the kill, how long to wait for the pipes to drain and the process to be reaped.
 DRAIN_TIMEOUT_SECONDS = 3.0
@@ -75,9 +76,11 @@ class RunContext:
 
     def open_broker(self, channel: Channel | None = None) -> Broker | None:
         """The run's network broker, listening (None when the run may not use the network)."""
+        spec = self.spec
+        if not spec.allowed_hosts:
+            return None  # as open_broker says, without importing the broker and its HTTP stack
         from meta_agent.runtime.broker import open_broker
 
-        spec = self.spec
         self.broker = open_broker(
             spec.allowed_hosts,
             spec.credentials,

@@ -2,27 +2,33 @@
 
 Runs as a plain script (``python -I -u warm.py READY_FD [full|light|bare]``) inside bwrap, before
 any untrusted code: it imports what tool-library scripts use (light: no charts; bare: nothing, for
-a script that imports none of it), writes one byte to READY_FD, then reads a JSON
-header line and the script source from stdin, applies the run's variables and CPU budget, and
-executes the source as ``__main__``. It never runs a second script: the sandbox dies after one.
+a script that imports none of it), writes one byte to READY_FD, then reads the run's header
+(``header``: its length, then the marshalled dict) and the script source from stdin, applies the
+run's variables and CPU budget, and executes the source as ``__main__``. It never runs a second
+script: the sandbox dies after one.
+
+A bare member is what a short script waits for, so this file imports next to nothing itself: the
+header is marshalled rather than JSON (json pulls in re and enum), traceback is imported only for
+a script that failed, and the script's lines come from its file (bound at its path) rather than
+from a linecache entry (linecache pulls in tokenize and re). Everything heavier comes with what
+the script imports.
 """
 
 from __future__ import annotations
 
 import atexit
 import builtins
-import contextlib
 import gc
-import importlib
-import json
-import linecache
+import marshal
 import math
 import os
 import resource
 import sys
-import traceback
 import types
-import warnings
+
+TYPE_CHECKING = False  # typing itself costs a bare member ~2 ms; mypy reads this name as true
+if TYPE_CHECKING:
+    from typing import Any
 
 # What generated scripts import; tool-library modules still being written are skipped quietly.
 PRELOAD = (
@@ -48,8 +54,28 @@ CPU_GRACE_SECONDS = 1  # same as rlimits.CPU_GRACE_SECONDS (this file must impor
 CHART_MODULES = ("matplotlib", "matplotlib.pyplot")
 
 
+HEADER_LENGTH_BYTES = 4  # the marshalled header's length, big-endian, before it
+
+
+def header(fields: dict[str, object]) -> bytes:
+    """What the pool writes ahead of the source: the length of the marshalled ``fields``, then
+    them (plain str, int and dict values, from the runtime; never from a script)."""
+    data = marshal.dumps(fields)
+    return len(data).to_bytes(HEADER_LENGTH_BYTES, "big") + data
+
+
+def read_request(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The header's fields and the script's source, from what arrived on stdin."""
+    length = int.from_bytes(data[:HEADER_LENGTH_BYTES], "big")
+    end = HEADER_LENGTH_BYTES + length
+    return marshal.loads(data[HEADER_LENGTH_BYTES:end]), data[end:]
+
+
 def preload(charts: bool = True) -> None:
     """Import the data stack; ``charts=False`` leaves matplotlib to the scripts that draw."""
+    import importlib
+    import warnings
+
     os.environ.setdefault("MPLBACKEND", "Agg")
     # Imports build many objects and next to no garbage (~900 objects after the data stack):
     # no collections on the way (~10% faster), and no full one after (~70 ms of CPU, which a
@@ -59,9 +85,12 @@ def preload(charts: bool = True) -> None:
     for name in PRELOAD:
         if not charts and name in CHART_MODULES:
             continue
-        with contextlib.suppress(Exception), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            importlib.import_module(name)
+            try:  # noqa: SIM105 - contextlib costs a bare member ~1 ms
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S110 - a module still being written is skipped
+                pass
     os.environ.pop("MPLBACKEND", None)
     gc.freeze()
     gc.enable()
@@ -83,8 +112,8 @@ def run(source: str, filename: str) -> int:
     main.__dict__.update({"__file__": filename, "__builtins__": builtins})
     sys.modules["__main__"] = main
     sys.argv = [filename]
-    # The script arrives on stdin, not as a file: tracebacks get its lines from here.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # The same bytes are bound read-only at ``filename`` (pool.py): tracebacks and warnings read
+    # the script's lines from that file, as in a cold sandbox, without linecache imported here.
     try:
         code = compile(source, filename, "exec")
         exec(code, main.__dict__)  # noqa: S102 - this is the sandbox's one job
@@ -96,6 +125,8 @@ def run(source: str, filename: str) -> int:
         print(exc.code, file=sys.stderr)
         return 1
     except BaseException as exc:  # noqa: BLE001 - report it as the interpreter would
+        import traceback
+
         tb = exc.__traceback__.tb_next if exc.__traceback__ else None
         traceback.print_exception(type(exc), exc, tb)
         return 1
@@ -104,14 +135,20 @@ def run(source: str, filename: str) -> int:
 
 def finalize(code: int) -> None:
     """Exit like the interpreter would (atexit, closing files), without tearing down pandas."""
-    with contextlib.suppress(BaseException):
+    try:  # noqa: SIM105 - contextlib costs a bare member ~1 ms
         atexit._run_exitfuncs()
-    with contextlib.suppress(BaseException):
+    except BaseException:  # noqa: BLE001, S110 - as the interpreter, which only reports them
+        pass
+    try:
         sys.modules["__main__"].__dict__.clear()
         gc.collect()
+    except BaseException:  # noqa: BLE001, S110
+        pass
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
+        try:  # noqa: SIM105
             stream.flush()
+        except BaseException:  # noqa: BLE001, S110
+            pass
     os._exit(code & 0xFF)
 
 
@@ -122,12 +159,10 @@ def main() -> None:
         preload(charts=mode != "light")
     os.write(ready_fd, b"R")
     os.close(ready_fd)
-    data = sys.stdin.buffer.read()
-    header, _, source = data.partition(b"\n")
-    request = json.loads(header)
+    request, source = read_request(sys.stdin.buffer.read())
     os.environ.update(request["env"])
     limit_cpu(int(request["cpu_seconds"]))
-    finalize(run(source.decode("utf-8", "replace"), request["filename"]))
+    finalize(run(source.decode("utf-8", "replace"), str(request["filename"])))
 
 
 if __name__ == "__main__":

@@ -57,13 +57,18 @@ import io
 import re
 import tokenize
 import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from meta_agent import errors
 from meta_agent.errors import Finding, ScriptRejected
 from meta_agent.portfolio import sqlguard
 from meta_agent.scripting import policy
+from meta_agent.scripting.source import decode_script
 from meta_agent.tool_library.outputs import SAFE_NAME
-from meta_agent.tool_library.tool_registry import Tool, ToolRegistry, default_registry
+
+if TYPE_CHECKING:
+    from meta_agent.tool_library.tool_registry import Tool, ToolRegistry
 
 __all__ = ["RULES", "ScriptValidator", "decode_script"]
 
@@ -114,7 +119,9 @@ class ScriptValidator:
     """Checks a script against the policy before it runs; see the module docstring for the rules.
 
     Args:
-        registry: the tools scripts may call (``default_registry()`` when None).
+        registry: the tools scripts may call (``default_registry()`` when None), or a function
+            that returns them, called when a script first imports from a module: a script that
+            imports nothing that way is judged without loading the tool library at all.
         sql_dialect: the dialect SQL given to tools is judged in (``sqlite`` or ``postgres``):
             the database the script will run on; the database in force (Settings) when None.
         thorough: kept for callers written when bandit's password tests were optional; every
@@ -124,19 +131,27 @@ class ScriptValidator:
 
     def __init__(
         self,
-        registry: ToolRegistry | None = None,
+        registry: ToolRegistry | Callable[[], ToolRegistry] | None = None,
         *,
         thorough: bool = True,
         sql_dialect: str | None = None,
     ) -> None:
-        self.registry = registry if registry is not None else default_registry()
+        if registry is None:
+            from meta_agent.tool_library.tool_registry import default_registry
+
+            registry = default_registry()
+        self._registry = registry
         self.thorough = thorough
         self._sql_dialect = sql_dialect
-        self._tools_by_module: dict[str, dict[str, Tool]] = {}
-        for registered in self.registry.tools():
-            attribute = getattr(registered.function, "__name__", registered.name)
-            self._tools_by_module.setdefault(registered.module, {})[attribute] = registered
+        self._tools_by_module: dict[str, dict[str, Tool]] | None = None
         self._signatures: dict[str, inspect.Signature] = {}
+
+    @property
+    def registry(self) -> ToolRegistry:
+        """The tools scripts may call (loaded now if a function to load them was given)."""
+        if callable(self._registry):  # a function to load them (a registry is not callable)
+            self._registry = self._registry()
+        return self._registry
 
     def validate(self, source: str, *, thorough: bool | None = None) -> list[Finding]:
         """Every finding in ``source``, sorted by line; an empty list means it may run.
@@ -206,6 +221,12 @@ class ScriptValidator:
 
     def tools_in(self, module: str) -> dict[str, Tool] | None:
         """The tools a module may export to scripts, by attribute name (None: not a tool module)."""
+        if self._tools_by_module is None:
+            by_module: dict[str, dict[str, Tool]] = {}
+            for registered in self.registry.tools():
+                attribute = getattr(registered.function, "__name__", registered.name)
+                by_module.setdefault(registered.module, {})[attribute] = registered
+            self._tools_by_module = by_module
         return self._tools_by_module.get(module)
 
     @property
@@ -220,16 +241,6 @@ class ScriptValidator:
         if registered.name not in self._signatures:
             self._signatures[registered.name] = inspect.signature(registered.function)
         return self._signatures[registered.name]
-
-
-def decode_script(data: bytes) -> str:
-    """The text of a script file, decoded once as UTF-8 (a leading BOM dropped).
-
-    This is the text to validate and to hand the runtime, re-encoded as UTF-8: a declaration of
-    another encoding stays in it, so ``validate`` refuses it. Raises ``UnicodeDecodeError``
-    when the bytes are not UTF-8.
-    """
-    return data.decode("utf-8-sig")
 
 
 def _encoding_problem(source: str, data: bytes) -> Finding | None:
