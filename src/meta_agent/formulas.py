@@ -89,6 +89,21 @@ def annual_debt_service_vector(
     return result
 
 
+def amortizing_debt_service(
+    balance: np.ndarray, monthly_rate: np.ndarray, months: np.ndarray
+) -> np.ndarray:
+    """``12 * pmt`` of amortizing loans only (months > 0), broadcast: the arithmetic of
+    ``annual_debt_service_vector``, operation for operation, without its checks, for callers
+    that made them once per loan (Monte Carlo paths ask for millions of cells)."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        shrink = -np.expm1(-months * np.log1p(monthly_rate))
+        service = 12.0 * (balance * (monthly_rate / shrink))
+    result: np.ndarray = np.where(monthly_rate == 0, 12.0 * (balance * (1.0 / months)), service)
+    return result
+
+
 def dscr_vector(noi: np.ndarray, debt_service: np.ndarray) -> np.ndarray:
     """NOI / debt service, broadcast; NaN ("no debt") where debt service is not positive or a
     value is NaN."""

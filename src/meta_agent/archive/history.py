@@ -223,11 +223,17 @@ class _Recorder:
 
 
 def record_run_row(runs_dir: Path, run: RunRecord, url: str | None = None) -> None:
-    """Insert or update one run's row through this thread's open history.
+    """Insert or update one run's row through this thread's open history (a SQLite file).
 
     A history whose file was moved aside or replaced since, or that fails, is closed and the row
-    written through a new one (whose opening names a history that cannot be used).
+    written through a new one (whose opening names a history that cannot be used). A PostgreSQL
+    history is written through HistoryDB's pool of idle connections instead.
     """
+    target = history_url(runs_dir, url)
+    if not target.startswith("sqlite:///"):  # a server's connections are pooled by HistoryDB
+        with RunHistory(runs_dir, url) as history:
+            history.record(run)
+        return
     open_now: dict[tuple[Path, str | None], _Recorder] = getattr(_recorders, "open", None) or {}
     _recorders.open = open_now
     key = (runs_dir.absolute(), url)

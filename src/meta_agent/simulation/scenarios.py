@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from meta_agent.errors import ToolError
-from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, dscr_vector
+from meta_agent.formulas import DEFAULT_AT_RISK_THRESHOLD, amortizing_debt_service, dscr_vector
 
 BASE = "base"  # the unshocked scenario, always first
 SCENARIO_KEYS = ("name", "noi_shock_pct", "rate_shock_bp")
@@ -182,10 +182,7 @@ class LoanBook:
         if amortizing.any():
             n, owed = months[amortizing], balance[amortizing]
             monthly = np.maximum(self.interest_rate[amortizing] + shocks, 0.0) / 12.0
-            with np.errstate(all="ignore"):
-                shrink = -np.expm1(-n * np.log1p(monthly))
-                service = 12.0 * (owed * (monthly / shrink))
-            out[:, amortizing] = np.where(monthly == 0, 12.0 * (owed * (1.0 / n)), service)
+            out[:, amortizing] = amortizing_debt_service(owed, monthly, n)
         if not amortizing.all():
             flat = ~amortizing
             out[:, flat] = balance[flat] * np.maximum(self.interest_rate[flat] + shocks, 0.0)
