@@ -9,14 +9,15 @@ process-tree monitor. Every operation here is best effort on teardown and strict
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from meta_agent.logs import lazy_logger
+
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PREFIX = "meta-agent-"

@@ -11,7 +11,6 @@ Members are refilled in the background; the timeout counts from submission.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from meta_agent.errors import ExecutionError
+from meta_agent.logs import lazy_logger
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET, Channel
@@ -45,7 +45,7 @@ from meta_agent.runtime.warm import header
 if TYPE_CHECKING:
     from meta_agent.runtime.supervise import RunContext
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 Preload = Literal["full", "light", "bare"]
 # What makes a member worth warming before its script arrives (top-level packages), and what
