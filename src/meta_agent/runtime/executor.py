@@ -8,7 +8,6 @@ RunResult). The choice, the bwrap binary and the limits are recorded in every Ru
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +15,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from meta_agent.errors import ExecutionError, SandboxUnavailable
+from meta_agent.logs import lazy_logger
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec, SandboxBackend
 
 if TYPE_CHECKING:
     from meta_agent.runtime.pool import Preload
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 AUTO_ORDER = ("bwrap", "docker")  # sandboxes that isolate; "process" only when named
 # A pool member still importing is worth waiting for up to about one cold import of pandas;
@@ -181,6 +181,8 @@ class Executor:
             if self.backend.name != "bwrap":
                 # Asked for by a caller that keeps a pool, a warning; by one that only wanted a
                 # head start for its next run (prewarm_only), nothing worth telling anyone.
+                import logging
+
                 logger.log(
                     logging.DEBUG if prewarm_only else logging.WARNING,
                     "warm pool needs bwrap; runs start cold",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -19,7 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from meta_agent.logs import lazy_logger
+
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 BUILD_TIMEOUT_SECONDS = 60
 

@@ -11,7 +11,6 @@ Members are refilled in the background; the timeout counts from submission.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from meta_agent.errors import ExecutionError
+from meta_agent.logs import lazy_logger
 from meta_agent.runtime.backend import Limits, RunResult, RunSpec
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.channel import SANDBOX_BROKER_SOCKET, Channel
@@ -45,7 +45,7 @@ from meta_agent.runtime.warm import header
 if TYPE_CHECKING:
     from meta_agent.runtime.supervise import RunContext
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 Preload = Literal["full", "light", "bare"]
 # What makes a member worth warming before its script arrives (top-level packages), and what
@@ -82,16 +82,27 @@ class Member:
 
     def discard(self) -> None:
         """Kill and forget the member (idempotent)."""
+        self.kill()
+        self.tidy()
+
+    def kill(self) -> None:
+        """Kill every process of the member and reap it: nothing of it runs any more."""
         if self.proc.returncode is None:  # once reaped, its pid may belong to someone else
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if self.cgroup is not None:
-            self.cgroup.remove()
+            self.cgroup.kill_all()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(5)
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if pipe is not None:
                 pipe.close()
+
+    def tidy(self) -> None:
+        """Remove its cgroup and folders (idempotent). The folders were bind-mount sources, so
+        each removal waits for the kernel to drop the dead sandbox's mounts, ~2-4 ms apiece."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
         shutil.rmtree(self.staging.parent, ignore_errors=True)
         self.channel.remove()
 
@@ -137,6 +148,7 @@ class WarmPool:
         self._failures = 0
         self._pending = 0
         self._started_once = False
+        self._tidying: list[threading.Thread] = []  # spent members' folders being removed
         # bwrap's --die-with-parent is tied to the *thread* that started it, so every member is
         # started by this one thread, which lives as long as the pool.
         self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
@@ -392,7 +404,17 @@ class WarmPool:
             deliver(member.staging, spec.results_dir)
             return result
         finally:
-            member.discard()
+            # Killed now; its folders are removed while the caller records the run (close()
+            # waits for that), rather than before the caller sees the result.
+            member.kill()
+            self._tidy_later(member)
+
+    def _tidy_later(self, member: Member) -> None:
+        tidying = threading.Thread(target=member.tidy, name="meta-agent-pool-tidy", daemon=True)
+        with self._lock:
+            self._tidying = [t for t in self._tidying if t.is_alive()]
+            self._tidying.append(tidying)
+        tidying.start()
 
     def close(self) -> None:
         """Stop refilling and tear down every waiting member."""
@@ -404,6 +426,10 @@ class WarmPool:
         for member in members:
             member.discard()  # also wakes the spawner if it waits on a warming member
         self._spawner.join(5)
+        with self._lock:
+            tidying, self._tidying = self._tidying, []
+        for thread in tidying:
+            thread.join()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

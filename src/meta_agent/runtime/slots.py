@@ -11,7 +11,6 @@ on a command line. One slot serves one run; the keeper starts the next in the ba
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
 import signal
@@ -19,12 +18,13 @@ import subprocess
 import threading
 from dataclasses import dataclass
 
+from meta_agent.logs import lazy_logger
 from meta_agent.runtime.backend import Limits
 from meta_agent.runtime.cgroup import Cgroup
 from meta_agent.runtime.rlimits import child_setup
 from meta_agent.runtime.sandbox_args import bwrap_binary, sandbox_command, seccomp_pipe
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)  # logging is imported on the first record
 
 
 @dataclass
