@@ -356,3 +356,22 @@ def test_top_n_leaving_a_named_property_out(e2e_pipeline: Pipeline, refs: Refs) 
     )
     table = rows(outcome, "noi_ranking.csv")
     assert [r["property_id"] for r in table] == [r.property_id for r in others[:5]]
+
+
+def test_a_shock_by_property_type(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    """Each type's aggregate DSCR under the shock: sums over its properties with debt."""
+    outcome = run(e2e_pipeline, "NOI -15%: DSCR by property type")
+    table = rows(outcome, "scenario_dscr_by_type.csv")
+    for row in table:
+        levered = [
+            r
+            for r in refs.values()
+            if r.property_type == row["property_type"] and r.debt_service > 0
+        ]
+        factor = 0.85 if row["scenario"] == "noi_down_15" else 1.0
+        expected = math.fsum(factor * r.noi for r in levered) / math.fsum(
+            r.debt_service for r in levered
+        )
+        assert number(row["aggregate_dscr"]) == pytest.approx(expected, rel=1e-9), row
+        assert int(row["properties_with_debt"]) == len(levered)
+    assert {r["scenario"] for r in table} == {"base", "noi_down_15"}

@@ -21,6 +21,14 @@ CASES: list[Case] = [
         {"scenarios": [(10, 0)], "threshold": 1.0, "lists_properties": True},
     ),
     ("stress test: NOI down 15% and 25%", {"lists_properties": False}),
+    (
+        "stress office book: noi -20%, which assets break 1.0x",
+        {"scenarios": [(20, 0)], "threshold": 1.0, "lists_properties": True},
+    ),
+    (
+        "which properties go below 1.1x if rates rise 100bp",
+        {"scenarios": [(0, 100)], "threshold": 1.1},
+    ),
     ("effect of rates up 100bp on the office portfolio", {"scenarios": [(0, 100)]}),
     ("DSCR for each asset if rates climb 75bp and NOI slips 5%", {"scenarios": [(5, 75)]}),
     ("what if rates rise 100bp and NOI falls 10%", {"scenarios": [(10, 100)]}),
@@ -96,3 +104,23 @@ def test_which_properties_breach_is_answered_by_the_list(planner: RuleBasedPlann
     assert listed.headline
     plain = planner.plan(planner.analyse("NOI down 20% stress test"))
     assert not any(o.headline for o in plain.outputs if o.filename == "scenario_at_risk.csv")
+
+
+def test_a_scenario_by_property_type_gives_each_type_its_aggregate(
+    planner: RuleBasedPlanner,
+) -> None:
+    analysis = planner.analyse("NOI -15%: DSCR by property type")
+    assert analysis.aggregation is not None and analysis.aggregation.group_by == "property_type"
+    assert "the aggregate DSCR of each property type per scenario" in analysis.restatement
+    plan = planner.plan(analysis)
+    (sums,) = [s for s in plan.steps if s.id == "scenario_sums"]
+    assert sums.arguments["group_by"] == ["scenario", "property_type"]
+    (table,) = [o for o in plan.outputs if o.filename == "scenario_dscr_by_type.csv"]
+    assert table.headline
+
+
+def test_a_scenario_by_market_is_refused(planner: RuleBasedPlanner) -> None:
+    from meta_agent.errors import RequestRejected
+
+    with pytest.raises(RequestRejected, match="grouped by property type"):
+        planner.analyse("rates +200bp, DSCR by market")

@@ -65,6 +65,8 @@ def plan_scenario(b: PlanBuilder) -> ExecutionPlan:
         "scenario comparison chart",
         summary=ref("scenario_totals"),
     )
+    if a.aggregation is not None and a.aggregation.group_by:
+        _scenario_groups(b, a.aggregation.group_by)
     b.csv("scenario_dscr", "scenario_dscr.csv", "DSCR per property and scenario")
     b.csv("scenario_totals", "scenario_summary.csv", "At-risk count per scenario")
     b.call(
@@ -105,6 +107,47 @@ def plan_scenario(b: PlanBuilder) -> ExecutionPlan:
     b.csv("scenarios", "scenario_results.csv", "Scenario results")
     summary = b.summarise("scenarios", ["noi", "debt_service", "dscr"], a.threshold)
     return b.finish("scenarios", summary)
+
+
+def _scenario_groups(b: PlanBuilder, group_by: str) -> None:
+    """Each group's aggregate DSCR under each scenario: sums over its properties with debt."""
+    b.call(
+        "scenario_levered",
+        "filter_data",
+        "Keep the properties with debt (aggregate DSCR is over them)",
+        data=ref("scenarios"),
+        conditions=[{"column": "debt_service", "op": ">", "value": 0}],
+    )
+    b.call(
+        "scenario_sums",
+        "aggregate_metrics",
+        f"Sum NOI and debt service per scenario and {group_by.replace('_', ' ')}",
+        data=ref("scenario_levered"),
+        group_by=["scenario", group_by],
+        aggregations={"noi": "sum", "debt_service": "sum", "property_id": "count"},
+    )
+    b.call(
+        "scenario_groups",
+        "transform_data",
+        "Aggregate DSCR = sum of NOI / sum of debt service",
+        data=ref("scenario_sums"),
+        operations=[
+            {
+                "op": "derive",
+                "column": "aggregate_dscr",
+                "left": "noi",
+                "operator": "/",
+                "right": "debt_service",
+            },
+            {"op": "rename", "columns": {"property_count": "properties_with_debt"}},
+        ],
+    )
+    b.csv(
+        "scenario_groups",
+        f"scenario_dscr_by_{group_by.removeprefix('property_')}.csv",
+        f"Aggregate DSCR per scenario and {group_by.replace('_', ' ')}",
+        headline=True,
+    )
 
 
 def plan_comparison(b: PlanBuilder) -> ExecutionPlan:

@@ -445,6 +445,11 @@ def _restate_scenario(a: RequirementAnalysis, directory: PortfolioDirectory) -> 
         f"DSCR of {_subject(a.scope, directory)} under {count} scenario{'s' if count > 1 else ''}"
         f" ({shocks}), against the base case; per scenario the at-risk count (DSCR below "
         f"{a.threshold:g}x) and the aggregate DSCR (sum of NOI / sum of debt service)"
+        + (
+            f"; the aggregate DSCR of each {_GROUPS.get(a.aggregation.group_by, '')} per scenario"
+            if a.aggregation is not None and a.aggregation.group_by
+            else ""
+        )
         + ("; the properties at risk in each scenario listed first" if a.lists_properties else "")
     )
 

@@ -397,6 +397,17 @@ def _scenario(reading: Reading, analysis: RequirementAnalysis) -> None:
     _ensure(analysis, "dscr", first=True)
     analysis.at_risk = True
     analysis.lists_properties = reading.signals.item_noun and reading.signals.asks_which
+    group_by = reading.signals.group_by
+    if group_by is not None:  # "NOI -15%: DSCR by property type"
+        if group_by != "property_type":
+            _reject(
+                "Scenario figures can be grouped by property type; a scenario by "
+                f"{group_by.replace('_', ' ')} is not supported yet.",
+                ["NOI -15%: DSCR by property type", "NOI -15% for the Dallas market"],
+            )
+        analysis.aggregation = Aggregation(
+            function="aggregate", metrics=["dscr"], group_by=group_by
+        )
 
 
 def build_scenarios(noi: list[float], rates: list[float], notes: list[str]) -> list[Scenario]:
