@@ -375,3 +375,11 @@ def test_a_shock_by_property_type(e2e_pipeline: Pipeline, refs: Refs) -> None:
         assert number(row["aggregate_dscr"]) == pytest.approx(expected, rel=1e-9), row
         assert int(row["properties_with_debt"]) == len(levered)
     assert {r["scenario"] for r in table} == {"base", "noi_down_15"}
+
+
+def test_the_share_of_properties_at_risk(e2e_pipeline: Pipeline, refs: Refs) -> None:
+    outcome = run(e2e_pipeline, "what percentage of properties are at risk")
+    (row,) = rows(outcome, "at_risk_share.csv")
+    at_risk = sum(1 for r in refs.values() if r.dscr is not None and r.dscr < 1.25)
+    assert int(row["property_count"]) == len(refs)
+    assert number(row["at_risk_share"]) == pytest.approx(at_risk / len(refs), rel=1e-9)

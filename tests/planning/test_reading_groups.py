@@ -74,6 +74,19 @@ CASES: list[Case] = [
         "what share of NOI is orlando fashion square",
         {"aggregation": ("share", ["noi"], "name"), "keep": ["Orlando Fashion Square"]},
     ),
+    # A share of the properties that are at risk; a percent sign on its own is a word.
+    (
+        "what percentage of properties are at risk",
+        {"intent": "count", "count_share": True, "at_risk": True, "says": "share of the"},
+    ),
+    (
+        "what % of our office assets are at risk",
+        {"count_share": True, "property_types": ["office"]},
+    ),
+    (
+        "% of NOI from office",
+        {"aggregation": ("share", ["noi"], "property_type"), "keep": ["office"]},
+    ),
     # A number of properties is a condition on the group's count.
     (
         "Which markets have more than 3 properties and an aggregate DSCR below 1.4?",

@@ -202,7 +202,7 @@ def _consumes(kind: str, token: Token, a: RequirementAnalysis) -> bool:
     if kind in ("maturity", "interest_only", "lender"):
         return intent == "loans"
     if kind == "share":
-        return a.aggregation is not None and a.aggregation.function == "share"
+        return a.count_share or (a.aggregation is not None and a.aggregation.function == "share")
     return _consumes_flag(kind, token, a)
 
 

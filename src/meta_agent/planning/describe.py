@@ -424,6 +424,11 @@ def _restate_count(a: RequirementAnalysis, directory: PortfolioDirectory) -> str
     conditions = _conditions(a)
     subject = _subject(a.scope, directory).removeprefix("every ")
     subject = subject.replace("property", "properties", 1)
+    if a.count_share:
+        return (
+            f"share of the {subject} that are at risk (the at-risk count / the number of "
+            f"{subject}, those without debt included)"
+        )
     return f"how many {subject}{' ' + conditions if conditions else ''}" + (
         " are at risk" if a.at_risk else ""
     )

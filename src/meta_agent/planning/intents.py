@@ -230,6 +230,20 @@ def _aggregation(reading: Reading, analysis: RequirementAnalysis) -> None:
         analysis.aggregation = Aggregation(function="count", metrics=[], group_by=group_by)
         _rank_aggregate(reading, analysis, "property_count")
         return
+    if (
+        "share" in signals.flags
+        and analysis.at_risk
+        and set(analysis.metrics) <= {"dscr"}
+        and not analysis.filters
+        and group_by is None
+    ):  # "what percentage of our properties are at risk"
+        analysis.intent, analysis.count_share = "count", True
+        analysis.metrics = ["dscr"]
+        reading.notes.append(
+            "the share is of every property asked about, those without debt included (they "
+            "are never at risk)"
+        )
+        return
     if not analysis.metrics and "compare" in signals.flags:
         analysis.metrics = ["noi", "dscr", "cap_rate", "occupancy"]
         reading.notes.append("compared on NOI, DSCR, cap rate and occupancy")

@@ -157,6 +157,10 @@ class RequirementAnalysis(BaseModel):
         default=False,
         description="'which assets are not at risk': DSCR at or above the threshold, or no debt",
     )
+    count_share: bool = Field(
+        default=False,
+        description="'what percentage of properties are at risk': the count over all asked about",
+    )
     lists_properties: bool = Field(
         default=False,
         description="'which properties drop below 1.0x': the properties meeting it are the answer",

@@ -223,6 +223,8 @@ def plan_aggregation(b: PlanBuilder) -> ExecutionPlan:
 
 def plan_count(b: PlanBuilder) -> ExecutionPlan:
     a = b.analysis
+    if a.count_share:
+        return _plan_at_risk_share(b)
     selection = select_properties(b)
     count = b.call(
         "count",
@@ -238,6 +240,32 @@ def plan_count(b: PlanBuilder) -> ExecutionPlan:
         selection, table_metrics(a) if a.metrics else None, a.threshold if a.at_risk else None
     )
     return b.finish("property_count", summary)
+
+
+def _plan_at_risk_share(b: PlanBuilder) -> ExecutionPlan:
+    """'What percentage of properties are at risk': the at-risk flag's mean over all of them."""
+    a = b.analysis
+    flagged, at_risk = b.select_rows(b.fetch_metrics())
+    share = b.call(
+        "share",
+        "aggregate_metrics",
+        "Count the properties and the share of them at risk",
+        data=ref(flagged),
+        group_by=None,
+        aggregations={"property_id": "count", "at_risk": "mean"},
+    )
+    b.call(
+        "share_table",
+        "transform_data",
+        "Name the share",
+        data=ref(share),
+        operations=[{"op": "rename", "columns": {"at_risk": "at_risk_share"}}],
+    )
+    b.csv("share_table", "at_risk_share.csv", "Share of the properties at risk", headline=True)
+    if at_risk is not None:
+        b.csv(b.narrow(at_risk, "at_risk_table"), "at_risk_properties.csv", "At-risk properties")
+    summary = b.summarise(flagged, table_metrics(a), a.threshold)
+    return b.finish("at_risk_share", summary)
 
 
 # --- loans ----------------------------------------------------------------------------------

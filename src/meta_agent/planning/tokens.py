@@ -63,6 +63,8 @@ _REWRITES = (
     (re.compile(r"\bt-(12|twelve)\b", re.I), "t12"),
     (re.compile(r"\bw/o\b", re.I), " without "),
     (re.compile(r"\bw/(?=\s|$)", re.I), " with "),
+    # "what % of NOI": a percent sign on its own is the word (never dropped as punctuation)
+    (re.compile(r"(?<![\d.])(?<![\d.] )%"), " percent "),
     (re.compile(r"#\s*of\b", re.I), "number of"),
     (re.compile(r"\bno\.\s*of\b", re.I), "number of"),
     (re.compile(r"\by/y\b", re.I), "yoy"),

@@ -472,7 +472,7 @@ SHARE_WORDS = phrase_set(
     """
     share | fraction | proportion | portion | contribution | percentage | percent of total |
     share of | what percent | what percentage | how much of | comes from | come from | coming from
-    | contributed by | contribute | contributes | % of
+    | contributed by | contribute | contributes | % of | percent of
 """
 )
 
