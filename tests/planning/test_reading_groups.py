@@ -77,7 +77,7 @@ CASES: list[Case] = [
     # A share of the properties that are at risk; a percent sign on its own is a word.
     (
         "what percentage of properties are at risk",
-        {"intent": "count", "count_share": True, "at_risk": True, "says": "share of the"},
+        {"intent": "count", "count_share": True, "at_risk": True, "says": "hare of the properties"},
     ),
     (
         "what % of our office assets are at risk",
