@@ -359,3 +359,28 @@ def _headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
     return {
         name: "***" if name.lower() in SECRET_HEADERS else value for name, value in headers.items()
     }
+
+
+def call_loop(
+    wire: Wire,
+    *,
+    timeout_seconds: float,
+    max_retries: int,
+    prices: Mapping[str, Mapping[str, float]] | None,
+    api_key: str | None,
+    sleep: Callable[[float], None] | None = None,
+    backoff_first_seconds: float | None = None,
+) -> CallLoop:
+    """The loop a provider sends its calls through (``sleep`` and the backoff: for tests)."""
+    loop = CallLoop(
+        wire=wire,
+        timeout_seconds=timeout_seconds,
+        max_retries=max_retries,
+        prices=prices,
+        secrets=[api_key] if api_key else [],
+    )
+    if sleep is not None:
+        loop.sleep = sleep
+    if backoff_first_seconds is not None:
+        loop.backoff_first_seconds = backoff_first_seconds
+    return loop

@@ -17,8 +17,8 @@ from meta_agent.errors import ConfigError
 from meta_agent.llm.base import Budget, ChatMessage, StructuredReply, Transcript
 from meta_agent.llm.calling import (
     Answer,
-    CallLoop,
     Failure,
+    call_loop,
     estimate_tokens,
     json_body,
     retry_after,
@@ -65,18 +65,15 @@ class OpenAIClient:
             max_retries=0,
             timeout=timeout_seconds,
         )
-        loop = CallLoop(
-            wire=self,
+        self._loop = call_loop(
+            self,
             timeout_seconds=timeout_seconds,
             max_retries=max_retries,
             prices=prices,
-            secrets=[api_key] if api_key else [],
+            api_key=api_key,
+            sleep=sleep,
+            backoff_first_seconds=backoff_first_seconds,
         )
-        if sleep is not None:
-            loop.sleep = sleep
-        if backoff_first_seconds is not None:
-            loop.backoff_first_seconds = backoff_first_seconds
-        self._loop = loop
 
     def complete(
         self,
