@@ -166,3 +166,29 @@ def test_an_unreachable_postgresql_history_is_a_configuration_error(tmp_path: Pa
     with pytest.raises(ConfigError, match="META_AGENT_HISTORY_URL") as raised:
         RunHistory(tmp_path, url)
     assert "secret" not in str(raised.value)
+
+
+def test_many_connections_opening_a_new_sqlite_history_at_once(tmp_path: Path) -> None:
+    """Switching a new file to WAL is refused at once ("database is locked", whatever the busy
+    timeout) while another connection uses it: every opener must still get its history."""
+    import threading
+
+    from meta_agent.archive.sql import HistoryDB
+
+    problems: list[Exception] = []
+
+    def open_history(url: str) -> None:
+        try:
+            with HistoryDB(url) as db, db.transaction():
+                db.ddl("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+        except Exception as exc:  # noqa: BLE001 - every failure is the finding
+            problems.append(exc)
+
+    for trial in range(25):
+        url = f"sqlite:///{tmp_path / f'h{trial}.db'}"
+        threads = [threading.Thread(target=open_history, args=(url,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert problems == []

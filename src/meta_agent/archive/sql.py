@@ -14,6 +14,7 @@ import atexit
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -181,12 +182,34 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
         # A write-ahead log without an fsync per commit: recording a run took ~20 ms of syncs.
         # The history stays consistent through any crash; a power cut may lose the last rows,
         # whose run folders (and manifests) are still on disk.
-        db.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(db)
         db.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.DatabaseError:
         db.close()
         raise
     return db
+
+
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (once: the mode is kept in the file).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, busy
+    timeout or not, while another connection is using it: many processes opening a new history
+    together met that. So the mode is read first, and the switch retried until the timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _take_postgres(url: str) -> Any:
