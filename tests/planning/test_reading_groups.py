@@ -98,6 +98,10 @@ CASES: list[Case] = [
         },
     ),
     (
+        "which states have fewer than 3 properties",  # 'fewer' is a word, never 'newer'
+        {"aggregation": ("count", [], "state"), "having": [("property_count", "<", 3)]},
+    ),
+    (
         "which states have at least 5 assets",
         {"aggregation": ("count", [], "state"), "having": [("property_count", ">=", 5)]},
     ),

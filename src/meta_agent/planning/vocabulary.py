@@ -272,7 +272,8 @@ COMPARATORS = _table(
         short of | underneath | south of | before | prior to | older than | fall below | falls below
         | fell below | dip below | dips below | drop below | drops below | miss | misses
         | fail | fails | failing | breach | breaches | breaching | breached | fall short of | falls
-        short of | lesser than | not meeting | fail to meet | fails to meet | break | breaks |
+        short of | lesser than | fewer than | not meeting | fail to meet | fails to meet | break |
+        breaks |
         breaking | go below | goes below | slip below | slips below | sink below | sinks below
     <=: at most | no more than | not more than | <= | =< | ≤ | or less | up to | max of | or lower |
         or below | and below | and under | or under | or worse | at or below | at or under | less
