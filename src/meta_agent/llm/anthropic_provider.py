@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from meta_agent.errors import ConfigError
-from meta_agent.llm.base import Budget, ChatMessage, StructuredReply, Transcript
+from meta_agent.llm.base import Budget, ChatMessage
 from meta_agent.llm.calling import (
     Answer,
     Failure,
+    LoopClient,
     call_loop,
     json_body,
     retry_after,
@@ -30,7 +31,7 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 MAX_ANSWER_TOKENS = 8192
 
 
-class AnthropicClient:
+class AnthropicClient(LoopClient):
     """One Claude model through the messages API with a forced tool call."""
 
     provider = "anthropic"
@@ -71,20 +72,6 @@ class AnthropicClient:
             api_key=api_key,
             sleep=sleep,
             backoff_first_seconds=backoff_first_seconds,
-        )
-
-    def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        schema: dict[str, Any],
-        schema_name: str,
-        budget: Budget,
-        transcript: Transcript,
-    ) -> StructuredReply:
-        """Ask for one JSON object matching ``schema``; raise LLMUnavailable/LLMBudgetExceeded."""
-        return self._loop.complete(
-            messages, schema=schema, schema_name=schema_name, budget=budget, transcript=transcript
         )
 
     # --- the Wire protocol of calling.CallLoop ------------------------------------------------

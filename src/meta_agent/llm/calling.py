@@ -384,3 +384,23 @@ def call_loop(
     if backoff_first_seconds is not None:
         loop.backoff_first_seconds = backoff_first_seconds
     return loop
+
+
+class LoopClient:
+    """A provider's ``complete``: every call goes through its ``CallLoop`` (see ``call_loop``)."""
+
+    _loop: CallLoop
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        schema: dict[str, Any],
+        schema_name: str,
+        budget: Budget,
+        transcript: Transcript,
+    ) -> StructuredReply:
+        """Ask for one JSON object matching ``schema``; raise LLMUnavailable/LLMBudgetExceeded."""
+        return self._loop.complete(
+            messages, schema=schema, schema_name=schema_name, budget=budget, transcript=transcript
+        )

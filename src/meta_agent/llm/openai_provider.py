@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from meta_agent.errors import ConfigError
-from meta_agent.llm.base import Budget, ChatMessage, StructuredReply, Transcript
+from meta_agent.llm.base import Budget, ChatMessage
 from meta_agent.llm.calling import (
     Answer,
     Failure,
+    LoopClient,
     call_loop,
     estimate_tokens,
     json_body,
@@ -30,7 +31,7 @@ Mode = Literal["json_schema", "tool"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-class OpenAIClient:
+class OpenAIClient(LoopClient):
     """One model behind an OpenAI-compatible server; see the module docstring for the modes."""
 
     provider = "openai"
@@ -73,20 +74,6 @@ class OpenAIClient:
             api_key=api_key,
             sleep=sleep,
             backoff_first_seconds=backoff_first_seconds,
-        )
-
-    def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        schema: dict[str, Any],
-        schema_name: str,
-        budget: Budget,
-        transcript: Transcript,
-    ) -> StructuredReply:
-        """Ask for one JSON object matching ``schema``; raise LLMUnavailable/LLMBudgetExceeded."""
-        return self._loop.complete(
-            messages, schema=schema, schema_name=schema_name, budget=budget, transcript=transcript
         )
 
     # --- the Wire protocol of calling.CallLoop ------------------------------------------------
