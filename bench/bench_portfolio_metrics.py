@@ -39,10 +39,11 @@ def measure(url: str, runs: int) -> dict[str, Any]:
     """In this process: time the metrics tool, its SQL and its pandas work; peak RSS."""
     os.environ["META_AGENT_DATABASE_URL"] = url
     from meta_agent.portfolio import fetch
-    from meta_agent.portfolio.queries import portfolio_metrics_query
+    from meta_agent.portfolio.metrics_sql import metrics_query, metrics_table
+    from meta_agent.portfolio.property_filter import PropertyFilter
     from meta_agent.tool_library.database_tools import fetch_portfolio_metrics
 
-    query = portfolio_metrics_query()
+    sql, params = metrics_query(PropertyFilter())
     fetch_portfolio_metrics()  # warm: imports, connection pool, page cache
     tool_wall, tool_cpu, sql_wall, pandas_wall = [], [], [], []
     for _ in range(runs):
@@ -53,10 +54,10 @@ def measure(url: str, runs: int) -> dict[str, Any]:
         # the same work in two halves: the one SQL query (rows fetched), then pandas on top
         started = time.perf_counter()
         with fetch.connect() as conn:
-            columns, rows = fetch.fetch_rows(conn, query)
+            columns, rows = fetch.text_rows(conn, sql, params)
         sql_wall.append(time.perf_counter() - started)
         started = time.perf_counter()
-        table = fetch.metrics_table(fetch.to_frame(query, columns, rows))
+        table = metrics_table(columns, rows)
         pandas_wall.append(time.perf_counter() - started)
         del rows
     assert len(table) == len(metrics)

@@ -468,6 +468,16 @@ class Verdict:
     seconds: float
     why: str = ""
     usage: dict[str, Any] = field(default_factory=dict)
+    plan_lines: list[str] = field(default_factory=list)  # each step, for --show-plans
+
+
+def plan_lines(plan: Any) -> list[str]:
+    """One line per step: its tool and its arguments, cut to fit a terminal."""
+    lines = []
+    for step in plan.steps:
+        text = f"{step.id} = {step.tool}({json.dumps(step.arguments, default=str)})"
+        lines.append(text if len(text) <= 110 else text[:109] + "…")
+    return lines
 
 
 def judge(case: Case, attempt: Callable[[], Any], session: Callable[[], Any]) -> Verdict:
@@ -487,8 +497,8 @@ def judge(case: Case, attempt: Callable[[], Any], session: Callable[[], Any]) ->
     usage = used.usage() if used is not None else {}
     missing = [fact for fact in case.facts if not holds(fact, plan)]
     if missing:
-        return Verdict("wrong", seconds, f"misses {missing[0]}", usage)
-    return Verdict("right", seconds, "", usage)
+        return Verdict("wrong", seconds, f"misses {missing[0]}", usage, plan_lines(plan))
+    return Verdict("right", seconds, "", usage, plan_lines(plan))
 
 
 # --- the two planners -------------------------------------------------------------------------
@@ -500,6 +510,13 @@ def main() -> None:
     parser.add_argument("--model", help="the model name to ask for")
     parser.add_argument("--provider", choices=["openai", "anthropic"], default="openai")
     parser.add_argument("--repeat", type=int, default=3, help="offline timing repetitions")
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds the model may take per request"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N requests of the set")
+    parser.add_argument(
+        "--show-plans", action="store_true", help="print the steps each LLM plan held"
+    )
     args = parser.parse_args()
 
     from meta_agent.config import Settings
@@ -537,7 +554,8 @@ def main() -> None:
             runs_dir=Path(folder) / "runs",
             planner="llm",
             llm_provider=args.provider,
-            llm_timeout_seconds=120.0,
+            llm_timeout_seconds=args.timeout,
+            llm_budget_seconds=args.timeout,
             **llm,
         )
         model_planner: Any = Pipeline(settings).planner()
@@ -556,7 +574,7 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
     from meta_agent.planning.llm_prompt import context_message, system_message
 
     rows: list[tuple[Case, Verdict, Verdict]] = []
-    for case in CASES:
+    for case in CASES[: args.limit]:
         times = []
         for _ in range(args.repeat):
             verdict_offline = judge(case, _planning(offline, case.request), lambda: None)
@@ -587,6 +605,9 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
         for who, verdict in (("offline", off), ("llm", on)):
             if verdict.result != "right":
                 print(f"    {who}: {verdict.why}")
+        if args.show_plans:
+            for line in on.plan_lines or ["(no plan)"]:
+                print(f"      llm plan: {line}")
     print()
     for who, verdicts in (("offline", [r[1] for r in rows]), ("llm", [r[2] for r in rows])):
         right = sum(1 for v in verdicts if v.result == "right")

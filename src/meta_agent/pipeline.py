@@ -135,14 +135,11 @@ class Pipeline:
         registry: ToolRegistry | None = None,
         planner: Planner | None = None,
         executor: Executor | None = None,
-        prewarm: bool = False,
         decided_by: str | None = None,
     ) -> None:
         """Args:
         executor: a long-lived executor (e.g. with a warm pool) to run every script on; the
             caller owns and closes it. None: a fresh one per run.
-        prewarm: start a sandbox that imports the tool library while the request is being
-            planned, so the run does not wait for pandas (worth it for one-shot commands).
         decided_by: who approves the runs of ``ask`` and ``exec_script`` (the CLI's OS user):
             each approval, refusal or abort is put on the record under this name; with no
             ``approve`` callback, the run counts as approved in advance (``--yes``). None:
@@ -151,7 +148,6 @@ class Pipeline:
         self.settings = settings
         self.decided_by = decided_by
         self._executor = executor
-        self.prewarm = prewarm
         self._registry = registry
         self._planner = planner
         self.runs_dir = settings.resolved_runs_dir
@@ -193,13 +189,13 @@ class Pipeline:
         if self._planner is None:
             from meta_agent.planning.directory import PortfolioDirectory
             from meta_agent.planning.rule_based import RuleBasedPlanner
-            from meta_agent.portfolio.provision import sqlite_portfolio_present
+            from meta_agent.portfolio.sqlite_direct import holds_portfolio
 
             self.ensure_database()
             # Opened read-only first: an unusable database raises the error that names its
             # cause, and a missing SQLite file is never created as a side effect. A SQLite file
             # that holds the portfolio is seen without SQLAlchemy (left to the sandbox).
-            if not sqlite_portfolio_present(self.database_url):
+            if not holds_portfolio(self.database_url):
                 from meta_agent.portfolio.engine import read_only_engine
 
                 read_only_engine(self.database_url)
@@ -254,42 +250,16 @@ class Pipeline:
         on_log: LogSink | None = None,
         on_tick: TickSink | None = None,
         dry_run: bool = False,
+        early: EarlyExecutor | None = None,
     ) -> RunOutcome:
         """Do it all for one request; a rejected request still leaves a run folder saying why.
 
         A stop by signal (KeyboardInterrupt, or ``errors.Interrupted`` from the CLI's handlers)
         records the run as ``cancelled`` and raises ``Interrupted`` with that outcome.
+        ``early``: a sandbox the caller started before it made the pipeline
+        (``launch.early_executor``), booting while the request is planned; the caller closes it.
         """
         started = time.perf_counter()
-        warm = self._warm_executor() if self.prewarm and not dry_run else None
-        try:
-            return self._ask(request, approve, on_log, on_tick, dry_run, started, warm)
-        finally:
-            if warm is not None:
-                warm.close()
-
-    def _warm_executor(self) -> Executor | None:
-        """An executor whose one pool member imports the tool library while we plan."""
-        if self._executor is not None:
-            return None
-        from meta_agent.runtime.launch import prewarmed_executor
-
-        try:
-            self.ensure_database()
-        except (MetaAgentError, OSError):
-            return None  # planning will report why the database cannot be used
-        return prewarmed_executor(self.settings, self.runs_dir / ".pool")
-
-    def _ask(
-        self,
-        request: str,
-        approve: Callable[[Prepared], bool] | None,
-        on_log: LogSink | None,
-        on_tick: TickSink | None,
-        dry_run: bool,
-        started: float,
-        warm: Executor | None,
-    ) -> RunOutcome:
         folder = RunFolder.create(self.runs_dir, request)
         folder.write_text("request.txt", request.strip() + "\n")
         run = _RunRecord(folder, "ask", request, _now_iso(), started)
@@ -297,7 +267,7 @@ class Pipeline:
             status="succeeded", run_id=folder.run_id, run_dir=folder.root, dry_run=dry_run
         )
         with self._recorded(run, outcome):
-            self._ask_steps(run, outcome, approve, on_log, on_tick, warm)
+            self._ask_steps(run, outcome, approve, on_log, on_tick, early)
         return outcome
 
     def _ask_steps(
@@ -307,7 +277,7 @@ class Pipeline:
         approve: Callable[[Prepared], bool] | None,
         on_log: LogSink | None,
         on_tick: TickSink | None,
-        warm: Executor | None,
+        early: EarlyExecutor | None,
     ) -> None:
         folder = run.folder
         try:
@@ -338,7 +308,7 @@ class Pipeline:
             outcome.status, outcome.error = "rejected", "The plan was not approved; nothing ran."
             return
         expected = [output.filename for output in prepared.plan.outputs]
-        self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick, warm)
+        self._execute(folder, outcome, prepared.plan.tools_used(), expected, on_log, on_tick, early)
 
     def _keep_llm_record(self, run: _RunRecord) -> None:
         """Who planned the run; with a model, its transcript in llm/ and its usage."""
@@ -500,8 +470,9 @@ class Pipeline:
         if self._executor is not None:
             return None
         from meta_agent.runtime.launch import early_executor
+        from meta_agent.runtime.pool import preload_for
 
-        return early_executor(self.settings, source)
+        return early_executor(self.settings, preload_for(source))
 
     def _execute(
         self,

@@ -34,9 +34,9 @@ def test_a_sqlite_portfolio_is_seen_by_the_standard_library_or_left_to_sqlalchem
     ``read_only_engine``, which names the cause."""
     import sqlite3
 
-    from meta_agent.portfolio.provision import sqlite_portfolio_present
+    from meta_agent.portfolio.sqlite_direct import holds_portfolio
 
-    assert sqlite_portfolio_present(f"sqlite:///{sample_db_path}")
+    assert holds_portfolio(f"sqlite:///{sample_db_path}")
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).execute("CREATE TABLE properties (property_id TEXT)").connection.close()
     garbage = tmp_path / "garbage.db"
@@ -50,5 +50,5 @@ def test_a_sqlite_portfolio_is_seen_by_the_standard_library_or_left_to_sqlalchem
         "sqlite:///:memory:",
         "postgresql://user@localhost/portfolio",
     ):
-        assert not sqlite_portfolio_present(url), url
+        assert not holds_portfolio(url), url
     assert not (tmp_path / "missing.db").exists()  # never created as a side effect

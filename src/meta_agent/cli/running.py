@@ -56,10 +56,7 @@ def run_settings(options: RunOptions) -> Settings:
 
 
 def make_pipeline(
-    options: RunOptions,
-    prewarm: bool = False,
-    settings: Settings | None = None,
-    decides: bool = False,
+    options: RunOptions, settings: Settings | None = None, decides: bool = False
 ) -> Pipeline:
     """A pipeline on the settings in force, the command-line options on top.
 
@@ -72,20 +69,35 @@ def make_pipeline(
         from meta_agent.archive.decisions import local_user
 
         decided_by = local_user()
-    return Pipeline(settings or run_settings(options), prewarm=prewarm, decided_by=decided_by)
+    return Pipeline(settings or run_settings(options), decided_by=decided_by)
 
 
 def start_early(file: Path, settings: Settings) -> EarlyExecutor | None:
     """The sandbox for this script, started before the pipeline is imported (None: the script
     cannot be read, which the pipeline then reports)."""
     from meta_agent.runtime.launch import early_executor
+    from meta_agent.runtime.pool import preload_for
     from meta_agent.scripting.source import decode_script
 
     try:
         source = decode_script(file.read_bytes())
     except (OSError, UnicodeDecodeError):
         return None
-    return early_executor(settings, source)
+    return early_executor(settings, preload_for(source))
+
+
+def start_warm(settings: Settings) -> EarlyExecutor | None:
+    """A sandbox importing the data stack, started before the pipeline is imported, for the
+    script a request will become (None: no portfolio to mount, which planning then reports)."""
+    from meta_agent.errors import MetaAgentError
+    from meta_agent.portfolio.provision import ensure_default_portfolio
+    from meta_agent.runtime.launch import early_executor
+
+    try:
+        ensure_default_portfolio(settings)
+    except (MetaAgentError, OSError):
+        return None
+    return early_executor(settings)
 
 
 def require_terminal(yes: bool) -> None:
@@ -111,23 +123,35 @@ def ask(
     """Analyse, plan, generate, validate, run and archive one request; returns the exit code."""
     if not dry_run:
         require_terminal(options.yes)
-    pipeline = make_pipeline(options, prewarm=not dry_run, decides=not dry_run)
-    approve: Callable[[Prepared], bool] | None = None
-    if not (options.yes or dry_run):
+    settings = run_settings(options)
+    # Its sandbox boots (pandas and all) while the pipeline is imported and the request planned.
+    early = None if dry_run else start_warm(settings)
+    try:
+        pipeline = make_pipeline(options, settings=settings, decides=not dry_run)
+        approve: Callable[[Prepared], bool] | None = None
+        if not (options.yes or dry_run):
 
-        def approve(prepared: Prepared) -> bool:
-            from meta_agent.cli import render
+            def approve(prepared: Prepared) -> bool:
+                from meta_agent.cli import render
 
-            render.show_prepared(console(options), prepared)
-            return confirm() if confirm is not None else False
+                render.show_prepared(console(options), prepared)
+                return confirm() if confirm is not None else False
 
-    return conduct(
-        options,
-        lambda on_log, on_tick: pipeline.ask(
-            request, approve=approve, on_log=on_log, on_tick=on_tick, dry_run=dry_run
-        ),
-        show_script=dry_run,
-    )
+        return conduct(
+            options,
+            lambda on_log, on_tick: pipeline.ask(
+                request,
+                approve=approve,
+                on_log=on_log,
+                on_tick=on_tick,
+                dry_run=dry_run,
+                early=early,
+            ),
+            show_script=dry_run,
+        )
+    finally:
+        if early is not None:
+            early.close()
 
 
 def exec_script(

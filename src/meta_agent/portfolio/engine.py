@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
@@ -29,10 +27,10 @@ from meta_agent.errors import (
     PortfolioMissing,
 )
 from meta_agent.portfolio.provision import REQUIRED_TABLES, missing_file_message
+from meta_agent.portfolio.sqlite_direct import DATABASE_URL_ENV, connect_read_only
 
 logger = logging.getLogger(__name__)
 
-DATABASE_URL_ENV = "META_AGENT_DATABASE_URL"
 INIT_HINT = "run `meta-agent db init` to create the sample portfolio"
 
 # Read-only sessions; no JIT (its compile time exceeds the gain on these short analytical
@@ -222,21 +220,8 @@ def _sqlite_read_only(url: URL) -> Engine:
         raise NotADatabase(f"{path} is a folder, not a SQLite database file.")
     if not path.is_file():
         raise DatabaseMissing(missing_file_message(path))
-    # mode=ro makes the driver refuse every write, whatever SQL reaches it.
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-
-    def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-
-    engine = sa.create_engine(url, creator=connect)
-    sa.event.listen(engine, "connect", _sqlite_query_only)
-    return engine
-
-
-def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA query_only = ON")
-    cursor.close()
+    # mode=ro and query_only make the driver refuse every write, whatever SQL reaches it.
+    return sa.create_engine(url, creator=lambda: connect_read_only(path))
 
 
 def _reason(exc: BaseException) -> str:

@@ -14,13 +14,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from meta_agent.errors import ToolError, UnknownProperty, UnsafeQuery
 from meta_agent.portfolio.engine import read_only_engine, resolve_url
-from meta_agent.portfolio.queries import PropertyFilter, market_matches
+from meta_agent.portfolio.property_filter import LOOKED_UP, PropertyFilter, value_matches
 from meta_agent.portfolio.schema import FINANCIAL_COLUMNS, loans, properties, valuations
 from meta_agent.portfolio.sqlguard import check_select, dialect_of_url, sqlite_authorizer
 
@@ -34,12 +33,6 @@ FINANCIAL_ALIASES = {
 }
 SCALARS = (str, int, float, bool, dt.date, type(None))
 MAX_SUGGESTIONS = 3
-METRIC_COLUMNS = (
-    "property_id", "name", "property_type", "city", "state", "market", "square_feet", "units",
-    "year_built", "latitude", "longitude", "latest_period", "noi", "egi", "operating_expenses",
-    "expense_ratio", "debt_service", "loan_balance", "loan_count", "value", "dscr", "cap_rate",
-    "ltv", "debt_yield", "occupancy", "has_debt",
-)  # fmt: skip
 
 
 @contextmanager
@@ -52,6 +45,13 @@ def connect() -> Iterator[sa.Connection]:
 def frame(conn: sa.Connection, statement: sa.Select[Any]) -> pd.DataFrame:
     """Run a Core SELECT; its rows as a DataFrame, date columns as datetime64."""
     return to_frame(statement, *fetch_rows(conn, statement))
+
+
+def text_rows(
+    conn: sa.Connection, sql: str, params: dict[str, Any]
+) -> tuple[list[str], Sequence[Any]]:
+    """Run SQL text of our own (its values bound by name); its column names and plain rows."""
+    return fetch_rows(conn, sa.text(sql).bindparams(**params))
 
 
 def fetch_rows(conn: sa.Connection, statement: sa.Executable) -> tuple[list[str], Sequence[Any]]:
@@ -72,33 +72,6 @@ def to_frame(statement: sa.Select[Any], columns: list[str], rows: Sequence[Any])
         if isinstance(column.type, sa.Date) and column.name in table:
             table[column.name] = pd.to_datetime(table[column.name])
     return table
-
-
-def metrics_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The metrics query's rows plus DOMAIN.md's ratios, in ``METRIC_COLUMNS`` order.
-
-    dscr, cap_rate, ltv, debt_yield and expense_ratio are NaN when their denominator is 0 or
-    missing (no debt, no valuation, no income); ``has_debt`` is debt service > 0.
-    """
-
-    def ratio(numerator: str, denominator: str) -> Any:
-        top = frame[numerator].to_numpy(dtype=float)
-        bottom = frame[denominator].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(bottom > 0, top / bottom, np.nan)
-
-    for column in ("noi", "egi", "operating_expenses", "debt_service", "loan_balance", "value"):
-        frame[column] = frame[column].astype("float64")
-    frame["occupancy"] = frame["occupancy"].astype("float64")
-    frame["loan_count"] = frame["loan_count"].astype("int64")
-    frame["units"] = frame["units"].astype("Int64")
-    frame["expense_ratio"] = ratio("operating_expenses", "egi")
-    frame["dscr"] = ratio("noi", "debt_service")
-    frame["cap_rate"] = ratio("noi", "value")
-    frame["ltv"] = ratio("loan_balance", "value")
-    frame["debt_yield"] = ratio("noi", "loan_balance")
-    frame["has_debt"] = frame["debt_service"].to_numpy() > 0
-    return frame.loc[:, list(METRIC_COLUMNS)]
 
 
 def prepare_select(query: str, params: dict[str, Any] | None) -> sa.TextClause:
@@ -206,15 +179,15 @@ def check_filter_values(
     if selection.property_ids:
         found = set() if matched is None else set(matched["property_id"])
         require_properties(conn, [p for p in selection.property_ids if p not in found])
-    for field, column in (("markets", "market"), ("states", "state"), ("cities", "city")):
+    for field, column in LOOKED_UP:
         wanted = getattr(selection, field)
         if not wanted:
             continue
         present = [] if matched is None else matched[column].unique().tolist()
-        if all(_matches(column, value, present) for value in wanted):
+        if all(value_matches(column, value, present) for value in wanted):
             continue
         stored = sorted(conn.execute(sa.select(properties.c[column]).distinct()).scalars())
-        unknown = [value for value in wanted if not _matches(column, value, stored)]
+        unknown = [value for value in wanted if not value_matches(column, value, stored)]
         if unknown:
             shown = "; ".join(stored[:40]) + (" ..." if len(stored) > 40 else "")
             raise ToolError(
@@ -281,13 +254,6 @@ def _execute(conn: sa.Connection, statement: sa.Executable) -> sa.CursorResult[A
                 f"The portfolio database is read-only; the query tried to write ({reason})."
             ) from exc
         raise ToolError(f"The database could not run the query: {reason}") from exc
-
-
-def _matches(column: str, value: str, present: list[str]) -> bool:
-    if column == "market":
-        return any(market_matches(value, stored) for stored in present)
-    wanted = value.strip().lower()
-    return any(wanted == str(stored).lower() for stored in present)
 
 
 def _unknown_message(conn: sa.Connection, unknown: list[str]) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from meta_agent.errors import ImportRejected, PortfolioExists
 from meta_agent.portfolio import columns as docs
+from meta_agent.portfolio.reference import PROPERTY_TYPES, VALUATION_METHODS
 from meta_agent.portfolio.schema import PORTFOLIO_TABLES
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ CHUNK_ROWS = 250_000
 MAX_PROBLEMS = 50
 MONEY_TOLERANCE = 0.01  # DOMAIN.md's identities hold to the cent
 DEBT_SERVICE_TOLERANCE = 1.0  # USD a year: systems round the monthly payment to the cent
-PROPERTY_TYPES = ("retail", "office", "multifamily", "industrial", "hotel", "mixed_use")
-VALUATION_METHODS = ("appraisal", "broker_opinion", "internal")
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m-%d-%Y")
 MONTH_FORMATS = ("%Y-%m", "%m/%Y", "%b %Y", "%B %Y", "%b-%y", "%b-%Y")
 DebtService = Literal["check", "recompute"]

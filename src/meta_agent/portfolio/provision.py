@@ -65,32 +65,3 @@ def missing_file_message(path: Path) -> str:
         f"Create it with `meta-agent db init --database sqlite:///{path}`, or point --database "
         "or META_AGENT_DATABASE_URL at an existing portfolio."
     )
-
-
-def sqlite_portfolio_present(database_url: str) -> bool:
-    """True when the URL is a plain SQLite file that opens read-only and holds the portfolio.
-
-    Asked by the standard library before a run plans: SQLAlchemy costs ~0.15 s to import, and
-    the run's sandbox imports it anyway. False only means "not shown this way" (another database,
-    a URL with options, any error): ``engine.read_only_engine`` then decides, and names the cause.
-    """
-    import sqlite3
-    from urllib.parse import quote
-
-    if not database_url.startswith("sqlite:///") or any(c in database_url for c in "?%#"):
-        return False
-    name = database_url.removeprefix("sqlite:///")
-    if not name or name == ":memory:" or name.startswith(("file:", "~")):
-        return False
-    try:
-        connection = sqlite3.connect(f"file:{quote(name)}?mode=ro", uri=True)
-        try:
-            rows = connection.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
-            ).fetchall()
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return False
-    present = {row[0] for row in rows}
-    return all(table in present for table in REQUIRED_TABLES)

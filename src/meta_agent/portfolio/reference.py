@@ -199,6 +199,12 @@ ORLANDO_FASHION_SQUARE: dict[str, Any] = {
     "occupancy": 0.84,
 }
 
+# DOMAIN.md's property types and valuation methods, as stored.
+PROPERTY_TYPES: tuple[str, ...] = (
+    "retail", "office", "multifamily", "industrial", "hotel", "mixed_use",
+)  # fmt: skip
+VALUATION_METHODS: tuple[str, ...] = ("appraisal", "broker_opinion", "internal")
+
 # fmt: off
 US_STATES: dict[str, str] = {
     "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",

@@ -21,15 +21,9 @@ from sqlalchemy import (
     Text,
 )
 
-PROPERTY_TYPES: tuple[str, ...] = (
-    "retail",
-    "office",
-    "multifamily",
-    "industrial",
-    "hotel",
-    "mixed_use",
-)
-VALUATION_METHODS: tuple[str, ...] = ("appraisal", "broker_opinion", "internal")
+# The allowed values of two columns, re-exported where the tables are.
+from meta_agent.portfolio.reference import PROPERTY_TYPES as PROPERTY_TYPES
+from meta_agent.portfolio.reference import VALUATION_METHODS as VALUATION_METHODS
 
 # Named constraints, so the bulk loader can drop and re-add them around a PostgreSQL COPY.
 metadata = MetaData(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from meta_agent.config import Settings
     from meta_agent.runtime.early import EarlyExecutor
     from meta_agent.runtime.executor import Executor
+    from meta_agent.runtime.pool import Preload
     from meta_agent.tool_library.tool_registry import ToolRegistry
 
 
@@ -73,23 +74,21 @@ def run_spec(
         return fresh.run(spec)
 
 
-def early_executor(settings: Settings, source: str) -> EarlyExecutor:
-    """A fresh executor for one script, started now (``runtime.early``).
+def early_executor(settings: Settings, preload: Preload = "light") -> EarlyExecutor:
+    """A fresh executor for one run, started now (``runtime.early``).
 
-    With bwrap it starts a sandbox for this script right away, importing what the script
-    imports, so that the sandbox boots while the caller imports the rest and validates the
-    script. The script itself is sent only once it has passed; a rejected script's sandbox is
-    killed unused.
+    With bwrap it starts a sandbox right away, importing ``preload`` (``pool.preload_for`` a
+    script's source; "light", the data stack, for a request still being planned), so that the
+    sandbox boots while the caller imports the rest, plans and validates. The script itself is
+    sent only once it has passed; a rejected script's sandbox is killed unused.
     """
     from meta_agent.runtime.backend import Limits
     from meta_agent.runtime.early import EarlyExecutor
     from meta_agent.runtime.executor import Executor
-    from meta_agent.runtime.pool import preload_for
 
     sandbox, limits = settings.sandbox, Limits.from_settings(settings)
     url = settings.resolved_database_url
     pool_dir = settings.resolved_runs_dir / ".pool"
-    preload = preload_for(source)
     # The default portfolio may not exist yet: the run makes it before it starts.
     warm = not settings.uses_default_database or settings.default_database_path.exists()
 
@@ -111,26 +110,6 @@ def early_executor(settings: Settings, source: str) -> EarlyExecutor:
         return Executor(sandbox, limits)
 
     return EarlyExecutor(start)
-
-
-def prewarmed_executor(settings: Settings, pool_dir: Path) -> Executor | None:
-    """An executor whose one pool member imports the tool library now, ahead of its run.
-
-    None when no sandbox can be started here: the run itself then reports why.
-    """
-    from meta_agent.runtime.executor import Executor
-
-    try:
-        pool_dir.mkdir(parents=True, exist_ok=True)
-        return Executor.from_settings(
-            settings,
-            pool_size=1,
-            database_url=settings.resolved_database_url,
-            pool_dir=pool_dir,
-            prewarm_only=True,
-        )
-    except (MetaAgentError, OSError):
-        return None
 
 
 def resources_of(result: RunResult) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Inside a warm-pool sandbox: import the data stack, say ready, then run exactly one script.
 
 Runs as a plain script (``python -I -u warm.py READY_FD [full|light|bare]``) inside bwrap, before
-any untrusted code: it imports what tool-library scripts use (light: no charts; bare: nothing, for
-a script that imports none of it), writes one byte to READY_FD, then reads the run's header
+any untrusted code: it imports what tool-library scripts use (light: no charts, and no SQLAlchemy
+for a SQLite file; bare: nothing, for a script that imports none of it), writes one byte to
+READY_FD, then reads the run's header
 (``header``: its length, then the marshalled dict) and the script source from stdin, applies the
 run's variables and CPU budget, and executes the source as ``__main__``. It never runs a second
 script: the sandbox dies after one.
@@ -71,8 +72,9 @@ def read_request(data: bytes) -> tuple[dict[str, Any], bytes]:
     return marshal.loads(data[HEADER_LENGTH_BYTES:end]), data[end:]
 
 
-def preload(charts: bool = True) -> None:
-    """Import the data stack; ``charts=False`` leaves matplotlib to the scripts that draw."""
+def preload(charts: bool = True, sqlalchemy: bool = True) -> None:
+    """Import the data stack; ``charts=False`` leaves matplotlib to the scripts that draw, and
+    ``sqlalchemy=False`` SQLAlchemy to the scripts that need more than the metrics query."""
     import importlib
     import warnings
 
@@ -83,7 +85,7 @@ def preload(charts: bool = True) -> None:
     # collections, and the final one, only scan the script's objects.
     gc.disable()
     for name in PRELOAD:
-        if not charts and name in CHART_MODULES:
+        if (not charts and name in CHART_MODULES) or (not sqlalchemy and name == "sqlalchemy"):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -94,6 +96,15 @@ def preload(charts: bool = True) -> None:
     os.environ.pop("MPLBACKEND", None)
     gc.freeze()
     gc.enable()
+
+
+def reads_sqlite_directly() -> bool:
+    """Whether the run's database is a plain SQLite file, which the metrics query (nearly every
+    script's first step) reads with sqlite3: a light member then leaves SQLAlchemy (~60 ms) to
+    the scripts that use other database tools."""
+    from meta_agent.portfolio.sqlite_direct import DATABASE_URL_ENV, plain_file
+
+    return plain_file(os.environ.get(DATABASE_URL_ENV)) is not None
 
 
 def limit_cpu(seconds: int) -> None:
@@ -155,8 +166,10 @@ def finalize(code: int) -> None:
 def main() -> None:
     ready_fd = int(sys.argv[1])
     mode = sys.argv[2] if len(sys.argv) > 2 else "full"  # full, light (no charts) or bare
-    if mode != "bare":
-        preload(charts=mode != "light")
+    if mode == "full":
+        preload()
+    elif mode == "light":
+        preload(charts=False, sqlalchemy=not reads_sqlite_directly())
     os.write(ready_fd, b"R")
     os.close(ready_fd)
     request, source = read_request(sys.stdin.buffer.read())

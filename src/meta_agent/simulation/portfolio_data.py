@@ -15,8 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from meta_agent.portfolio.engine import read_only_engine
-from meta_agent.portfolio.fetch import frame, metrics_table
-from meta_agent.portfolio.queries import T12_MONTHS, portfolio_metrics_query
+from meta_agent.portfolio.fetch import frame, text_rows
+from meta_agent.portfolio.metrics_sql import T12_MONTHS, metrics_query, metrics_table
+from meta_agent.portfolio.property_filter import PropertyFilter
 from meta_agent.portfolio.schema import financials, loans
 from meta_agent.simulation.scenarios import LoanBook
 
@@ -50,7 +51,7 @@ class PortfolioArrays:
         property_ids: list[str] | None,
     ) -> np.ndarray:
         """True for the properties a scenario's filters keep (all of them without filters)."""
-        from meta_agent.portfolio.queries import market_matches, normalize_types
+        from meta_agent.portfolio.property_filter import market_matches, normalize_types
 
         keep = np.ones(self.size, dtype=bool)
         if property_types is not None:
@@ -69,7 +70,7 @@ def load_portfolio(database_url: str | None = None) -> PortfolioArrays:
     engine = read_only_engine(database_url)
     f, ln = financials.c, loans.c
     with engine.connect() as conn:
-        metrics = metrics_table(frame(conn, portfolio_metrics_query()))
+        metrics = metrics_table(*text_rows(conn, *metrics_query(PropertyFilter())))
         monthly = frame(
             conn,
             sa.select(f.property_id, f.period, f.noi, f.gross_potential_rent).order_by(
