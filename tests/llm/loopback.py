@@ -64,12 +64,20 @@ class Reply:
     tokens_out: int = 20
     usage: bool = True  # False: an OpenAI answer without "usage", as some local servers send
     message: str | None = None  # status: the error message in the body; raw: the body itself
+    cut: bool = False  # answer: stopped at the request's token cap (finish/stop reason says so)
 
     @staticmethod
     def answer(
-        data: dict[str, Any], *, tokens_in: int = 100, tokens_out: int = 20, usage: bool = True
+        data: dict[str, Any],
+        *,
+        tokens_in: int = 100,
+        tokens_out: int = 20,
+        usage: bool = True,
+        cut: bool = False,
     ) -> Reply:
-        return Reply("answer", data, tokens_in=tokens_in, tokens_out=tokens_out, usage=usage)
+        return Reply(
+            "answer", data, tokens_in=tokens_in, tokens_out=tokens_out, usage=usage, cut=cut
+        )
 
     @staticmethod
     def text(text: str, *, tokens_in: int = 100, tokens_out: int = 20) -> Reply:
@@ -104,6 +112,7 @@ class LoopbackLLM:
         self.script: deque[Reply] = deque()
         self.requests: list[Received] = []
         self.reject_json_schema = False
+        self.reject_max_tokens = False  # as OpenAI's reasoning models: max_completion_tokens only
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -228,6 +237,12 @@ def _handler(server: LoopbackLLM) -> type[BaseHTTPRequestHandler]:
             if protocol == "openai" and server.reject_json_schema and _wants_json_schema(body):
                 # Refused before any model ran: the script is not consumed.
                 reply = Reply.error(400, message="response_format json_schema is not supported")
+            elif protocol == "openai" and server.reject_max_tokens and "max_tokens" in body:
+                reply = Reply.error(
+                    400,
+                    message="Unsupported parameter: 'max_tokens' is not supported with this "
+                    "model. Use 'max_completion_tokens' instead.",
+                )
             else:
                 reply = server._next() or Reply.error(500, message="loopback: nothing scripted")
             while reply.kind == "delay":
@@ -297,6 +312,8 @@ def _openai_answer(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
             }
         ]
         finish = "tool_calls"
+    if reply.cut:
+        finish = "length"
     answer: dict[str, Any] = {
         "id": "chatcmpl-loopback",
         "object": "chat.completion",
@@ -324,6 +341,8 @@ def _anthropic_answer(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
         text = json.dumps(reply.data) if reply.kind == "answer" else str(reply.data)
         content = [{"type": "text", "text": text}]
         stop = "end_turn"
+    if reply.cut:
+        stop = "max_tokens"
     return {
         "id": "msg_loopback",
         "type": "message",

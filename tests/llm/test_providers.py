@@ -121,6 +121,45 @@ def test_openai_falls_back_to_a_forced_tool_call_when_json_schema_is_refused(llm
         assert later["tool_choice"] == {"type": "function", "function": {"name": "ExecutionPlan"}}
 
 
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_call_caps_the_answer_within_the_budget(llm_server, provider) -> None:
+    """A model that repeats itself is stopped by the server, not by the context filling up."""
+    from meta_agent.llm.calling import MAX_ANSWER_TOKENS
+
+    llm_server.answer(PLAN, tokens_in=900, tokens_out=100)
+    llm_server.answer(PLAN)
+    client = client_for(llm_server, provider)
+    budget = Budget(max_tokens=2_000)
+    ask(client, budget)
+    ask(client, budget)
+    first, second = (r.body for r in llm_server.requests)
+    assert first["max_tokens"] == min(MAX_ANSWER_TOKENS, 2_000)
+    assert second["max_tokens"] == 1_000  # what the budget has left
+
+
+@pytest.mark.parametrize("mode", ["openai", "openai-tool", "anthropic"])
+def test_an_answer_cut_at_the_cap_says_so(llm_server, mode) -> None:
+    llm_server.reject_json_schema = mode == "openai-tool"
+    llm_server.push(Reply.answer(PLAN, cut=True))
+    reply = ask(client_for(llm_server, mode.split("-")[0]))
+    assert reply.data is None
+    assert "cut off at the token limit" in (reply.error or "")
+
+
+def test_openai_names_the_cap_max_completion_tokens_when_the_server_wants_it(llm_server) -> None:
+    llm_server.reject_max_tokens = True
+    llm_server.answer(PLAN)
+    llm_server.answer(PLAN)
+    client = client_for(llm_server, "openai")
+    assert ask(client).data == PLAN
+    assert ask(client).data == PLAN
+    first, second, third = (r.body for r in llm_server.requests)
+    assert "max_tokens" in first
+    for later in (second, third):  # kept for the client's life: no second 400
+        assert "max_tokens" not in later and later["max_completion_tokens"] > 0
+        assert "response_format" in later  # the structured output mode is untouched
+
+
 def test_strict_only_when_the_schema_allows_it() -> None:
     from meta_agent.llm.openai_provider import is_strict
 

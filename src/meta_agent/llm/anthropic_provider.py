@@ -18,6 +18,7 @@ from meta_agent.llm.calling import (
     Answer,
     Failure,
     LoopClient,
+    answer_cap,
     call_loop,
     json_body,
     retry_after,
@@ -28,7 +29,6 @@ from meta_agent.llm.calling import (
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # The API requires a cap on the answer; a plan is a few thousand tokens at most. The cap is
 # lowered to what the token budget has left, so one answer cannot overspend it.
-MAX_ANSWER_TOKENS = 8192
 
 
 class AnthropicClient(LoopClient):
@@ -84,11 +84,9 @@ class AnthropicClient(LoopClient):
         budget: Budget,
     ) -> dict[str, Any]:
         """messages.create arguments: system apart, one tool, the tool forced."""
-        remaining = budget.remaining_tokens()
-        cap = MAX_ANSWER_TOKENS if remaining is None else max(1, min(MAX_ANSWER_TOKENS, remaining))
         body: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": cap,
+            "max_tokens": answer_cap(budget),
             "messages": [
                 {"role": m.role, "content": m.content} for m in messages if m.role != "system"
             ],

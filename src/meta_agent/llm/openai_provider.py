@@ -4,7 +4,9 @@ Structured output first asks for ``response_format={"type": "json_schema", ...}`
 when the schema allows it: every object closed and every property required, as OpenAI's strict
 mode demands). A server that answers that request with HTTP 400 is asked again, at once and for
 the rest of this client's life, with one forced function call whose parameters are the schema:
-the mode older and smaller servers support. The ``openai`` SDK is imported when a client is made.
+the mode older and smaller servers support. Every request caps the answer's length
+(``max_tokens``; ``max_completion_tokens`` from the first 400 of a server that wants that name,
+as OpenAI's reasoning models do). The ``openai`` SDK is imported when a client is made.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from meta_agent.llm.calling import (
     Answer,
     Failure,
     LoopClient,
+    answer_cap,
     call_loop,
     estimate_tokens,
     json_body,
@@ -58,6 +61,8 @@ class OpenAIClient(LoopClient):
         self._openai = openai
         self.model = model
         self.mode: Mode = mode
+        self.cap_field = "max_tokens"  # or max_completion_tokens, for servers that want it
+        self._refused_field: str | None = None  # what the last 400 objected to, for downgrade()
         self.endpoint = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/chat/completions"
         # Local servers take any key; the SDK insists on one, so a placeholder goes when none is set.
         self._sdk = openai.OpenAI(
@@ -89,6 +94,7 @@ class OpenAIClient(LoopClient):
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
+            self.cap_field: answer_cap(budget),
         }
         if self.mode == "json_schema":
             body["response_format"] = {
@@ -146,14 +152,20 @@ class OpenAIClient(LoopClient):
         message = choice.message
         if getattr(message, "refusal", None):
             return str(message.refusal), f"the model refused: {message.refusal}"
+        cut = (
+            "the answer was cut off at the token limit"
+            if choice.finish_reason == "length"
+            else None
+        )
         if self.mode == "tool":
             calls = message.tool_calls or []
             if not calls:
-                return message.content or "", "the model answered in text, not with the tool call"
-            return calls[0].function.arguments or "", None
-        if choice.finish_reason == "length":
-            return message.content or "", "the answer was cut off at the token limit"
-        return message.content or "", None
+                return (
+                    message.content or "",
+                    cut or "the model answered in text, not with the tool call",
+                )
+            return calls[0].function.arguments or "", cut
+        return message.content or "", cut
 
     def failure(self, error: Exception) -> Failure | None:
         """What an openai SDK exception means for the loop."""
@@ -166,11 +178,16 @@ class OpenAIClient(LoopClient):
         if isinstance(error, openai.APIStatusError):
             response = error.response
             kind = status_kind(response.status_code)
-            if kind == "refused" and response.status_code == 400 and self.mode == "json_schema":
-                kind = "unsupported_format"
+            message = _server_message(error.body) or response.reason_phrase
+            self._refused_field = None
+            if kind == "refused" and response.status_code == 400:
+                if "max_completion_tokens" in message and self.cap_field == "max_tokens":
+                    self._refused_field, kind = "max_tokens", "unsupported_format"
+                elif self.mode == "json_schema":
+                    self._refused_field, kind = "response_format", "unsupported_format"
             return Failure(
                 kind,
-                _server_message(error.body) or response.reason_phrase,
+                message,
                 status=response.status_code,
                 retry_after_s=retry_after(response.headers),
                 response_body=json_body(response.text),
@@ -179,11 +196,16 @@ class OpenAIClient(LoopClient):
         return None
 
     def downgrade(self) -> bool:
-        """After a 400 to response_format: use a forced tool call from now on."""
-        if self.mode == "tool":
-            return False
-        self.mode = "tool"
-        return True
+        """After a 400: name the answer cap max_completion_tokens, or, when response_format was
+        refused, use a forced tool call, from now on."""
+        refused, self._refused_field = self._refused_field, None
+        if refused == "max_tokens":
+            self.cap_field = "max_completion_tokens"
+            return True
+        if refused == "response_format" and self.mode == "json_schema":
+            self.mode = "tool"
+            return True
+        return False
 
 
 def is_strict(schema: Any) -> bool:
