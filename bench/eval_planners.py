@@ -471,6 +471,23 @@ class Verdict:
     plan_lines: list[str] = field(default_factory=list)  # each step, for --show-plans
 
 
+def last_answer(session: Any) -> str | None:
+    """The text of the model's last answer in a session's transcript (either wire protocol)."""
+    if session is None:
+        return None
+    for entry in reversed(session.transcript.entries):
+        body = entry.get("body")
+        if entry.get("kind") != "response" or not isinstance(body, dict):
+            continue
+        for choice in body.get("choices") or []:  # OpenAI: the content, or the tool's arguments
+            message = choice.get("message") or {}
+            calls = message.get("tool_calls") or [{}]
+            return str(message.get("content") or calls[0].get("function", {}).get("arguments"))
+        for block in body.get("content") or []:  # Anthropic: the tool's input, or text
+            return json.dumps(block.get("input")) if "input" in block else str(block.get("text"))
+    return None
+
+
 def plan_lines(plan: Any) -> list[str]:
     """One line per step: its tool and its arguments, cut to fit a terminal."""
     lines = []
@@ -491,7 +508,9 @@ def judge(case: Case, attempt: Callable[[], Any], session: Callable[[], Any]) ->
         used = session()
         usage = used.usage() if used is not None else {}
         right = case.facts == [("refused",)]
-        return Verdict("right" if right else "refused", seconds, str(problem)[:90], usage)
+        said = last_answer(used)
+        lines = [f"(no plan; the model's last answer began: {said[:90]!r})"] if said else []
+        return Verdict("right" if right else "refused", seconds, str(problem)[:90], usage, lines)
     seconds = time.perf_counter() - start
     used = session()
     usage = used.usage() if used is not None else {}

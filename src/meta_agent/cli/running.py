@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from meta_agent.config import Settings
-    from meta_agent.pipeline import LogSink, Pipeline, Prepared, RunOutcome, TickSink
+    from meta_agent.pipeline import LogSink, Pipeline, RunOutcome, TickSink
     from meta_agent.runtime.early import EarlyExecutor
 
 # A run's exit code by its status; any other status (failed, error, a limit) exits 1, a
@@ -128,24 +128,11 @@ def ask(
     early = None if dry_run else start_warm(settings)
     try:
         pipeline = make_pipeline(options, settings=settings, decides=not dry_run)
-        approve: Callable[[Prepared], bool] | None = None
-        if not (options.yes or dry_run):
-
-            def approve(prepared: Prepared) -> bool:
-                from meta_agent.cli import render
-
-                render.show_prepared(console(options), prepared)
-                return confirm() if confirm is not None else False
-
+        approve = None if dry_run else approver(options, confirm, "show_prepared")
         return conduct(
             options,
             lambda on_log, on_tick: pipeline.ask(
-                request,
-                approve=approve,
-                on_log=on_log,
-                on_tick=on_tick,
-                dry_run=dry_run,
-                early=early,
+                request, approve, on_log, on_tick, dry_run=dry_run, early=early
             ),
             show_script=dry_run,
         )
@@ -167,43 +154,40 @@ def exec_script(
     # Its sandbox boots while the pipeline is imported and the script validated.
     early = start_early(file, settings)
     try:
-        return _exec_script(file, options, settings, validate, confirm, early)
+        pipeline = make_pipeline(options, settings=settings, decides=True)
+        if not validate:
+            from meta_agent.cli import render
+
+            render.warn(
+                console(options),
+                "Validation is OFF: the script runs unchecked, contained only by the sandbox.",
+            )
+        approve = approver(options, confirm, "show_script")
+        return conduct(
+            options,
+            lambda on_log, on_tick: pipeline.exec_script(
+                file, approve, validate, on_log, on_tick, early=early
+            ),
+        )
     finally:
         if early is not None:
             early.close()
 
 
-def _exec_script(
-    file: Path,
-    options: RunOptions,
-    settings: Settings,
-    validate: bool,
-    confirm: Confirm | None,
-    early: EarlyExecutor | None,
-) -> int:
-    pipeline = make_pipeline(options, settings=settings, decides=True)
-    if not validate:
+def approver(
+    options: RunOptions, confirm: Confirm | None, show: Literal["show_prepared", "show_script"]
+) -> Callable[[Any], bool] | None:
+    """None with --yes; else what shows a person the plan or script (``render.<show>``) and asks."""
+    if options.yes:
+        return None
+
+    def approve(shown: Any) -> bool:
         from meta_agent.cli import render
 
-        render.warn(
-            console(options),
-            "Validation is OFF: the script runs unchecked, contained only by the sandbox.",
-        )
-    approve: Callable[[str], bool] | None = None
-    if not options.yes:
+        getattr(render, show)(console(options), shown)
+        return confirm() if confirm is not None else False
 
-        def approve(source: str) -> bool:
-            from meta_agent.cli import render
-
-            render.show_script(console(options), source)
-            return confirm() if confirm is not None else False
-
-    return conduct(
-        options,
-        lambda on_log, on_tick: pipeline.exec_script(
-            file, approve=approve, validate=validate, on_log=on_log, on_tick=on_tick, early=early
-        ),
-    )
+    return approve
 
 
 def rerun(run_id: str, options: RunOptions) -> int:
