@@ -142,6 +142,12 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/meta-agent/local-model")
     parser.add_argument("--requests", type=int, default=5, help="how many requests to send")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per request")
+    parser.add_argument(
+        "--max-answer-tokens",
+        type=int,
+        default=1024,
+        help="cap on each answer (this model writes ~30 tokens a second on 2 cores)",
+    )
     parser.add_argument("--context", type=int, default=32768, help="the server's context size")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build jobs")
     args = parser.parse_args()
@@ -163,7 +169,8 @@ def main() -> None:
         subprocess.run(
             [sys.executable, str(HERE / "eval_planners.py"), "--base-url", f"{url}/v1",
              "--model", "gemma-3-270m", "--limit", str(args.requests), "--repeat", "1",
-             "--timeout", str(args.timeout), "--show-plans"],
+             "--timeout", str(args.timeout), "--max-answer-tokens", str(args.max_answer_tokens),
+             "--show-plans"],
             env={**os.environ, "META_AGENT_LLM_API_KEY": "local"},
             check=True,
         )  # fmt: skip

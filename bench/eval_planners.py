@@ -532,6 +532,9 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds the model may take per request"
     )
+    parser.add_argument(
+        "--max-answer-tokens", type=int, default=4096, help="the cap on each answer's length"
+    )
     parser.add_argument("--limit", type=int, help="only the first N requests of the set")
     parser.add_argument(
         "--show-plans", action="store_true", help="print the steps each LLM plan held"
@@ -575,6 +578,7 @@ def main() -> None:
             llm_provider=args.provider,
             llm_timeout_seconds=args.timeout,
             llm_budget_seconds=args.timeout,
+            llm_max_answer_tokens=args.max_answer_tokens,
             **llm,
         )
         model_planner: Any = Pipeline(settings).planner()
@@ -612,6 +616,12 @@ def report(args: argparse.Namespace, offline: Any, llm: Any, server: Any) -> Non
         if server is not None:
             server.script.clear()  # a refused plan leaves no scripted answer for the next
         rows.append((case, verdict_offline, verdict_llm))
+        print(  # progress: a real model can take minutes per request
+            f"[{len(rows)}/{len(CASES[: args.limit])}] offline {verdict_offline.result}, llm "
+            f"{verdict_llm.result} in {verdict_llm.seconds:.1f} s: {case.request[:60]}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     width = 62
     print(f"{'request':{width}} {'grammar':7} {'offline':8} {'llm':8} {'tokens':>7} {'llm s':>6}")

@@ -391,6 +391,12 @@ class Settings:
     llm_budget_seconds: float = setting(
         "Seconds one request may spend waiting for the model.", _positive(float), 120.0
     )
+    llm_max_answer_tokens: int = setting(
+        "Longest answer one call asks the model for (max_tokens): a plan needs a few hundred to "
+        "~2,000; a model repeating itself stops there.",
+        _positive(int),
+        4096,
+    )
     llm_budget_usd: float | None = setting(
         "Money one request may spend on the model (needs llm_prices for the model).",
         _optional(_positive(float)),

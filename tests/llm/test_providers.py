@@ -124,17 +124,18 @@ def test_openai_falls_back_to_a_forced_tool_call_when_json_schema_is_refused(llm
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_every_call_caps_the_answer_within_the_budget(llm_server, provider) -> None:
     """A model that repeats itself is stopped by the server, not by the context filling up."""
-    from meta_agent.llm.calling import MAX_ANSWER_TOKENS
-
     llm_server.answer(PLAN, tokens_in=900, tokens_out=100)
     llm_server.answer(PLAN)
+    llm_server.answer(PLAN)
     client = client_for(llm_server, provider)
-    budget = Budget(max_tokens=2_000)
+    budget = Budget(max_tokens=2_000, max_answer_tokens=1_500)
     ask(client, budget)
     ask(client, budget)
-    first, second = (r.body for r in llm_server.requests)
-    assert first["max_tokens"] == min(MAX_ANSWER_TOKENS, 2_000)
+    ask(client, Budget())
+    first, second, third = (r.body for r in llm_server.requests)
+    assert first["max_tokens"] == 1_500  # the cap
     assert second["max_tokens"] == 1_000  # what the budget has left
+    assert third["max_tokens"] == 4_096  # the default
 
 
 @pytest.mark.parametrize("mode", ["openai", "openai-tool", "anthropic"])

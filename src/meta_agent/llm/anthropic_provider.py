@@ -18,7 +18,6 @@ from meta_agent.llm.calling import (
     Answer,
     Failure,
     LoopClient,
-    answer_cap,
     call_loop,
     json_body,
     retry_after,
@@ -86,7 +85,7 @@ class AnthropicClient(LoopClient):
         """messages.create arguments: system apart, one tool, the tool forced."""
         body: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": answer_cap(budget),
+            "max_tokens": budget.answer_cap(),
             "messages": [
                 {"role": m.role, "content": m.content} for m in messages if m.role != "system"
             ],

@@ -65,6 +65,9 @@ class Budget:
     max_tokens: int | None = 120_000
     max_seconds: float | None = 120.0
     max_cost_usd: float | None = None
+    # The longest answer one call asks for: a plan is a few hundred to ~2,000 tokens. A model
+    # stuck repeating itself is stopped there, not when its context is full.
+    max_answer_tokens: int = 4096
     tokens_used: int = 0
     seconds_used: float = 0.0
     cost_usd: float = 0.0
@@ -101,6 +104,12 @@ class Budget:
     def charge_wait(self, seconds: float) -> None:
         """Time spent waiting before a retry (backoff, Retry-After) counts as time on the model."""
         self.seconds_used += seconds
+
+    def answer_cap(self) -> int:
+        """The output tokens the next call may ask for: max_answer_tokens, or what is left."""
+        remaining = self.remaining_tokens()
+        cap = self.max_answer_tokens
+        return cap if remaining is None else max(1, min(cap, remaining))
 
     def remaining_tokens(self) -> int | None:
         return None if self.max_tokens is None else max(0, self.max_tokens - self.tokens_used)

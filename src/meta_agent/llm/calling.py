@@ -37,10 +37,6 @@ RETRY_AFTER_MAX_SECONDS = 60.0  # a longer wait asked for is taken as "not now":
 
 
 FailureKind = Literal["retry", "timeout", "auth", "refused", "unsupported_format"]
-# The longest answer asked for: a plan is ~1-2k tokens, so this leaves room for a big one while
-# a model stuck repeating itself is stopped in seconds on a hosted model, a minute or two on a
-# small local one, instead of running until its context is full.
-MAX_ANSWER_TOKENS = 8192
 CHARS_PER_TOKEN = 4  # the usual rule of thumb, for servers whose answers carry no usage
 
 
@@ -283,12 +279,6 @@ def _unreadable(error: Exception) -> Failure | None:
         return None
     body = getattr(error, "body", None)
     return Failure("refused", str(error), status=200, response_body=body)
-
-
-def answer_cap(budget: Budget) -> int:
-    """The output tokens one call may ask for: MAX_ANSWER_TOKENS, less when the budget has less."""
-    remaining = budget.remaining_tokens()
-    return MAX_ANSWER_TOKENS if remaining is None else max(1, min(MAX_ANSWER_TOKENS, remaining))
 
 
 def estimate_tokens(text: str) -> int:

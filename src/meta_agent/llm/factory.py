@@ -61,4 +61,5 @@ def budget_from(settings: Settings) -> Budget:
         max_tokens=settings.llm_budget_tokens,
         max_seconds=settings.llm_budget_seconds,
         max_cost_usd=settings.llm_budget_usd,
+        max_answer_tokens=settings.llm_max_answer_tokens,
     )

@@ -21,7 +21,6 @@ from meta_agent.llm.calling import (
     Answer,
     Failure,
     LoopClient,
-    answer_cap,
     call_loop,
     estimate_tokens,
     json_body,
@@ -94,7 +93,7 @@ class OpenAIClient(LoopClient):
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
-            self.cap_field: answer_cap(budget),
+            self.cap_field: budget.answer_cap(),
         }
         if self.mode == "json_schema":
             body["response_format"] = {
