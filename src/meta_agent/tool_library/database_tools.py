@@ -1,9 +1,11 @@
 """Database tools: read the portfolio, read-only, into the tables every other tool works with.
 
-Every tool connects through ``read_only_engine`` (the URL in ``META_AGENT_DATABASE_URL``, else the
-default portfolio), so a write fails at the driver even if it got past validation. Free-form SQL
-(``query_database``, ``batch_query``) must be one parameterised SELECT; everything else is built
-with SQLAlchemy Core from validated identifiers and bind parameters. Metric definitions are
+Every tool reads the database in ``META_AGENT_DATABASE_URL`` (else the default portfolio) through
+a read-only connection, so a write fails at the driver even if it got past validation:
+``read_only_engine``, or for the metrics of a SQLite file the same read-only sqlite3 connection
+without SQLAlchemy (``portfolio.sqlite_direct``). Free-form SQL (``query_database``,
+``batch_query``) must be one parameterised SELECT; everything else is our own SQL (SQLAlchemy Core,
+or the metrics query's text) with validated identifiers and bind parameters. Metric definitions are
 DOMAIN.md's: T12 NOI over the latest 12 months, DSCR = NOI / annual debt service (NaN with no
 debt), cap rate and LTV against the latest valuation, debt yield = NOI / loan balance.
 """
