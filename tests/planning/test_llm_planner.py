@@ -258,6 +258,19 @@ def test_the_model_may_refuse_and_its_reason_is_said(
     assert len(client.sent) == 1
 
 
+@pytest.mark.parametrize("empty", ["none", "None.", "null", "N/A", "},", "", "  "])
+def test_a_refusal_without_words_is_no_refusal(
+    empty: str, directory: PortfolioDirectory, registry: ToolRegistry
+) -> None:
+    """Small models write "none" (or "},") where the schema asks for null: the plan is checked
+    as a plan, and such a "reason" is never shown to a person."""
+    client = ScriptedClient(answer(refusal=empty))
+    with pytest.raises(RequestRejected) as refused:
+        make(client, directory, registry, repairs=0).analyse("which tenants roll next year?")
+    assert "could not plan this request" not in str(refused.value)
+    assert "failed its checks" in str(refused.value)
+
+
 def test_unavailable_and_budget_errors_reach_the_caller_unchanged(
     directory: PortfolioDirectory, registry: ToolRegistry
 ) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from meta_agent.planning.models import Intent, PlanStep
 
 SCHEMA_NAME = "execution_plan"
+NO_REFUSAL = {"", "none", "null", "n/a", "na", "no", "false", "nil", "-"}
 
 
 class PlanAnswer(BaseModel):
@@ -38,6 +39,18 @@ class PlanAnswer(BaseModel):
         "period, a grouping)",
     )
     steps: list[PlanStep] = Field(default_factory=list)
+
+    @field_validator("refusal")
+    @classmethod
+    def _no_refusal_in_words(cls, value: str | None) -> str | None:
+        """ "none", "null", "n/a", "" or a value without a letter mean no refusal: small models
+        write them where the schema asks for null (a refusal of "}," was shown to a user)."""
+        if value is None:
+            return None
+        words = value.strip().strip(".").lower()
+        if words in NO_REFUSAL or not any(c.isalpha() for c in words):
+            return None
+        return value
 
 
 def _step_schema() -> dict[str, Any]:
