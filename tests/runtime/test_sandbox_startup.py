@@ -94,6 +94,33 @@ def test_cpu_so_far_reads_what_psutil_reads(tmp_path: Path) -> None:
         group.remove()
 
 
+def test_warming_up_the_cgroup_moves_leaves_this_process_where_it_was() -> None:
+    """warm_up() makes the kernel's cgroup-move lock ready (a move into our own cgroup): this
+    process's cgroups are the same after it, and nothing is left running."""
+    import threading
+
+    from meta_agent.runtime.cgroup import warm_up
+
+    before = Path("/proc/self/cgroup").read_text()
+    warm_up()
+    warming = [t for t in threading.enumerate() if t.name == "meta-agent-cgroup"]
+    for thread in warming:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert Path("/proc/self/cgroup").read_text() == before
+
+
+def test_a_one_shot_bwrap_backend_starts_no_launcher_it_would_not_use() -> None:
+    """A pool member serves exec and ask: no slot keeper (thread, launcher) until prepare()."""
+    from meta_agent.runtime.bwrap import BwrapBackend
+
+    backend = BwrapBackend()
+    try:
+        assert backend._slots is None
+    finally:
+        backend.close()
+
+
 def test_an_early_executor_hands_over_what_its_start_gave() -> None:
     backend = FakeBackend()
     early = EarlyExecutor(lambda: Executor(backend))

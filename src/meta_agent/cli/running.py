@@ -72,6 +72,15 @@ def make_pipeline(
     return Pipeline(settings or run_settings(options), decided_by=decided_by)
 
 
+def warm_up_cgroups(settings: Settings) -> None:
+    """Where runs go in a bwrap sandbox with its cgroup: the kernel's first cgroup move after a
+    quiet moment waits ~10 ms, so it is made to wait now, while the runtime is imported."""
+    if settings.sandbox in ("bwrap", "auto"):
+        from meta_agent.runtime.cgroup import warm_up
+
+        warm_up()
+
+
 def start_early(file: Path, settings: Settings) -> EarlyExecutor | None:
     """The sandbox for this script, started before the pipeline is imported (None: the script
     cannot be read, which the pipeline then reports)."""
@@ -124,6 +133,8 @@ def ask(
     if not dry_run:
         require_terminal(options.yes)
     settings = run_settings(options)
+    if not dry_run:
+        warm_up_cgroups(settings)
     # Its sandbox boots (pandas and all) while the pipeline is imported and the request planned.
     early = None if dry_run else start_warm(settings)
     try:
@@ -151,6 +162,7 @@ def exec_script(
         raise ConfigError(f"The script {file} does not exist (or is not a file).")
     require_terminal(options.yes)
     settings = run_settings(options)
+    warm_up_cgroups(settings)
     # Its sandbox boots while the pipeline is imported and the script validated.
     early = start_early(file, settings)
     try:

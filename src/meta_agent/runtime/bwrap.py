@@ -98,9 +98,8 @@ class BwrapBackend:
     ) -> None:
         self.python = python or project_python()
         self.use_cgroup = use_cgroup
-        self._slots = SlotKeeper(self.python, use_cgroup=use_cgroup) if prestart else None
-        if self._slots is not None:
-            weakref.finalize(self, self._slots.close)
+        self.prestart = prestart
+        self._slots: SlotKeeper | None = None  # its thread starts with the first prepare()
 
     def describe(self) -> dict[str, Any]:
         """The bwrap binary these sandboxes run on (for the run's manifest)."""
@@ -111,6 +110,9 @@ class BwrapBackend:
 
     def prepare(self, limits: Limits) -> None:
         """Get a launcher ready for runs under ``limits`` (the executor calls this once)."""
+        if self.prestart and self._slots is None:
+            self._slots = SlotKeeper(self.python, use_cgroup=self.use_cgroup)
+            weakref.finalize(self, self._slots.close)
         if self._slots is not None:
             self._slots.prepare(limits)
 

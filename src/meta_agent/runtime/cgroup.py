@@ -49,6 +49,31 @@ def _own_path(controller: str) -> str | None:
     return None
 
 
+def warm_up() -> None:
+    """Make the next move into a fresh cgroup cheap, from a background thread, now.
+
+    The kernel serialises cgroup moves behind one lock whose first writer after a quiet moment
+    waits for an RCU grace period (~10 ms on a VM); moves in the next ~20 ms skip the wait. A
+    one-shot command calls this early, so the wait passes while it imports the rest, and its
+    sandbox's own move (``sh``: ``echo $$ > cgroup.procs``) lands in that window. The move made
+    here is of this process into the cgroup it is already in: nothing changes; a host that does
+    not let us write there just gets no head start.
+    """
+    import threading
+
+    threading.Thread(target=_move_into_own_cgroup, name="meta-agent-cgroup", daemon=True).start()
+
+
+def _move_into_own_cgroup() -> None:
+    controller = "" if (CGROUP_ROOT / "cgroup.controllers").exists() else "pids"
+    own = _own_path(controller)
+    if own is None:
+        return
+    procs = CGROUP_ROOT / controller / own.lstrip("/") / "cgroup.procs"
+    with contextlib.suppress(OSError):
+        procs.write_text(str(os.getpid()))
+
+
 def _read_keyed(path: Path) -> dict[str, int]:
     values: dict[str, int] = {}
     with contextlib.suppress(OSError, ValueError):
