@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,26 @@ def test_limits_apply_in_the_pool(
         )
     )
     assert hog.status == "memory_limit"
+
+
+def test_a_run_shorter_than_a_sample_reports_its_real_peak_memory(
+    bwrap_ok: None, tmp_path: Path, sample_db_path: Path
+) -> None:
+    """``exec`` of a one-line script in a member holding pandas (~70 MB): the run ends before
+    the first 50 ms sample, and the process the pool waits for is not the one that held the
+    memory. The peak comes from /proc at submission and from the kernel's count for the
+    cgroup; it used to be reported as ~16 MB."""
+    script = tmp_path / "short.py"
+    script.write_text("from meta_agent.tool_library.data_tools import filter_data\n\nprint(1)\n")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("meta-agent")), "exec", str(script), "--yes", "--json",
+         "--database", f"sqlite:///{sample_db_path}"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    outcome = json.loads(done.stdout)
+    assert outcome["status"] == "succeeded", outcome.get("error")
+    assert outcome["resources"]["backend"] == "bwrap-pool"
+    assert outcome["resources"]["peak_memory_mb"] >= 50
 
 
 def test_timeout_counts_from_submission(bwrap_ok: None, make_script: Any, tmp_path: Path) -> None:

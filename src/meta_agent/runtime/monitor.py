@@ -148,7 +148,8 @@ class Monitor:
         return procs
 
     def cpu_so_far(self) -> float:
-        """CPU seconds the run's processes have used by now, the children they reaped included.
+        """CPU seconds the run's processes have used by now, the children they reaped included;
+        the memory they hold now counts towards the peak.
 
         With a cgroup the numbers come straight from /proc, the same ones psutil reads: the
         warm pool asks this just before a script runs, and importing psutil (~10-30 ms) there
@@ -158,14 +159,17 @@ class Monitor:
             self.sample()
             return self.totals.cpu_seconds
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        total = rss_pages = 0
         for pid in self.cgroup.pids():
             try:
                 with open(f"/proc/{pid}/stat", "rb") as handle:
                     fields = handle.read().rsplit(b")", 1)[1].split()
-            except (OSError, IndexError):
+                total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+                rss_pages += int(fields[21])
+            except (OSError, IndexError, ValueError):
                 continue  # gone meanwhile
-            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        rss = rss_pages * os.sysconf("SC_PAGE_SIZE")
+        self.totals.peak_rss_bytes = max(self.totals.peak_rss_bytes, rss)
         return total / ticks
 
     @property

@@ -269,6 +269,10 @@ def watch(
         cpu = max(cpu, ended.usage.ru_utime + ended.usage.ru_stime - monitor.cpu_baseline)
         peak = max(peak, ended.usage.ru_maxrss / 1024)
     counted = cgroup.usage() if cgroup is not None else None
+    if counted is not None:
+        # The kernel's own peak: a run shorter than a sampling interval is counted too (the
+        # sandbox's processes are not all reaped by the one this process waits for).
+        peak = max(peak, counted.peak_memory_bytes / (1024 * 1024))
     return Watched(
         breach=breach,
         wait_status=ended.status,
