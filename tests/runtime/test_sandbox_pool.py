@@ -112,15 +112,18 @@ def test_limits_apply_in_the_pool(
     assert hog.status == "memory_limit"
 
 
-def test_a_run_shorter_than_a_sample_reports_its_real_peak_memory(
+def test_a_run_shorter_than_a_sample_reports_its_real_peak_memory_and_cpu(
     bwrap_ok: None, tmp_path: Path, sample_db_path: Path
 ) -> None:
-    """``exec`` of a one-line script in a member holding pandas (~70 MB): the run ends before
-    the first 50 ms sample, and the process the pool waits for is not the one that held the
-    memory. The peak comes from /proc at submission and from the kernel's count for the
-    cgroup; it used to be reported as ~16 MB."""
+    """``exec`` of a short script in a member holding pandas (~70 MB): the run ends before the
+    first 50 ms sample, and the process the pool waits for (bwrap) is not the one that held the
+    memory and used the CPU. Both come from the kernel's counts for the run's cgroup (and /proc
+    at submission); they used to be reported as ~16 MB and 0.0 s."""
     script = tmp_path / "short.py"
-    script.write_text("from meta_agent.tool_library.data_tools import filter_data\n\nprint(1)\n")
+    script.write_text(
+        "from meta_agent.tool_library.data_tools import filter_data\n\n"
+        "total = sum(i * i for i in range(600_000))\nprint(total)\n"
+    )
     done = subprocess.run(
         [str(Path(sys.executable).with_name("meta-agent")), "exec", str(script), "--yes", "--json",
          "--database", f"sqlite:///{sample_db_path}"],
@@ -130,6 +133,11 @@ def test_a_run_shorter_than_a_sample_reports_its_real_peak_memory(
     assert outcome["status"] == "succeeded", outcome.get("error")
     assert outcome["resources"]["backend"] == "bwrap-pool"
     assert outcome["resources"]["peak_memory_mb"] >= 50
+    if (
+        Path("/sys/fs/cgroup/cpuacct/cpuacct.usage").exists()
+        or Path("/sys/fs/cgroup/cgroup.controllers").exists()
+    ):  # a host that accounts CPU per cgroup; elsewhere only samples see it
+        assert outcome["resources"]["cpu_seconds"] >= 0.02
 
 
 def test_timeout_counts_from_submission(bwrap_ok: None, make_script: Any, tmp_path: Path) -> None:

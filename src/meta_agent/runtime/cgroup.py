@@ -33,6 +33,7 @@ class CgroupUsage:
     oom_kills: int = 0
     pids_max_hits: int = 0
     peak_memory_bytes: int = 0
+    cpu_seconds: float | None = None  # every task that was in the group; None: not accounted
 
 
 def _own_path(controller: str) -> str | None:
@@ -157,6 +158,15 @@ class Cgroup:
         except OSError:
             group.remove()
             raise
+        # CPU accounting, where the host has it: the CPU of tasks that have exited is counted
+        # too (the sandbox's interpreter is reaped inside it, out of any wait4 of ours).
+        cpuacct_root = CGROUP_ROOT / "cpuacct"
+        if (cpuacct_root / "cpuacct.usage").exists():
+            cpuacct_dir = cpuacct_root / (_own_path("cpuacct") or "/").lstrip("/") / name
+            with contextlib.suppress(OSError):
+                cpuacct_dir.mkdir()
+                group.dirs["cpuacct"] = cpuacct_dir
+                group._procs_files = sorted({str(d / "cgroup.procs") for d in group.dirs.values()})
         return group
 
     def procs_files(self) -> list[str]:
@@ -176,10 +186,14 @@ class Cgroup:
             events = _read_keyed(memory / "memory.events")
             pid_events = _read_keyed(memory / "pids.events")
             peak = _read_int(memory / "memory.peak")
-            return CgroupUsage(events.get("oom_kill", 0), pid_events.get("max", 0), peak)
+            cpu_usec = _read_keyed(memory / "cpu.stat").get("usage_usec")
+            cpu = None if cpu_usec is None else cpu_usec / 1e6
+            return CgroupUsage(events.get("oom_kill", 0), pid_events.get("max", 0), peak, cpu)
         oom = _read_keyed(memory / "memory.oom_control").get("oom_kill", 0)
         pid_hits = _read_keyed(pids / "pids.events").get("max", 0) if pids else 0
-        return CgroupUsage(oom, pid_hits, _read_int(memory / "memory.max_usage_in_bytes"))
+        cpuacct = self.dirs.get("cpuacct")
+        cpu = _read_int(cpuacct / "cpuacct.usage") / 1e9 if cpuacct else None
+        return CgroupUsage(oom, pid_hits, _read_int(memory / "memory.max_usage_in_bytes"), cpu)
 
     def kill_all(self) -> None:
         """SIGKILL every task in the group, until none is left (tasks may fork while we kill)."""

@@ -270,9 +270,11 @@ def watch(
         peak = max(peak, ended.usage.ru_maxrss / 1024)
     counted = cgroup.usage() if cgroup is not None else None
     if counted is not None:
-        # The kernel's own peak: a run shorter than a sampling interval is counted too (the
-        # sandbox's processes are not all reaped by the one this process waits for).
+        # The kernel's own counts: a run shorter than a sampling interval is counted too (the
+        # sandbox's interpreter is not reaped by the process this one waits for).
         peak = max(peak, counted.peak_memory_bytes / (1024 * 1024))
+        if counted.cpu_seconds is not None:
+            cpu = max(cpu, counted.cpu_seconds - monitor.cpu_baseline)
     return Watched(
         breach=breach,
         wait_status=ended.status,
