@@ -127,6 +127,33 @@ CASES: list[Case] = [
             "ranking": ("property_count", True, 1),
         },
     ),
+    # "property types" is plural: its last word says so, not its first ("property").
+    (
+        "rank property types by average occupancy",
+        {
+            "aggregation": ("mean", ["occupancy"], "property_type"),
+            "ranking": ("occupancy", True, None),
+        },
+    ),
+    (
+        "rank the property types by total NOI",
+        {"aggregation": ("sum", ["noi"], "property_type"), "ranking": ("noi", True, None)},
+    ),
+    (
+        "which property type has the highest average occupancy",
+        {
+            "aggregation": ("mean", ["occupancy"], "property_type"),
+            "ranking": ("occupancy", True, 1),
+        },
+    ),
+    (
+        "which property types have the most at-risk properties",
+        {
+            "aggregation": ("count", [], "property_type"),
+            "at_risk": True,
+            "ranking": ("property_count", True, None),
+        },
+    ),
     # A ranking inside each group.
     (
         "Top 5 properties by NOI in each state",

@@ -218,7 +218,13 @@ def _asks_for_one(tokens: Tokens) -> bool:
         for t in nouns
         if (tokens.prev_word(t.index) or t).word not in _GROUP_LEADS - {"which", "what"}
     ]
-    return bool(nouns) and all(t.word == t.key for t in nouns)
+    return bool(nouns) and not any(_plural(tokens, t) for t in nouns)
+
+
+def _plural(tokens: Tokens, phrase: Token) -> bool:
+    """A phrase is plural when its last word is ("property types", not "property")."""
+    last = tokens.items[phrase.span[1] - 1] if phrase.span else phrase
+    return last.word != last.key
 
 
 _NEGATIONS = frozenset({"not", "aren't", "arent", "isn't", "isnt", "never", "non"})
@@ -300,7 +306,7 @@ def _count_groups(tokens: Tokens, rank: Token, found: Signals) -> None:
     """
     found.aggregations.append("count")
     group = next(t for t in _spans(tokens) if t.means("group"))
-    found.singular = group.word == group.key  # "which market": one answer
+    found.singular = not _plural(tokens, group)  # "which market": one answer
     if rank.meaning("rank") == "worst":
         found.flags.add("at_risk")
         found.ranks = [("desc" if i == rank.index else m, i) for m, i in found.ranks]
